@@ -1,0 +1,190 @@
+//! Who is acting: an account with its staff roles and their unit scopes, or the local operator.
+//! Every permission question is answered here.
+
+use crate::store::{Db, accounts};
+
+use super::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoleKind {
+    Office,
+    College,
+    Unit,
+}
+
+impl RoleKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            RoleKind::Office => "office",
+            RoleKind::College => "college",
+            RoleKind::Unit => "unit",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RoleKind::Office => "市在线学习办",
+            RoleKind::College => "市网络学院",
+            RoleKind::Unit => "单位联络员",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<RoleKind> {
+        match s {
+            "office" => Some(RoleKind::Office),
+            "college" => Some(RoleKind::College),
+            "unit" => Some(RoleKind::Unit),
+            _ => None,
+        }
+    }
+
+    /// Office and college act for the whole city.
+    pub fn is_city_wide(self) -> bool {
+        matches!(self, RoleKind::Office | RoleKind::College)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub kind: RoleKind,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// None for the local operator (the `wangyuan` command on the server itself).
+    pub account_id: Option<i64>,
+    pub username: String,
+    pub roles: Vec<Role>,
+    pub address: String,
+    /// Only `local_operator()` sets this: office powers without an account.
+    local: bool,
+}
+
+impl Actor {
+    /// Whoever runs `wangyuan` on the server's own shell: they own the database file anyway, so
+    /// they act with the office's powers, and the audit log says it was the local console.
+    pub fn local_operator() -> Actor {
+        Actor {
+            account_id: None,
+            username: "本机控制台".into(),
+            roles: Vec::new(),
+            address: "local".into(),
+            local: true,
+        }
+    }
+
+    pub async fn load(db: &Db, username: &str, address: &str) -> Result<Actor> {
+        let account = accounts::by_username(db.reader(), username)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+        let roles = accounts::roles_of(db.reader(), account.id)
+            .await?
+            .into_iter()
+            .filter_map(|r| {
+                Some(Role {
+                    kind: RoleKind::from_code(&r.role)?,
+                    unit_id: r.unit_id,
+                    unit_code: r.unit_code,
+                    unit_name: r.unit_name,
+                    unit_path: r.unit_path,
+                })
+            })
+            .collect();
+        Ok(Actor {
+            account_id: Some(account.id),
+            username: account.username,
+            roles,
+            address: address.into(),
+            local: false,
+        })
+    }
+
+    /// An account acting with the given roles (as loaded by `load`).
+    pub fn with_roles(account_id: i64, username: &str, roles: Vec<Role>, address: &str) -> Actor {
+        Actor {
+            account_id: Some(account_id),
+            username: username.into(),
+            roles,
+            address: address.into(),
+            local: false,
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.local
+    }
+
+    pub fn has(&self, kind: RoleKind) -> bool {
+        self.roles.iter().any(|r| r.kind == kind)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.is_local() || !self.roles.is_empty()
+    }
+
+    /// Office powers: the office itself or the local operator.
+    pub fn require_office(&self, what: &str) -> Result<()> {
+        if self.is_local() || self.has(RoleKind::Office) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("{what}仅限市在线学习办")))
+        }
+    }
+
+    /// Whether the actor's scope covers the unit with this path (a unit covers itself and
+    /// everything below it; office and college cover the city).
+    pub fn covers(&self, unit_path: &str) -> bool {
+        self.is_local()
+            || self
+                .roles
+                .iter()
+                .any(|r| r.kind.is_city_wide() || unit_path.starts_with(&r.unit_path))
+    }
+
+    pub fn require_covers(&self, unit_path: &str, unit_name: &str) -> Result<()> {
+        if self.covers(unit_path) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("{unit_name}不在您的管理范围内")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit_actor(path: &str) -> Actor {
+        let role = Role {
+            kind: RoleKind::Unit,
+            unit_id: 2,
+            unit_code: "LX".into(),
+            unit_name: "娄星区".into(),
+            unit_path: path.into(),
+        };
+        Actor::with_roles(1, "u", vec![role], "")
+    }
+
+    #[test]
+    fn unit_scope_is_its_subtree() {
+        let a = unit_actor("/1/2/");
+        assert!(a.covers("/1/2/"));
+        assert!(a.covers("/1/2/9/"));
+        assert!(!a.covers("/1/3/"));
+        assert!(!a.covers("/1/"));
+        // '/1/2/' must not cover '/1/22/'
+        assert!(!a.covers("/1/22/"));
+        assert!(a.require_office("撤销学分").is_err());
+    }
+
+    #[test]
+    fn local_operator_has_office_powers() {
+        let a = Actor::local_operator();
+        assert!(a.covers("/1/5/"));
+        assert!(a.require_office("撤销学分").is_ok());
+    }
+}

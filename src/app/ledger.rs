@@ -1,0 +1,227 @@
+//! Credit awards and corrections: a course's credits once, an exam's bonus once, revocations and
+//! adjustments by the office. Each is one transaction that appends to the ledger and moves the
+//! standing together.
+
+use crate::rules::calendar::credit_year;
+use crate::rules::credits::{CourseKind, course_credit, exam_bonus_rule};
+use crate::rules::ledger::{EntryKind, adjustment_rule, award_key, revocation_rule};
+use crate::rules::standing::Bucket;
+use crate::rules::Tenths;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::ledger::{self as entries, NewEntry};
+use crate::store::{Db, Tx, accounts, courses};
+
+use super::{Actor, Error, Result};
+
+/// What an award did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Award {
+    Granted { entry_id: i64, tenths: Tenths, year: i32, rule: String },
+    /// The learner already had it; nothing was written.
+    AlreadyGranted,
+}
+
+/// Records that a learner completed a course (the playback accounting decided so) and awards the
+/// course's credits, once.
+pub async fn complete_course(db: &Db, learner_id: i64, course_id: i64, now: i64) -> Result<Award> {
+    let mut tx = db.begin().await?;
+    require_learner(&mut tx, learner_id).await?;
+    let course = courses::by_id_tx(&mut tx, course_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("课程 {course_id}")))?;
+    let kind = CourseKind::from_code(&course.kind)
+        .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", course.code)))?;
+    let credit = course_credit(kind, course.duration_s, course.designated_tenths.map(Tenths));
+    let entry = NewEntry {
+        account_id: learner_id,
+        kind: EntryKind::Course,
+        bucket: Bucket::for_kind(kind),
+        course_id: Some(course.id),
+        exam_id: None,
+        reference: format!("{} {}", course.code, course.title),
+        tenths: credit.tenths,
+        earned_at: now,
+        credit_year: credit_year(now),
+        reason: "完成课程学习".into(),
+        actor_id: None,
+        rule: credit.rule,
+        award_key: Some(award_key(EntryKind::Course, course.id)),
+        revokes_id: None,
+    };
+    append_award(tx, entry, now).await
+}
+
+/// Awards an exam's bonus credits after a passed attempt, once.
+pub async fn pass_exam(db: &Db, learner_id: i64, exam_id: i64, now: i64) -> Result<Award> {
+    let mut tx = db.begin().await?;
+    require_learner(&mut tx, learner_id).await?;
+    let exam = courses::exam_by_id_tx(&mut tx, exam_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("考试 {exam_id}")))?;
+    let bonus = Tenths(exam.bonus_tenths);
+    let entry = NewEntry {
+        account_id: learner_id,
+        kind: EntryKind::Exam,
+        bucket: Bucket::Exam,
+        course_id: Some(exam.course_id),
+        exam_id: Some(exam.id),
+        reference: exam.title,
+        tenths: bonus,
+        earned_at: now,
+        credit_year: credit_year(now),
+        reason: "考试合格".into(),
+        actor_id: None,
+        rule: exam_bonus_rule(bonus),
+        award_key: Some(award_key(EntryKind::Exam, exam.id)),
+        revokes_id: None,
+    };
+    append_award(tx, entry, now).await
+}
+
+async fn append_award(mut tx: Tx, entry: NewEntry, now: i64) -> Result<Award> {
+    match entries::append(&mut tx, &entry, now).await? {
+        Some(entry_id) => {
+            tx.commit().await?;
+            Ok(Award::Granted {
+                entry_id,
+                tenths: entry.tenths,
+                year: entry.credit_year,
+                rule: entry.rule,
+            })
+        }
+        None => {
+            tx.rollback().await?;
+            Ok(Award::AlreadyGranted)
+        }
+    }
+}
+
+/// Revokes an entry (fraud ruling, error) by appending its opposite in the same bucket and credit
+/// year. Office only; audited. Returns the new entry's id.
+pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i64) -> Result<i64> {
+    actor.require_office("撤销学分")?;
+    let reason = require_reason(reason)?;
+    let mut tx = db.begin().await?;
+    let original = entries::get(&mut tx, entry_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("学分记录 {entry_id}")))?;
+    let kind = EntryKind::from_code(&original.kind)
+        .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类型无效")))?;
+    if !kind.is_revocable() {
+        return Err(Error::invalid("记录", format!("第 {entry_id} 条本身是撤销记录，不能再撤销")));
+    }
+    let bucket = Bucket::from_code(&original.bucket)
+        .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类别无效")))?;
+    let tenths = Tenths(original.tenths);
+    let year = i32::try_from(original.credit_year)
+        .map_err(|_| Error::Internal(format!("学分记录 {entry_id} 的年度无效")))?;
+    let entry = NewEntry {
+        account_id: original.account_id,
+        kind: EntryKind::Revocation,
+        bucket,
+        course_id: original.course_id,
+        exam_id: original.exam_id,
+        reference: original.reference.clone(),
+        tenths: -tenths,
+        earned_at: now,
+        credit_year: year,
+        reason: reason.into(),
+        actor_id: actor.account_id,
+        rule: revocation_rule(entry_id, tenths),
+        award_key: Some(award_key(EntryKind::Revocation, entry_id)),
+        revokes_id: Some(entry_id),
+    };
+    let id = entries::append(&mut tx, &entry, now)
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("第 {entry_id} 条学分记录已被撤销")))?;
+    audit::write(
+        &mut tx,
+        &AuditEntry {
+            actor_id: actor.account_id,
+            actor: &actor.username,
+            address: &actor.address,
+            action: "ledger.revoke",
+            target: format!("ledger:{entry_id}"),
+            before: Some(format!("{} {} {}", original.kind, original.bucket, tenths)),
+            after: Some(format!("revocation:{id} {}", -tenths)),
+            detail: reason.into(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A manual correction by the office (e.g. credits from an offline class). Audited.
+pub async fn adjust(
+    db: &Db,
+    actor: &Actor,
+    learner_id: i64,
+    bucket: Bucket,
+    tenths: Tenths,
+    year: i32,
+    reason: &str,
+    now: i64,
+) -> Result<i64> {
+    actor.require_office("调整学分")?;
+    let reason = require_reason(reason)?;
+    if tenths.0 == 0 {
+        return Err(Error::invalid("学分", "调整量不能为 0"));
+    }
+    let mut tx = db.begin().await?;
+    require_learner(&mut tx, learner_id).await?;
+    let entry = NewEntry {
+        account_id: learner_id,
+        kind: EntryKind::Adjustment,
+        bucket,
+        course_id: None,
+        exam_id: None,
+        reference: format!("{}调整", bucket.label()),
+        tenths,
+        earned_at: now,
+        credit_year: year,
+        reason: reason.into(),
+        actor_id: actor.account_id,
+        rule: adjustment_rule(tenths),
+        award_key: None,
+        revokes_id: None,
+    };
+    let id = entries::append(&mut tx, &entry, now)
+        .await?
+        .ok_or_else(|| Error::Internal("调整记录未写入".into()))?;
+    audit::write(
+        &mut tx,
+        &AuditEntry {
+            actor_id: actor.account_id,
+            actor: &actor.username,
+            address: &actor.address,
+            action: "ledger.adjust",
+            target: format!("account:{learner_id}"),
+            before: None,
+            after: Some(format!("{year} {} {tenths}", bucket.code())),
+            detail: reason.into(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+fn require_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        Err(Error::invalid("原因", "必须填写原因"))
+    } else {
+        Ok(reason)
+    }
+}
+
+async fn require_learner(tx: &mut Tx, learner_id: i64) -> Result<()> {
+    match accounts::learner_flag(tx, learner_id).await? {
+        Some(1) => Ok(()),
+        Some(_) => Err(Error::invalid("账号", format!("账号 {learner_id} 不是学员"))),
+        None => Err(Error::NotFound(format!("学员 {learner_id}"))),
+    }
+}

@@ -1,0 +1,20 @@
+//! Use-cases: the only layer that decides who may do what, writes the audit log and opens write
+//! transactions. Every front (CLI, SSH, web) calls in here, never `store/` directly. Functions take
+//! the current time as `now` (unix seconds) so tests can fix the clock.
+
+pub mod actor;
+pub mod admin;
+pub mod check;
+pub mod error;
+pub mod ledger;
+pub mod password;
+pub mod seed;
+pub mod standings;
+
+pub use actor::Actor;
+pub use error::{Error, Result};
+
+/// The wall clock, in unix seconds.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

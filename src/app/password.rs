@@ -1,0 +1,79 @@
+//! Password hashing (Argon2id, run off the async threads) and random initial passwords.
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use rand::Rng;
+
+use super::{Error, Result};
+
+/// Hashes on a blocking thread: Argon2id takes tens of milliseconds of CPU by design.
+pub async fn hash(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| Error::Internal(format!("密码计算任务失败：{e}")))?
+}
+
+pub fn hash_now(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("密码哈希失败：{e}")))
+}
+
+/// Verifies an Argon2id hash on a blocking thread.
+pub async fn verify(password: String, stored: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&stored)
+            .map_err(|e| Error::Internal(format!("无法解析密码哈希：{e}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("密码校验任务失败：{e}")))?
+}
+
+/// A random initial password: 12 characters without look-alikes (0/O, 1/l/I), always with
+/// letters and digits.
+pub fn random_initial() -> String {
+    const LETTERS: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::thread_rng();
+    loop {
+        let pw: String = (0..12)
+            .map(|_| {
+                let set = if rng.gen_bool(0.3) { DIGITS } else { LETTERS };
+                char::from(set[rng.gen_range(0..set.len())])
+            })
+            .collect();
+        let has_digit = pw.bytes().any(|b| b.is_ascii_digit());
+        let has_letter = pw.bytes().any(|b| b.is_ascii_alphabetic());
+        if has_digit && has_letter {
+            return pw;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let h = hash("Xuexi2026".into()).await.expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("Xuexi2026".into(), h.clone()).await.expect("verify"));
+        assert!(!verify("xuexi2026".into(), h).await.expect("verify"));
+    }
+
+    #[test]
+    fn initial_passwords_mix_letters_and_digits() {
+        for _ in 0..50 {
+            let p = random_initial();
+            assert_eq!(p.len(), 12);
+            assert!(p.bytes().any(|b| b.is_ascii_digit()));
+            assert!(p.bytes().any(|b| b.is_ascii_alphabetic()));
+        }
+    }
+}

@@ -1,0 +1,610 @@
+//! Seeding: the demo city (units, catalogue, staff, a few thousand learners with a year of
+//! history) and synthetic learners for benchmarks. Bulk rows go in with multi-row inserts; the
+//! standings are then rebuilt from the ledger in the same transaction, so they agree by
+//! construction.
+
+use std::collections::{HashMap, HashSet};
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::demo::{self, CatalogCourse, Completion, data};
+use crate::rules::Tenths;
+use crate::rules::calendar::{credit_year, quarter_bounds, year_bounds};
+use crate::rules::credits::{CourseKind, course_credit, exam_bonus_rule};
+use crate::rules::ledger::{EntryKind, award_key};
+use crate::rules::standing::{Bucket, Standing, Targets};
+use crate::store::bulk::{self, Val};
+use crate::store::courses::{self, CourseRow, NewCourse, NewExam};
+use crate::store::settings::{self, YearRow};
+use crate::store::units::{self, UnitRow};
+use crate::store::{Db, Tx, accounts};
+
+use super::actor::RoleKind;
+use super::admin::{self, AddStaff};
+use super::{Actor, Error, Result, ledger, password};
+
+pub const ROOT_CODE: &str = "LD";
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub learners: usize,
+    pub year: i32,
+    pub now: i64,
+    pub rng_seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffLogin {
+    pub role: RoleKind,
+    pub username: String,
+    pub password: String,
+    pub unit_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub units: i64,
+    pub courses: i64,
+    pub learners: usize,
+    pub entries: i64,
+    pub staff: Vec<StaffLogin>,
+    /// A learner to sign in as, and the one password every demo learner has.
+    pub sample_learner: String,
+    pub learner_password: String,
+}
+
+/// Whether the database already holds a city (then the demo does not seed again).
+pub async fn is_seeded(db: &Db) -> Result<bool> {
+    Ok(units::count(db.reader()).await? > 0)
+}
+
+/// Seeds the whole demo city into an empty database.
+pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
+    if is_seeded(db).await? {
+        return Err(Error::Conflict("数据库中已有数据，演示数据只能写入空数据库".into()));
+    }
+    let mut rng = StdRng::seed_from_u64(opts.rng_seed);
+    let now = opts.now;
+    let learner_password = password::random_initial();
+    let learner_hash = password::hash(learner_password.clone()).await?;
+
+    let mut tx = db.begin().await?;
+    let tree = insert_units(&mut tx, now).await?;
+    let catalog = insert_catalog(&mut tx, now).await?;
+    settings::upsert(
+        &mut tx,
+        &YearRow { year: i64::from(opts.year), target_total_tenths: 400, target_required_tenths: 240, batches: "1,2,3".into() },
+    )
+    .await?;
+    let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
+    let learners = insert_learners(&mut tx, &mut rng, &tree, opts.learners, &learner_hash, now).await?;
+    let (from, to) = history_window(opts.year, now);
+    let histories = insert_histories(&mut tx, &mut rng, &catalog, &learners, from, to, now).await?;
+    bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
+    insert_notices(&mut tx, &catalog, &learners, &histories, opts.year, now).await?;
+    insert_classes(&mut tx, &tree, &catalog, &learners, &histories, opts.year, now).await?;
+    insert_flags(&mut tx, &mut rng, &learners, opts.year, now).await?;
+    tx.commit().await?;
+
+    let staff = add_demo_staff(db, now).await?;
+    revoke_a_confirmed_case(db, &learners, &histories, opts.year, now).await?;
+    Ok(DemoSummary {
+        units: units::count(db.reader()).await?,
+        courses: courses::count(db.reader()).await?,
+        learners: learners.len(),
+        entries: crate::store::ledger::count_entries(db.reader()).await?,
+        staff,
+        sample_learner: learners
+            .iter()
+            .find(|l| l.batch == 2 && !l.exempt && l.active)
+            .map(|l| l.username.clone())
+            .unwrap_or_default(),
+        learner_password,
+    })
+}
+
+/// January 1st to now for the current year, else the whole year.
+fn history_window(year: i32, now: i64) -> (i64, i64) {
+    let (from, to) = year_bounds(year);
+    (from, to.min(now).max(from + 1))
+}
+
+struct Tree {
+    /// Units learners may belong to (county and city-level units and their bodies).
+    homes: Vec<UnitRow>,
+    by_code: HashMap<String, UnitRow>,
+}
+
+async fn insert_units(tx: &mut Tx, now: i64) -> Result<Tree> {
+    let root = units::insert(tx, ROOT_CODE, "娄底市", None, "city", 0, now).await?;
+    let mut homes = Vec::new();
+    let mut by_code = HashMap::new();
+    let groups = [("county", data::COUNTIES), ("city_unit", data::CITY_UNITS)];
+    let mut order = 0;
+    for (kind, seeds) in groups {
+        for seed in seeds {
+            order += 1;
+            let unit = units::insert(tx, seed.code, seed.name, Some(&root), kind, order, now).await?;
+            for (i, (code, name)) in seed.children.iter().enumerate() {
+                let child = units::insert(tx, code, name, Some(&unit), "body", i as i64, now).await?;
+                homes.push(child.clone());
+                by_code.insert(child.code.clone(), child);
+            }
+            homes.push(unit.clone());
+            by_code.insert(unit.code.clone(), unit);
+        }
+    }
+    by_code.insert(root.code.clone(), root);
+    Ok(Tree { homes, by_code })
+}
+
+struct Catalog {
+    rows: Vec<CourseRow>,
+    /// exam id per course index
+    exams: HashMap<usize, (i64, Tenths)>,
+    courses: Vec<CatalogCourse>,
+}
+
+async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
+    let mut rows = Vec::new();
+    let mut exams = HashMap::new();
+    let mut courses_out = Vec::new();
+    for (i, seed) in data::COURSES.iter().enumerate() {
+        let kind = if seed.required { CourseKind::Required } else { CourseKind::Elective };
+        let duration_s = i64::from(seed.minutes) * 60 + i64::from(seed.seconds);
+        let code = format!("{}{:03}", if seed.provincial { "HN" } else { "LD" }, i + 1);
+        let source = if seed.provincial { "provincial" } else { "local" };
+        let id = courses::insert(
+            tx,
+            &NewCourse {
+                code: &code,
+                title: seed.title,
+                category: seed.category,
+                kind: kind.code(),
+                duration_s,
+                designated_tenths: seed.designated_tenths,
+                source,
+                media_path: None,
+                description: "",
+            },
+            now,
+        )
+        .await?;
+        let course = courses::by_id_tx(tx, id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("课程 {code} 写入后未找到")))?;
+        if seed.exam {
+            let bonus = Tenths(10);
+            let exam_id = courses::insert_exam(
+                tx,
+                &NewExam {
+                    course_id: id,
+                    title: &format!("《{}》结业测试", seed.title),
+                    question_count: 5,
+                    pass_percent: 60,
+                    max_attempts: 3,
+                    bonus_tenths: bonus.0,
+                },
+                now,
+            )
+            .await?;
+            insert_questions(tx, exam_id, seed.title).await?;
+            exams.insert(i, (exam_id, bonus));
+        }
+        courses_out.push(CatalogCourse::new(
+            i,
+            kind,
+            duration_s,
+            seed.designated_tenths.map(Tenths),
+            seed.exam,
+        ));
+        rows.push(course);
+    }
+    Ok(Catalog { rows, exams, courses: courses_out })
+}
+
+/// A small bank per exam: enough for the draw of five, of every question kind.
+async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
+    let questions: [(&str, String, &str, &str); 8] = [
+        ("single", format!("《{title}》一课的主要内容属于哪一方面？"), "理论与实践相结合\n娱乐休闲\n体育竞技\n商业广告", "A"),
+        ("single", "一个学时按多少分钟计算？".into(), "30分钟\n40分钟\n45分钟\n60分钟", "C"),
+        ("single", "年度在线学习基本任务为多少学分？".into(), "24学分\n30学分\n40学分\n50学分", "C"),
+        ("multiple", "年度总学分由哪些部分组成？".into(), "必修课程学分\n选修课程学分\n考试奖励学分\n登录次数", "ABC"),
+        ("multiple", "以下哪些做法符合在线学习管理要求？".into(), "本人实名登录学习\n请他人代为学习\n按进度完成必修课\n倍速快进刷课", "AC"),
+        ("truefalse", "必修课1学时计1学分。".into(), "正确\n错误", "T"),
+        ("truefalse", "选修课1学时计1学分。".into(), "正确\n错误", "F"),
+        ("truefalse", "请人代学一经发现，当事人年度考核不得评为优秀。".into(), "正确\n错误", "T"),
+    ];
+    for (i, (kind, stem, options, answer)) in questions.iter().enumerate() {
+        courses::insert_question(tx, exam_id, kind, stem, options, answer, i as i64).await?;
+    }
+    Ok(())
+}
+
+struct Learner {
+    id: i64,
+    username: String,
+    unit_code: String,
+    batch: i64,
+    exempt: bool,
+    active: bool,
+}
+
+const ACCOUNT_COLUMNS: &[&str] = &[
+    "username", "real_name", "id_number", "unit_id", "post", "phone", "is_learner", "batch", "exempt",
+    "status", "password_hash", "password_scheme", "must_change", "created_at", "updated_at",
+];
+
+async fn insert_learners(
+    tx: &mut Tx,
+    rng: &mut StdRng,
+    tree: &Tree,
+    n: usize,
+    hash: &str,
+    now: i64,
+) -> Result<Vec<Learner>> {
+    let mut taken = HashSet::new();
+    let mut rows = Vec::with_capacity(n);
+    let mut meta = Vec::with_capacity(n);
+    let first = bulk::max_id(tx, "accounts").await? + 1;
+    for i in 0..n {
+        let p = demo::person(rng, &mut taken);
+        let unit = tree.homes.choose(rng).ok_or_else(|| Error::Internal("没有单位".into()))?;
+        let batch = match rng.gen_range(0..100) {
+            0..=39 => 1,
+            40..=74 => 2,
+            _ => 3,
+        };
+        let exempt = rng.gen_range(0..100) < 2;
+        let active = rng.gen_range(0..100) >= 1;
+        let username = format!("ld{:05}", first as usize + i);
+        rows.push(vec![
+            Val::from(username.as_str()),
+            Val::from(p.real_name.clone()),
+            Val::from(p.id_number.as_str()),
+            Val::from(unit.id),
+            Val::from(p.post),
+            Val::from(p.phone.clone()),
+            Val::from(1),
+            Val::from(batch),
+            Val::from(i64::from(exempt)),
+            Val::from(if active { "active" } else { "disabled" }),
+            Val::from(hash),
+            Val::from("argon2id"),
+            Val::from(0),
+            Val::from(now),
+            Val::from(now),
+        ]);
+        meta.push((username, unit.code.clone(), batch, exempt, active));
+    }
+    bulk::insert(tx, "accounts", ACCOUNT_COLUMNS, &rows).await?;
+    let ids = ids_by_username(tx, first).await?;
+    meta.into_iter()
+        .map(|(username, unit_code, batch, exempt, active)| {
+            let id = *ids
+                .get(&username)
+                .ok_or_else(|| Error::Internal(format!("账号 {username} 写入后未找到")))?;
+            Ok(Learner { id, username, unit_code, batch, exempt, active })
+        })
+        .collect()
+}
+
+async fn ids_by_username(tx: &mut Tx, from_id: i64) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(i64, String)> = accounts::usernames_from(tx, from_id).await?;
+    Ok(rows.into_iter().map(|(id, u)| (u, id)).collect())
+}
+
+const LEDGER_COLUMNS: &[&str] = &[
+    "account_id", "kind", "bucket", "course_id", "exam_id", "ref", "tenths", "earned_at",
+    "credit_year", "reason", "rule", "award_key", "created_at",
+];
+
+/// One course completion (and its exam, when passed) as ledger rows.
+fn completion_rows(catalog: &Catalog, account_id: i64, c: &Completion, now: i64, out: &mut Vec<Vec<Val>>) {
+    let Some(course) = catalog.rows.get(c.course) else { return };
+    let kind = CourseKind::from_code(&course.kind).unwrap_or(CourseKind::Elective);
+    let credit = course_credit(kind, course.duration_s, course.designated_tenths.map(Tenths));
+    out.push(vec![
+        Val::from(account_id),
+        Val::from(EntryKind::Course.code()),
+        Val::from(Bucket::for_kind(kind).code()),
+        Val::from(Some(course.id)),
+        Val::from(None::<i64>),
+        Val::from(format!("{} {}", course.code, course.title)),
+        Val::from(credit.tenths.0),
+        Val::from(c.at),
+        Val::from(i64::from(credit_year(c.at))),
+        Val::from("完成课程学习"),
+        Val::from(credit.rule),
+        Val::from(Some(award_key(EntryKind::Course, course.id))),
+        Val::from(now),
+    ]);
+    if let (Some(at), Some((exam_id, bonus))) = (c.exam_at, catalog.exams.get(&c.course)) {
+        out.push(vec![
+            Val::from(account_id),
+            Val::from(EntryKind::Exam.code()),
+            Val::from(Bucket::Exam.code()),
+            Val::from(Some(course.id)),
+            Val::from(Some(*exam_id)),
+            Val::from(format!("《{}》结业测试", course.title)),
+            Val::from(bonus.0),
+            Val::from(at),
+            Val::from(i64::from(credit_year(at))),
+            Val::from("考试合格"),
+            Val::from(exam_bonus_rule(*bonus)),
+            Val::from(Some(award_key(EntryKind::Exam, *exam_id))),
+            Val::from(now),
+        ]);
+    }
+}
+
+async fn insert_histories(
+    tx: &mut Tx,
+    rng: &mut StdRng,
+    catalog: &Catalog,
+    learners: &[Learner],
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Vec<Vec<Completion>>> {
+    let mut rows = Vec::new();
+    let mut histories = Vec::with_capacity(learners.len());
+    for l in learners {
+        let profile = demo::profile(rng);
+        let h = demo::history(rng, &catalog.courses, profile, from, to);
+        for c in &h {
+            completion_rows(catalog, l.id, c, now, &mut rows);
+        }
+        histories.push(h);
+    }
+    bulk::insert(tx, "ledger", LEDGER_COLUMNS, &rows).await?;
+    Ok(histories)
+}
+
+/// Quarterly notices (Art. 16) for each quarter of the year that has ended, plus general ones.
+async fn insert_notices(
+    tx: &mut Tx,
+    catalog: &Catalog,
+    learners: &[Learner],
+    histories: &[Vec<Completion>],
+    year: i32,
+    now: i64,
+) -> Result<()> {
+    let targets = Targets::default();
+    let mut rows = Vec::new();
+    for (title, body) in data::NOTICES {
+        rows.push(notice_row("general", title, body.to_string(), None, None, now));
+    }
+    for q in 1..=4u8 {
+        let Some((_, q_end)) = quarter_bounds(year, q) else { continue };
+        if q_end > now {
+            break;
+        }
+        for (l, h) in learners.iter().zip(histories) {
+            if l.exempt || !l.active {
+                continue;
+            }
+            let mut s = Standing::default();
+            for c in h.iter().filter(|c| c.at < q_end) {
+                let course = &catalog.courses[c.course];
+                s.add(Bucket::for_kind(course.kind), course.credit);
+                if let (Some(at), Some((_, bonus))) = (c.exam_at, catalog.exams.get(&c.course))
+                    && at < q_end
+                {
+                    s.add(Bucket::Exam, *bonus);
+                }
+            }
+            let gap = s.gap(&targets);
+            let body = format!(
+                "截至{year}年第{q}季度末，您本年度已获得 {} 学分（必修 {}、选修 {}、考试 {}）。距年度任务尚差 {} 学分，其中必修尚差 {} 学分。",
+                s.total(), s.required, s.elective, s.exam, gap.total, gap.required
+            );
+            let title = format!("{year}年第{q}季度学习情况通报");
+            rows.push(notice_row("quarterly", &title, body, Some(l.id), Some((year, q)), q_end));
+        }
+    }
+    bulk::insert(
+        tx,
+        "notices",
+        &["kind", "title", "body", "account_id", "year", "quarter", "created_at"],
+        &rows,
+    )
+    .await?;
+    Ok(())
+}
+
+fn notice_row(kind: &str, title: &str, body: String, account: Option<i64>, yq: Option<(i32, u8)>, at: i64) -> Vec<Val> {
+    vec![
+        Val::from(kind),
+        Val::from(title),
+        Val::from(body),
+        Val::from(account),
+        Val::from(yq.map(|(y, _)| i64::from(y))),
+        Val::from(yq.map(|(_, q)| i64::from(q))),
+        Val::from(at),
+    ]
+}
+
+/// Two special training classes (Art. 9); a member graduated when every class course was
+/// completed inside the class dates.
+async fn insert_classes(
+    tx: &mut Tx,
+    tree: &Tree,
+    catalog: &Catalog,
+    learners: &[Learner],
+    histories: &[Vec<Completion>],
+    year: i32,
+    now: i64,
+) -> Result<()> {
+    let (y0, y1) = year_bounds(year);
+    let classes = [
+        ("LX", "娄星区党纪学习教育专题培训班", &[0usize, 12, 25][..], y0, y1.min(now.max(y0 + 86_400))),
+        (ROOT_CODE, "全市优化营商环境专题网络培训班", &[26usize, 27, 28, 29][..], y0 + 60 * 86_400, y1),
+    ];
+    let creator = None::<i64>;
+    for (unit_code, title, course_idx, starts, ends) in classes {
+        let Some(unit) = tree.by_code.get(unit_code) else { continue };
+        let class_id = crate::store::classes::insert(tx, title, unit.id, creator, starts, ends, now).await?;
+        let course_ids: Vec<i64> = course_idx.iter().filter_map(|i| catalog.rows.get(*i).map(|c| c.id)).collect();
+        for id in &course_ids {
+            crate::store::classes::add_course(tx, class_id, *id).await?;
+        }
+        let members = learners.iter().zip(histories).filter(|(l, _)| {
+            unit_code == ROOT_CODE || l.unit_code.starts_with(unit_code)
+        });
+        for (l, h) in members.take(60) {
+            let done: Vec<i64> = course_idx
+                .iter()
+                .filter_map(|ci| h.iter().find(|c| c.course == *ci && c.at >= starts && c.at < ends).map(|c| c.at))
+                .collect();
+            let graduated = (done.len() == course_idx.len()).then(|| done.iter().copied().max().unwrap_or(starts));
+            crate::store::classes::add_member(tx, class_id, l.id, starts, graduated).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A few open fraud flags for the office to rule on (Art. 16).
+async fn insert_flags(tx: &mut Tx, rng: &mut StdRng, learners: &[Learner], year: i32, now: i64) -> Result<()> {
+    let texts = [
+        ("shared_device", "同一地址在同一时段驱动 3 个账号同时播放课程"),
+        ("impossible_playback", "心跳间隔与播放进度不符，疑似倍速或脚本播放"),
+        ("failed_checks", "连续 4 次未通过防挂机验证"),
+    ];
+    let mut rows = Vec::new();
+    for (kind, detail) in texts.iter().cycle().take(6) {
+        let Some(l) = learners.choose(rng) else { break };
+        rows.push(vec![
+            Val::from(l.id),
+            Val::from(*kind),
+            Val::from(*detail),
+            Val::from(i64::from(year)),
+            Val::from(now - rng.gen_range(0..30 * 86_400)),
+        ]);
+    }
+    bulk::insert(tx, "fraud_flags", &["account_id", "kind", "detail", "year", "detected_at"], &rows).await?;
+    Ok(())
+}
+
+/// One of everything a running college has seen: a confirmed proxy-learning case whose credit
+/// was revoked through the ordinary ledger path.
+async fn revoke_a_confirmed_case(
+    db: &Db,
+    learners: &[Learner],
+    histories: &[Vec<Completion>],
+    year: i32,
+    now: i64,
+) -> Result<()> {
+    let Some((learner, _)) = learners.iter().zip(histories).find(|(_, h)| h.len() > 3) else {
+        return Ok(());
+    };
+    let entries = crate::store::ledger::entries_of(db.reader(), learner.id, Some(year)).await?;
+    if let Some(entry) = entries.iter().find(|e| e.kind == "course") {
+        ledger::revoke(db, &Actor::local_operator(), entry.id, "经查实请人代学，撤销该课程学分", now).await?;
+    }
+    Ok(())
+}
+
+/// One account per staff role, with printed passwords.
+async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
+    let operator = Actor::local_operator();
+    let wanted = [
+        (RoleKind::Office, "office", "市在线学习办管理员", None),
+        (RoleKind::College, "college", "市网络学院管理员", None),
+        (RoleKind::Unit, "lx_liaison", "娄星区联络员", Some("LX")),
+    ];
+    let mut out = Vec::new();
+    for (role, username, name, unit) in wanted {
+        let added = admin::add_staff(
+            db,
+            &operator,
+            AddStaff { role, unit_code: unit, username, real_name: Some(name), password: None },
+            now,
+        )
+        .await?;
+        out.push(StaffLogin {
+            role,
+            username: username.into(),
+            password: added.generated_password.unwrap_or_default(),
+            unit_name: added.unit_name,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct SyntheticOptions {
+    pub learners: usize,
+    pub year: i32,
+    /// Course completions per learner (distinct courses).
+    pub per_learner: usize,
+    pub now: i64,
+    pub rng_seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticSummary {
+    pub learners: usize,
+    pub entries: u64,
+    pub password: String,
+}
+
+/// Learners per transaction when seeding synthetic data.
+const CHUNK: usize = 2_000;
+
+/// Adds `learners` synthetic learners, each with `per_learner` course completions in `year`, for
+/// benchmarks. Creates the demo units and catalogue first when the database is empty.
+/// `progress` is told how many learners are done after each chunk.
+pub async fn synthetic(
+    db: &Db,
+    opts: &SyntheticOptions,
+    mut progress: impl FnMut(usize),
+) -> Result<SyntheticSummary> {
+    let now = opts.now;
+    if !is_seeded(db).await? {
+        let mut tx = db.begin().await?;
+        insert_units(&mut tx, now).await?;
+        insert_catalog(&mut tx, now).await?;
+        tx.commit().await?;
+    }
+    let homes: Vec<UnitRow> = units::all(db.reader())
+        .await?
+        .into_iter()
+        .filter(|u| u.parent_id.is_some())
+        .collect();
+    let tree = Tree { homes, by_code: HashMap::new() };
+    let rows = courses::all(db.reader()).await?;
+    if opts.per_learner > rows.len() {
+        return Err(Error::invalid(
+            "--per-learner",
+            format!("每名学员最多 {} 门课程（课程库只有这么多）", rows.len()),
+        ));
+    }
+    let catalog = Catalog { courses: Vec::new(), exams: HashMap::new(), rows };
+    let password = password::random_initial();
+    let hash = password::hash(password.clone()).await?;
+    let mut rng = StdRng::seed_from_u64(opts.rng_seed);
+    let (from, to) = year_bounds(opts.year);
+    let mut done = 0;
+    let mut entries = 0;
+    while done < opts.learners {
+        let n = CHUNK.min(opts.learners - done);
+        let mut tx = db.begin().await?;
+        let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
+        let learners = insert_learners(&mut tx, &mut rng, &tree, n, &hash, now).await?;
+        let mut ledger_rows = Vec::with_capacity(n * opts.per_learner);
+        for l in &learners {
+            for c in demo::uniform_history(&mut rng, catalog.rows.len(), opts.per_learner, from, to) {
+                completion_rows(&catalog, l.id, &c, now, &mut ledger_rows);
+            }
+        }
+        entries += bulk::insert(&mut tx, "ledger", LEDGER_COLUMNS, &ledger_rows).await?;
+        bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
+        tx.commit().await?;
+        done += n;
+        progress(done);
+    }
+    Ok(SyntheticSummary { learners: done, entries, password })
+}

@@ -1,0 +1,111 @@
+//! Year standings of a scope: who is assessed, what each has, who is compliant (Art. 10).
+
+use crate::rules::Tenths;
+use crate::rules::standing::{Standing, Targets};
+use crate::store::standings::{self, Population};
+use crate::store::units::{self, UnitRow};
+use crate::store::{Db, settings};
+
+use super::{Actor, Error, Result};
+
+/// A year's targets and enrolled batches, from `year_settings` or the defaults (40/24, batches 1–3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearSettings {
+    pub year: i32,
+    pub targets: Targets,
+    pub batches: Vec<i64>,
+}
+
+pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
+    let row = settings::year(db.reader(), year).await?;
+    Ok(match row {
+        Some(r) => YearSettings {
+            year,
+            targets: Targets {
+                total: Tenths(r.target_total_tenths),
+                required: Tenths(r.target_required_tenths),
+            },
+            batches: parse_batches(&r.batches),
+        },
+        None => YearSettings { year, targets: Targets::default(), batches: vec![1, 2, 3] },
+    })
+}
+
+fn parse_batches(s: &str) -> Vec<i64> {
+    s.split(',').filter_map(|b| b.trim().parse().ok()).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub account_id: i64,
+    pub username: String,
+    pub real_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub batch: Option<i64>,
+    pub standing: Standing,
+    pub compliant: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub scope: UnitRow,
+    pub settings: YearSettings,
+    pub lines: Vec<Line>,
+}
+
+/// Every assessed learner of the scope with the year's standing. `unit_code` narrows the scope;
+/// without it the actor's own scope is used.
+pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) -> Result<Report> {
+    let scope = resolve_scope(db, actor, unit_code).await?;
+    let settings = year_settings(db, year).await?;
+    let rows = standings::of_population(
+        db.reader(),
+        &Population { year, scope_path: &scope.path, batches: &settings.batches },
+    )
+    .await?;
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            let standing = Standing {
+                required: Tenths(r.required),
+                elective: Tenths(r.elective),
+                exam: Tenths(r.exam),
+            };
+            Line {
+                account_id: r.account_id,
+                username: r.username,
+                real_name: r.real_name,
+                unit_code: r.unit_code,
+                unit_name: r.unit_name,
+                batch: r.batch,
+                compliant: standing.is_compliant(&settings.targets),
+                standing,
+            }
+        })
+        .collect();
+    Ok(Report { scope, settings, lines })
+}
+
+/// The unit a query is about: the named one (if the actor covers it), else the actor's own scope.
+pub async fn resolve_scope(db: &Db, actor: &Actor, unit_code: Option<&str>) -> Result<UnitRow> {
+    if let Some(code) = unit_code {
+        let unit = units::by_code(db.reader(), code)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?;
+        actor.require_covers(&unit.path, &unit.name)?;
+        return Ok(unit);
+    }
+    if actor.is_local() || actor.roles.iter().any(|r| r.kind.is_city_wide()) {
+        return units::root(db.reader())
+            .await?
+            .ok_or_else(|| Error::NotFound("全市单位树（数据库尚未初始化）".into()));
+    }
+    match actor.roles.as_slice() {
+        [only] => units::by_id(db.reader(), only.unit_id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("单位 {}", only.unit_code))),
+        [] => Err(Error::Forbidden("您没有管理角色".into())),
+        _ => Err(Error::invalid("--unit", "您管理多个单位，请指定单位代码")),
+    }
+}

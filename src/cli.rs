@@ -1,0 +1,330 @@
+//! The local command line (`wangyuan demo|serve|migrate|seed|admin|check`): settings, the tokio
+//! runtime, and one function per command. Output to the console is Chinese; errors go to stderr
+//! with exit 2 for bad usage or settings, 3 not allowed, 4 not found, 1 anything else.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, Actor, actor::RoleKind, seed};
+use crate::cmd::{self, exit};
+use crate::config::{ProcessEnv, Settings};
+use crate::rules::calendar::credit_year;
+use crate::store::Db;
+
+#[derive(Debug, Parser)]
+#[command(name = "wangyuan", version, about = "网院：干部教育培训网络学院")]
+pub struct Cli {
+    /// Settings file (TOML); default ./wangyuan.toml when present.
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make and seed a demo database (data/demo.db) unless one exists, then print how to use it.
+    Demo(DemoArgs),
+    /// Open the database, apply migrations and run the service until stopped.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Add synthetic learners with a year of credits (for benchmarks).
+    Seed(SeedArgs),
+    /// Staff accounts and roles.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check every standing against the ledger and look for orphaned rows; exit 1 if anything is off.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many demo learners.
+    #[arg(long, default_value_t = 3000)]
+    pub learners: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[arg(long)]
+    pub learners: usize,
+    #[arg(long)]
+    pub year: i32,
+    /// Course completions per learner.
+    #[arg(long, default_value_t = 40)]
+    pub per_learner: usize,
+    /// RNG seed, for repeatable data.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Grant a staff role, creating the account when the username is new.
+    Add(AdminAddArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Office,
+    College,
+    Unit,
+}
+
+impl From<RoleArg> for RoleKind {
+    fn from(r: RoleArg) -> RoleKind {
+        match r {
+            RoleArg::Office => RoleKind::Office,
+            RoleArg::College => RoleKind::College,
+            RoleArg::Unit => RoleKind::Unit,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AdminAddArgs {
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Unit code (required for --role unit).
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub username: String,
+    /// Real name of a new account (default: the username).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Runs a parsed command line and returns the exit status.
+pub fn run(cli: Cli) -> i32 {
+    let settings = match Settings::load(cli.config.as_deref(), &ProcessEnv) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return exit::USAGE;
+        }
+    };
+    init_logging(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return exit::FAILURE;
+        }
+    };
+    runtime.block_on(dispatch(cli.command, settings))
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Ignore the error when a subscriber is already set (tests running several commands).
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn dispatch(command: Command, settings: Settings) -> i32 {
+    let result = match command {
+        Command::Demo(args) => demo(&settings, &args).await,
+        Command::Serve => serve(&settings).await,
+        Command::Migrate => migrate(&settings).await,
+        Command::Seed(args) => seed_synthetic(&settings, &args).await,
+        Command::Admin(AdminCommand::Add(args)) => admin_add(&settings, &args).await,
+        Command::Check => check(&settings).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Errors of the console commands: an app error, or a database that could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    App(#[from] app::Error),
+    #[error(transparent)]
+    Open(#[from] crate::store::OpenError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl CliError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            CliError::App(e) => e.exit_code(),
+            CliError::Open(_) | CliError::Io(_) => exit::FAILURE,
+        }
+    }
+}
+
+type CliResult = Result<i32, CliError>;
+
+async fn open(settings: &Settings, default_file: &str) -> Result<Db, CliError> {
+    let url = settings.database_url_or(default_file);
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    Ok(Db::open(&url).await?)
+}
+
+const DB_FILE: &str = "wangyuan.db";
+const DEMO_DB_FILE: &str = "demo.db";
+const DEMO_CREDENTIALS: &str = "demo-credentials.txt";
+
+async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
+    let db = open(settings, DEMO_DB_FILE).await?;
+    let credentials = settings.data_dir.join(DEMO_CREDENTIALS);
+    if seed::is_seeded(&db).await? {
+        println!("演示数据库已存在（{}），不再重新生成。", db.backend().name());
+    } else {
+        let now = app::now();
+        println!("正在生成演示数据（{} 名学员）……", args.learners);
+        let started = std::time::Instant::now();
+        let opts = seed::DemoOptions { learners: args.learners, year: credit_year(now), now, rng_seed: 2026 };
+        let summary = seed::demo(&db, &opts).await?;
+        println!(
+            "已生成：单位 {} 个，课程 {} 门，学员 {} 名，学分记录 {} 条，用时 {:.1} 秒。",
+            summary.units,
+            summary.courses,
+            summary.learners,
+            summary.entries,
+            started.elapsed().as_secs_f64()
+        );
+        write_credentials(&credentials, &summary)?;
+    }
+    match std::fs::read_to_string(&credentials) {
+        Ok(text) => print!("{text}"),
+        Err(_) => println!("（未找到 {}：演示账号密码只在首次生成时保存）", credentials.display()),
+    }
+    println!("SSH 管理界面与学员网站将在后续版本启用；现在可以运行 `wangyuan check` 检查数据。");
+    db.close().await;
+    Ok(exit::OK)
+}
+
+fn write_credentials(path: &Path, s: &seed::DemoSummary) -> std::io::Result<()> {
+    let mut text = String::from("演示账号（管理人员）：\n");
+    for staff in &s.staff {
+        text.push_str(&format!(
+            "  {:<12} 用户名 {:<12} 密码 {}  （{}）\n",
+            staff.role.label(),
+            staff.username,
+            staff.password,
+            staff.unit_name
+        ));
+    }
+    text.push_str(&format!(
+        "演示学员：每名学员的密码都是 {}，例如用户名 {}\n",
+        s.learner_password, s.sample_learner
+    ));
+    let mut file = open_private(path)?;
+    file.write_all(text.as_bytes())
+}
+
+/// Creates (or truncates) a file readable only by its owner: it holds passwords.
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+async fn serve(settings: &Settings) -> CliResult {
+    let db = open(settings, DB_FILE).await?;
+    tracing::info!(backend = db.backend().name(), "数据库就绪；SSH 与网页前端尚未接入，按 Ctrl-C 退出");
+    tokio::signal::ctrl_c().await?;
+    db.close().await;
+    Ok(exit::OK)
+}
+
+async fn migrate(settings: &Settings) -> CliResult {
+    let url = settings.database_url_or(DB_FILE);
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let db = Db::connect(&url).await?;
+    let report = db.migrate().await?;
+    if report.before == report.after {
+        println!("数据库已是最新版本（{}）。", report.after);
+    } else {
+        println!("数据库已从版本 {} 升级到 {}。", report.before, report.after);
+    }
+    db.close().await;
+    Ok(exit::OK)
+}
+
+async fn seed_synthetic(settings: &Settings, args: &SeedArgs) -> CliResult {
+    let db = open(settings, DB_FILE).await?;
+    let opts = seed::SyntheticOptions {
+        learners: args.learners,
+        year: args.year,
+        per_learner: args.per_learner,
+        now: app::now(),
+        rng_seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    let summary = seed::synthetic(&db, &opts, |done| {
+        eprint!("\r已写入 {done}/{} 名学员", args.learners);
+    })
+    .await?;
+    eprintln!();
+    println!(
+        "已写入 {} 名学员、{} 条学分记录，用时 {:.1} 秒；这些学员的密码是 {}",
+        summary.learners,
+        summary.entries,
+        started.elapsed().as_secs_f64(),
+        summary.password
+    );
+    db.close().await;
+    Ok(exit::OK)
+}
+
+async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
+    let password = if args.password_stdin {
+        let mut buf = String::new();
+        std::io::stdin().read_to_string(&mut buf)?;
+        Some(buf.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let db = open(settings, DB_FILE).await?;
+    let req = app::admin::AddStaff {
+        role: args.role.into(),
+        unit_code: args.unit.as_deref(),
+        username: &args.username,
+        real_name: args.name.as_deref(),
+        password,
+    };
+    let added = app::admin::add_staff(&db, &Actor::local_operator(), req, app::now()).await?;
+    let role = RoleKind::from(args.role).label();
+    if added.created {
+        println!("已创建账号 {}，角色：{role}（{}）。", args.username, added.unit_name);
+    } else {
+        println!("账号 {} 已存在，已授予角色：{role}（{}）。", args.username, added.unit_name);
+    }
+    if let Some(pw) = added.generated_password {
+        println!("初始密码：{pw}（首次登录后须修改）");
+    }
+    db.close().await;
+    Ok(exit::OK)
+}
+
+async fn check(settings: &Settings) -> CliResult {
+    let db = open(settings, DB_FILE).await?;
+    let report = app::check::run(&db).await?;
+    let code = cmd::check::write_report(&mut std::io::stdout().lock(), &report)?;
+    db.close().await;
+    Ok(code)
+}

@@ -1,0 +1,11 @@
+//! wangyuan (网院): the cadre online-learning college of a city. See ARCHITECTURE.md for the
+//! layers: `rules` (pure) ← `store` (SQL) ← `app` (use-cases, permissions, audit) ← fronts
+//! (`cli`, `cmd`, and later `ssh`, `tui`, `web`).
+
+pub mod app;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod demo;
+pub mod rules;
+pub mod store;

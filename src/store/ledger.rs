@@ -1,0 +1,207 @@
+//! The credit ledger and the per-(learner, year) standings kept beside it. Appending an entry and
+//! moving its standing always happen together, inside the caller's transaction.
+
+use sqlx::{AnyPool, FromRow};
+
+use super::Tx;
+use crate::rules::Tenths;
+use crate::rules::ledger::EntryKind;
+use crate::rules::standing::{Bucket, Standing};
+
+/// An entry to append.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub account_id: i64,
+    pub kind: EntryKind,
+    pub bucket: Bucket,
+    pub course_id: Option<i64>,
+    pub exam_id: Option<i64>,
+    pub reference: String,
+    pub tenths: Tenths,
+    pub earned_at: i64,
+    pub credit_year: i32,
+    pub reason: String,
+    pub actor_id: Option<i64>,
+    pub rule: String,
+    pub award_key: Option<String>,
+    pub revokes_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: String,
+    pub bucket: String,
+    pub course_id: Option<i64>,
+    pub exam_id: Option<i64>,
+    #[sqlx(rename = "ref")]
+    pub reference: String,
+    pub tenths: i64,
+    pub earned_at: i64,
+    pub credit_year: i64,
+    pub reason: String,
+    pub actor_id: Option<i64>,
+    pub rule: String,
+    pub award_key: Option<String>,
+    pub revokes_id: Option<i64>,
+}
+
+const ENTRY_COLUMNS: &str = "id, account_id, kind, bucket, course_id, exam_id, ref, tenths, earned_at, \
+     credit_year, reason, actor_id, rule, award_key, revokes_id";
+
+/// Appends an entry and moves the standing. Returns `None`, changing nothing, when the entry's
+/// award key was already used for this learner (the award was given before).
+pub async fn append(tx: &mut Tx, e: &NewEntry, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO ledger (account_id, kind, bucket, course_id, exam_id, ref, tenths, earned_at, \
+         credit_year, reason, actor_id, rule, award_key, revokes_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(e.account_id)
+    .bind(e.kind.code())
+    .bind(e.bucket.code())
+    .bind(e.course_id)
+    .bind(e.exam_id)
+    .bind(&e.reference)
+    .bind(e.tenths.0)
+    .bind(e.earned_at)
+    .bind(i64::from(e.credit_year))
+    .bind(&e.reason)
+    .bind(e.actor_id)
+    .bind(&e.rule)
+    .bind(&e.award_key)
+    .bind(e.revokes_id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if id.is_some() {
+        let mut delta = Standing::default();
+        delta.add(e.bucket, e.tenths);
+        bump_standing(tx, e.account_id, e.credit_year, &delta, now).await?;
+    }
+    Ok(id)
+}
+
+async fn bump_standing(
+    tx: &mut Tx,
+    account_id: i64,
+    year: i32,
+    d: &Standing,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO standings (account_id, year, required, elective, exam, entries, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6) \
+         ON CONFLICT (account_id, year) DO UPDATE SET \
+         required = standings.required + excluded.required, \
+         elective = standings.elective + excluded.elective, \
+         exam = standings.exam + excluded.exam, \
+         entries = standings.entries + 1, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(account_id)
+    .bind(i64::from(year))
+    .bind(d.required.0)
+    .bind(d.elective.0)
+    .bind(d.exam.0)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<EntryRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Whether an entry was already revoked.
+pub async fn revoked_by(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM ledger WHERE revokes_id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// A learner's archive, newest first; `year` narrows it to one credit year.
+pub async fn entries_of(
+    pool: &AnyPool,
+    account_id: i64,
+    year: Option<i32>,
+) -> Result<Vec<EntryRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENTRY_COLUMNS} FROM ledger WHERE account_id = $1 \
+         AND ($2 = 0 OR credit_year = $2) ORDER BY earned_at DESC, id DESC"
+    )))
+    .bind(account_id)
+    .bind(year.map(i64::from).unwrap_or(0))
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct StandingRow {
+    pub account_id: i64,
+    pub year: i64,
+    pub required: i64,
+    pub elective: i64,
+    pub exam: i64,
+}
+
+impl StandingRow {
+    pub fn standing(&self) -> Standing {
+        Standing {
+            required: Tenths(self.required),
+            elective: Tenths(self.elective),
+            exam: Tenths(self.exam),
+        }
+    }
+}
+
+pub async fn standing_of(
+    pool: &AnyPool,
+    account_id: i64,
+    year: i32,
+) -> Result<Standing, sqlx::Error> {
+    let row: Option<StandingRow> = sqlx::query_as(
+        "SELECT account_id, year, required, elective, exam FROM standings \
+         WHERE account_id = $1 AND year = $2",
+    )
+    .bind(account_id)
+    .bind(i64::from(year))
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| r.standing()).unwrap_or_default())
+}
+
+/// Every stored standing row (for the consistency check).
+pub async fn all_standings(pool: &AnyPool) -> Result<Vec<StandingRow>, sqlx::Error> {
+    sqlx::query_as("SELECT account_id, year, required, elective, exam FROM standings")
+        .fetch_all(pool)
+        .await
+}
+
+/// Standings recomputed from the ledger alone, per (learner, year).
+pub async fn recomputed_standings(pool: &AnyPool) -> Result<Vec<StandingRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT account_id, credit_year AS year, \
+         CAST(COALESCE(SUM(CASE WHEN bucket = 'required' THEN tenths ELSE 0 END), 0) AS BIGINT) AS required, \
+         CAST(COALESCE(SUM(CASE WHEN bucket = 'elective' THEN tenths ELSE 0 END), 0) AS BIGINT) AS elective, \
+         CAST(COALESCE(SUM(CASE WHEN bucket = 'exam' THEN tenths ELSE 0 END), 0) AS BIGINT) AS exam \
+         FROM ledger GROUP BY account_id, credit_year",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn count_entries(pool: &AnyPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger")
+        .fetch_one(pool)
+        .await
+}

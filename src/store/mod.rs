@@ -1,0 +1,212 @@
+//! Storage: the database handle (SQLite or PostgreSQL through sqlx `Any`), migrations, and one
+//! file of queries per aggregate. Row structs stay here; `app/` turns them into answers.
+
+pub mod accounts;
+pub mod audit;
+pub mod check;
+pub mod classes;
+pub mod courses;
+pub mod ledger;
+pub mod bulk;
+pub mod standings;
+pub mod settings;
+pub mod units;
+
+use std::time::Duration;
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+
+/// A write transaction: on SQLite it was opened with `BEGIN IMMEDIATE` on the one writer connection.
+pub type Tx = Transaction<'static, Any>;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("数据库地址无法识别：{0}（应以 sqlite: 或 postgres: 开头）")]
+    UnknownUrl(String),
+    #[error("数据库版本 {found} 比本程序支持的版本 {supported} 新，请使用更新的 wangyuan；数据库未做任何改动")]
+    TooNew { found: i64, supported: i64 },
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("无法连接数据库：{0}")]
+    Connect(#[from] sqlx::Error),
+}
+
+/// The database: a reader pool and a writer pool. On SQLite the writer pool has exactly one
+/// connection (a deferred transaction that later writes would get SQLITE_BUSY at once); on
+/// PostgreSQL both are the same pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects without migrating. Use [`Db::open`] in the program.
+    pub async fn connect(url: &str) -> Result<Db, OpenError> {
+        install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| OpenError::UnknownUrl(url.into()))?;
+        // Statement logging would print whole multi-row inserts; benchmarks measure speed instead.
+        let url = match backend {
+            Backend::Sqlite => sqlite_url(url),
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        match backend {
+            Backend::Sqlite => {
+                let write = sqlite_pool(1).connect_with(options.clone()).await?;
+                let read = sqlite_pool(4).connect_with(options).await?;
+                Ok(Db { read, write, backend })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                Ok(Db { read: pool.clone(), write: pool, backend })
+            }
+        }
+    }
+
+    /// Connects, refuses a database newer than this binary, then applies pending migrations.
+    pub async fn open(url: &str) -> Result<Db, OpenError> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<MigrationReport, OpenError> {
+        let migrator = self.backend.migrator();
+        let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let before = self.schema_version().await?;
+        if before > supported {
+            return Err(OpenError::TooNew { found: before, supported });
+        }
+        migrator.run(&self.write).await?;
+        let after = self.schema_version().await?;
+        Ok(MigrationReport { before, after })
+    }
+
+    /// The highest applied migration, 0 for an empty database.
+    pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(&self.read)
+                .await?
+            }
+            Backend::Postgres => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()",
+                )
+                .fetch_one(&self.read)
+                .await?
+            }
+        };
+        if exists == 0 {
+            return Ok(0);
+        }
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE",
+        )
+        .fetch_one(&self.read)
+        .await
+    }
+
+    /// Opens a write transaction.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.write.begin().await,
+        }
+    }
+
+    /// The pool for reads outside a write transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationReport {
+    pub before: i64,
+    pub after: i64,
+}
+
+/// `mode=rwc` so a missing file is created.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                Ok(())
+            })
+        })
+}
+

@@ -1,0 +1,52 @@
+//! Year standings of the assessed population: the query behind the standings report and the
+//! dashboards.
+
+use sqlx::{AnyPool, FromRow};
+
+/// Who is assessed in a year and where: a scope path prefix and the enrolled batches.
+#[derive(Debug, Clone)]
+pub struct Population<'a> {
+    pub year: i32,
+    /// The scope unit's path ('/1/4/'); every unit below it is included.
+    pub scope_path: &'a str,
+    pub batches: &'a [i64],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct StandingLine {
+    pub account_id: i64,
+    pub username: String,
+    pub real_name: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub batch: Option<i64>,
+    pub required: i64,
+    pub elective: i64,
+    pub exam: i64,
+}
+
+/// Every assessed learner of the population with their standing for the year (zero when they
+/// earned nothing), ordered by unit code and username.
+pub async fn of_population(
+    pool: &AnyPool,
+    p: &Population<'_>,
+) -> Result<Vec<StandingLine>, sqlx::Error> {
+    let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
+    sqlx::query_as(
+        "SELECT a.id AS account_id, a.username, a.real_name, u.code AS unit_code, u.name AS unit_name, \
+         a.batch, COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
+         COALESCE(s.exam, 0) AS exam \
+         FROM accounts a JOIN units u ON u.id = a.unit_id \
+         LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
+         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
+         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5 \
+         ORDER BY u.code, a.username",
+    )
+    .bind(i64::from(p.year))
+    .bind(batch(0))
+    .bind(batch(1))
+    .bind(batch(2))
+    .bind(format!("{}%", p.scope_path))
+    .fetch_all(pool)
+    .await
+}

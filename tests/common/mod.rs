@@ -1,0 +1,116 @@
+//! Test fixture: a fresh migrated database per test, on SQLite (always) and PostgreSQL (at
+//! 127.0.0.1:5432, or the URL in WANGYUAN_TEST_PG). With WANGYUAN_TEST_PG set, an unreachable
+//! PostgreSQL fails the test; without it, PostgreSQL tests print that they were skipped.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::store::Db;
+
+const DEFAULT_PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    pub name: &'static str,
+    pg: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let db = Db::open(&url).await.expect("open sqlite");
+        TestDb { db, url, name: "sqlite", pg: None, _dir: Some(dir) }
+    }
+
+    /// A fresh PostgreSQL database, or None (skipped) when PostgreSQL is not required and not there.
+    pub async fn postgres() -> Option<TestDb> {
+        let required = std::env::var("WANGYUAN_TEST_PG").ok();
+        let admin = match required.as_deref() {
+            Some(v) if v.starts_with("postgres") => v.to_string(),
+            _ => DEFAULT_PG_ADMIN.to_string(),
+        };
+        sqlx::any::install_default_drivers();
+        let mut conn = match sqlx::AnyConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) if required.is_none() => {
+                eprintln!("skipped: PostgreSQL tests (not reachable at {admin}: {e}; set WANGYUAN_TEST_PG to require them)");
+                return None;
+            }
+            Err(e) => panic!("WANGYUAN_TEST_PG is set but PostgreSQL is not reachable at {admin}: {e}"),
+        };
+        let name = format!(
+            "wy_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand::random::<u32>()
+        );
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let _ = conn.close().await;
+        let url = match admin.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => panic!("bad admin url {admin}"),
+        };
+        let db = Db::open(&url).await.expect("open postgres");
+        Some(TestDb { db, url, name: "postgres", pg: Some((admin, name)), _dir: None })
+    }
+
+    /// SQLite, then PostgreSQL when available.
+    pub async fn all() -> Vec<TestDb> {
+        let mut v = vec![TestDb::sqlite().await];
+        if let Some(pg) = TestDb::postgres().await {
+            v.push(pg);
+        }
+        v
+    }
+
+    /// Seeds the demo units and catalogue plus `learners` learners without history.
+    pub async fn with_city(learners: usize) -> Vec<TestDb> {
+        let all = TestDb::all().await;
+        for t in &all {
+            seed::synthetic(
+                &t.db,
+                &SyntheticOptions { learners, year: 2026, per_learner: 0, now: NOW, rng_seed: 3 },
+                |_| {},
+            )
+            .await
+            .expect("seed city");
+        }
+        all
+    }
+}
+
+/// A fixed clock for tests: 2026-06-15 12:00 +08:00.
+pub const NOW: i64 = 1_781_496_000;
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        // Drop may run inside the test's runtime, so clean up on a thread with a runtime of its
+        // own; FORCE ends the test's still-open pool connections.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
