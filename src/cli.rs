@@ -111,7 +111,10 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     init_logging(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("错误：无法启动运行时：{e}");
@@ -125,7 +128,10 @@ fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Ignore the error when a subscriber is already set (tests running several commands).
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn dispatch(command: Command, settings: Settings) -> i32 {
@@ -184,12 +190,20 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
     let db = open(settings, DEMO_DB_FILE).await?;
     let credentials = settings.data_dir.join(DEMO_CREDENTIALS);
     if seed::is_seeded(&db).await? {
-        println!("演示数据库已存在（{}），不再重新生成。", db.backend().name());
+        println!(
+            "演示数据库已存在（{}），不再重新生成。",
+            db.backend().name()
+        );
     } else {
         let now = app::now();
         println!("正在生成演示数据（{} 名学员）……", args.learners);
         let started = std::time::Instant::now();
-        let opts = seed::DemoOptions { learners: args.learners, year: credit_year(now), now, rng_seed: 2026 };
+        let opts = seed::DemoOptions {
+            learners: args.learners,
+            year: credit_year(now),
+            now,
+            rng_seed: 2026,
+        };
         let summary = seed::demo(&db, &opts).await?;
         println!(
             "已生成：单位 {} 个，课程 {} 门，学员 {} 名，学分记录 {} 条，用时 {:.1} 秒。",
@@ -203,7 +217,10 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
     }
     match std::fs::read_to_string(&credentials) {
         Ok(text) => print!("{text}"),
-        Err(_) => println!("（未找到 {}：演示账号密码只在首次生成时保存）", credentials.display()),
+        Err(_) => println!(
+            "（未找到 {}：演示账号密码只在首次生成时保存）",
+            credentials.display()
+        ),
     }
     println!("SSH 管理界面与学员网站将在后续版本启用；现在可以运行 `wangyuan check` 检查数据。");
     db.close().await;
@@ -243,7 +260,10 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 async fn serve(settings: &Settings) -> CliResult {
     let db = open(settings, DB_FILE).await?;
-    tracing::info!(backend = db.backend().name(), "数据库就绪；SSH 与网页前端尚未接入，按 Ctrl-C 退出");
+    tracing::info!(
+        backend = db.backend().name(),
+        "数据库就绪；SSH 与网页前端尚未接入，按 Ctrl-C 退出"
+    );
     tokio::signal::ctrl_c().await?;
     db.close().await;
     Ok(exit::OK)
@@ -310,9 +330,15 @@ async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
     let added = app::admin::add_staff(&db, &Actor::local_operator(), req, app::now()).await?;
     let role = RoleKind::from(args.role).label();
     if added.created {
-        println!("已创建账号 {}，角色：{role}（{}）。", args.username, added.unit_name);
+        println!(
+            "已创建账号 {}，角色：{role}（{}）。",
+            args.username, added.unit_name
+        );
     } else {
-        println!("账号 {} 已存在，已授予角色：{role}（{}）。", args.username, added.unit_name);
+        println!(
+            "账号 {} 已存在，已授予角色：{role}（{}）。",
+            args.username, added.unit_name
+        );
     }
     if let Some(pw) = added.generated_password {
         println!("初始密码：{pw}（首次登录后须修改）");

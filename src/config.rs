@@ -44,7 +44,12 @@ pub enum ConfigError {
     #[error("配置文件 {path} 有误：{reason}")]
     File { path: String, reason: String },
     #[error("配置项 {key}（环境变量 {var}）的值 {value:?} 无效：{reason}")]
-    Env { key: &'static str, var: String, value: String, reason: String },
+    Env {
+        key: &'static str,
+        var: String,
+        value: String,
+        reason: String,
+    },
 }
 
 /// Where environment variables come from (the process environment, or a map in tests).
@@ -76,10 +81,14 @@ impl Settings {
 
     fn from_file(path: &Path) -> Result<Settings, ConfigError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
-        let s: Settings = toml::from_str(&text)
-            .map_err(|e| ConfigError::File { path: shown.clone(), reason: e.message().to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: shown.clone(),
+            reason: e.to_string().trim_end().to_string(),
+        })?;
         s.validate().map_err(|(key, reason)| ConfigError::File {
             path: shown,
             reason: format!("{key}：{reason}"),
@@ -92,8 +101,18 @@ impl Settings {
             let var = format!("WANGYUAN_{}", key.to_ascii_uppercase());
             env.var(&var).map(|v| (var, v))
         }
-        fn bad(key: &'static str, var: String, value: String, reason: impl ToString) -> ConfigError {
-            ConfigError::Env { key, var, value, reason: reason.to_string() }
+        fn bad(
+            key: &'static str,
+            var: String,
+            value: String,
+            reason: impl ToString,
+        ) -> ConfigError {
+            ConfigError::Env {
+                key,
+                var,
+                value,
+                reason: reason.to_string(),
+            }
         }
         if let Some((_, v)) = get(env, "data_dir") {
             self.data_dir = PathBuf::from(v);
@@ -109,9 +128,14 @@ impl Settings {
         }
         for key in ["ssh_listen", "http_listen"] {
             if let Some((var, v)) = get(env, key) {
-                let addr: SocketAddr = v
-                    .parse()
-                    .map_err(|_| bad(key, var.clone(), v.clone(), "应为“地址:端口”，如 0.0.0.0:2222"))?;
+                let addr: SocketAddr = v.parse().map_err(|_| {
+                    bad(
+                        key,
+                        var.clone(),
+                        v.clone(),
+                        "应为“地址:端口”，如 0.0.0.0:2222",
+                    )
+                })?;
                 match key {
                     "ssh_listen" => self.ssh_listen = addr,
                     _ => self.http_listen = addr,
@@ -119,9 +143,14 @@ impl Settings {
             }
         }
         if let Some((var, v)) = get(env, "idle_timeout_secs") {
-            self.idle_timeout_secs = v
-                .parse()
-                .map_err(|_| bad("idle_timeout_secs", var.clone(), v.clone(), "应为秒数（非负整数）"))?;
+            self.idle_timeout_secs = v.parse().map_err(|_| {
+                bad(
+                    "idle_timeout_secs",
+                    var.clone(),
+                    v.clone(),
+                    "应为秒数（非负整数）",
+                )
+            })?;
         }
         if let Some((_, v)) = get(env, "log") {
             self.log = v;
@@ -170,7 +199,10 @@ mod tests {
         let s = Settings::load(None, &env).expect("settings");
         assert_eq!(s.ssh_listen, "127.0.0.1:2300".parse().expect("addr"));
         assert_eq!(s.http_listen, "0.0.0.0:8080".parse().expect("addr"));
-        assert_eq!(s.database_url_or("wangyuan.db"), "sqlite:///tmp/wy/wangyuan.db");
+        assert_eq!(
+            s.database_url_or("wangyuan.db"),
+            "sqlite:///tmp/wy/wangyuan.db"
+        );
     }
 
     #[test]
@@ -178,9 +210,17 @@ mod tests {
         let env = MapEnv(HashMap::from([("WANGYUAN_HTTP_LISTEN", "nonsense")]));
         let err = Settings::load(None, &env).expect_err("must fail");
         let text = err.to_string();
-        assert!(text.contains("http_listen") && text.contains("WANGYUAN_HTTP_LISTEN"), "{text}");
+        assert!(
+            text.contains("http_listen") && text.contains("WANGYUAN_HTTP_LISTEN"),
+            "{text}"
+        );
         let env = MapEnv(HashMap::from([("WANGYUAN_DATABASE_URL", "mysql://x")]));
-        assert!(Settings::load(None, &env).expect_err("must fail").to_string().contains("database_url"));
+        assert!(
+            Settings::load(None, &env)
+                .expect_err("must fail")
+                .to_string()
+                .contains("database_url")
+        );
     }
 
     #[test]
@@ -192,7 +232,11 @@ mod tests {
         assert!(err.to_string().contains("bogus"), "{err}");
         std::fs::write(&path, "ssh_listen = \"x\"\n").expect("write");
         assert!(Settings::load(Some(&path), &MapEnv(HashMap::new())).is_err());
-        std::fs::write(&path, "ssh_listen = \"127.0.0.1:1\"\nidle_timeout_secs = 60\n").expect("write");
+        std::fs::write(
+            &path,
+            "ssh_listen = \"127.0.0.1:1\"\nidle_timeout_secs = 60\n",
+        )
+        .expect("write");
         let s = Settings::load(Some(&path), &MapEnv(HashMap::new())).expect("good file");
         assert_eq!(s.idle_timeout_secs, 60);
     }

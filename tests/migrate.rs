@@ -40,9 +40,20 @@ async fn a_newer_database_is_refused_and_left_untouched() {
             Err(OpenError::TooNew { found, .. }) => assert_eq!(found, future, "{}", t.name),
             other => panic!("{}: expected TooNew, got {other:?}", t.name),
         }
-        let err = Db::open(&t.url).await.expect_err("still refused").to_string();
-        assert!(err.contains("新"), "message says the database is newer: {err}");
-        assert_eq!(count(t.db.clone()).await, before, "{}: nothing written", t.name);
+        let err = Db::open(&t.url)
+            .await
+            .expect_err("still refused")
+            .to_string();
+        assert!(
+            err.contains("新"),
+            "message says the database is newer: {err}"
+        );
+        assert_eq!(
+            count(t.db.clone()).await,
+            before,
+            "{}: nothing written",
+            t.name
+        );
     }
 }
 

@@ -37,19 +37,24 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
         (_, Some(code)) => units::by_code(db.reader(), code)
             .await?
             .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?,
-        (true, None) => units::root(db.reader())
-            .await?
-            .ok_or_else(|| Error::NotFound("全市单位树（请先运行 wangyuan demo 或导入单位）".into()))?,
+        (true, None) => units::root(db.reader()).await?.ok_or_else(|| {
+            Error::NotFound("全市单位树（请先运行 wangyuan demo 或导入单位）".into())
+        })?,
         (false, None) => return Err(Error::invalid("--unit", "单位联络员必须指定单位代码")),
     };
     if req.role.is_city_wide() && unit.parent_id.is_some() {
-        return Err(Error::invalid("--unit", format!("{}的范围是全市，不能指定下级单位", req.role.label())));
+        return Err(Error::invalid(
+            "--unit",
+            format!("{}的范围是全市，不能指定下级单位", req.role.label()),
+        ));
     }
     let existing = accounts::by_username(db.reader(), username).await?;
     // Hash before the transaction: it takes CPU time, not database time.
     let (hash, generated) = match (&existing, req.password) {
         (Some(_), Some(_)) => {
-            return Err(Error::Conflict(format!("账号 {username} 已存在，不能通过此命令修改密码")));
+            return Err(Error::Conflict(format!(
+                "账号 {username} 已存在，不能通过此命令修改密码"
+            )));
         }
         (Some(_), None) => (None, None),
         (None, Some(pw)) => {
@@ -88,7 +93,15 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
         }
         (None, None) => return Err(Error::Internal("缺少密码".into())),
     };
-    accounts::grant_role(&mut tx, account_id, req.role.code(), unit.id, actor.account_id, now).await?;
+    accounts::grant_role(
+        &mut tx,
+        account_id,
+        req.role.code(),
+        unit.id,
+        actor.account_id,
+        now,
+    )
+    .await?;
     audit::write(
         &mut tx,
         &AuditEntry {
@@ -99,7 +112,11 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
             target: format!("account:{account_id}"),
             before: None,
             after: Some(format!("{} @ {}", req.role.code(), unit.code)),
-            detail: if created { format!("新建账号 {username}") } else { String::new() },
+            detail: if created {
+                format!("新建账号 {username}")
+            } else {
+                String::new()
+            },
         },
         now,
     )
@@ -118,11 +135,16 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
 pub fn validate_username(u: &str) -> Result<()> {
     let ok_len = (3..=32).contains(&u.len());
     let ok_start = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let ok_chars = u.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if ok_len && ok_start && ok_chars {
         Ok(())
     } else {
-        Err(Error::invalid("用户名", "应为 3–32 位字母、数字或 _ - .，以字母开头"))
+        Err(Error::invalid(
+            "用户名",
+            "应为 3–32 位字母、数字或 _ - .，以字母开头",
+        ))
     }
 }
 

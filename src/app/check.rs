@@ -35,11 +35,15 @@ pub async fn run(db: &Db) -> Result<Report> {
     let pool = db.reader();
     let stored = ledger::all_standings(pool).await?;
     let recomputed = ledger::recomputed_standings(pool).await?;
-    let mut expected: HashMap<(i64, i64), Standing> =
-        recomputed.iter().map(|r| ((r.account_id, r.year), r.standing())).collect();
+    let mut expected: HashMap<(i64, i64), Standing> = recomputed
+        .iter()
+        .map(|r| ((r.account_id, r.year), r.standing()))
+        .collect();
     let mut mismatches = Vec::new();
     for row in &stored {
-        let want = expected.remove(&(row.account_id, row.year)).unwrap_or_default();
+        let want = expected
+            .remove(&(row.account_id, row.year))
+            .unwrap_or_default();
         if want != row.standing() {
             mismatches.push(Mismatch {
                 account_id: row.account_id,
@@ -54,7 +58,12 @@ pub async fn run(db: &Db) -> Result<Report> {
         if want == Standing::default() {
             continue;
         }
-        mismatches.push(Mismatch { account_id, year, stored: Standing::default(), recomputed: want });
+        mismatches.push(Mismatch {
+            account_id,
+            year,
+            stored: Standing::default(),
+            recomputed: want,
+        });
     }
     mismatches.sort_by_key(|m| (m.account_id, m.year));
     Ok(Report {

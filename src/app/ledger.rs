@@ -2,11 +2,11 @@
 //! adjustments by the office. Each is one transaction that appends to the ledger and moves the
 //! standing together.
 
+use crate::rules::Tenths;
 use crate::rules::calendar::credit_year;
 use crate::rules::credits::{CourseKind, course_credit, exam_bonus_rule};
 use crate::rules::ledger::{EntryKind, adjustment_rule, award_key, revocation_rule};
 use crate::rules::standing::Bucket;
-use crate::rules::Tenths;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::ledger::{self as entries, NewEntry};
 use crate::store::{Db, Tx, accounts, courses};
@@ -16,7 +16,12 @@ use super::{Actor, Error, Result};
 /// What an award did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Award {
-    Granted { entry_id: i64, tenths: Tenths, year: i32, rule: String },
+    Granted {
+        entry_id: i64,
+        tenths: Tenths,
+        year: i32,
+        rule: String,
+    },
     /// The learner already had it; nothing was written.
     AlreadyGranted,
 }
@@ -31,7 +36,11 @@ pub async fn complete_course(db: &Db, learner_id: i64, course_id: i64, now: i64)
         .ok_or_else(|| Error::NotFound(format!("课程 {course_id}")))?;
     let kind = CourseKind::from_code(&course.kind)
         .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", course.code)))?;
-    let credit = course_credit(kind, course.duration_s, course.designated_tenths.map(Tenths));
+    let credit = course_credit(
+        kind,
+        course.duration_s,
+        course.designated_tenths.map(Tenths),
+    );
     let entry = NewEntry {
         account_id: learner_id,
         kind: EntryKind::Course,
@@ -108,7 +117,10 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
     let kind = EntryKind::from_code(&original.kind)
         .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类型无效")))?;
     if !kind.is_revocable() {
-        return Err(Error::invalid("记录", format!("第 {entry_id} 条本身是撤销记录，不能再撤销")));
+        return Err(Error::invalid(
+            "记录",
+            format!("第 {entry_id} 条本身是撤销记录，不能再撤销"),
+        ));
     }
     let bucket = Bucket::from_code(&original.bucket)
         .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类别无效")))?;
@@ -153,17 +165,25 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
     Ok(id)
 }
 
-/// A manual correction by the office (e.g. credits from an offline class). Audited.
-pub async fn adjust(
-    db: &Db,
-    actor: &Actor,
-    learner_id: i64,
-    bucket: Bucket,
-    tenths: Tenths,
-    year: i32,
-    reason: &str,
-    now: i64,
-) -> Result<i64> {
+/// A manual correction by the office (e.g. credits from an offline class).
+#[derive(Debug, Clone)]
+pub struct Adjustment<'a> {
+    pub learner_id: i64,
+    pub bucket: Bucket,
+    pub tenths: Tenths,
+    pub year: i32,
+    pub reason: &'a str,
+}
+
+/// Appends an adjustment. Office only; audited.
+pub async fn adjust(db: &Db, actor: &Actor, a: &Adjustment<'_>, now: i64) -> Result<i64> {
+    let Adjustment {
+        learner_id,
+        bucket,
+        tenths,
+        year,
+        reason,
+    } = *a;
     actor.require_office("调整学分")?;
     let reason = require_reason(reason)?;
     if tenths.0 == 0 {
@@ -221,7 +241,10 @@ fn require_reason(reason: &str) -> Result<&str> {
 async fn require_learner(tx: &mut Tx, learner_id: i64) -> Result<()> {
     match accounts::learner_flag(tx, learner_id).await? {
         Some(1) => Ok(()),
-        Some(_) => Err(Error::invalid("账号", format!("账号 {learner_id} 不是学员"))),
+        Some(_) => Err(Error::invalid(
+            "账号",
+            format!("账号 {learner_id} 不是学员"),
+        )),
         None => Err(Error::NotFound(format!("学员 {learner_id}"))),
     }
 }

@@ -1,8 +1,8 @@
 //! Password hashing (Argon2id, run off the async threads) and random initial passwords.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use rand::Rng;
 
 use super::{Error, Result};

@@ -63,7 +63,9 @@ pub async fn is_seeded(db: &Db) -> Result<bool> {
 /// Seeds the whole demo city into an empty database.
 pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     if is_seeded(db).await? {
-        return Err(Error::Conflict("数据库中已有数据，演示数据只能写入空数据库".into()));
+        return Err(Error::Conflict(
+            "数据库中已有数据，演示数据只能写入空数据库".into(),
+        ));
     }
     let mut rng = StdRng::seed_from_u64(opts.rng_seed);
     let now = opts.now;
@@ -75,16 +77,25 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     let catalog = insert_catalog(&mut tx, now).await?;
     settings::upsert(
         &mut tx,
-        &YearRow { year: i64::from(opts.year), target_total_tenths: 400, target_required_tenths: 240, batches: "1,2,3".into() },
+        &YearRow {
+            year: i64::from(opts.year),
+            target_total_tenths: 400,
+            target_required_tenths: 240,
+            batches: "1,2,3".into(),
+        },
     )
     .await?;
     let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
-    let learners = insert_learners(&mut tx, &mut rng, &tree, opts.learners, &learner_hash, now).await?;
+    let learners =
+        insert_learners(&mut tx, &mut rng, &tree, opts.learners, &learner_hash, now).await?;
     let (from, to) = history_window(opts.year, now);
     let histories = insert_histories(&mut tx, &mut rng, &catalog, &learners, from, to, now).await?;
     bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
     insert_notices(&mut tx, &catalog, &learners, &histories, opts.year, now).await?;
-    insert_classes(&mut tx, &tree, &catalog, &learners, &histories, opts.year, now).await?;
+    insert_classes(
+        &mut tx, &tree, &catalog, &learners, &histories, opts.year, now,
+    )
+    .await?;
     insert_flags(&mut tx, &mut rng, &learners, opts.year, now).await?;
     tx.commit().await?;
 
@@ -126,9 +137,11 @@ async fn insert_units(tx: &mut Tx, now: i64) -> Result<Tree> {
     for (kind, seeds) in groups {
         for seed in seeds {
             order += 1;
-            let unit = units::insert(tx, seed.code, seed.name, Some(&root), kind, order, now).await?;
+            let unit =
+                units::insert(tx, seed.code, seed.name, Some(&root), kind, order, now).await?;
             for (i, (code, name)) in seed.children.iter().enumerate() {
-                let child = units::insert(tx, code, name, Some(&unit), "body", i as i64, now).await?;
+                let child =
+                    units::insert(tx, code, name, Some(&unit), "body", i as i64, now).await?;
                 homes.push(child.clone());
                 by_code.insert(child.code.clone(), child);
             }
@@ -152,10 +165,18 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
     let mut exams = HashMap::new();
     let mut courses_out = Vec::new();
     for (i, seed) in data::COURSES.iter().enumerate() {
-        let kind = if seed.required { CourseKind::Required } else { CourseKind::Elective };
+        let kind = if seed.required {
+            CourseKind::Required
+        } else {
+            CourseKind::Elective
+        };
         let duration_s = i64::from(seed.minutes) * 60 + i64::from(seed.seconds);
         let code = format!("{}{:03}", if seed.provincial { "HN" } else { "LD" }, i + 1);
-        let source = if seed.provincial { "provincial" } else { "local" };
+        let source = if seed.provincial {
+            "provincial"
+        } else {
+            "local"
+        };
         let id = courses::insert(
             tx,
             &NewCourse {
@@ -202,20 +223,64 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
         ));
         rows.push(course);
     }
-    Ok(Catalog { rows, exams, courses: courses_out })
+    Ok(Catalog {
+        rows,
+        exams,
+        courses: courses_out,
+    })
 }
 
 /// A small bank per exam: enough for the draw of five, of every question kind.
 async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
     let questions: [(&str, String, &str, &str); 8] = [
-        ("single", format!("《{title}》一课的主要内容属于哪一方面？"), "理论与实践相结合\n娱乐休闲\n体育竞技\n商业广告", "A"),
-        ("single", "一个学时按多少分钟计算？".into(), "30分钟\n40分钟\n45分钟\n60分钟", "C"),
-        ("single", "年度在线学习基本任务为多少学分？".into(), "24学分\n30学分\n40学分\n50学分", "C"),
-        ("multiple", "年度总学分由哪些部分组成？".into(), "必修课程学分\n选修课程学分\n考试奖励学分\n登录次数", "ABC"),
-        ("multiple", "以下哪些做法符合在线学习管理要求？".into(), "本人实名登录学习\n请他人代为学习\n按进度完成必修课\n倍速快进刷课", "AC"),
-        ("truefalse", "必修课1学时计1学分。".into(), "正确\n错误", "T"),
-        ("truefalse", "选修课1学时计1学分。".into(), "正确\n错误", "F"),
-        ("truefalse", "请人代学一经发现，当事人年度考核不得评为优秀。".into(), "正确\n错误", "T"),
+        (
+            "single",
+            format!("《{title}》一课的主要内容属于哪一方面？"),
+            "理论与实践相结合\n娱乐休闲\n体育竞技\n商业广告",
+            "A",
+        ),
+        (
+            "single",
+            "一个学时按多少分钟计算？".into(),
+            "30分钟\n40分钟\n45分钟\n60分钟",
+            "C",
+        ),
+        (
+            "single",
+            "年度在线学习基本任务为多少学分？".into(),
+            "24学分\n30学分\n40学分\n50学分",
+            "C",
+        ),
+        (
+            "multiple",
+            "年度总学分由哪些部分组成？".into(),
+            "必修课程学分\n选修课程学分\n考试奖励学分\n登录次数",
+            "ABC",
+        ),
+        (
+            "multiple",
+            "以下哪些做法符合在线学习管理要求？".into(),
+            "本人实名登录学习\n请他人代为学习\n按进度完成必修课\n倍速快进刷课",
+            "AC",
+        ),
+        (
+            "truefalse",
+            "必修课1学时计1学分。".into(),
+            "正确\n错误",
+            "T",
+        ),
+        (
+            "truefalse",
+            "选修课1学时计1学分。".into(),
+            "正确\n错误",
+            "F",
+        ),
+        (
+            "truefalse",
+            "请人代学一经发现，当事人年度考核不得评为优秀。".into(),
+            "正确\n错误",
+            "T",
+        ),
     ];
     for (i, (kind, stem, options, answer)) in questions.iter().enumerate() {
         courses::insert_question(tx, exam_id, kind, stem, options, answer, i as i64).await?;
@@ -233,8 +298,21 @@ struct Learner {
 }
 
 const ACCOUNT_COLUMNS: &[&str] = &[
-    "username", "real_name", "id_number", "unit_id", "post", "phone", "is_learner", "batch", "exempt",
-    "status", "password_hash", "password_scheme", "must_change", "created_at", "updated_at",
+    "username",
+    "real_name",
+    "id_number",
+    "unit_id",
+    "post",
+    "phone",
+    "is_learner",
+    "batch",
+    "exempt",
+    "status",
+    "password_hash",
+    "password_scheme",
+    "must_change",
+    "created_at",
+    "updated_at",
 ];
 
 async fn insert_learners(
@@ -251,7 +329,10 @@ async fn insert_learners(
     let first = bulk::max_id(tx, "accounts").await? + 1;
     for i in 0..n {
         let p = demo::person(rng, &mut taken);
-        let unit = tree.homes.choose(rng).ok_or_else(|| Error::Internal("没有单位".into()))?;
+        let unit = tree
+            .homes
+            .choose(rng)
+            .ok_or_else(|| Error::Internal("没有单位".into()))?;
         let batch = match rng.gen_range(0..100) {
             0..=39 => 1,
             40..=74 => 2,
@@ -286,7 +367,14 @@ async fn insert_learners(
             let id = *ids
                 .get(&username)
                 .ok_or_else(|| Error::Internal(format!("账号 {username} 写入后未找到")))?;
-            Ok(Learner { id, username, unit_code, batch, exempt, active })
+            Ok(Learner {
+                id,
+                username,
+                unit_code,
+                batch,
+                exempt,
+                active,
+            })
         })
         .collect()
 }
@@ -297,15 +385,38 @@ async fn ids_by_username(tx: &mut Tx, from_id: i64) -> Result<HashMap<String, i6
 }
 
 const LEDGER_COLUMNS: &[&str] = &[
-    "account_id", "kind", "bucket", "course_id", "exam_id", "ref", "tenths", "earned_at",
-    "credit_year", "reason", "rule", "award_key", "created_at",
+    "account_id",
+    "kind",
+    "bucket",
+    "course_id",
+    "exam_id",
+    "ref",
+    "tenths",
+    "earned_at",
+    "credit_year",
+    "reason",
+    "rule",
+    "award_key",
+    "created_at",
 ];
 
 /// One course completion (and its exam, when passed) as ledger rows.
-fn completion_rows(catalog: &Catalog, account_id: i64, c: &Completion, now: i64, out: &mut Vec<Vec<Val>>) {
-    let Some(course) = catalog.rows.get(c.course) else { return };
+fn completion_rows(
+    catalog: &Catalog,
+    account_id: i64,
+    c: &Completion,
+    now: i64,
+    out: &mut Vec<Vec<Val>>,
+) {
+    let Some(course) = catalog.rows.get(c.course) else {
+        return;
+    };
     let kind = CourseKind::from_code(&course.kind).unwrap_or(CourseKind::Elective);
-    let credit = course_credit(kind, course.duration_s, course.designated_tenths.map(Tenths));
+    let credit = course_credit(
+        kind,
+        course.duration_s,
+        course.designated_tenths.map(Tenths),
+    );
     out.push(vec![
         Val::from(account_id),
         Val::from(EntryKind::Course.code()),
@@ -375,10 +486,19 @@ async fn insert_notices(
     let targets = Targets::default();
     let mut rows = Vec::new();
     for (title, body) in data::NOTICES {
-        rows.push(notice_row("general", title, body.to_string(), None, None, now));
+        rows.push(notice_row(
+            "general",
+            title,
+            body.to_string(),
+            None,
+            None,
+            now,
+        ));
     }
     for q in 1..=4u8 {
-        let Some((_, q_end)) = quarter_bounds(year, q) else { continue };
+        let Some((_, q_end)) = quarter_bounds(year, q) else {
+            continue;
+        };
         if q_end > now {
             break;
         }
@@ -399,23 +519,50 @@ async fn insert_notices(
             let gap = s.gap(&targets);
             let body = format!(
                 "截至{year}年第{q}季度末，您本年度已获得 {} 学分（必修 {}、选修 {}、考试 {}）。距年度任务尚差 {} 学分，其中必修尚差 {} 学分。",
-                s.total(), s.required, s.elective, s.exam, gap.total, gap.required
+                s.total(),
+                s.required,
+                s.elective,
+                s.exam,
+                gap.total,
+                gap.required
             );
             let title = format!("{year}年第{q}季度学习情况通报");
-            rows.push(notice_row("quarterly", &title, body, Some(l.id), Some((year, q)), q_end));
+            rows.push(notice_row(
+                "quarterly",
+                &title,
+                body,
+                Some(l.id),
+                Some((year, q)),
+                q_end,
+            ));
         }
     }
     bulk::insert(
         tx,
         "notices",
-        &["kind", "title", "body", "account_id", "year", "quarter", "created_at"],
+        &[
+            "kind",
+            "title",
+            "body",
+            "account_id",
+            "year",
+            "quarter",
+            "created_at",
+        ],
         &rows,
     )
     .await?;
     Ok(())
 }
 
-fn notice_row(kind: &str, title: &str, body: String, account: Option<i64>, yq: Option<(i32, u8)>, at: i64) -> Vec<Val> {
+fn notice_row(
+    kind: &str,
+    title: &str,
+    body: String,
+    account: Option<i64>,
+    yq: Option<(i32, u8)>,
+    at: i64,
+) -> Vec<Val> {
     vec![
         Val::from(kind),
         Val::from(title),
@@ -440,26 +587,50 @@ async fn insert_classes(
 ) -> Result<()> {
     let (y0, y1) = year_bounds(year);
     let classes = [
-        ("LX", "娄星区党纪学习教育专题培训班", &[0usize, 12, 25][..], y0, y1.min(now.max(y0 + 86_400))),
-        (ROOT_CODE, "全市优化营商环境专题网络培训班", &[26usize, 27, 28, 29][..], y0 + 60 * 86_400, y1),
+        (
+            "LX",
+            "娄星区党纪学习教育专题培训班",
+            &[0usize, 12, 25][..],
+            y0,
+            y1.min(now.max(y0 + 86_400)),
+        ),
+        (
+            ROOT_CODE,
+            "全市优化营商环境专题网络培训班",
+            &[26usize, 27, 28, 29][..],
+            y0 + 60 * 86_400,
+            y1,
+        ),
     ];
     let creator = None::<i64>;
     for (unit_code, title, course_idx, starts, ends) in classes {
-        let Some(unit) = tree.by_code.get(unit_code) else { continue };
-        let class_id = crate::store::classes::insert(tx, title, unit.id, creator, starts, ends, now).await?;
-        let course_ids: Vec<i64> = course_idx.iter().filter_map(|i| catalog.rows.get(*i).map(|c| c.id)).collect();
+        let Some(unit) = tree.by_code.get(unit_code) else {
+            continue;
+        };
+        let class_id =
+            crate::store::classes::insert(tx, title, unit.id, creator, starts, ends, now).await?;
+        let course_ids: Vec<i64> = course_idx
+            .iter()
+            .filter_map(|i| catalog.rows.get(*i).map(|c| c.id))
+            .collect();
         for id in &course_ids {
             crate::store::classes::add_course(tx, class_id, *id).await?;
         }
-        let members = learners.iter().zip(histories).filter(|(l, _)| {
-            unit_code == ROOT_CODE || l.unit_code.starts_with(unit_code)
-        });
+        let members = learners
+            .iter()
+            .zip(histories)
+            .filter(|(l, _)| unit_code == ROOT_CODE || l.unit_code.starts_with(unit_code));
         for (l, h) in members.take(60) {
             let done: Vec<i64> = course_idx
                 .iter()
-                .filter_map(|ci| h.iter().find(|c| c.course == *ci && c.at >= starts && c.at < ends).map(|c| c.at))
+                .filter_map(|ci| {
+                    h.iter()
+                        .find(|c| c.course == *ci && c.at >= starts && c.at < ends)
+                        .map(|c| c.at)
+                })
                 .collect();
-            let graduated = (done.len() == course_idx.len()).then(|| done.iter().copied().max().unwrap_or(starts));
+            let graduated = (done.len() == course_idx.len())
+                .then(|| done.iter().copied().max().unwrap_or(starts));
             crate::store::classes::add_member(tx, class_id, l.id, starts, graduated).await?;
         }
     }
@@ -467,10 +638,22 @@ async fn insert_classes(
 }
 
 /// A few open fraud flags for the office to rule on (Art. 16).
-async fn insert_flags(tx: &mut Tx, rng: &mut StdRng, learners: &[Learner], year: i32, now: i64) -> Result<()> {
+async fn insert_flags(
+    tx: &mut Tx,
+    rng: &mut StdRng,
+    learners: &[Learner],
+    year: i32,
+    now: i64,
+) -> Result<()> {
     let texts = [
-        ("shared_device", "同一地址在同一时段驱动 3 个账号同时播放课程"),
-        ("impossible_playback", "心跳间隔与播放进度不符，疑似倍速或脚本播放"),
+        (
+            "shared_device",
+            "同一地址在同一时段驱动 3 个账号同时播放课程",
+        ),
+        (
+            "impossible_playback",
+            "心跳间隔与播放进度不符，疑似倍速或脚本播放",
+        ),
         ("failed_checks", "连续 4 次未通过防挂机验证"),
     ];
     let mut rows = Vec::new();
@@ -484,7 +667,13 @@ async fn insert_flags(tx: &mut Tx, rng: &mut StdRng, learners: &[Learner], year:
             Val::from(now - rng.gen_range(0..30 * 86_400)),
         ]);
     }
-    bulk::insert(tx, "fraud_flags", &["account_id", "kind", "detail", "year", "detected_at"], &rows).await?;
+    bulk::insert(
+        tx,
+        "fraud_flags",
+        &["account_id", "kind", "detail", "year", "detected_at"],
+        &rows,
+    )
+    .await?;
     Ok(())
 }
 
@@ -502,7 +691,14 @@ async fn revoke_a_confirmed_case(
     };
     let entries = crate::store::ledger::entries_of(db.reader(), learner.id, Some(year)).await?;
     if let Some(entry) = entries.iter().find(|e| e.kind == "course") {
-        ledger::revoke(db, &Actor::local_operator(), entry.id, "经查实请人代学，撤销该课程学分", now).await?;
+        ledger::revoke(
+            db,
+            &Actor::local_operator(),
+            entry.id,
+            "经查实请人代学，撤销该课程学分",
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -520,7 +716,13 @@ async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
         let added = admin::add_staff(
             db,
             &operator,
-            AddStaff { role, unit_code: unit, username, real_name: Some(name), password: None },
+            AddStaff {
+                role,
+                unit_code: unit,
+                username,
+                real_name: Some(name),
+                password: None,
+            },
             now,
         )
         .await?;
@@ -574,7 +776,10 @@ pub async fn synthetic(
         .into_iter()
         .filter(|u| u.parent_id.is_some())
         .collect();
-    let tree = Tree { homes, by_code: HashMap::new() };
+    let tree = Tree {
+        homes,
+        by_code: HashMap::new(),
+    };
     let rows = courses::all(db.reader()).await?;
     if opts.per_learner > rows.len() {
         return Err(Error::invalid(
@@ -582,7 +787,11 @@ pub async fn synthetic(
             format!("每名学员最多 {} 门课程（课程库只有这么多）", rows.len()),
         ));
     }
-    let catalog = Catalog { courses: Vec::new(), exams: HashMap::new(), rows };
+    let catalog = Catalog {
+        courses: Vec::new(),
+        exams: HashMap::new(),
+        rows,
+    };
     let password = password::random_initial();
     let hash = password::hash(password.clone()).await?;
     let mut rng = StdRng::seed_from_u64(opts.rng_seed);
@@ -596,7 +805,8 @@ pub async fn synthetic(
         let learners = insert_learners(&mut tx, &mut rng, &tree, n, &hash, now).await?;
         let mut ledger_rows = Vec::with_capacity(n * opts.per_learner);
         for l in &learners {
-            for c in demo::uniform_history(&mut rng, catalog.rows.len(), opts.per_learner, from, to) {
+            for c in demo::uniform_history(&mut rng, catalog.rows.len(), opts.per_learner, from, to)
+            {
                 completion_rows(&catalog, l.id, &c, now, &mut ledger_rows);
             }
         }
@@ -606,5 +816,9 @@ pub async fn synthetic(
         done += n;
         progress(done);
     }
-    Ok(SyntheticSummary { learners: done, entries, password })
+    Ok(SyntheticSummary {
+        learners: done,
+        entries,
+        password,
+    })
 }

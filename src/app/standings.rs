@@ -27,7 +27,11 @@ pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
             },
             batches: parse_batches(&r.batches),
         },
-        None => YearSettings { year, targets: Targets::default(), batches: vec![1, 2, 3] },
+        None => YearSettings {
+            year,
+            targets: Targets::default(),
+            batches: vec![1, 2, 3],
+        },
     })
 }
 
@@ -61,7 +65,11 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
     let settings = year_settings(db, year).await?;
     let rows = standings::of_population(
         db.reader(),
-        &Population { year, scope_path: &scope.path, batches: &settings.batches },
+        &Population {
+            year,
+            scope_path: &scope.path,
+            batches: &settings.batches,
+        },
     )
     .await?;
     let lines = rows
@@ -84,7 +92,11 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
             }
         })
         .collect();
-    Ok(Report { scope, settings, lines })
+    Ok(Report {
+        scope,
+        settings,
+        lines,
+    })
 }
 
 /// The unit a query is about: the named one (if the actor covers it), else the actor's own scope.

@@ -10,9 +10,16 @@ use super::exit;
 const SHOW: usize = 20;
 
 pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<i32> {
-    writeln!(out, "学分记录 {} 条，年度学分行 {} 条。", r.entries, r.standings)?;
+    writeln!(
+        out,
+        "学分记录 {} 条，年度学分行 {} 条。",
+        r.entries, r.standings
+    )?;
     if r.is_clean() {
-        writeln!(out, "检查通过：每一行年度学分都与学分记录重算结果一致，没有孤立数据。")?;
+        writeln!(
+            out,
+            "检查通过：每一行年度学分都与学分记录重算结果一致，没有孤立数据。"
+        )?;
         return Ok(exit::OK);
     }
     if !r.mismatches.is_empty() {
@@ -37,7 +44,11 @@ pub fn write_report(out: &mut impl Write, r: &Report) -> io::Result<i32> {
     }
     for f in &r.findings {
         let ids: Vec<String> = f.ids.iter().take(SHOW).map(|i| i.to_string()).collect();
-        let more = if f.ids.len() > SHOW { format!(" 等 {} 条", f.ids.len()) } else { String::new() };
+        let more = if f.ids.len() > SHOW {
+            format!(" 等 {} 条", f.ids.len())
+        } else {
+            String::new()
+        };
         writeln!(out, "{}：{}{more}", f.problem, ids.join(", "))?;
     }
     Ok(exit::FAILURE)

@@ -8,9 +8,9 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::rules::Tenths;
 use crate::rules::credits::{CourseKind, course_credit};
 use crate::rules::idnum::{self, IdNumber};
-use crate::rules::Tenths;
 
 /// A generated cadre.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,10 @@ pub fn person(rng: &mut StdRng, taken: &mut std::collections::HashSet<String>) -
         .map(|_| *data::GIVEN_CHARS.choose(rng).unwrap_or(&"华"))
         .collect();
     let id_number = loop {
-        let region = data::REGION_CODES.choose(rng).map(|r| r.0).unwrap_or("431302");
+        let region = data::REGION_CODES
+            .choose(rng)
+            .map(|r| r.0)
+            .unwrap_or("431302");
         let year = rng.gen_range(1964..=1999);
         let month = rng.gen_range(1..=12);
         let day = rng.gen_range(1..=28);
@@ -49,7 +52,12 @@ pub fn person(rng: &mut StdRng, taken: &mut std::collections::HashSet<String>) -
         rng.gen_range(0..1_000_000_000u64)
     );
     let post = data::POSTS.choose(rng).map(|p| p.0).unwrap_or("科员");
-    Person { real_name: format!("{surname}{given}"), id_number, phone, post }
+    Person {
+        real_name: format!("{surname}{given}"),
+        id_number,
+        phone,
+        post,
+    }
 }
 
 /// Common surnames come first in the table: favour low indexes.
@@ -69,8 +77,19 @@ pub struct CatalogCourse {
 }
 
 impl CatalogCourse {
-    pub fn new(index: usize, kind: CourseKind, duration_s: i64, designated: Option<Tenths>, has_exam: bool) -> Self {
-        CatalogCourse { index, kind, credit: course_credit(kind, duration_s, designated).tenths, has_exam }
+    pub fn new(
+        index: usize,
+        kind: CourseKind,
+        duration_s: i64,
+        designated: Option<Tenths>,
+        has_exam: bool,
+    ) -> Self {
+        CatalogCourse {
+            index,
+            kind,
+            credit: course_credit(kind, duration_s, designated).tenths,
+            has_exam,
+        }
     }
 }
 
@@ -120,8 +139,9 @@ pub fn history(
     };
     let mut order: Vec<&CatalogCourse> = catalog.iter().collect();
     order.shuffle(rng);
-    let (required, other): (Vec<&CatalogCourse>, Vec<&CatalogCourse>) =
-        order.into_iter().partition(|c| c.kind == CourseKind::Required);
+    let (required, other): (Vec<&CatalogCourse>, Vec<&CatalogCourse>) = order
+        .into_iter()
+        .partition(|c| c.kind == CourseKind::Required);
     let mut picked = Vec::new();
     let (mut req, mut total) = (0i64, 0i64);
     for c in required {
@@ -146,7 +166,11 @@ pub fn history(
             let at = from + rng.gen_range(0..span);
             let exam_at = (c.has_exam && rng.gen_bool(0.6))
                 .then(|| (at + rng.gen_range(600..86_400)).min(to - 1).max(at));
-            Completion { course: c.index, at, exam_at }
+            Completion {
+                course: c.index,
+                at,
+                exam_at,
+            }
         })
         .collect();
     out.sort_by_key(|c| c.at);
@@ -155,13 +179,23 @@ pub fn history(
 
 /// `n` distinct courses completed at random moments in [from, to): the fixed-size history used
 /// by `wangyuan seed` for benchmarks.
-pub fn uniform_history(rng: &mut StdRng, courses: usize, n: usize, from: i64, to: i64) -> Vec<Completion> {
+pub fn uniform_history(
+    rng: &mut StdRng,
+    courses: usize,
+    n: usize,
+    from: i64,
+    to: i64,
+) -> Vec<Completion> {
     let mut idx: Vec<usize> = (0..courses).collect();
     idx.shuffle(rng);
     let span = (to - from).max(1);
     idx.into_iter()
         .take(n)
-        .map(|course| Completion { course, at: from + rng.gen_range(0..span), exam_at: None })
+        .map(|course| Completion {
+            course,
+            at: from + rng.gen_range(0..span),
+            exam_at: None,
+        })
         .collect()
 }
 
@@ -179,7 +213,11 @@ mod tests {
         let mut taken = HashSet::new();
         for _ in 0..2000 {
             let p = person(&mut rng, &mut taken);
-            assert!(IdNumber::parse(p.id_number.as_str()).is_ok(), "{}", p.id_number);
+            assert!(
+                IdNumber::parse(p.id_number.as_str()).is_ok(),
+                "{}",
+                p.id_number
+            );
             assert!(p.real_name.chars().count() >= 2);
             assert_eq!(p.phone.len(), 11);
         }
@@ -193,7 +231,11 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let kind = if c.required { CourseKind::Required } else { CourseKind::Elective };
+                let kind = if c.required {
+                    CourseKind::Required
+                } else {
+                    CourseKind::Elective
+                };
                 let secs = i64::from(c.minutes) * 60 + i64::from(c.seconds);
                 CatalogCourse::new(i, kind, secs, c.designated_tenths.map(Tenths), c.exam)
             })

@@ -63,7 +63,10 @@ pub async fn insert(tx: &mut Tx, a: &NewAccount<'_>, now: i64) -> Result<i64, sq
     .await
 }
 
-pub async fn by_username(pool: &AnyPool, username: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+pub async fn by_username(
+    pool: &AnyPool,
+    username: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts WHERE username = $1"
     )))

@@ -26,11 +26,13 @@ pub async fn insert(
 }
 
 pub async fn add_course(tx: &mut Tx, class_id: i64, course_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO class_courses (class_id, course_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(class_id)
-        .bind(course_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO class_courses (class_id, course_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(class_id)
+    .bind(course_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

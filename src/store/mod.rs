@@ -3,13 +3,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bulk;
 pub mod check;
 pub mod classes;
 pub mod courses;
 pub mod ledger;
-pub mod bulk;
-pub mod standings;
 pub mod settings;
+pub mod standings;
 pub mod units;
 
 use std::time::Duration;
@@ -62,7 +62,9 @@ impl Backend {
 pub enum OpenError {
     #[error("数据库地址无法识别：{0}（应以 sqlite: 或 postgres: 开头）")]
     UnknownUrl(String),
-    #[error("数据库版本 {found} 比本程序支持的版本 {supported} 新，请使用更新的 wangyuan；数据库未做任何改动")]
+    #[error(
+        "数据库版本 {found} 比本程序支持的版本 {supported} 新，请使用更新的 wangyuan；数据库未做任何改动"
+    )]
     TooNew { found: i64, supported: i64 },
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -95,7 +97,11 @@ impl Db {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
-                Ok(Db { read, write, backend })
+                Ok(Db {
+                    read,
+                    write,
+                    backend,
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -103,7 +109,11 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
                     .await?;
-                Ok(Db { read: pool.clone(), write: pool, backend })
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
             }
         }
     }
@@ -120,7 +130,10 @@ impl Db {
         let supported = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         let before = self.schema_version().await?;
         if before > supported {
-            return Err(OpenError::TooNew { found: before, supported });
+            return Err(OpenError::TooNew {
+                found: before,
+                supported,
+            });
         }
         migrator.run(&self.write).await?;
         let after = self.schema_version().await?;
@@ -209,4 +222,3 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
             })
         })
 }
-

@@ -26,7 +26,13 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let db = Db::open(&url).await.expect("open sqlite");
-        TestDb { db, url, name: "sqlite", pg: None, _dir: Some(dir) }
+        TestDb {
+            db,
+            url,
+            name: "sqlite",
+            pg: None,
+            _dir: Some(dir),
+        }
     }
 
     /// A fresh PostgreSQL database, or None (skipped) when PostgreSQL is not required and not there.
@@ -40,10 +46,14 @@ impl TestDb {
         let mut conn = match sqlx::AnyConnection::connect(&admin).await {
             Ok(c) => c,
             Err(e) if required.is_none() => {
-                eprintln!("skipped: PostgreSQL tests (not reachable at {admin}: {e}; set WANGYUAN_TEST_PG to require them)");
+                eprintln!(
+                    "skipped: PostgreSQL tests (not reachable at {admin}: {e}; set WANGYUAN_TEST_PG to require them)"
+                );
                 return None;
             }
-            Err(e) => panic!("WANGYUAN_TEST_PG is set but PostgreSQL is not reachable at {admin}: {e}"),
+            Err(e) => {
+                panic!("WANGYUAN_TEST_PG is set but PostgreSQL is not reachable at {admin}: {e}")
+            }
         };
         let name = format!(
             "wy_test_{}_{}_{}",
@@ -61,7 +71,13 @@ impl TestDb {
             None => panic!("bad admin url {admin}"),
         };
         let db = Db::open(&url).await.expect("open postgres");
-        Some(TestDb { db, url, name: "postgres", pg: Some((admin, name)), _dir: None })
+        Some(TestDb {
+            db,
+            url,
+            name: "postgres",
+            pg: Some((admin, name)),
+            _dir: None,
+        })
     }
 
     /// SQLite, then PostgreSQL when available.
@@ -79,7 +95,13 @@ impl TestDb {
         for t in &all {
             seed::synthetic(
                 &t.db,
-                &SyntheticOptions { learners, year: 2026, per_learner: 0, now: NOW, rng_seed: 3 },
+                &SyntheticOptions {
+                    learners,
+                    year: 2026,
+                    per_learner: 0,
+                    now: NOW,
+                    rng_seed: 3,
+                },
                 |_| {},
             )
             .await
@@ -94,11 +116,16 @@ pub const NOW: i64 = 1_781_496_000;
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some((admin, name)) = self.pg.take() else { return };
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
         // Drop may run inside the test's runtime, so clean up on a thread with a runtime of its
         // own; FORCE ends the test's still-open pool connections.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
                 return;
             };
             rt.block_on(async move {

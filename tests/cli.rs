@@ -1,0 +1,250 @@
+//! The `wangyuan` binary as a user runs it: settings errors, migrate, seed, admin add, check, demo.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::TestDb;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn wangyuan(
+    dir: &std::path::Path,
+    db_url: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangyuan"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_LOG", "warn")
+        .env_remove("WANGYUAN_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = db_url {
+        cmd.env("WANGYUAN_DATABASE_URL", url);
+    }
+    let mut child = cmd.spawn().expect("spawn wangyuan");
+    // Dropping the pipe closes standard input.
+    if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
+        pipe.write_all(text.as_bytes()).expect("stdin");
+    }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_bad_setting_is_reported_with_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangyuan"));
+    let out = cmd
+        .args(["migrate"])
+        .current_dir(dir.path())
+        .env("WANGYUAN_SSH_LISTEN", "not-an-address")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ssh_listen") && err.contains("WANGYUAN_SSH_LISTEN"),
+        "{err}"
+    );
+
+    let run = wangyuan(
+        dir.path(),
+        None,
+        &["--config", "missing.toml", "migrate"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("missing.toml"), "{}", run.stderr);
+
+    std::fs::write(dir.path().join("wangyuan.toml"), "http_listen = 8080\n").expect("write");
+    let run = wangyuan(dir.path(), None, &["migrate"], None);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("http_listen"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn seed_admin_and_check_on_both_databases() {
+    for t in TestDb::all().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = Some(t.url.as_str());
+        let run = |args: &[&str], stdin: Option<&str>| wangyuan(dir.path(), url, args, stdin);
+
+        let r = run(&["migrate"], None);
+        assert_eq!(r.code, 0, "{}: {}", t.name, r.stderr);
+        let r = run(
+            &[
+                "seed",
+                "--learners",
+                "40",
+                "--year",
+                "2026",
+                "--per-learner",
+                "12",
+            ],
+            None,
+        );
+        assert_eq!(r.code, 0, "{}: {}", t.name, r.stderr);
+        assert!(
+            r.stdout.contains("40 名学员") && r.stdout.contains("480 条"),
+            "{}",
+            r.stdout
+        );
+
+        let r = run(
+            &["admin", "add", "--role", "unit", "--username", "lxhr"],
+            None,
+        );
+        assert_eq!(r.code, 2, "unit role needs --unit: {}", r.stderr);
+        let r = run(
+            &[
+                "admin",
+                "add",
+                "--role",
+                "unit",
+                "--unit",
+                "NOPE",
+                "--username",
+                "lxhr",
+            ],
+            None,
+        );
+        assert_eq!(r.code, 4, "unknown unit: {}", r.stderr);
+        assert!(r.stderr.contains("NOPE"), "{}", r.stderr);
+        let r = run(
+            &[
+                "admin",
+                "add",
+                "--role",
+                "office",
+                "--username",
+                "boss",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        );
+        assert_eq!(r.code, 2, "weak password refused: {}", r.stderr);
+        let r = run(
+            &[
+                "admin",
+                "add",
+                "--role",
+                "office",
+                "--username",
+                "boss",
+                "--password-stdin",
+            ],
+            Some("Str0ngPassw0rd\n"),
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains("初始密码"), "{}", r.stdout);
+        let r = run(
+            &[
+                "admin",
+                "add",
+                "--role",
+                "unit",
+                "--unit",
+                "LX",
+                "--username",
+                "lxhr",
+                "--name",
+                "娄星区联络员",
+            ],
+            None,
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("初始密码"), "{}", r.stdout);
+
+        let (scheme, hash): (String, String) = sqlx::query_as(
+            "SELECT password_scheme, password_hash FROM accounts WHERE username = 'boss'",
+        )
+        .fetch_one(t.db.reader())
+        .await
+        .expect("boss");
+        assert_eq!(scheme, "argon2id");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        let roles: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM roles r JOIN accounts a ON a.id = r.account_id WHERE a.username IN ('boss', 'lxhr')",
+        )
+        .fetch_one(t.db.reader())
+        .await
+        .expect("roles");
+        assert_eq!(roles, 2);
+        let audited: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'role.grant'")
+                .fetch_one(t.db.reader())
+                .await
+                .expect("audit");
+        assert_eq!(audited, 2);
+
+        let r = run(&["check"], None);
+        assert_eq!(r.code, 0, "{}: {}{}", t.name, r.stdout, r.stderr);
+        assert!(r.stdout.contains("检查通过"), "{}", r.stdout);
+
+        // Tamper with one standing: check must notice and exit 1.
+        sqlx::query("UPDATE standings SET required = required + 10 WHERE account_id = (SELECT MIN(account_id) FROM standings)")
+            .execute(t.db.reader())
+            .await
+            .expect("tamper");
+        let r = run(&["check"], None);
+        assert_eq!(r.code, 1, "{}: {}", t.name, r.stdout);
+        assert!(r.stdout.contains("不一致"), "{}", r.stdout);
+    }
+}
+
+#[test]
+fn demo_seeds_once_and_prints_the_credentials() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = wangyuan(dir.path(), None, &["demo", "--learners", "150"], None);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    for needle in ["已生成", "office", "college", "lx_liaison", "演示学员"] {
+        assert!(
+            first.stdout.contains(needle),
+            "missing {needle}: {}",
+            first.stdout
+        );
+    }
+    let creds = dir.path().join("data").join("demo-credentials.txt");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&creds)
+            .expect("credentials file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "credentials readable by others: {mode:o}");
+    }
+    let second = wangyuan(dir.path(), None, &["demo"], None);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("已存在"), "{}", second.stdout);
+    let creds_text = std::fs::read_to_string(&creds).expect("read");
+    assert!(
+        second.stdout.contains(creds_text.trim()),
+        "the same credentials are printed again"
+    );
+
+    let demo_db = format!(
+        "sqlite://{}",
+        dir.path().join("data").join("demo.db").display()
+    );
+    let check = wangyuan(dir.path(), Some(&demo_db), &["check"], None);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
