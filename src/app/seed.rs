@@ -86,8 +86,17 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     )
     .await?;
     let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
-    let learners =
-        insert_learners(&mut tx, &mut rng, &tree, opts.learners, &learner_hash, now).await?;
+    let mut taken = HashSet::new();
+    let learners = insert_learners(
+        &mut tx,
+        &mut rng,
+        &tree,
+        opts.learners,
+        &mut taken,
+        &learner_hash,
+        now,
+    )
+    .await?;
     let (from, to) = history_window(opts.year, now);
     let histories = insert_histories(&mut tx, &mut rng, &catalog, &learners, from, to, now).await?;
     bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
@@ -315,20 +324,21 @@ const ACCOUNT_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
+/// Inserts `n` generated learners; `taken` holds every ID number already used (and gets the new ones).
 async fn insert_learners(
     tx: &mut Tx,
     rng: &mut StdRng,
     tree: &Tree,
     n: usize,
+    taken: &mut HashSet<String>,
     hash: &str,
     now: i64,
 ) -> Result<Vec<Learner>> {
-    let mut taken = HashSet::new();
     let mut rows = Vec::with_capacity(n);
     let mut meta = Vec::with_capacity(n);
     let first = bulk::max_id(tx, "accounts").await? + 1;
     for i in 0..n {
-        let p = demo::person(rng, &mut taken);
+        let p = demo::person(rng, taken);
         let unit = tree
             .homes
             .choose(rng)
@@ -796,13 +806,17 @@ pub async fn synthetic(
     let hash = password::hash(password.clone()).await?;
     let mut rng = StdRng::seed_from_u64(opts.rng_seed);
     let (from, to) = year_bounds(opts.year);
+    let mut taken: HashSet<String> = accounts::id_numbers(db.reader())
+        .await?
+        .into_iter()
+        .collect();
     let mut done = 0;
     let mut entries = 0;
     while done < opts.learners {
         let n = CHUNK.min(opts.learners - done);
         let mut tx = db.begin().await?;
         let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
-        let learners = insert_learners(&mut tx, &mut rng, &tree, n, &hash, now).await?;
+        let learners = insert_learners(&mut tx, &mut rng, &tree, n, &mut taken, &hash, now).await?;
         let mut ledger_rows = Vec::with_capacity(n * opts.per_learner);
         for l in &learners {
             for c in demo::uniform_history(&mut rng, catalog.rows.len(), opts.per_learner, from, to)

@@ -1,0 +1,206 @@
+//! Ledger benchmark (issue 2): seed N learners × M course completions for one year, then time
+//! (1) the standings report query for the whole city, (2) recomputing standings from the ledger,
+//! (3) appending one ledger entry with its standing update.
+//!
+//!     cargo bench --bench ledger                       # SQLite, then PostgreSQL if reachable
+//!     cargo bench --bench ledger -- --learners 20000 --backend sqlite
+//!
+//! PostgreSQL: 127.0.0.1:5432 as user postgres (or the admin URL in WANGYUAN_TEST_PG); the
+//! benchmark makes its own database and drops it.
+
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sqlx::Connection;
+use wangyuan::app::ledger::{self, Award};
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::app::{Actor, standings};
+use wangyuan::rules::calendar::year_bounds;
+use wangyuan::store::{Db, ledger as entries};
+
+const YEAR: i32 = 2026;
+
+struct Args {
+    learners: usize,
+    per_learner: usize,
+    appends: usize,
+    backends: Vec<String>,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        learners: 100_000,
+        per_learner: 40,
+        appends: 2_000,
+        backends: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match arg.as_str() {
+            "--learners" => a.learners = value().parse().unwrap_or(a.learners),
+            "--per-learner" => a.per_learner = value().parse().unwrap_or(a.per_learner),
+            "--appends" => a.appends = value().parse().unwrap_or(a.appends),
+            "--backend" => a.backends.push(value()),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    if a.backends.is_empty() {
+        a.backends = vec!["sqlite".into(), "postgres".into()];
+    }
+    a
+}
+
+fn main() {
+    let args = parse_args();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    for backend in &args.backends {
+        if let Err(e) = rt.block_on(run_backend(backend, &args)) {
+            eprintln!("{backend}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run_backend(backend: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            let db = Db::open(&url).await?;
+            bench(&db, "SQLite", args).await?;
+            db.close().await;
+            Ok(())
+        }
+        "postgres" => {
+            let admin = match std::env::var("WANGYUAN_TEST_PG") {
+                Ok(v) if v.starts_with("postgres") => v,
+                _ => "postgres://postgres@127.0.0.1:5432/postgres".into(),
+            };
+            sqlx::any::install_default_drivers();
+            let mut conn = match sqlx::AnyConnection::connect(&admin).await {
+                Ok(c) => c,
+                Err(e) => {
+                    println!("PostgreSQL: skipped ({admin} not reachable: {e})");
+                    return Ok(());
+                }
+            };
+            let name = format!("wy_bench_{}", std::process::id());
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
+            let url = match admin.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/{name}"),
+                None => return Err("bad admin url".into()),
+            };
+            let result = async {
+                let db = Db::open(&url).await?;
+                let r = bench(&db, "PostgreSQL", args).await;
+                db.close().await;
+                r
+            }
+            .await;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
+            result
+        }
+        other => Err(format!("unknown backend {other}").into()),
+    }
+}
+
+async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "== {name}: {} learners × {} completions, year {YEAR}",
+        args.learners, args.per_learner
+    );
+    let started = Instant::now();
+    let opts = SyntheticOptions {
+        learners: args.learners,
+        year: YEAR,
+        per_learner: args.per_learner,
+        now: year_bounds(YEAR).1 - 1,
+        rng_seed: 42,
+    };
+    let summary = seed::synthetic(db, &opts, |_| {}).await?;
+    let seed_s = started.elapsed().as_secs_f64();
+    println!(
+        "seed: {} learners, {} entries in {seed_s:.1} s ({:.0} entries/s)",
+        summary.learners,
+        summary.entries,
+        summary.entries as f64 / seed_s
+    );
+
+    let operator = Actor::local_operator();
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let report = standings::report(db, &operator, YEAR, None).await?;
+        times.push(t.elapsed());
+        rows = report.lines.len();
+    }
+    println!(
+        "standings report (every assessed learner, whole city): {rows} rows, median {} min {}",
+        ms(median(&mut times)),
+        ms(times[0])
+    );
+
+    let t = Instant::now();
+    let recomputed = entries::recomputed_standings(db.reader()).await?;
+    println!(
+        "recompute standings from the ledger (GROUP BY over all entries): {} rows in {}",
+        recomputed.len(),
+        ms(t.elapsed())
+    );
+
+    let learner_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE is_learner = 1")
+        .fetch_all(db.reader())
+        .await?;
+    let course_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM courses")
+        .fetch_all(db.reader())
+        .await?;
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut times = Vec::with_capacity(args.appends);
+    let mut skipped = 0;
+    let now = year_bounds(YEAR).1 - 60;
+    while times.len() < args.appends {
+        let learner = learner_ids[rng.gen_range(0..learner_ids.len())];
+        let course = course_ids[rng.gen_range(0..course_ids.len())];
+        let t = Instant::now();
+        match ledger::complete_course(db, learner, course, now).await? {
+            Award::Granted { .. } => times.push(t.elapsed()),
+            Award::AlreadyGranted => skipped += 1,
+        }
+    }
+    times.sort();
+    println!(
+        "append one entry + standing update ({} appends, {skipped} repeats not counted): median {} p99 {} max {}",
+        times.len(),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 99 / 100]),
+        ms(times[times.len() - 1])
+    );
+    Ok(())
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
