@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench ledger                       # SQLite, then PostgreSQL if reachable
 //!     cargo bench --bench ledger -- --learners 20000 --backend sqlite
+//!     cargo bench --bench ledger -- --url sqlite://data/wangyuan.db   # measure a seeded database
 //!
 //! PostgreSQL: 127.0.0.1:5432 as user postgres (or the admin URL in WANGYUAN_TEST_PG); the
 //! benchmark makes its own database and drops it.
@@ -26,6 +27,8 @@ struct Args {
     per_learner: usize,
     appends: usize,
     backends: Vec<String>,
+    /// An existing database (seeded with `wangyuan seed`) to measure instead of seeding a new one.
+    url: Option<String>,
 }
 
 fn parse_args() -> Args {
@@ -34,6 +37,7 @@ fn parse_args() -> Args {
         per_learner: 40,
         appends: 2_000,
         backends: Vec::new(),
+        url: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -43,6 +47,7 @@ fn parse_args() -> Args {
             "--per-learner" => a.per_learner = value().parse().unwrap_or(a.per_learner),
             "--appends" => a.appends = value().parse().unwrap_or(a.appends),
             "--backend" => a.backends.push(value()),
+            "--url" => a.url = Some(value()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -64,7 +69,12 @@ fn main() {
             std::process::exit(1);
         }
     };
-    for backend in &args.backends {
+    let backends = if args.url.is_some() {
+        &args.backends[..1]
+    } else {
+        &args.backends[..]
+    };
+    for backend in backends {
         if let Err(e) = rt.block_on(run_backend(backend, &args)) {
             eprintln!("{backend}: {e}");
             std::process::exit(1);
@@ -73,6 +83,11 @@ fn main() {
 }
 
 async fn run_backend(backend: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(url) = &args.url {
+        let db = Db::open(url).await?;
+        let name = format!("{} (existing database)", db.backend().name());
+        return bench(&db, &name, args).await;
+    }
     match backend {
         "sqlite" => {
             let dir = tempfile::tempdir()?;
@@ -127,6 +142,9 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         args.learners, args.per_learner
     );
     let started = Instant::now();
+    if args.url.is_some() {
+        return measure(db, args).await;
+    }
     let opts = SyntheticOptions {
         learners: args.learners,
         year: YEAR,
@@ -142,7 +160,10 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         summary.entries,
         summary.entries as f64 / seed_s
     );
+    measure(db, args).await
+}
 
+async fn measure(db: &Db, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let operator = Actor::local_operator();
     let mut times = Vec::new();
     let mut rows = 0;

@@ -127,10 +127,12 @@ pub fn run(cli: Cli) -> i32 {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Ignore the error when a subscriber is already set (tests running several commands).
+    // A closed stderr must not panic the server (by default a failed write is reported with
+    // eprintln!, which panics). Ignore the error when a subscriber is already set.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .log_internal_errors(false)
         .try_init();
 }
 
@@ -260,13 +262,56 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 async fn serve(settings: &Settings) -> CliResult {
     let db = open(settings, DB_FILE).await?;
+    // Listen for signals before saying we are ready, so a stop right after is never missed.
+    let shutdown = Shutdown::listen()?;
     tracing::info!(
         backend = db.backend().name(),
         "数据库就绪；SSH 与网页前端尚未接入，按 Ctrl-C 退出"
     );
-    tokio::signal::ctrl_c().await?;
+    shutdown.wait().await;
+    tracing::info!("正在停止");
     db.close().await;
     Ok(exit::OK)
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM from a service manager.
+struct Shutdown {
+    #[cfg(unix)]
+    signals: [tokio::signal::unix::Signal; 2],
+}
+
+impl Shutdown {
+    fn listen() -> std::io::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                signals: [
+                    signal(SignalKind::interrupt())?,
+                    signal(SignalKind::terminate())?,
+                ],
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
+        }
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            let [mut int, mut term] = self.signals;
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 async fn migrate(settings: &Settings) -> CliResult {

@@ -181,18 +181,13 @@ async fn seed_admin_and_check_on_both_databases() {
         .expect("boss");
         assert_eq!(scheme, "argon2id");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let roles: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM roles r JOIN accounts a ON a.id = r.account_id WHERE a.username IN ('boss', 'lxhr')",
-        )
-        .fetch_one(t.db.reader())
-        .await
-        .expect("roles");
+        let roles = common::count(&t.db, "SELECT COUNT(*) FROM roles r JOIN accounts a ON a.id = r.account_id WHERE a.username IN ('boss', 'lxhr')").await;
         assert_eq!(roles, 2);
-        let audited: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'role.grant'")
-                .fetch_one(t.db.reader())
-                .await
-                .expect("audit");
+        let audited = common::count(
+            &t.db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'role.grant'",
+        )
+        .await;
         assert_eq!(audited, 2);
 
         let r = run(&["check"], None);
@@ -247,4 +242,38 @@ fn demo_seeds_once_and_prints_the_credentials() {
     );
     let check = wangyuan(dir.path(), Some(&demo_db), &["check"], None);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+#[test]
+fn serve_migrates_then_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
+        .env("WANGYUAN_LOG", "info")
+        .env_remove("WANGYUAN_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|line| line.contains("数据库就绪"));
+    assert!(ready, "serve never said it was ready");
+    // Keep reading so the server's last log lines have somewhere to go.
+    let rest =
+        std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
+    assert!(dir.path().join("data").join("wangyuan.db").exists());
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    let rest = rest.join().expect("stderr reader");
+    assert_eq!(status.code(), Some(0), "serve exits 0 on SIGTERM: {rest}");
+    assert!(rest.contains("正在停止"), "{rest}");
 }

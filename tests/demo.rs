@@ -121,28 +121,26 @@ async fn the_demo_city_is_realistic_and_consistent() {
             "scope is the LX subtree"
         );
 
-        let revocations: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE kind = 'revocation'")
-                .fetch_one(pool)
-                .await
-                .expect("revocations");
+        let revocations = common::count(
+            &t.db,
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'revocation'",
+        )
+        .await;
         assert_eq!(revocations, 1);
-        let quarterly: i64 = sqlx::query_scalar(
+        let quarterly = common::count(
+            &t.db,
             "SELECT COUNT(*) FROM notices WHERE kind = 'quarterly' AND quarter = 1",
         )
-        .fetch_one(pool)
-        .await
-        .expect("notices");
+        .await;
         assert!(
             quarterly > 500,
             "first-quarter notices for the assessed: {quarterly}"
         );
-        let later: i64 = sqlx::query_scalar(
+        let later = common::count(
+            &t.db,
             "SELECT COUNT(*) FROM notices WHERE kind = 'quarterly' AND quarter > 1",
         )
-        .fetch_one(pool)
-        .await
-        .expect("notices");
+        .await;
         assert_eq!(
             later, 0,
             "no notice for a quarter that has not ended by mid-June"

@@ -99,7 +99,8 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     .await?;
     let (from, to) = history_window(opts.year, now);
     let histories = insert_histories(&mut tx, &mut rng, &catalog, &learners, from, to, now).await?;
-    bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
+    let last_account = bulk::max_id(&mut tx, "accounts").await?;
+    bulk::standings_for_new_accounts(&mut tx, first_account, last_account, now).await?;
     insert_notices(&mut tx, &catalog, &learners, &histories, opts.year, now).await?;
     insert_classes(
         &mut tx, &tree, &catalog, &learners, &histories, opts.year, now,
@@ -825,7 +826,8 @@ pub async fn synthetic(
             }
         }
         entries += bulk::insert(&mut tx, "ledger", LEDGER_COLUMNS, &ledger_rows).await?;
-        bulk::rebuild_standings_from(&mut tx, first_account, now).await?;
+        let last_account = bulk::max_id(&mut tx, "accounts").await?;
+        bulk::standings_for_new_accounts(&mut tx, first_account, last_account, now).await?;
         tx.commit().await?;
         done += n;
         progress(done);

@@ -1,5 +1,7 @@
 //! Year standings of a scope: who is assessed, what each has, who is compliant (Art. 10).
 
+use std::collections::HashMap;
+
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::standings::{self, Population};
@@ -58,7 +60,7 @@ pub struct Report {
     pub lines: Vec<Line>,
 }
 
-/// Every assessed learner of the scope with the year's standing. `unit_code` narrows the scope;
+/// Every assessed learner of the scope with the year's standing, by unit code and username. `unit_code` narrows the scope;
 /// without it the actor's own scope is used.
 pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) -> Result<Report> {
     let scope = resolve_scope(db, actor, unit_code).await?;
@@ -72,9 +74,18 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
         },
     )
     .await?;
-    let lines = rows
+    let units: HashMap<i64, UnitRow> = units::all(db.reader())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut lines: Vec<Line> = rows
         .into_iter()
         .map(|r| {
+            let (unit_code, unit_name) = units
+                .get(&r.unit_id)
+                .map(|u| (u.code.clone(), u.name.clone()))
+                .unwrap_or_default();
             let standing = Standing {
                 required: Tenths(r.required),
                 elective: Tenths(r.elective),
@@ -84,8 +95,8 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
                 account_id: r.account_id,
                 username: r.username,
                 real_name: r.real_name,
-                unit_code: r.unit_code,
-                unit_name: r.unit_name,
+                unit_code,
+                unit_name,
                 batch: r.batch,
                 compliant: standing.is_compliant(&settings.targets),
                 standing,

@@ -92,26 +92,25 @@ fn statement(table: &str, columns: &[&str], rows: usize) -> String {
     sql
 }
 
-/// Rebuilds the standings of every learner with `account_id >= first_account` from the ledger, for
-/// data loaded in bulk (which bypasses the per-entry standing update).
-pub async fn rebuild_standings_from(
+/// Writes the standings of the accounts with ids in `first..=last` from their ledger entries, for
+/// accounts loaded in bulk (which bypasses the per-entry standing update). The accounts must have
+/// no standing rows yet. Both bounds are given so PostgreSQL's generic plan uses the index.
+pub async fn standings_for_new_accounts(
     tx: &mut Tx,
-    first_account: i64,
+    first: i64,
+    last: i64,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM standings WHERE account_id >= $1")
-        .bind(first_account)
-        .execute(&mut **tx)
-        .await?;
     sqlx::query(
         "INSERT INTO standings (account_id, year, required, elective, exam, entries, updated_at) \
          SELECT account_id, credit_year, \
          CAST(COALESCE(SUM(CASE WHEN bucket = 'required' THEN tenths ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN bucket = 'elective' THEN tenths ELSE 0 END), 0) AS BIGINT), \
          CAST(COALESCE(SUM(CASE WHEN bucket = 'exam' THEN tenths ELSE 0 END), 0) AS BIGINT), \
-         COUNT(*), $2 FROM ledger WHERE account_id >= $1 GROUP BY account_id, credit_year",
+         COUNT(*), $3 FROM ledger WHERE account_id BETWEEN $1 AND $2 GROUP BY account_id, credit_year",
     )
-    .bind(first_account)
+    .bind(first)
+    .bind(last)
     .bind(now)
     .execute(&mut **tx)
     .await?;

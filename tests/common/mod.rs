@@ -141,3 +141,11 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// The single integer a query returns (a COUNT(*) with no parameters).
+pub async fn count(db: &Db, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(db.reader())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
