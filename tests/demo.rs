@@ -89,6 +89,13 @@ async fn the_demo_city_is_realistic_and_consistent() {
             .expect("report");
         let n = report.lines.len();
         assert!(
+            report
+                .lines
+                .windows(2)
+                .all(|w| (&w[0].unit_code, &w[0].username) < (&w[1].unit_code, &w[1].username)),
+            "lines are ordered by unit code and username"
+        );
+        assert!(
             n > 500 && n < 600,
             "assessed {n}: exempt and disabled accounts are left out"
         );

@@ -103,6 +103,7 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
             }
         })
         .collect();
+    lines.sort_unstable_by(|a, b| (&a.unit_code, &a.username).cmp(&(&b.unit_code, &b.username)));
     Ok(Report {
         scope,
         settings,
