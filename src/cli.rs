@@ -233,11 +233,11 @@ fn write_credentials(path: &Path, s: &seed::DemoSummary) -> std::io::Result<()> 
     let mut text = String::from("演示账号（管理人员）：\n");
     for staff in &s.staff {
         text.push_str(&format!(
-            "  {:<12} 用户名 {:<12} 密码 {}  （{}）\n",
+            "  {}（{}）：用户名 {}，密码 {}\n",
             staff.role.label(),
+            staff.unit_name,
             staff.username,
-            staff.password,
-            staff.unit_name
+            staff.password
         ));
     }
     text.push_str(&format!(

@@ -4,12 +4,15 @@
 
 pub mod actor;
 pub mod admin;
+pub mod archive;
+pub mod catalog;
 pub mod check;
 pub mod error;
 pub mod ledger;
 pub mod password;
 pub mod seed;
 pub mod standings;
+pub mod units;
 
 pub use actor::Actor;
 pub use error::{Error, Result};

@@ -109,6 +109,7 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     insert_flags(&mut tx, &mut rng, &learners, opts.year, now).await?;
     tx.commit().await?;
 
+    db.after_bulk_load().await?;
     let staff = add_demo_staff(db, now).await?;
     revoke_a_confirmed_case(db, &learners, &histories, opts.year, now).await?;
     Ok(DemoSummary {
@@ -832,6 +833,7 @@ pub async fn synthetic(
         done += n;
         progress(done);
     }
+    db.after_bulk_load().await?;
     Ok(SyntheticSummary {
         learners: done,
         entries,

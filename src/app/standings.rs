@@ -48,6 +48,8 @@ pub struct Line {
     pub real_name: String,
     pub unit_code: String,
     pub unit_name: String,
+    /// The unit's tree path, for grouping lines under child units.
+    pub unit_path: String,
     pub batch: Option<i64>,
     pub standing: Standing,
     pub compliant: bool,
@@ -82,9 +84,9 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
     let mut lines: Vec<Line> = rows
         .into_iter()
         .map(|r| {
-            let (unit_code, unit_name) = units
+            let (unit_code, unit_name, unit_path) = units
                 .get(&r.unit_id)
-                .map(|u| (u.code.clone(), u.name.clone()))
+                .map(|u| (u.code.clone(), u.name.clone(), u.path.clone()))
                 .unwrap_or_default();
             let standing = Standing {
                 required: Tenths(r.required),
@@ -97,6 +99,7 @@ pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) 
                 real_name: r.real_name,
                 unit_code,
                 unit_name,
+                unit_path,
                 batch: r.batch,
                 compliant: standing.is_compliant(&settings.targets),
                 standing,

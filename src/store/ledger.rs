@@ -205,3 +205,31 @@ pub async fn count_entries(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .fetch_one(pool)
         .await
 }
+
+/// Monday 1970-01-05 00:00 +08:00: weeks in China Standard Time are counted from here.
+const FIRST_CST_MONDAY: i64 = 316_800;
+const WEEK: i64 = 7 * 86_400;
+
+/// Credits earned per week of a credit year by the learners of a scope (unit path prefix), as
+/// (start of the week in unix seconds, tenths), oldest first; weeks with nothing are left out.
+pub async fn weekly_totals(
+    pool: &AnyPool,
+    year: i32,
+    scope_path: &str,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT (l.earned_at - $1) / $2 AS week, CAST(SUM(l.tenths) AS BIGINT) AS tenths \
+         FROM ledger l JOIN accounts a ON a.id = l.account_id JOIN units u ON u.id = a.unit_id \
+         WHERE l.credit_year = $3 AND u.path LIKE $4 GROUP BY (l.earned_at - $1) / $2 ORDER BY week",
+    )
+    .bind(FIRST_CST_MONDAY)
+    .bind(WEEK)
+    .bind(i64::from(year))
+    .bind(format!("{scope_path}%"))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(week, tenths)| (FIRST_CST_MONDAY + week * WEEK, tenths))
+        .collect())
+}

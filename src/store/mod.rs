@@ -185,6 +185,23 @@ impl Db {
         self.backend
     }
 
+    /// After a bulk load: fold SQLite's write-ahead log back into the file and refresh the
+    /// planner's statistics, so the first queries afterwards run as they will in steady state.
+    pub async fn after_bulk_load(&self) -> Result<(), sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.write)
+                    .await?;
+                sqlx::query("PRAGMA optimize").execute(&self.write).await?;
+            }
+            Backend::Postgres => {
+                sqlx::query("ANALYZE").execute(&self.write).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;

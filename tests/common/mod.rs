@@ -46,9 +46,7 @@ impl TestDb {
         let mut conn = match sqlx::AnyConnection::connect(&admin).await {
             Ok(c) => c,
             Err(e) if required.is_none() => {
-                eprintln!(
-                    "skipped: PostgreSQL tests (not reachable at {admin}: {e}; set WANGYUAN_TEST_PG to require them)"
-                );
+                say_skipped(&admin, &e);
                 return None;
             }
             Err(e) => {
@@ -109,6 +107,19 @@ impl TestDb {
         }
         all
     }
+}
+
+/// Tells once per test binary that the PostgreSQL half was skipped. Written to the stderr handle
+/// itself, which the test harness does not capture, so it shows even when the tests pass.
+fn say_skipped(admin: &str, e: &sqlx::Error) {
+    use std::io::Write;
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: PostgreSQL tests (not reachable at {admin}: {e}; set WANGYUAN_TEST_PG to require them)"
+        );
+    });
 }
 
 /// A fixed clock for tests: 2026-06-15 12:00 +08:00.

@@ -1,0 +1,70 @@
+//! The course catalogue as staff and learners see it: each course with its class hours, credits
+//! and the rule that gave them (Art. 6, 7, 10).
+
+use crate::rules::Tenths;
+use crate::rules::catalog::{Category, Source};
+use crate::rules::credits::{CourseCredit, CourseKind, course_credit};
+use crate::store::{Db, courses};
+
+use super::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseInfo {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub category: Category,
+    pub kind: CourseKind,
+    pub source: Source,
+    pub duration_s: i64,
+    pub credit: CourseCredit,
+    pub has_exam: bool,
+    pub published: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub category: Option<Category>,
+    pub kind: Option<CourseKind>,
+    pub source: Option<Source>,
+    /// Matches code or title, case-insensitively.
+    pub text: Option<String>,
+}
+
+impl Filter {
+    fn matches(&self, c: &CourseInfo) -> bool {
+        self.category.is_none_or(|x| x == c.category)
+            && self.kind.is_none_or(|x| x == c.kind)
+            && self.source.is_none_or(|x| x == c.source)
+            && self.text.as_deref().is_none_or(|t| {
+                let t = t.to_lowercase();
+                c.title.to_lowercase().contains(&t) || c.code.to_lowercase().contains(&t)
+            })
+    }
+}
+
+/// Every course matching the filter, by code.
+pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<CourseInfo>> {
+    let rows = courses::all_with_exams(db.reader()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, exams) in rows {
+        let bad = |what: &str| Error::Internal(format!("课程 {} 的{what}无效", row.code));
+        let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
+        let info = CourseInfo {
+            category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
+            source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
+            credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
+            kind,
+            id: row.id,
+            code: row.code,
+            title: row.title,
+            duration_s: row.duration_s,
+            has_exam: exams > 0,
+            published: row.published == 1,
+        };
+        if filter.matches(&info) {
+            out.push(info);
+        }
+    }
+    Ok(out)
+}
