@@ -127,6 +127,38 @@ fn rank(lines: &mut [UnitLine]) {
     }
 }
 
+/// Credits earned per week of the year in a scope: (start of the week, credits), for the
+/// dashboard's sparkline. Weeks with nothing earned are included as zero, up to the last week
+/// with any credit.
+pub async fn weekly(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    unit_code: Option<&str>,
+) -> Result<Vec<(i64, Tenths)>> {
+    let scope = standings::resolve_scope(db, actor, unit_code).await?;
+    let totals = crate::store::ledger::weekly_totals(db.reader(), year, &scope.path).await?;
+    let (Some(first), Some(last)) = (totals.first(), totals.last()) else {
+        return Ok(Vec::new());
+    };
+    let week = 7 * 86_400;
+    let mut out = Vec::new();
+    let mut next = totals.iter().peekable();
+    let mut start = first.0;
+    while start <= last.0 {
+        let tenths = match next.peek() {
+            Some((w, t)) if *w == start => {
+                next.next();
+                *t
+            }
+            _ => 0,
+        };
+        out.push((start, Tenths(tenths)));
+        start += week;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,36 +197,4 @@ mod tests {
             vec![("A", 2), ("B", 1), ("C", 5), ("D", 2), ("E", 2)]
         );
     }
-}
-
-/// Credits earned per week of the year in a scope: (start of the week, credits), for the
-/// dashboard's sparkline. Weeks with nothing earned are included as zero, up to the last week
-/// with any credit.
-pub async fn weekly(
-    db: &Db,
-    actor: &Actor,
-    year: i32,
-    unit_code: Option<&str>,
-) -> Result<Vec<(i64, Tenths)>> {
-    let scope = standings::resolve_scope(db, actor, unit_code).await?;
-    let totals = crate::store::ledger::weekly_totals(db.reader(), year, &scope.path).await?;
-    let (Some(first), Some(last)) = (totals.first(), totals.last()) else {
-        return Ok(Vec::new());
-    };
-    let week = 7 * 86_400;
-    let mut out = Vec::new();
-    let mut next = totals.iter().peekable();
-    let mut start = first.0;
-    while start <= last.0 {
-        let tenths = match next.peek() {
-            Some((w, t)) if *w == start => {
-                next.next();
-                *t
-            }
-            _ => 0,
-        };
-        out.push((start, Tenths(tenths)));
-        start += week;
-    }
-    Ok(out)
 }
