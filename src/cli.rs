@@ -38,6 +38,8 @@ pub enum Command {
     Admin(AdminCommand),
     /// Check every standing against the ledger and look for orphaned rows; exit 1 if anything is off.
     Check,
+    /// Print the SSH host keys' fingerprints (making the keys first if they are missing).
+    Keys,
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +67,11 @@ pub struct SeedArgs {
 pub enum AdminCommand {
     /// Grant a staff role, creating the account when the username is new.
     Add(AdminAddArgs),
+    /// Add an SSH public key (one OpenSSH line on standard input) to a staff account.
+    AddKey {
+        /// The account's username.
+        username: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -144,6 +151,10 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
         Command::Seed(args) => seed_synthetic(&settings, &args).await,
         Command::Admin(AdminCommand::Add(args)) => admin_add(&settings, &args).await,
         Command::Check => check(&settings).await,
+        Command::Keys => keys(&settings),
+        Command::Admin(AdminCommand::AddKey { username }) => {
+            admin_add_key(&settings, &username).await
+        }
     };
     match result {
         Ok(code) => code,
@@ -163,13 +174,15 @@ pub enum CliError {
     Open(#[from] crate::store::OpenError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Keys(#[from] crate::ssh::keys::KeyError),
 }
 
 impl CliError {
     fn exit_code(&self) -> i32 {
         match self {
             CliError::App(e) => e.exit_code(),
-            CliError::Open(_) | CliError::Io(_) => exit::FAILURE,
+            CliError::Open(_) | CliError::Io(_) | CliError::Keys(_) => exit::FAILURE,
         }
     }
 }
@@ -388,6 +401,25 @@ async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
     if let Some(pw) = added.generated_password {
         println!("初始密码：{pw}（首次登录后须修改）");
     }
+    db.close().await;
+    Ok(exit::OK)
+}
+
+fn keys(settings: &Settings) -> CliResult {
+    let keys = crate::ssh::keys::load_or_create(&settings.keys_dir)?;
+    for (algorithm, fingerprint) in crate::ssh::keys::fingerprints(&keys) {
+        println!("{fingerprint} ({algorithm})");
+    }
+    Ok(exit::OK)
+}
+
+async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
+    let mut line = String::new();
+    std::io::stdin().read_to_string(&mut line)?;
+    let db = open(settings, DB_FILE).await?;
+    let fingerprint =
+        app::admin::add_key(&db, &Actor::local_operator(), username, &line, app::now()).await?;
+    println!("已为 {username} 添加公钥 {fingerprint}");
     db.close().await;
     Ok(exit::OK)
 }

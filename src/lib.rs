@@ -8,4 +8,5 @@ pub mod cmd;
 pub mod config;
 pub mod demo;
 pub mod rules;
+pub mod ssh;
 pub mod store;

@@ -131,6 +131,63 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     })
 }
 
+/// Adds an SSH public key (one OpenSSH line, `ssh-ed25519 AAAA… comment`) to a staff account.
+/// The office (or the local operator) adds keys for anyone; staff add their own. Returns the
+/// key's SHA-256 fingerprint.
+pub async fn add_key(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    line: &str,
+    now: i64,
+) -> Result<String> {
+    let account = accounts::by_username(db.reader(), username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    if actor.account_id != Some(account.id) {
+        actor.require_office("为他人添加 SSH 公钥")?;
+    }
+    let key = russh::keys::PublicKey::from_openssh(line.trim())
+        .map_err(|e| Error::invalid("公钥", format!("无法识别的 OpenSSH 公钥：{e}")))?;
+    let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
+    let openssh = key
+        .to_openssh()
+        .map_err(|e| Error::invalid("公钥", format!("无法编码公钥：{e}")))?;
+    let mut tx = db.begin().await?;
+    if crate::store::auth::key_owner(db.reader(), &fingerprint)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!("公钥 {fingerprint} 已被登记")));
+    }
+    crate::store::auth::add_key(
+        &mut tx,
+        account.id,
+        key.algorithm().as_str(),
+        &openssh,
+        &fingerprint,
+        key.comment().as_str_lossy(),
+        now,
+    )
+    .await?;
+    audit::write(
+        &mut tx,
+        &AuditEntry {
+            actor_id: actor.account_id,
+            actor: &actor.username,
+            address: &actor.address,
+            action: "ssh_key.add",
+            target: format!("account:{}", account.id),
+            after: Some(fingerprint.clone()),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(fingerprint)
+}
+
 /// Usernames: 3–32 characters of ASCII letters, digits, '_', '-', '.'; starting with a letter.
 pub fn validate_username(u: &str) -> Result<()> {
     let ok_len = (3..=32).contains(&u.len());

@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod admin;
 pub mod archive;
+pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod error;

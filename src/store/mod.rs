@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod bulk;
 pub mod check;
 pub mod classes;

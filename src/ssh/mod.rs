@@ -1,0 +1,3 @@
+//! The SSH front: host keys, sign-in, `exec` commands and interactive terminal sessions.
+
+pub mod keys;
