@@ -108,7 +108,7 @@ pub enum Course {
 #[command(next_help_heading = "选项")]
 pub struct Output {
     /// 输出格式：table 文本表格（默认）、csv、json、xlsx（Excel 文件字节流）
-    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "格式", hide_possible_values = true)]
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "格式", hide_possible_values = true, hide_default_value = true)]
     pub format: Format,
     /// CSV 开头加 UTF-8 BOM，便于 Excel 直接打开
     #[arg(long)]
