@@ -1,4 +1,4 @@
-//! The local command line (`wangyuan demo|serve|migrate|seed|admin|check`): settings, the tokio
+//! The local command line (`wangyuan demo|serve|migrate|seed|admin|check|exec`): settings, the tokio
 //! runtime, and one function per command. Output to the console is Chinese; errors go to stderr
 //! with exit 2 for bad usage or settings, 3 not allowed, 4 not found, 1 anything else.
 
@@ -40,6 +40,18 @@ pub enum Command {
     Check,
     /// Print the SSH host keys' fingerprints (making the keys first if they are missing).
     Keys,
+    /// Run a scripted command as a staff account, as `ssh host COMMAND` would (see docs/commands.md).
+    Exec(ExecArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The staff account to act as.
+    #[arg(long = "as", value_name = "USER")]
+    pub user: String,
+    /// The command and its options, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +167,7 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
         Command::Admin(AdminCommand::AddKey { username }) => {
             admin_add_key(&settings, &username).await
         }
+        Command::Exec(args) => exec(&settings, &args).await,
     };
     match result {
         Ok(code) => code,
@@ -428,6 +441,26 @@ async fn check(settings: &Settings) -> CliResult {
     let db = open(settings, DB_FILE).await?;
     let report = app::check::run(&db).await?;
     let code = cmd::check::write_report(&mut std::io::stdout().lock(), &report)?;
+    db.close().await;
+    Ok(code)
+}
+
+async fn exec(settings: &Settings, args: &ExecArgs) -> CliResult {
+    let db = open(settings, DB_FILE).await?;
+    let actor = Actor::load(&db, &args.user, "local").await?;
+    let code = if actor.is_staff() {
+        cmd::run(
+            &db,
+            &actor,
+            &args.args,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        )
+        .await
+    } else {
+        eprintln!("错误：账号 {} 不是管理人员，不能运行脚本命令。", args.user);
+        exit::FORBIDDEN
+    };
     db.close().await;
     Ok(code)
 }

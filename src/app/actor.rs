@@ -114,6 +114,17 @@ impl Actor {
         }
     }
 
+    /// The real name behind the actor, for `whoami` and headers; the local operator has none.
+    pub async fn real_name(&self, db: &Db) -> Result<String> {
+        let Some(id) = self.account_id else {
+            return Ok(self.username.clone());
+        };
+        let account = accounts::by_id(db.reader(), id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("账号 {}", self.username)))?;
+        Ok(account.real_name)
+    }
+
     pub fn is_local(&self) -> bool {
         self.local
     }

@@ -1,7 +1,22 @@
-//! Commands that print reports: each writes to any `impl Write` and returns an exit status, so
-//! the same code serves the local console and (later) `ssh host COMMAND`.
+//! Scripted commands: `ssh host COMMAND` and `wangyuan exec --as USER -- …` run the same code.
+//! A command line is parsed (`args`), answered through `app/` (`reports`), rendered whole
+//! (`format`) and only then written out, so a failure leaves standard output empty.
 
+pub mod args;
 pub mod check;
+pub mod format;
+pub mod help;
+pub mod reports;
+
+use std::io::Write;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::app::{self, Actor};
+use crate::store::Db;
+
+use args::{Archive, Command, Course, Line, Output, Report};
 
 /// Exit statuses shared by every command.
 pub mod exit {
@@ -10,4 +25,93 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     pub const FORBIDDEN: i32 = 3;
     pub const NOT_FOUND: i32 = 4;
+}
+
+/// Runs one command line as given to `ssh host LINE`: split like a POSIX shell, then `run`.
+pub async fn run_line(
+    db: &Db,
+    actor: &Actor,
+    line: &str,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+) -> i32 {
+    match shell_words::split(line) {
+        Ok(args) => run(db, actor, &args, out, err).await,
+        Err(_) => fail(err, exit::USAGE, "命令行的引号不成对。运行 help 查看用法。"),
+    }
+}
+
+/// Runs one command (its words, without a program name) and returns the exit status. Results go
+/// to `out`; messages in Chinese go to `err`.
+pub async fn run(
+    db: &Db,
+    actor: &Actor,
+    args: &[String],
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+) -> i32 {
+    let first = args.first().map(String::as_str);
+    if args.is_empty() {
+        return fail(err, exit::USAGE, "缺少命令。运行 help 查看可用命令。");
+    }
+    if !actor.is_staff() && !matches!(first, Some("help" | "whoami")) {
+        return fail(
+            err,
+            exit::FORBIDDEN,
+            "无权操作：脚本命令仅限市在线学习办、市网络学院和单位联络员使用。",
+        );
+    }
+    let words = std::iter::once("wangyuan").chain(args.iter().map(String::as_str));
+    let line = match Line::try_parse_from(words) {
+        Ok(line) => line,
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => {
+            return emit(out, err, e.render().to_string().into_bytes());
+        }
+        Err(e) => return fail(err, exit::USAGE, &args::describe(&e)),
+    };
+    match execute(db, actor, line.command).await {
+        Ok(bytes) => emit(out, err, bytes),
+        Err(Failure::App(e)) => fail(err, e.exit_code(), &format!("错误：{e}")),
+        Err(Failure::Usage(text)) => fail(err, exit::USAGE, &text),
+        Err(Failure::Render(text)) => fail(err, exit::FAILURE, &format!("错误：{text}")),
+    }
+}
+
+enum Failure {
+    App(app::Error),
+    Usage(String),
+    Render(String),
+}
+
+impl From<app::Error> for Failure {
+    fn from(e: app::Error) -> Failure {
+        Failure::App(e)
+    }
+}
+
+async fn execute(db: &Db, actor: &Actor, command: Command) -> Result<Vec<u8>, Failure> {
+    let (table, o): (format::Table, Output) = match command {
+        Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
+        Command::Whoami(o) => (reports::whoami(db, actor).await?, o),
+        Command::Report(Report::Standings(a)) => {
+            (reports::standings(db, actor, &a).await?, a.output)
+        }
+        Command::Report(Report::Units(a)) => (reports::units(db, actor, &a).await?, a.output),
+        Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
+        Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+    };
+    table.render(o.format, o.bom).map_err(Failure::Render)
+}
+
+fn emit(out: &mut (dyn Write + Send), err: &mut (dyn Write + Send), bytes: Vec<u8>) -> i32 {
+    match out.write_all(&bytes).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) => fail(err, exit::FAILURE, &format!("错误：无法写出结果：{e}")),
+    }
+}
+
+fn fail(err: &mut (dyn Write + Send), code: i32, message: &str) -> i32 {
+    // Nothing more can be done when the error stream itself is gone.
+    let _ = writeln!(err, "{message}").and_then(|()| err.flush());
+    code
 }
