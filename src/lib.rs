@@ -1,6 +1,6 @@
 //! wangyuan (网院): the cadre online-learning college of a city. See ARCHITECTURE.md for the
 //! layers: `rules` (pure) ← `store` (SQL) ← `app` (use-cases, permissions, audit) ← fronts
-//! (`cli`, `cmd`, and later `ssh`, `tui`, `web`).
+//! (`cli`, `cmd`, `tui`, and later `ssh`, `web`).
 
 pub mod app;
 pub mod cli;
@@ -9,3 +9,4 @@ pub mod config;
 pub mod demo;
 pub mod rules;
 pub mod store;
+pub mod tui;
