@@ -114,8 +114,25 @@ impl Harness {
         let mut terminal =
             Terminal::new(TestBackend::new(self.width, self.height)).expect("terminal");
         terminal.draw(|f| self.app.draw(f)).expect("draw");
-        terminal.backend().to_string()
+        text_of(terminal.backend().buffer())
     }
+}
+
+/// The screen as plain text, one line per row, wide characters counted once.
+fn text_of(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let symbol = buffer[(x, y)].symbol();
+            out.push_str(symbol);
+            let width = ratatui::text::Span::raw(symbol).width().max(1);
+            x += u16::try_from(width).unwrap_or(1);
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn ctrl_c() -> Event {
@@ -376,4 +393,80 @@ async fn catalogue_filters_cycle() {
     assert_ne!(before, required);
     hs.keys("o").await;
     assert!(hs.screen().contains("省级推送") || hs.screen().contains("本地特色"));
+}
+
+#[tokio::test]
+async fn roster_unit_filter_cycles_through_child_units() {
+    let mut hs = harness("office", 120, 40).await;
+    hs.key(KeyCode::Tab).await;
+    let everyone = hs.screen();
+    assert!(everyone.contains("第 1/286 人"), "{everyone}");
+    hs.keys("u").await;
+    let first_child = hs.app.roster().query().unit_code.clone();
+    assert_eq!(first_child.as_deref(), Some("LX"));
+    let screen = hs.screen();
+    assert!(screen.contains("单位：娄星区"), "{screen}");
+    assert!(
+        !screen.contains("第 1/286 人"),
+        "fewer people in one county"
+    );
+    hs.keys("u").await;
+    assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LSJ"));
+}
+
+#[tokio::test]
+async fn footer_keeps_help_and_quit_when_narrow() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    let screen = hs.screen();
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("? 帮助") && footer.contains("q 退出"),
+        "{footer}"
+    );
+    assert!(
+        !footer.trim_end().ends_with('：'),
+        "no hint cut in half: {footer}"
+    );
+}
+
+#[tokio::test]
+async fn monochrome_terminals_get_no_colour() {
+    let mut hs = harness("office", 80, 24).await;
+    let ctx = SessionContext {
+        actor: hs.actor.clone(),
+        real_name: "管理员".into(),
+        year: 2026,
+        theme: "default".into(),
+        ascii_borders: false,
+        color_depth: ColorDepth::Monochrome,
+        width: 80,
+        height: 24,
+    };
+    hs.app = App::new(ctx);
+    let first = hs.app.start();
+    hs.pump(first).await;
+    assert_eq!(hs.app.theme_name(), "mono");
+    hs.key(KeyCode::Tab).await;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|f| hs.app.draw(f)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset),
+        "a colour was drawn on a monochrome terminal"
+    );
+    // Status still reads without colour.
+    assert!(text_of(buffer).contains("达标"));
+    // `t` stays on the one theme such a terminal can show.
+    let effects = hs.keys("t").await;
+    assert_eq!(
+        effects,
+        vec![Effect::SavePrefs {
+            theme: "mono".into(),
+            ascii_borders: false
+        }]
+    );
 }

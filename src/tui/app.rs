@@ -497,14 +497,17 @@ impl App {
             f.render_widget(Paragraph::new(line), area);
             return;
         }
-        let pairs: Vec<(&str, &str)> = self
-            .table()
+        // Help and quit first, so they stay when a narrow footer drops the last hints.
+        let first = |b: &&Binding| matches!(b.action, Action::Help | Action::Quit);
+        let pairs: Vec<(&str, &str)> = keys::GLOBAL
             .iter()
-            .chain(keys::GLOBAL)
+            .filter(first)
+            .chain(self.table())
+            .chain(keys::GLOBAL.iter().filter(|b| !first(b)))
             .filter(|b| b.footer)
             .map(|b| (b.shown(self.ascii), b.help))
             .collect();
-        f.render_widget(Paragraph::new(look.hints(&pairs)), area);
+        f.render_widget(Paragraph::new(look.hints(&pairs, area.width)), area);
     }
 
     fn draw_help(&self, f: &mut Frame, area: Rect, look: &Look) {

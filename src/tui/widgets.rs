@@ -91,12 +91,20 @@ impl Look<'_> {
         if self.ascii { "> " } else { "▶ " }
     }
 
-    /// "key label" pairs for the footer.
-    pub fn hints(&self, pairs: &[(&'static str, &'static str)]) -> Line<'static> {
+    /// "key label" pairs for the footer, as many whole pairs as fit in `width` cells (the help
+    /// popup lists them all).
+    pub fn hints(&self, pairs: &[(&'static str, &'static str)], width: u16) -> Line<'static> {
         let mut spans = Vec::new();
+        let mut used = 0;
         for (key, label) in pairs {
-            spans.push(Span::styled(format!(" {key}"), self.theme.key()));
-            spans.push(Span::styled(format!(" {label} "), self.theme.muted()));
+            let key = Span::styled(format!(" {key}"), self.theme.key());
+            let label = Span::styled(format!(" {label} "), self.theme.muted());
+            used += key.width() + label.width();
+            if used > usize::from(width) {
+                break;
+            }
+            spans.push(key);
+            spans.push(label);
         }
         Line::from(spans)
     }

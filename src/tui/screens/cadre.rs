@@ -196,6 +196,11 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         })
         .collect();
     let title = format!("课程学习进度（{} 门）", d.progress.len());
+    if d.progress.is_empty() {
+        let text = Span::styled("暂无在线学习记录", th.muted());
+        f.render_widget(Paragraph::new(text).block(look.block(&title, false)), area);
+        return;
+    }
     let table = Table::new(
         rows,
         [

@@ -273,7 +273,7 @@ impl Roster {
             Constraint::Length(5),
             Constraint::Length(5),
             Constraint::Length(5),
-            Constraint::Length(7),
+            Constraint::Length(8),
             Constraint::Length(8),
         ];
         let selected = self
