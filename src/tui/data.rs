@@ -1,0 +1,137 @@
+//! The interface's data requests and their answers. `execute` runs one request through `app/`
+//! (which checks the actor's scope); the session runs it outside the interface and sends the
+//! answer back as `Event::Data`.
+
+use crate::app::archive::{self, Archive};
+use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::progress::{self, CourseProgress};
+use crate::app::roster::{self, Page, Query};
+use crate::app::units::{self, Tally, UnitLine};
+use crate::app::{Actor, standings};
+use crate::rules::Tenths;
+use crate::rules::standing::{Standing, Targets};
+use crate::store::Db;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// The dashboard of a unit (None: the actor's own scope) for a year.
+    Dashboard {
+        year: i32,
+        unit_code: Option<String>,
+    },
+    Roster(Query),
+    /// One cadre's profile, standing, archive and course progress.
+    Cadre {
+        username: String,
+        year: i32,
+    },
+    Catalog(Filter),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub year: i32,
+    pub scope_code: String,
+    pub scope_name: String,
+    pub overall: Tally,
+    pub lines: Vec<UnitLine>,
+    /// (start of week, credits earned) for the sparkline.
+    pub weekly: Vec<(i64, Tenths)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cadre {
+    pub year: i32,
+    pub archive: Archive,
+    pub standing: Standing,
+    pub targets: Targets,
+    pub progress: Vec<CourseProgress>,
+}
+
+/// An answer, carrying its request so a stale answer (the user moved on) can be told apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataMsg {
+    Dashboard {
+        year: i32,
+        unit_code: Option<String>,
+        result: Result<Dashboard, String>,
+    },
+    Roster {
+        query: Query,
+        result: Result<Page, String>,
+    },
+    Cadre {
+        username: String,
+        result: Result<Cadre, String>,
+    },
+    Catalog {
+        filter: Filter,
+        result: Result<Vec<CourseInfo>, String>,
+    },
+}
+
+pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
+    match req {
+        Request::Dashboard { year, unit_code } => {
+            let result = dashboard(db, actor, year, unit_code.as_deref())
+                .await
+                .map_err(|e| e.to_string());
+            DataMsg::Dashboard {
+                year,
+                unit_code,
+                result,
+            }
+        }
+        Request::Roster(query) => {
+            let result = roster::page(db, actor, &query)
+                .await
+                .map_err(|e| e.to_string());
+            DataMsg::Roster { query, result }
+        }
+        Request::Cadre { username, year } => {
+            let result = cadre(db, actor, &username, year)
+                .await
+                .map_err(|e| e.to_string());
+            DataMsg::Cadre { username, result }
+        }
+        Request::Catalog(filter) => {
+            let result = catalog::list(db, &filter).await.map_err(|e| e.to_string());
+            DataMsg::Catalog { filter, result }
+        }
+    }
+}
+
+async fn dashboard(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    unit_code: Option<&str>,
+) -> crate::app::Result<Dashboard> {
+    let report = units::report(db, actor, year, unit_code).await?;
+    let weekly = units::weekly(db, actor, year, unit_code).await?;
+    Ok(Dashboard {
+        year,
+        scope_code: report.scope.code,
+        scope_name: report.scope.name,
+        overall: report.overall,
+        lines: report.lines,
+        weekly,
+    })
+}
+
+async fn cadre(db: &Db, actor: &Actor, username: &str, year: i32) -> crate::app::Result<Cadre> {
+    let archive = archive::show(db, actor, username, None).await?;
+    let progress = progress::of(db, actor, username).await?;
+    let targets = standings::year_settings(db, year).await?.targets;
+    let mut standing = Standing::default();
+    for e in archive.entries.iter().filter(|e| e.year == year) {
+        standing.add(e.bucket, e.tenths);
+    }
+    Ok(Cadre {
+        year,
+        archive,
+        standing,
+        targets,
+        progress,
+    })
+}

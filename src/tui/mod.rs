@@ -1,0 +1,111 @@
+//! The staff terminal interface (ratatui), knowing nothing of SSH: the session feeds it `Event`s
+//! (keys decoded by `input::Decoder`, resizes, data answers) and carries out the `Effect`s it
+//! returns (load data through `data::execute`, quit, save preferences). `draw` and `handle` do no
+//! I/O, so every screen is tested with `TestBackend`.
+//!
+//! Layout: `app` holds the frame (header, tabs, footer, popups) and routes keys; each screen under
+//! `screens/` owns its state, key table and drawing; `keys` turns keys into actions through
+//! per-screen tables that also feed the footer and the help popup; `theme` gives styles by meaning.
+
+pub mod app;
+pub mod data;
+pub mod input;
+pub mod keys;
+pub mod screens;
+pub mod theme;
+mod widgets;
+
+pub use app::App;
+pub use data::{DataMsg, Request};
+pub use terminput::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::app::Actor;
+
+/// What the terminal can show, from TERM / COLORTERM / NO_COLOR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ColorDepth {
+    Monochrome,
+    Sixteen,
+    TwoFiftySix,
+    TrueColor,
+}
+
+impl ColorDepth {
+    /// OpenSSH forwards TERM but not COLORTERM, so anything unknown is taken as 16 colours.
+    pub fn detect(term: Option<&str>, colorterm: Option<&str>, no_color: bool) -> ColorDepth {
+        if no_color {
+            return ColorDepth::Monochrome;
+        }
+        if matches!(colorterm, Some("truecolor" | "24bit")) {
+            return ColorDepth::TrueColor;
+        }
+        match term {
+            Some("dumb") => ColorDepth::Monochrome,
+            Some(t) if t.contains("direct") => ColorDepth::TrueColor,
+            Some(t) if t.contains("256color") => ColorDepth::TwoFiftySix,
+            _ => ColorDepth::Sixteen,
+        }
+    }
+}
+
+/// Who is using the interface and how their terminal looks, as the session knows at start.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub actor: Actor,
+    pub real_name: String,
+    pub year: i32,
+    /// The remembered theme name (`default`, `high-contrast`, `mono`, …).
+    pub theme: String,
+    pub ascii_borders: bool,
+    pub color_depth: ColorDepth,
+    pub width: u16,
+    pub height: u16,
+}
+
+// Data answers are the large variant; they arrive a few times per keystroke at most, so the
+// contract keeps them unboxed.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    Data(DataMsg),
+    Tick,
+}
+
+/// What the session must do for the interface.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run the request with `data::execute` and send back its answer as `Event::Data`.
+    Load(Request),
+    Quit,
+    SavePrefs {
+        theme: String,
+        ascii_borders: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_depth_from_terminal() {
+        let d = ColorDepth::detect;
+        assert_eq!(d(Some("xterm"), None, false), ColorDepth::Sixteen);
+        assert_eq!(
+            d(Some("xterm-256color"), None, false),
+            ColorDepth::TwoFiftySix
+        );
+        assert_eq!(
+            d(Some("xterm-256color"), Some("truecolor"), false),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            d(Some("xterm-256color"), None, true),
+            ColorDepth::Monochrome
+        );
+        assert_eq!(d(None, None, false), ColorDepth::Sixteen);
+    }
+}

@@ -1,0 +1,217 @@
+//! 课程: the catalogue filtered by category, kind and source (keys cycle each) and by text; a
+//! course opens to show its duration, class hours, credits and the rule that gave them.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use crate::app::catalog::{CourseInfo, Filter};
+use crate::rules::catalog::{Category, Source};
+use crate::rules::credits::{CourseKind, format_duration};
+use crate::tui::data::{DataMsg, Request};
+use crate::tui::keys::Action;
+use crate::tui::widgets::Look;
+use crate::tui::{Effect, screens::step};
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    filter: Filter,
+    courses: Option<Vec<CourseInfo>>,
+    error: Option<String>,
+    selected: usize,
+    /// A course is open.
+    pub detail: bool,
+}
+
+/// The next value of a cycle through None and each of `all`.
+fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T]) -> Option<T> {
+    match current {
+        None => all.first().copied(),
+        Some(c) => all
+            .iter()
+            .position(|x| *x == c)
+            .and_then(|i| all.get(i + 1))
+            .copied(),
+    }
+}
+
+impl Catalog {
+    pub fn load(&mut self) -> Vec<Effect> {
+        vec![Effect::Load(Request::Catalog(self.filter.clone()))]
+    }
+
+    pub fn set_filter(&mut self, text: &str) -> Vec<Effect> {
+        let text = (!text.is_empty()).then(|| text.to_string());
+        if self.filter.text == text {
+            return Vec::new();
+        }
+        self.filter.text = text;
+        self.selected = 0;
+        self.load()
+    }
+
+    pub fn filter(&self) -> &str {
+        self.filter.text.as_deref().unwrap_or("")
+    }
+
+    pub fn on_data(&mut self, msg: &DataMsg) -> bool {
+        let DataMsg::Catalog { filter, result } = msg else {
+            return false;
+        };
+        if *filter != self.filter {
+            return false;
+        }
+        match result {
+            Ok(c) => {
+                self.selected = self.selected.min(c.len().saturating_sub(1));
+                self.courses = Some(c.clone());
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.clone()),
+        }
+        true
+    }
+
+    pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        match action {
+            Action::CategoryCycle => {
+                self.filter.category = cycle(self.filter.category, &Category::ALL);
+            }
+            Action::KindCycle => {
+                self.filter.kind = cycle(
+                    self.filter.kind,
+                    &[CourseKind::Required, CourseKind::Elective],
+                );
+            }
+            Action::SourceCycle => self.filter.source = cycle(self.filter.source, &Source::ALL),
+            Action::Open => {
+                self.detail = self.selected_course().is_some();
+                return Vec::new();
+            }
+            Action::Back => {
+                self.detail = false;
+                return Vec::new();
+            }
+            a => {
+                let len = self.courses.as_ref().map_or(0, Vec::len);
+                self.selected = step(self.selected, len, a, page);
+                return Vec::new();
+            }
+        }
+        self.selected = 0;
+        self.load()
+    }
+
+    fn selected_course(&self) -> Option<&CourseInfo> {
+        self.courses.as_ref()?.get(self.selected)
+    }
+
+    fn title(&self) -> String {
+        let mut parts = vec!["课程目录".to_string()];
+        if let Some(c) = &self.courses {
+            parts.push(format!("{} 门", c.len()));
+        }
+        if let Some(c) = self.filter.category {
+            parts.push(format!("类别：{}", c.label()));
+        }
+        if let Some(k) = self.filter.kind {
+            parts.push(k.label().to_string());
+        }
+        if let Some(s) = self.filter.source {
+            parts.push(s.label().to_string());
+        }
+        if let Some(t) = &self.filter.text {
+            parts.push(format!("筛选：{t}"));
+        }
+        parts.join(" · ")
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let th = look.theme;
+        let title = self.title();
+        let Some(courses) = &self.courses else {
+            let text = match &self.error {
+                Some(e) => Span::styled(format!("出错：{e}"), th.danger()),
+                None => Span::styled("正在加载…", th.muted()),
+            };
+            f.render_widget(Paragraph::new(text).block(look.block(&title, true)), area);
+            return;
+        };
+        if self.detail
+            && let Some(c) = self.selected_course()
+        {
+            draw_course(f, area, look, c);
+            return;
+        }
+        let rows: Vec<Row> = courses
+            .iter()
+            .map(|c| {
+                Row::new(vec![
+                    Cell::from(c.code.clone()),
+                    Cell::from(c.title.clone()),
+                    Cell::from(c.category.label()),
+                    Cell::from(c.kind.label()),
+                    Cell::from(format_duration(c.duration_s)),
+                    Cell::from(c.credit.tenths.to_string()),
+                ])
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(8),
+                Constraint::Min(16),
+                Constraint::Length(8),
+                Constraint::Length(4),
+                Constraint::Length(10),
+                Constraint::Length(4),
+            ],
+        )
+        .header(
+            Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"]).style(th.title(false)),
+        )
+        .block(look.block(&title, true))
+        .row_highlight_style(th.selected())
+        .highlight_symbol(look.selected_symbol());
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        f.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+fn draw_course(f: &mut Frame, area: Rect, look: &Look, c: &CourseInfo) {
+    let th = look.theme;
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name}："), th.muted()),
+            Span::styled(value, th.text()),
+        ])
+    };
+    let lines = vec![
+        field("编号", c.code.clone()),
+        field("名称", c.title.clone()),
+        field("类别", c.category.label().to_string()),
+        field("类型", c.kind.label().to_string()),
+        field("来源", c.source.label().to_string()),
+        field("时长", format_duration(c.duration_s)),
+        field("学时", c.credit.hours.to_string()),
+        field("学分", c.credit.tenths.to_string()),
+        field("依据", c.credit.rule.clone()),
+        field("考试", if c.has_exam { "有" } else { "无" }.to_string()),
+        field(
+            "状态",
+            if c.published {
+                "已发布"
+            } else {
+                "未发布"
+            }
+            .to_string(),
+        ),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(look.block(&c.title, true)),
+        area,
+    );
+}

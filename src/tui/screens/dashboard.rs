@@ -1,0 +1,290 @@
+//! 总览: the year's results of a scope (assessed, compliant, rate, average, short in required
+//! credits), compliance by child unit as bars, weekly credits as a sparkline; Enter drills into
+//! a child unit and Esc climbs back (a stack of scopes).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState};
+
+use crate::app::units::UnitLine;
+use crate::rules::calendar::date_cst;
+use crate::rules::standing::format_rate;
+use crate::tui::data::{Dashboard as Data, DataMsg, Request};
+use crate::tui::keys::Action;
+use crate::tui::widgets::{ASCII_BARS, Look};
+use crate::tui::{Effect, screens::step};
+
+#[derive(Debug, Default)]
+pub struct Dashboard {
+    /// Scopes drilled into; the first is the actor's own scope (None).
+    stack: Vec<Option<String>>,
+    data: Option<Data>,
+    loading: bool,
+    error: Option<String>,
+    selected: usize,
+    filter: String,
+}
+
+impl Dashboard {
+    pub fn new() -> Dashboard {
+        Dashboard {
+            stack: vec![None],
+            ..Dashboard::default()
+        }
+    }
+
+    pub fn unit_code(&self) -> Option<String> {
+        self.stack.last().cloned().flatten()
+    }
+
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// Reloads the current scope for a year.
+    pub fn load(&mut self, year: i32) -> Vec<Effect> {
+        self.loading = true;
+        vec![Effect::Load(Request::Dashboard {
+            year,
+            unit_code: self.unit_code(),
+        })]
+    }
+
+    pub fn set_filter(&mut self, text: &str) {
+        self.filter = text.to_string();
+        self.selected = 0;
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    fn visible(&self) -> Vec<&UnitLine> {
+        let Some(d) = &self.data else {
+            return Vec::new();
+        };
+        d.lines
+            .iter()
+            .filter(|l| self.filter.is_empty() || l.unit_name.contains(&self.filter))
+            .collect()
+    }
+
+    pub fn on_action(&mut self, action: Action, year: i32) -> Vec<Effect> {
+        match action {
+            Action::Open => {
+                let Some(line) = self.visible().get(self.selected).copied() else {
+                    return Vec::new();
+                };
+                // The "（本级）" line is the scope itself: nothing below to open.
+                if self
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.scope_code == line.unit_code)
+                {
+                    return Vec::new();
+                }
+                let code = line.unit_code.clone();
+                self.stack.push(Some(code));
+                self.reset();
+                self.load(year)
+            }
+            Action::Back if self.stack.len() > 1 => {
+                self.stack.pop();
+                self.reset();
+                self.load(year)
+            }
+            Action::Back => Vec::new(),
+            a => {
+                self.selected = step(self.selected, self.visible().len(), a, 10);
+                Vec::new()
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.data = None;
+        self.selected = 0;
+        self.filter.clear();
+        self.error = None;
+    }
+
+    /// Takes an answer if it is for the scope and year shown; returns whether it was taken.
+    pub fn on_data(&mut self, msg: &DataMsg, year: i32) -> bool {
+        let DataMsg::Dashboard {
+            year: y,
+            unit_code,
+            result,
+        } = msg
+        else {
+            return false;
+        };
+        if *y != year || *unit_code != self.unit_code() {
+            return false;
+        }
+        self.loading = false;
+        match result {
+            Ok(d) => {
+                self.data = Some(d.clone());
+                self.error = None;
+                self.selected = self.selected.min(d.lines.len().saturating_sub(1));
+            }
+            Err(e) => self.error = Some(e.clone()),
+        }
+        true
+    }
+
+    /// The child units of the shown scope, for the roster's unit filter.
+    pub fn child_units(&self) -> Vec<(String, String)> {
+        self.data
+            .as_ref()
+            .map(|d| {
+                d.lines
+                    .iter()
+                    .filter(|l| l.unit_code != d.scope_code)
+                    .map(|l| (l.unit_code.clone(), l.unit_name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn scope_name(&self) -> Option<&str> {
+        self.data.as_ref().map(|d| d.scope_name.as_str())
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let Some(d) = &self.data else {
+            let text = match (&self.error, self.loading) {
+                (Some(e), _) => Span::styled(format!("出错：{e}"), look.theme.danger()),
+                (None, _) => Span::styled("正在加载…", look.theme.muted()),
+            };
+            f.render_widget(Paragraph::new(text).block(look.block("总览", true)), area);
+            return;
+        };
+        let [summary, units, weekly] = Layout::vertical([
+            Constraint::Length(4),
+            Constraint::Min(5),
+            Constraint::Length(5),
+        ])
+        .areas(area);
+        self.draw_summary(f, summary, look, d);
+        self.draw_units(f, units, look, d);
+        draw_weekly(f, weekly, look, d);
+    }
+
+    fn draw_summary(&self, f: &mut Frame, area: Rect, look: &Look, d: &Data) {
+        let t = &d.overall;
+        let th = look.theme;
+        let back = if self.stack.len() > 1 {
+            "   （Esc 返回上级）"
+        } else {
+            ""
+        };
+        let lines = vec![
+            Line::from(vec![
+                Span::styled("参加考核 ", th.muted()),
+                Span::styled(format!("{} 人", t.assessed), th.text()),
+                Span::styled("   达标 ", th.muted()),
+                Span::styled(format!("{} 人", t.compliant), th.ok()),
+                Span::styled("   达标率 ", th.muted()),
+                Span::styled(format_rate(t.rate_permille()), th.text()),
+            ]),
+            Line::from(vec![
+                Span::styled("平均学分 ", th.muted()),
+                Span::styled(t.average().to_string(), th.text()),
+                Span::styled("   必修学分不足 ", th.muted()),
+                Span::styled(format!("{} 人", t.short_required), th.warn()),
+                Span::styled(back, th.muted()),
+            ]),
+        ];
+        let title = format!("{} · {} 年", d.scope_name, d.year);
+        f.render_widget(Paragraph::new(lines).block(look.block(&title, false)), area);
+    }
+
+    fn draw_units(&self, f: &mut Frame, area: Rect, look: &Look, d: &Data) {
+        let th = look.theme;
+        let bar_width = if area.width >= 100 { 20 } else { 10 };
+        let lines = self.visible();
+        let rows: Vec<Row> = lines
+            .iter()
+            .map(|l| {
+                let rate = l.tally.rate_permille();
+                Row::new(vec![
+                    Cell::from(l.unit_name.clone()),
+                    Cell::from(l.tally.assessed.to_string()),
+                    Cell::from(l.tally.compliant.to_string()),
+                    Cell::from(Line::from(vec![
+                        look.bar(rate, bar_width),
+                        Span::raw(" "),
+                        Span::styled(format_rate(rate), th.text()),
+                    ])),
+                    Cell::from(l.tally.average().to_string()),
+                    Cell::from(l.rank.to_string()),
+                ])
+            })
+            .collect();
+        let header = Row::new(["下级单位", "考核", "达标", "达标率", "平均学分", "排名"])
+            .style(th.title(false));
+        let widths = [
+            Constraint::Min(14),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(bar_width as u16 + 7),
+            Constraint::Length(8),
+            Constraint::Length(4),
+        ];
+        let title = if self.filter.is_empty() {
+            "各下级单位达标率".to_string()
+        } else {
+            format!("各下级单位达标率（筛选：{}）", self.filter)
+        };
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
+        if lines.is_empty() {
+            let text = if d.lines.is_empty() {
+                "本单位没有下级单位"
+            } else {
+                "没有符合筛选条件的单位"
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(text, th.muted())).block(look.block(&title, true)),
+                area,
+            );
+            return;
+        }
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        f.render_stateful_widget(table, area, &mut state);
+    }
+}
+
+fn draw_weekly(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
+    let values: Vec<u64> = d
+        .weekly
+        .iter()
+        .map(|(_, t)| u64::try_from(t.0).unwrap_or(0))
+        .collect();
+    let total: crate::rules::Tenths = d.weekly.iter().map(|(_, t)| *t).sum();
+    let title = match (d.weekly.first(), d.weekly.last()) {
+        (Some(first), Some(last)) => format!(
+            "每周获得学分（{} 至 {}，合计 {}）",
+            date_cst(first.0),
+            date_cst(last.0),
+            total
+        ),
+        _ => "每周获得学分（本年度暂无）".to_string(),
+    };
+    let inner_width = usize::from(area.width.saturating_sub(2));
+    // The most recent weeks that fit.
+    let shown = &values[values.len().saturating_sub(inner_width)..];
+    let mut spark = Sparkline::default()
+        .data(shown)
+        .style(look.theme.bar())
+        .block(look.block(&title, false));
+    if look.ascii {
+        spark = spark.bar_set(ASCII_BARS);
+    }
+    f.render_widget(spark, area);
+}

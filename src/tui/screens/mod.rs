@@ -1,0 +1,25 @@
+//! One module per screen: each owns its state, reacts to actions and data answers, and draws
+//! itself. Screens return effects; they never do I/O.
+
+pub mod cadre;
+pub mod catalog;
+pub mod dashboard;
+pub mod roster;
+
+/// Moves a selection within `len` rows; `page` rows for PgUp/PgDn.
+pub fn step(selected: usize, len: usize, action: super::keys::Action, page: usize) -> usize {
+    use super::keys::Action;
+    if len == 0 {
+        return 0;
+    }
+    let last = len - 1;
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => selected.saturating_sub(page.max(1)),
+        Action::PageDown => (selected + page.max(1)).min(last),
+        _ => selected.min(last),
+    }
+}

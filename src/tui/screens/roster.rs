@@ -1,0 +1,318 @@
+//! 花名册: the assessed cadres of the scope, fetched a page at a time as the user scrolls, sorted
+//! by any column and filtered by text, child unit and status. Enter opens a cadre.
+
+use std::collections::{HashMap, HashSet};
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+
+use crate::app::roster::{Page, Query, Row, SortKey, Status};
+use crate::tui::data::{DataMsg, Request};
+use crate::tui::keys::Action;
+use crate::tui::widgets::Look;
+use crate::tui::{Effect, screens::step};
+
+/// Rows fetched per request.
+pub const PAGE: u64 = 100;
+
+const COLUMNS: [(SortKey, &str); 9] = [
+    (SortKey::Username, "用户名"),
+    (SortKey::Name, "姓名"),
+    (SortKey::Unit, "单位"),
+    (SortKey::Batch, "批次"),
+    (SortKey::Required, "必修"),
+    (SortKey::Elective, "选修"),
+    (SortKey::Exam, "考试"),
+    (SortKey::Total, "总学分"),
+    (SortKey::Compliant, "达标"),
+];
+
+#[derive(Debug)]
+pub struct Roster {
+    /// The query without paging (offset 0, limit PAGE); pages vary only the offset.
+    base: Query,
+    unit_name: Option<String>,
+    total: Option<u64>,
+    pages: HashMap<u64, Vec<Row>>,
+    pending: HashSet<u64>,
+    selected: u64,
+    top: u64,
+    error: Option<String>,
+}
+
+impl Roster {
+    pub fn new(year: i32) -> Roster {
+        Roster {
+            base: Query {
+                year,
+                unit_code: None,
+                text: String::new(),
+                status: Status::All,
+                sort: SortKey::Unit,
+                descending: false,
+                offset: 0,
+                limit: PAGE,
+            },
+            unit_name: None,
+            total: None,
+            pages: HashMap::new(),
+            pending: HashSet::new(),
+            selected: 0,
+            top: 0,
+            error: None,
+        }
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.base
+    }
+
+    /// Forgets every page (the query changed) and asks for what is on screen.
+    fn restart(&mut self, height: u16) -> Vec<Effect> {
+        self.total = None;
+        self.pages.clear();
+        self.pending.clear();
+        self.selected = 0;
+        self.top = 0;
+        self.error = None;
+        self.fetch(height)
+    }
+
+    pub fn set_year(&mut self, year: i32, height: u16) -> Vec<Effect> {
+        self.base.year = year;
+        self.restart(height)
+    }
+
+    pub fn set_filter(&mut self, text: &str, height: u16) -> Vec<Effect> {
+        if self.base.text == text {
+            return Vec::new();
+        }
+        self.base.text = text.to_string();
+        self.restart(height)
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.base.text
+    }
+
+    /// Requests the pages covering the visible rows (and the next one) that are neither
+    /// loaded nor on their way.
+    pub fn fetch(&mut self, height: u16) -> Vec<Effect> {
+        let rows = u64::from(visible_rows(height));
+        let first = self.top / PAGE;
+        let mut last = (self.top + rows) / PAGE;
+        if let Some(total) = self.total {
+            last = last.min(total.saturating_sub(1) / PAGE);
+        }
+        let mut out = Vec::new();
+        for page in first..=last {
+            if self.pages.contains_key(&page) || !self.pending.insert(page) {
+                continue;
+            }
+            out.push(Effect::Load(Request::Roster(Query {
+                offset: page * PAGE,
+                ..self.base.clone()
+            })));
+        }
+        out
+    }
+
+    pub fn on_data(&mut self, msg: &DataMsg) -> bool {
+        let DataMsg::Roster { query, result } = msg else {
+            return false;
+        };
+        let same = Query {
+            offset: 0,
+            ..query.clone()
+        } == self.base;
+        if !same {
+            return false;
+        }
+        let page = query.offset / PAGE;
+        self.pending.remove(&page);
+        match result {
+            Ok(Page { total, rows }) => {
+                self.total = Some(*total);
+                self.pages.insert(page, rows.clone());
+                self.selected = self.selected.min(total.saturating_sub(1));
+            }
+            Err(e) => self.error = Some(e.clone()),
+        }
+        true
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.row(self.selected)
+    }
+
+    fn row(&self, i: u64) -> Option<&Row> {
+        self.pages
+            .get(&(i / PAGE))
+            .and_then(|p| p.get(usize::try_from(i % PAGE).ok()?))
+    }
+
+    /// Handles a list action; `units` are the child units offered by the unit filter.
+    pub fn on_action(
+        &mut self,
+        action: Action,
+        height: u16,
+        units: &[(String, String)],
+    ) -> Vec<Effect> {
+        match action {
+            Action::SortNext => {
+                let i = COLUMNS
+                    .iter()
+                    .position(|c| c.0 == self.base.sort)
+                    .unwrap_or(0);
+                self.base.sort = COLUMNS[(i + 1) % COLUMNS.len()].0;
+                self.restart(height)
+            }
+            Action::SortReverse => {
+                self.base.descending = !self.base.descending;
+                self.restart(height)
+            }
+            Action::SortColumn(n) => {
+                let Some(c) = COLUMNS.get(usize::from(n).saturating_sub(1)) else {
+                    return Vec::new();
+                };
+                if self.base.sort == c.0 {
+                    self.base.descending = !self.base.descending;
+                } else {
+                    self.base.sort = c.0;
+                    self.base.descending = false;
+                }
+                self.restart(height)
+            }
+            Action::StatusCycle => {
+                self.base.status = match self.base.status {
+                    Status::All => Status::Compliant,
+                    Status::Compliant => Status::Noncompliant,
+                    Status::Noncompliant => Status::All,
+                };
+                self.restart(height)
+            }
+            Action::UnitCycle => {
+                let next = match &self.base.unit_code {
+                    None => units.first(),
+                    Some(code) => units
+                        .iter()
+                        .position(|(c, _)| c == code)
+                        .and_then(|i| units.get(i + 1)),
+                };
+                self.base.unit_code = next.map(|(c, _)| c.clone());
+                self.unit_name = next.map(|(_, n)| n.clone());
+                self.restart(height)
+            }
+            a => {
+                let len = usize::try_from(self.total.unwrap_or(0)).unwrap_or(usize::MAX);
+                let current = usize::try_from(self.selected).unwrap_or(0);
+                let page = usize::from(visible_rows(height));
+                self.selected = step(current, len, a, page) as u64;
+                self.scroll(height);
+                self.fetch(height)
+            }
+        }
+    }
+
+    /// Keeps the selection on screen.
+    pub fn scroll(&mut self, height: u16) {
+        let rows = u64::from(visible_rows(height)).max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + rows {
+            self.top = self.selected + 1 - rows;
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let th = look.theme;
+        let title = self.title(look);
+        if let Some(e) = &self.error {
+            let text = Span::styled(format!("出错：{e}"), th.danger());
+            f.render_widget(Paragraph::new(text).block(look.block(&title, true)), area);
+            return;
+        }
+        let header = TableRow::new(COLUMNS.iter().enumerate().map(|(i, (key, label))| {
+            let mark = match (*key == self.base.sort, self.base.descending, look.ascii) {
+                (false, _, _) => "",
+                (true, false, false) => "↑",
+                (true, true, false) => "↓",
+                (true, false, true) => "^",
+                (true, true, true) => "v",
+            };
+            Cell::from(format!("{}{label}{mark}", i + 1))
+        }))
+        .style(th.title(false));
+        let rows_shown = u64::from(area.height.saturating_sub(3));
+        let end = self
+            .total
+            .map_or(self.top, |t| t.min(self.top + rows_shown));
+        let rows: Vec<TableRow> = (self.top..end)
+            .map(|i| match self.row(i) {
+                Some(r) => TableRow::new(vec![
+                    Cell::from(r.username.clone()),
+                    Cell::from(r.real_name.clone()),
+                    Cell::from(r.unit_name.clone()),
+                    Cell::from(r.batch.map(|b| b.to_string()).unwrap_or_default()),
+                    Cell::from(r.standing.required.to_string()),
+                    Cell::from(r.standing.elective.to_string()),
+                    Cell::from(r.standing.exam.to_string()),
+                    Cell::from(r.standing.total().to_string()),
+                    Cell::from(look.yes_no(r.compliant)),
+                ]),
+                None => TableRow::new(vec![Cell::from(Span::styled("…", th.muted()))]),
+            })
+            .collect();
+        let widths = [
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Min(8),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(8),
+            Constraint::Length(8),
+        ];
+        let selected = self
+            .selected
+            .checked_sub(self.top)
+            .and_then(|s| usize::try_from(s).ok());
+        let mut state = TableState::default().with_selected(selected);
+        let table = Table::new(rows, widths)
+            .header(header)
+            .column_spacing(1)
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
+        f.render_stateful_widget(table, area, &mut state);
+    }
+
+    fn title(&self, _look: &Look) -> String {
+        let mut parts = vec![format!("花名册 {} 年", self.base.year)];
+        match self.total {
+            Some(t) => parts.push(format!("第 {}/{} 人", (self.selected + 1).min(t), t)),
+            None => parts.push("加载中…".into()),
+        }
+        if let Some(u) = &self.unit_name {
+            parts.push(format!("单位：{u}"));
+        }
+        match self.base.status {
+            Status::All => {}
+            Status::Compliant => parts.push("仅达标".into()),
+            Status::Noncompliant => parts.push("仅未达标".into()),
+        }
+        if !self.base.text.is_empty() {
+            parts.push(format!("筛选：{}", self.base.text));
+        }
+        parts.join(" · ")
+    }
+}
+
+/// Table rows visible for a terminal of this height: minus header, tabs, footer, borders and
+/// the column header.
+pub fn visible_rows(height: u16) -> u16 {
+    height.saturating_sub(6).max(1)
+}

@@ -1,0 +1,127 @@
+//! Small drawing helpers shared by the screens: bordered blocks (box or ASCII), yes/no marks that
+//! never rely on colour alone, text bars and the sparkline's symbol set.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use super::theme::Theme;
+
+const ASCII_BORDER: symbols::border::Set = symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+pub const ASCII_BARS: symbols::bar::Set = symbols::bar::Set {
+    full: "#",
+    seven_eighths: "#",
+    three_quarters: "=",
+    five_eighths: "=",
+    half: "-",
+    three_eighths: "-",
+    one_quarter: ".",
+    one_eighth: ".",
+    empty: " ",
+};
+
+/// How the screens draw: theme and border style.
+#[derive(Debug, Clone, Copy)]
+pub struct Look<'a> {
+    pub theme: &'a Theme,
+    pub ascii: bool,
+}
+
+impl Look<'_> {
+    pub fn block<'b>(&self, title: &'b str, focused: bool) -> Block<'b> {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(self.theme.title(focused))
+            .title(Span::styled(
+                format!(" {title} "),
+                self.theme.title(focused),
+            ));
+        if self.ascii {
+            block.border_set(ASCII_BORDER)
+        } else {
+            block.border_type(BorderType::Plain)
+        }
+    }
+
+    /// ✓/✗ (是/否 in ASCII mode), styled ok/danger: the word carries the meaning, colour only helps.
+    pub fn yes_no(&self, yes: bool) -> Span<'static> {
+        let text = match (self.ascii, yes) {
+            (false, true) => "✓ 达标",
+            (false, false) => "✗ 未达标",
+            (true, true) => "是",
+            (true, false) => "否",
+        };
+        Span::styled(
+            text,
+            if yes {
+                self.theme.ok()
+            } else {
+                self.theme.danger()
+            },
+        )
+    }
+
+    /// A bar of `width` cells filled to `permille`/1000.
+    pub fn bar(&self, permille: u32, width: usize) -> Span<'static> {
+        let filled = (permille.min(1000) as usize * width + 500) / 1000;
+        let (full, empty) = if self.ascii {
+            ("#", ".")
+        } else {
+            ("█", "░")
+        };
+        Span::styled(
+            format!("{}{}", full.repeat(filled), empty.repeat(width - filled)),
+            self.theme.bar(),
+        )
+    }
+
+    pub fn selected_symbol(&self) -> &'static str {
+        if self.ascii { "> " } else { "▶ " }
+    }
+
+    /// "key label" pairs for the footer, as many whole pairs as fit in `width` cells (the help
+    /// popup lists them all).
+    pub fn hints(&self, pairs: &[(&'static str, &'static str)], width: u16) -> Line<'static> {
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (key, label) in pairs {
+            let key = Span::styled(format!(" {key}"), self.theme.key());
+            let label = Span::styled(format!(" {label} "), self.theme.muted());
+            used += key.width() + label.width();
+            if used > usize::from(width) {
+                break;
+            }
+            spans.push(key);
+            spans.push(label);
+        }
+        Line::from(spans)
+    }
+
+    pub fn text(&self) -> Style {
+        self.theme.text()
+    }
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,472 @@
+//! The staff interface on a seeded demo city (SQLite, fixed clock): snapshots of every screen at
+//! 80×24 and 120×40 with real data from `tui::data::execute`, and key-event tests for navigation,
+//! filtering, sorting, drilling down and back, resizing, help and quitting.
+
+mod common;
+
+use common::{NOW, TestDb};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use wangyuan::app::Actor;
+use wangyuan::app::roster::{SortKey, Status};
+use wangyuan::app::seed::{self, DemoOptions};
+use wangyuan::tui::app::{Popup, Tab};
+use wangyuan::tui::{
+    App, ColorDepth, Effect, Event, KeyCode, KeyEvent, KeyModifiers, SessionContext, data,
+};
+
+struct Harness {
+    t: TestDb,
+    actor: Actor,
+    app: App,
+    width: u16,
+    height: u16,
+}
+
+async fn harness(username: &str, width: u16, height: u16) -> Harness {
+    let t = TestDb::sqlite().await;
+    seed::demo(
+        &t.db,
+        &DemoOptions {
+            learners: 300,
+            year: 2026,
+            now: NOW,
+            rng_seed: 5,
+        },
+    )
+    .await
+    .expect("demo");
+    let actor = Actor::load(&t.db, username, "test").await.expect("actor");
+    let real_name: String =
+        sqlx::query_scalar("SELECT real_name FROM accounts WHERE username = $1")
+            .bind(username.to_string())
+            .fetch_one(t.db.reader())
+            .await
+            .expect("name");
+    let app = App::new(SessionContext {
+        actor: actor.clone(),
+        real_name,
+        year: 2026,
+        theme: "default".into(),
+        ascii_borders: false,
+        color_depth: ColorDepth::Sixteen,
+        width,
+        height,
+    });
+    let mut h = Harness {
+        t,
+        actor,
+        app,
+        width,
+        height,
+    };
+    let first = h.app.start();
+    h.pump(first).await;
+    h
+}
+
+impl Harness {
+    /// Runs every Load (and the loads its answers trigger); returns the other effects.
+    async fn pump(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut queue = effects;
+        let mut rest = Vec::new();
+        while let Some(e) = queue.pop() {
+            match e {
+                Effect::Load(req) => {
+                    let msg = data::execute(&self.t.db, &self.actor, req).await;
+                    queue.extend(self.app.handle(Event::Data(msg)));
+                }
+                other => rest.push(other),
+            }
+        }
+        rest
+    }
+
+    async fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        let effects = self.app.handle(Event::Key(KeyEvent::new(code)));
+        self.pump(effects).await
+    }
+
+    async fn keys(&mut self, text: &str) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for c in text.chars() {
+            let mods = if c.is_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::empty()
+            };
+            let effects = self
+                .app
+                .handle(Event::Key(KeyEvent::new(KeyCode::Char(c)).modifiers(mods)));
+            out.extend(self.pump(effects).await);
+        }
+        out
+    }
+
+    async fn resize(&mut self, w: u16, h: u16) {
+        self.width = w;
+        self.height = h;
+        let effects = self.app.handle(Event::Resize(w, h));
+        self.pump(effects).await;
+    }
+
+    fn screen(&self) -> String {
+        let mut terminal =
+            Terminal::new(TestBackend::new(self.width, self.height)).expect("terminal");
+        terminal.draw(|f| self.app.draw(f)).expect("draw");
+        text_of(terminal.backend().buffer())
+    }
+}
+
+/// The screen as plain text, one line per row, wide characters counted once.
+fn text_of(buffer: &ratatui::buffer::Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut x = 0;
+        while x < area.width {
+            let symbol = buffer[(x, y)].symbol();
+            out.push_str(symbol);
+            let width = ratatui::text::Span::raw(symbol).width().max(1);
+            x += u16::try_from(width).unwrap_or(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn ctrl_c() -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char('c')).modifiers(KeyModifiers::CTRL))
+}
+
+/// Every screen, at one size, with a name suffix for the snapshot.
+async fn snapshot_every_screen(w: u16, h: u16) {
+    let mut hs = harness("office", w, h).await;
+    let size = format!("{w}x{h}");
+    insta::assert_snapshot!(format!("dashboard_{size}"), hs.screen());
+    hs.keys("j").await;
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!(format!("dashboard_drilled_{size}"), hs.screen());
+    hs.key(KeyCode::Esc).await;
+    hs.keys("?").await;
+    insta::assert_snapshot!(format!("help_dashboard_{size}"), hs.screen());
+    hs.key(KeyCode::Esc).await;
+
+    hs.key(KeyCode::Tab).await;
+    insta::assert_snapshot!(format!("roster_{size}"), hs.screen());
+    hs.keys("8").await; // sort by total
+    hs.keys("8").await; // descending
+    hs.keys("f").await; // compliant only
+    insta::assert_snapshot!(format!("roster_sorted_{size}"), hs.screen());
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!(format!("cadre_{size}"), hs.screen());
+    hs.key(KeyCode::Esc).await;
+
+    hs.key(KeyCode::Tab).await;
+    insta::assert_snapshot!(format!("catalog_{size}"), hs.screen());
+    hs.keys("c").await;
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!(format!("course_{size}"), hs.screen());
+    hs.key(KeyCode::Esc).await;
+
+    // ASCII borders and the monochrome theme (是/否 instead of ✓/✗).
+    hs.keys("b").await;
+    hs.key(KeyCode::Tab).await;
+    insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
+    hs.key(KeyCode::Tab).await;
+    insta::assert_snapshot!(format!("roster_ascii_{size}"), hs.screen());
+
+    hs.app.handle(ctrl_c());
+    insta::assert_snapshot!(format!("quit_confirm_{size}"), hs.screen());
+}
+
+#[tokio::test]
+async fn snapshots_80x24() {
+    snapshot_every_screen(80, 24).await;
+}
+
+#[tokio::test]
+async fn snapshots_120x40() {
+    snapshot_every_screen(120, 40).await;
+}
+
+#[tokio::test]
+async fn unit_liaison_sees_only_their_county() {
+    let hs = harness("lx_liaison", 120, 40).await;
+    let screen = hs.screen();
+    insta::assert_snapshot!("dashboard_liaison_120x40", screen);
+    assert!(screen.contains("娄星区"));
+    assert!(
+        !screen.contains("冷水江市"),
+        "another county leaked:\n{screen}"
+    );
+}
+
+#[tokio::test]
+async fn tabs_move_with_tab_and_vim_keys() {
+    let mut hs = harness("office", 80, 24).await;
+    assert_eq!(hs.app.tab(), Tab::Dashboard);
+    hs.keys("l").await;
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    hs.key(KeyCode::Tab).await;
+    assert_eq!(hs.app.tab(), Tab::Catalog);
+    hs.keys("h").await;
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    hs.key(KeyCode::Left).await;
+    hs.key(KeyCode::Left).await;
+    assert_eq!(hs.app.tab(), Tab::Catalog, "wraps around");
+}
+
+#[tokio::test]
+async fn drill_down_and_back_follow_the_scope_stack() {
+    let mut hs = harness("office", 120, 40).await;
+    assert_eq!(hs.app.dashboard().depth(), 1);
+    assert_eq!(hs.app.dashboard().scope_name(), Some("娄底市"));
+    hs.key(KeyCode::Enter).await; // the first child unit
+    assert_eq!(hs.app.dashboard().depth(), 2);
+    let child = hs.app.dashboard().scope_name().map(String::from);
+    assert!(child.is_some() && child.as_deref() != Some("娄底市"));
+    assert!(hs.screen().contains(child.as_deref().unwrap_or_default()));
+    hs.key(KeyCode::Esc).await;
+    assert_eq!(hs.app.dashboard().depth(), 1);
+    assert_eq!(hs.app.dashboard().scope_name(), Some("娄底市"));
+    hs.key(KeyCode::Esc).await;
+    assert_eq!(hs.app.dashboard().depth(), 1, "Esc at the top stays");
+    // The year selector reloads.
+    hs.keys("[").await;
+    assert_eq!(hs.app.year(), 2025);
+    assert!(hs.screen().contains("2025 年"));
+    hs.keys("]").await;
+    assert_eq!(hs.app.year(), 2026);
+}
+
+#[tokio::test]
+async fn roster_filters_sorts_and_opens_a_cadre() {
+    let mut hs = harness("office", 120, 40).await;
+    hs.key(KeyCode::Tab).await;
+    let total = hs.app.roster().query().clone();
+    assert_eq!(total.sort, SortKey::Unit);
+    hs.keys("s").await;
+    assert_eq!(hs.app.roster().query().sort, SortKey::Batch);
+    hs.keys("S").await;
+    assert!(hs.app.roster().query().descending);
+    hs.keys("2").await;
+    assert_eq!(hs.app.roster().query().sort, SortKey::Name);
+    assert!(!hs.app.roster().query().descending);
+    hs.keys("f").await;
+    assert_eq!(hs.app.roster().query().status, Status::Compliant);
+    hs.keys("ff").await;
+    assert_eq!(hs.app.roster().query().status, Status::All);
+
+    // Filter by a name taken from the first row.
+    let first = hs
+        .app
+        .roster()
+        .selected_row()
+        .cloned()
+        .expect("a first row");
+    hs.keys("/").await;
+    assert!(
+        hs.app.cursor().is_some(),
+        "the cursor sits in the filter line"
+    );
+    let effects = hs.app.handle(Event::Paste(first.real_name.clone()));
+    hs.pump(effects).await;
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.app.cursor().is_none());
+    assert_eq!(hs.app.roster().filter(), first.real_name);
+    let screen = hs.screen();
+    assert!(
+        screen.contains(&format!("筛选：{}", first.real_name)),
+        "{screen}"
+    );
+    let row = hs
+        .app
+        .roster()
+        .selected_row()
+        .cloned()
+        .expect("still found");
+    assert!(row.real_name.contains(&first.real_name));
+
+    hs.key(KeyCode::Enter).await;
+    assert_eq!(hs.app.open_cadre(), Some(row.username.as_str()));
+    let screen = hs.screen();
+    assert!(screen.contains("电子档案"), "{screen}");
+    assert!(screen.contains("课程学习进度"), "{screen}");
+    hs.key(KeyCode::Esc).await;
+    assert_eq!(hs.app.open_cadre(), None);
+
+    // Esc in the filter line clears the filter.
+    hs.keys("/").await;
+    hs.key(KeyCode::Esc).await;
+    assert_eq!(hs.app.roster().filter(), "");
+}
+
+#[tokio::test]
+async fn roster_pages_load_as_you_scroll() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    hs.keys("G").await;
+    let last = hs.app.roster().selected_row().cloned();
+    assert!(last.is_some(), "the last page was fetched");
+    let screen = hs.screen();
+    assert!(screen.contains(&last.expect("row").username), "{screen}");
+    hs.keys("g").await;
+    hs.key(KeyCode::PageDown).await;
+    assert!(hs.app.roster().selected_row().is_some());
+}
+
+#[tokio::test]
+async fn resize_below_the_minimum_and_back() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.resize(60, 20).await;
+    let small = hs.screen();
+    assert!(small.contains("终端窗口太小"), "{small}");
+    assert!(small.contains("60×20"), "{small}");
+    insta::assert_snapshot!("too_small_60x20", small);
+    // Keys other than q do nothing while too small.
+    hs.key(KeyCode::Tab).await;
+    assert_eq!(hs.app.tab(), Tab::Dashboard);
+    hs.resize(80, 24).await;
+    assert!(hs.screen().contains("各下级单位达标率"));
+}
+
+#[tokio::test]
+async fn help_popup_opens_and_closes() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.keys("?").await;
+    assert_eq!(hs.app.popup(), Some(Popup::Help));
+    let screen = hs.screen();
+    assert!(screen.contains("上一年 / 下一年"), "{screen}");
+    hs.keys("?").await;
+    assert_eq!(hs.app.popup(), None);
+}
+
+#[tokio::test]
+async fn quitting_asks_first() {
+    let mut hs = harness("office", 80, 24).await;
+    let effects = hs.app.handle(ctrl_c());
+    assert!(effects.is_empty());
+    assert_eq!(hs.app.popup(), Some(Popup::ConfirmQuit));
+    assert!(hs.screen().contains("确定退出？"));
+    assert!(hs.keys("n").await.is_empty());
+    assert_eq!(hs.app.popup(), None);
+    assert!(hs.keys("q").await.is_empty());
+    assert_eq!(hs.keys("y").await, vec![Effect::Quit]);
+}
+
+#[tokio::test]
+async fn theme_and_borders_are_saved() {
+    let mut hs = harness("office", 80, 24).await;
+    assert_eq!(hs.app.theme_name(), "default");
+    let effects = hs.keys("t").await;
+    assert_eq!(
+        effects,
+        vec![Effect::SavePrefs {
+            theme: "high-contrast".into(),
+            ascii_borders: false
+        }]
+    );
+    let effects = hs.keys("b").await;
+    assert_eq!(
+        effects,
+        vec![Effect::SavePrefs {
+            theme: "high-contrast".into(),
+            ascii_borders: true
+        }]
+    );
+    let screen = hs.screen();
+    assert!(screen.contains("+---") || screen.contains("+-"), "{screen}");
+    assert!(!screen.contains('┌'));
+}
+
+#[tokio::test]
+async fn catalogue_filters_cycle() {
+    let mut hs = harness("college", 120, 40).await;
+    hs.key(KeyCode::Tab).await;
+    hs.key(KeyCode::Tab).await;
+    assert_eq!(hs.app.tab(), Tab::Catalog);
+    let before = hs.screen();
+    hs.keys("k").await;
+    let required = hs.screen();
+    assert!(required.contains("必修"), "{required}");
+    assert_ne!(before, required);
+    hs.keys("o").await;
+    assert!(hs.screen().contains("省级推送") || hs.screen().contains("本地特色"));
+}
+
+#[tokio::test]
+async fn roster_unit_filter_cycles_through_child_units() {
+    let mut hs = harness("office", 120, 40).await;
+    hs.key(KeyCode::Tab).await;
+    let everyone = hs.screen();
+    assert!(everyone.contains("第 1/286 人"), "{everyone}");
+    hs.keys("u").await;
+    let first_child = hs.app.roster().query().unit_code.clone();
+    assert_eq!(first_child.as_deref(), Some("LX"));
+    let screen = hs.screen();
+    assert!(screen.contains("单位：娄星区"), "{screen}");
+    assert!(
+        !screen.contains("第 1/286 人"),
+        "fewer people in one county"
+    );
+    hs.keys("u").await;
+    assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LSJ"));
+}
+
+#[tokio::test]
+async fn footer_keeps_help_and_quit_when_narrow() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    let screen = hs.screen();
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("? 帮助") && footer.contains("q 退出"),
+        "{footer}"
+    );
+    assert!(
+        !footer.trim_end().ends_with('：'),
+        "no hint cut in half: {footer}"
+    );
+}
+
+#[tokio::test]
+async fn monochrome_terminals_get_no_colour() {
+    let mut hs = harness("office", 80, 24).await;
+    let ctx = SessionContext {
+        actor: hs.actor.clone(),
+        real_name: "管理员".into(),
+        year: 2026,
+        theme: "default".into(),
+        ascii_borders: false,
+        color_depth: ColorDepth::Monochrome,
+        width: 80,
+        height: 24,
+    };
+    hs.app = App::new(ctx);
+    let first = hs.app.start();
+    hs.pump(first).await;
+    assert_eq!(hs.app.theme_name(), "mono");
+    hs.key(KeyCode::Tab).await;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|f| hs.app.draw(f)).expect("draw");
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset),
+        "a colour was drawn on a monochrome terminal"
+    );
+    // Status still reads without colour.
+    assert!(text_of(buffer).contains("达标"));
+    // `t` stays on the one theme such a terminal can show.
+    let effects = hs.keys("t").await;
+    assert_eq!(
+        effects,
+        vec![Effect::SavePrefs {
+            theme: "mono".into(),
+            ascii_borders: false
+        }]
+    );
+}
