@@ -25,9 +25,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Make and seed a demo database (data/demo.db) unless one exists, then print how to use it.
+    /// Make and seed a demo database (data/demo.db) unless one exists, print how to sign in, then serve.
     Demo(DemoArgs),
-    /// Open the database, apply migrations and run the service until stopped.
+    /// Open the database, apply migrations and run the SSH server until stopped.
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
@@ -59,6 +59,9 @@ pub struct DemoArgs {
     /// How many demo learners.
     #[arg(long, default_value_t = 3000)]
     pub learners: usize,
+    /// Seed and print the credentials, but do not start the servers.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]
@@ -250,9 +253,35 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
             credentials.display()
         ),
     }
-    println!("SSH 管理界面与学员网站将在后续版本启用；现在可以运行 `wangyuan check` 检查数据。");
-    db.close().await;
-    Ok(exit::OK)
+    if args.no_serve {
+        db.close().await;
+        return Ok(exit::OK);
+    }
+    ensure_private_dir(&settings.keys_dir)?;
+    let port = settings.ssh_listen.port();
+    println!("\n管理人员用任意 SSH 客户端登录（密码见上）：");
+    for user in ["office", "college", "lx_liaison"] {
+        println!("  ssh -p {port} {user}@localhost");
+    }
+    println!(
+        "脚本示例：ssh -p {port} office@localhost report units --year {}",
+        credit_year(app::now())
+    );
+    run_services(settings, db).await
+}
+
+/// Creates the keys directory (owner-only) when it does not exist yet; `demo` sets up everything.
+fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 fn write_credentials(path: &Path, s: &seed::DemoSummary) -> std::io::Result<()> {
@@ -288,16 +317,59 @@ fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 async fn serve(settings: &Settings) -> CliResult {
     let db = open(settings, DB_FILE).await?;
+    run_services(settings, db).await
+}
+
+/// Starts the SSH server on the configured address and runs until SIGINT or SIGTERM.
+async fn run_services(settings: &Settings, db: Db) -> CliResult {
+    let keys = crate::ssh::keys::load_or_create(&settings.keys_dir)?;
+    let listener = tokio::net::TcpListener::bind(settings.ssh_listen)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "无法监听 SSH 地址 {}（ssh_listen）：{e}",
+                    settings.ssh_listen
+                ),
+            )
+        })?;
     // Listen for signals before saying we are ready, so a stop right after is never missed.
     let shutdown = Shutdown::listen()?;
+    let shared = crate::ssh::Shared {
+        db: db.clone(),
+        idle_timeout: std::time::Duration::from_secs(settings.idle_timeout_secs),
+        web_address: web_address(settings),
+    };
+    let mut ssh = tokio::spawn(crate::ssh::serve(shared, keys, listener));
     tracing::info!(
         backend = db.backend().name(),
-        "数据库就绪；SSH 与网页前端尚未接入，按 Ctrl-C 退出"
+        ssh = %settings.ssh_listen,
+        "服务已就绪：SSH 管理界面已启动（学员网站将在后续版本启用），按 Ctrl-C 退出"
     );
-    shutdown.wait().await;
+    let result = tokio::select! {
+        _ = shutdown.wait() => Ok(exit::OK),
+        ended = &mut ssh => match ended {
+            Ok(Ok(())) => Ok(exit::OK),
+            Ok(Err(e)) => Err(CliError::Io(e)),
+            Err(e) => Err(CliError::Io(std::io::Error::other(e.to_string()))),
+        },
+    };
     tracing::info!("正在停止");
+    ssh.abort();
     db.close().await;
-    Ok(exit::OK)
+    result
+}
+
+/// Where learners are sent: the web site's address as people type it.
+fn web_address(settings: &Settings) -> String {
+    let addr = settings.http_listen;
+    let host = if addr.ip().is_unspecified() {
+        "localhost".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    format!("http://{host}:{}/", addr.port())
 }
 
 /// Ctrl-C (SIGINT), or SIGTERM from a service manager.

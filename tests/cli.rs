@@ -208,7 +208,12 @@ async fn seed_admin_and_check_on_both_databases() {
 #[test]
 fn demo_seeds_once_and_prints_the_credentials() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = wangyuan(dir.path(), None, &["demo", "--learners", "150"], None);
+    let first = wangyuan(
+        dir.path(),
+        None,
+        &["demo", "--learners", "150", "--no-serve"],
+        None,
+    );
     assert_eq!(first.code, 0, "{}", first.stderr);
     for needle in ["已生成", "office", "college", "lx_liaison", "演示学员"] {
         assert!(
@@ -227,7 +232,7 @@ fn demo_seeds_once_and_prints_the_credentials() {
             .mode();
         assert_eq!(mode & 0o077, 0, "credentials readable by others: {mode:o}");
     }
-    let second = wangyuan(dir.path(), None, &["demo"], None);
+    let second = wangyuan(dir.path(), None, &["demo", "--no-serve"], None);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(second.stdout.contains("已存在"), "{}", second.stdout);
     let creds_text = std::fs::read_to_string(&creds).expect("read");
@@ -245,13 +250,17 @@ fn demo_seeds_once_and_prints_the_credentials() {
 }
 
 #[test]
-fn serve_migrates_then_stops_cleanly_on_sigterm() {
+fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).expect("keys dir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_wangyuan"))
         .arg("serve")
         .current_dir(dir.path())
         .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
+        .env("WANGYUAN_KEYS_DIR", &keys)
+        .env("WANGYUAN_SSH_LISTEN", "127.0.0.1:0")
         .env("WANGYUAN_LOG", "info")
         .env_remove("WANGYUAN_DATABASE_URL")
         .stderr(Stdio::piped())
@@ -261,12 +270,16 @@ fn serve_migrates_then_stops_cleanly_on_sigterm() {
     let ready = lines
         .by_ref()
         .map_while(Result::ok)
-        .any(|line| line.contains("数据库就绪"));
+        .any(|line| line.contains("服务已就绪"));
     assert!(ready, "serve never said it was ready");
     // Keep reading so the server's last log lines have somewhere to go.
     let rest =
         std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
     assert!(dir.path().join("data").join("wangyuan.db").exists());
+    assert!(
+        keys.join("ssh_host_ed25519_key").exists(),
+        "host keys made at first start"
+    );
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

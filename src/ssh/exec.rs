@@ -1,0 +1,97 @@
+//! `ssh host COMMAND`: run one command line through `cmd/` and send its output, exit status, EOF
+//! and close — in that order, or OpenSSH reports status 255.
+
+use russh::ChannelId;
+use russh::server::Handle;
+
+use crate::app::Actor;
+use crate::store::Db;
+
+/// Largest piece of output sent in one channel message.
+const CHUNK: usize = 32 * 1024;
+
+/// Runs `line` for `actor` in a task of its own; a panic in the command ends only this channel,
+/// with status 1.
+pub fn spawn(db: Db, actor: Actor, line: String, pty: bool, handle: Handle, channel: ChannelId) {
+    tokio::spawn(async move {
+        let work = tokio::spawn(async move {
+            let mut out = Vec::new();
+            let mut err = Vec::new();
+            let code = crate::cmd::run_line(&db, &actor, &line, &mut out, &mut err).await;
+            (code, out, err)
+        });
+        let (code, out, err) = match work.await {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::error!(error = %e, "命令执行任务异常结束");
+                (
+                    1,
+                    Vec::new(),
+                    "内部错误：命令异常结束\n".as_bytes().to_vec(),
+                )
+            }
+        };
+        finish(&handle, channel, code, out, err, pty).await;
+    });
+}
+
+/// Sends the output and closes the channel with `code`.
+pub async fn finish(
+    handle: &Handle,
+    channel: ChannelId,
+    code: i32,
+    out: Vec<u8>,
+    err: Vec<u8>,
+    pty: bool,
+) {
+    // A terminal without line discipline needs \r\n (`ssh -t host cmd`).
+    let (out, err) = if pty {
+        (crlf(&out), crlf(&err))
+    } else {
+        (out, err)
+    };
+    for chunk in out.chunks(CHUNK) {
+        if handle.data(channel, chunk.to_vec()).await.is_err() {
+            return;
+        }
+    }
+    for chunk in err.chunks(CHUNK) {
+        if handle
+            .extended_data(channel, 1, chunk.to_vec())
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let _ = handle
+        .exit_status_request(channel, u32::try_from(code).unwrap_or(1))
+        .await;
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
+}
+
+/// `\n` → `\r\n`, leaving existing `\r\n` alone.
+pub fn crlf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 16);
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b == b'\n' && previous != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        previous = b;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crlf;
+
+    #[test]
+    fn newlines_become_crlf_once() {
+        assert_eq!(crlf(b"a\nb\r\nc\n"), b"a\r\nb\r\nc\r\n");
+        assert_eq!(crlf(b""), b"");
+    }
+}

@@ -1,0 +1,251 @@
+//! The SSH server end to end, on both databases: a real russh client signs in, runs commands over
+//! `exec`, and drives an interactive session through a PTY into a vt100 screen.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{NOW, TestDb};
+use russh::ChannelMsg;
+use russh::client::{self, Handle};
+use russh::keys::PublicKeyOrCertificate;
+use wangyuan::app::seed::{self, DemoOptions, DemoSummary};
+use wangyuan::store::Db;
+
+struct Client;
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        _key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// Host keys made once for the whole test run (RSA generation is slow in debug builds).
+fn host_keys() -> Vec<russh::keys::PrivateKey> {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("tempdir"));
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().expect("lock");
+    wangyuan::ssh::keys::load_or_create(dir.path()).expect("host keys")
+}
+
+async fn start(db: &Db) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let shared = wangyuan::ssh::Shared {
+        db: db.clone(),
+        idle_timeout: Duration::from_secs(900),
+        web_address: "http://127.0.0.1:8080/".into(),
+    };
+    let keys = host_keys();
+    tokio::spawn(async move { wangyuan::ssh::serve(shared, keys, listener).await });
+    addr
+}
+
+async fn demo(t: &TestDb) -> DemoSummary {
+    let opts = DemoOptions {
+        learners: 200,
+        year: 2026,
+        now: NOW,
+        rng_seed: 4,
+    };
+    seed::demo(&t.db, &opts).await.expect("demo")
+}
+
+async fn connect(addr: SocketAddr, user: &str, password: &str) -> Option<Handle<Client>> {
+    let config = Arc::new(client::Config::default());
+    let mut handle = client::connect(config, addr, Client)
+        .await
+        .expect("connect");
+    let auth = handle
+        .authenticate_password(user, password)
+        .await
+        .expect("auth exchange");
+    auth.success().then_some(handle)
+}
+
+struct Output {
+    status: Option<u32>,
+    stdout: String,
+    stderr: String,
+}
+
+async fn exec(handle: &Handle<Client>, command: &str) -> Output {
+    let mut channel = handle.channel_open_session().await.expect("channel");
+    channel.exec(true, command).await.expect("exec");
+    let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), None);
+    while let Some(msg) = tokio::time::timeout(Duration::from_secs(30), channel.wait())
+        .await
+        .expect("no hang")
+    {
+        match msg {
+            ChannelMsg::Data { data } => out.extend_from_slice(&data),
+            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+            _ => {}
+        }
+    }
+    Output {
+        status,
+        stdout: String::from_utf8_lossy(&out).into(),
+        stderr: String::from_utf8_lossy(&err).into(),
+    }
+}
+
+fn password_of(s: &DemoSummary, user: &str) -> String {
+    s.staff
+        .iter()
+        .find(|x| x.username == user)
+        .map(|x| x.password.clone())
+        .expect("staff user")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_commands_with_exit_codes_and_scope() {
+    for t in TestDb::all().await {
+        let summary = demo(&t).await;
+        let addr = start(&t.db).await;
+
+        assert!(
+            connect(addr, "office", "wrong-password").await.is_none(),
+            "wrong password refused"
+        );
+
+        let office = connect(addr, "office", &password_of(&summary, "office"))
+            .await
+            .expect("office signs in");
+        let who = exec(&office, "whoami").await;
+        assert_eq!(who.status, Some(0), "{}: {}", t.name, who.stderr);
+        assert!(who.stdout.contains("office"), "{}", who.stdout);
+
+        let csv = exec(&office, "report standings --year 2026 --format csv").await;
+        assert_eq!(csv.status, Some(0), "{}", csv.stderr);
+        let lines = csv.stdout.lines().count();
+        assert!(
+            lines > 150,
+            "header plus one line per assessed learner: {lines}"
+        );
+
+        let bogus = exec(&office, "report nonsense").await;
+        assert_eq!(bogus.status, Some(2), "usage error");
+        assert!(bogus.stdout.is_empty() && !bogus.stderr.is_empty());
+
+        let lx = connect(addr, "lx_liaison", &password_of(&summary, "lx_liaison"))
+            .await
+            .expect("liaison");
+        let own = exec(&lx, "report units --year 2026 --format json").await;
+        assert_eq!(own.status, Some(0), "{}", own.stderr);
+        let other = exec(&lx, "report standings --year 2026 --unit XH --format csv").await;
+        assert_eq!(
+            other.status,
+            Some(3),
+            "another county is not allowed: {}",
+            other.stderr
+        );
+        assert!(other.stdout.is_empty(), "no data for another unit");
+
+        // A learner signs in but is sent to the web site.
+        let learner = connect(addr, &summary.sample_learner, &summary.learner_password)
+            .await
+            .expect("learner");
+        let refused = exec(&learner, "whoami").await;
+        assert_eq!(refused.status, Some(3));
+        assert!(
+            refused.stderr.contains("http://127.0.0.1:8080/"),
+            "{}",
+            refused.stderr
+        );
+    }
+}
+
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).expect("non-zero")
+}
+
+/// Reads channel output into the screen until `want` shows (or the time runs out).
+async fn read_until(
+    channel: &mut russh::Channel<client::Msg>,
+    screen: &mut vt100::Parser,
+    want: &str,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if screen.screen().contents().contains(want) {
+            return true;
+        }
+        match tokio::time::timeout_at(deadline, channel.wait()).await {
+            Ok(Some(ChannelMsg::Data { data })) => screen.process(&data),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return screen.screen().contents().contains(want),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interactive_session_draws_moves_resizes_and_quits() {
+    for t in TestDb::all().await {
+        let summary = demo(&t).await;
+        let addr = start(&t.db).await;
+        let office = connect(addr, "office", &password_of(&summary, "office"))
+            .await
+            .expect("office");
+        let mut channel = office.channel_open_session().await.expect("channel");
+        channel
+            .request_pty(true, "xterm-256color", 100, 30, 0, 0, &[])
+            .await
+            .expect("pty");
+        channel.request_shell(true).await.expect("shell");
+        let mut screen = vt100::Parser::new(nz(30), nz(100), 0);
+        assert!(
+            read_until(&mut channel, &mut screen, "总览").await,
+            "{}: dashboard\n{}",
+            t.name,
+            screen.screen().contents()
+        );
+        assert!(
+            read_until(&mut channel, &mut screen, "娄星区").await,
+            "dashboard data\n{}",
+            screen.screen().contents()
+        );
+
+        channel.data_bytes(&b"2"[..]).await.expect("key");
+        assert!(read_until(&mut channel, &mut screen, "花名册").await);
+
+        channel.window_change(60, 20, 0, 0).await.expect("resize");
+        screen.set_size(nz(20), nz(60));
+        assert!(
+            read_until(&mut channel, &mut screen, "终端窗口太小").await,
+            "{}",
+            screen.screen().contents()
+        );
+        channel
+            .window_change(100, 30, 0, 0)
+            .await
+            .expect("resize back");
+        screen.set_size(nz(30), nz(100));
+        assert!(read_until(&mut channel, &mut screen, "花名册").await);
+
+        // Ctrl-C asks first; confirming ends the session with status 0.
+        channel.data_bytes(&b"\x03"[..]).await.expect("ctrl-c");
+        assert!(read_until(&mut channel, &mut screen, "退出").await);
+        channel.data_bytes(&b"y"[..]).await.expect("confirm");
+        let mut status = None;
+        while let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_secs(10), channel.wait()).await
+        {
+            if let ChannelMsg::ExitStatus { exit_status } = msg {
+                status = Some(exit_status);
+            }
+        }
+        assert_eq!(status, Some(0), "{}", t.name);
+    }
+}
