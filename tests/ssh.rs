@@ -37,13 +37,17 @@ fn host_keys() -> Vec<russh::keys::PrivateKey> {
 }
 
 async fn start(db: &Db) -> SocketAddr {
+    start_with_idle(db, Duration::from_secs(900)).await
+}
+
+async fn start_with_idle(db: &Db, idle_timeout: Duration) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let shared = wangyuan::ssh::Shared {
         db: db.clone(),
-        idle_timeout: Duration::from_secs(900),
+        idle_timeout,
         web_address: "http://127.0.0.1:8080/".into(),
     };
     let keys = host_keys();
@@ -248,4 +252,68 @@ async fn an_interactive_session_draws_moves_resizes_and_quits() {
         }
         assert_eq!(status, Some(0), "{}", t.name);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_without_a_terminal_prints_the_help() {
+    let t = TestDb::sqlite().await;
+    let summary = demo(&t).await;
+    let addr = start(&t.db).await;
+    let office = connect(addr, "office", &password_of(&summary, "office"))
+        .await
+        .expect("office");
+    let mut channel = office.channel_open_session().await.expect("channel");
+    channel.request_shell(true).await.expect("shell");
+    let (mut out, mut status) = (Vec::new(), None);
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(20), channel.wait()).await {
+        match msg {
+            ChannelMsg::Data { data } => out.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(status, Some(0));
+    assert!(
+        text.contains("report standings") && text.contains("course list"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_session_is_warned_then_closed() {
+    let t = TestDb::sqlite().await;
+    let summary = demo(&t).await;
+    let addr = start_with_idle(&t.db, Duration::from_secs(3)).await;
+    let office = connect(addr, "office", &password_of(&summary, "office"))
+        .await
+        .expect("office");
+    let mut channel = office.channel_open_session().await.expect("channel");
+    channel
+        .request_pty(true, "xterm", 100, 30, 0, 0, &[])
+        .await
+        .expect("pty");
+    channel.request_shell(true).await.expect("shell");
+    let mut screen = vt100::Parser::new(nz(30), nz(100), 0);
+    assert!(
+        read_until(&mut channel, &mut screen, "长时间未操作").await,
+        "{}",
+        screen.screen().contents()
+    );
+    let started = tokio::time::Instant::now();
+    let mut status = None;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(10), channel.wait()).await {
+        match msg {
+            ChannelMsg::Data { data } => screen.process(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+            _ => {}
+        }
+    }
+    assert_eq!(status, Some(0), "closed after the idle time");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The terminal is given back: the alternate screen is left.
+    assert!(
+        !screen.screen().alternate_screen(),
+        "left the alternate screen"
+    );
 }

@@ -6,7 +6,11 @@ use crate::rules::standing::{average_tenths, rate_permille};
 use crate::store::Db;
 use crate::store::units::{self, UnitRow};
 
-use super::standings::{self, Line};
+use std::collections::HashMap;
+
+use crate::store::standings::{Population, UnitSums};
+
+use super::standings;
 use super::{Actor, Result};
 
 /// Results of one group of learners.
@@ -20,11 +24,11 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, line: &Line, required_target: Tenths) {
-        self.assessed += 1;
-        self.compliant += u64::from(line.compliant);
-        self.short_required += u64::from(line.standing.required < required_target);
-        self.total += line.standing.total();
+    fn merge(&mut self, other: &Tally) {
+        self.assessed += other.assessed;
+        self.compliant += other.compliant;
+        self.short_required += other.short_required;
+        self.total += other.total;
     }
 
     pub fn rate_permille(&self) -> u32 {
@@ -33,6 +37,18 @@ impl Tally {
 
     pub fn average(&self) -> Tenths {
         average_tenths(self.total, self.assessed)
+    }
+}
+
+impl From<&UnitSums> for Tally {
+    fn from(s: &UnitSums) -> Tally {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Tally {
+            assessed: count(s.assessed),
+            compliant: count(s.compliant),
+            short_required: count(s.short_required),
+            total: Tenths(s.total),
+        }
     }
 }
 
@@ -61,20 +77,36 @@ pub async fn report(
     year: i32,
     unit_code: Option<&str>,
 ) -> Result<UnitsReport> {
-    let standings = standings::report(db, actor, year, unit_code).await?;
-    let children = units::children(db.reader(), standings.scope.id).await?;
-    let required_target = standings.settings.targets.required;
+    let scope = standings::resolve_scope(db, actor, unit_code).await?;
+    let settings = standings::year_settings(db, year).await?;
+    let population = Population {
+        year,
+        scope_path: &scope.path,
+        batches: &settings.batches,
+    };
+    let sums = crate::store::standings::sums_by_unit(
+        db.reader(),
+        &population,
+        settings.targets.total.0,
+        settings.targets.required.0,
+    )
+    .await?;
+    let paths: HashMap<i64, String> = units::all(db.reader())
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.path))
+        .collect();
+    let children = units::children(db.reader(), scope.id).await?;
     let mut overall = Tally::default();
     let mut tallies: Vec<Tally> = vec![Tally::default(); children.len()];
     let mut own = Tally::default();
-    for line in &standings.lines {
-        overall.add(line, required_target);
-        match children
-            .iter()
-            .position(|c| line.unit_path.starts_with(&c.path))
-        {
-            Some(i) => tallies[i].add(line, required_target),
-            None => own.add(line, required_target),
+    for sum in &sums {
+        let tally = Tally::from(sum);
+        overall.merge(&tally);
+        let path = paths.get(&sum.unit_id).map(String::as_str).unwrap_or("");
+        match children.iter().position(|c| path.starts_with(&c.path)) {
+            Some(i) => tallies[i].merge(&tally),
+            None => own.merge(&tally),
         }
     }
     let mut lines: Vec<UnitLine> = children
@@ -89,15 +121,15 @@ pub async fn report(
         .collect();
     if own.assessed > 0 {
         lines.push(UnitLine {
-            unit_code: standings.scope.code.clone(),
-            unit_name: format!("{}（本级）", standings.scope.name),
+            unit_code: scope.code.clone(),
+            unit_name: format!("{}（本级）", scope.name),
             tally: own,
             rank: 0,
         });
     }
     rank(&mut lines);
     Ok(UnitsReport {
-        scope: standings.scope,
+        scope,
         year,
         overall,
         lines,

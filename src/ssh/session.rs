@@ -148,7 +148,10 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
         }
         if dirty && Instant::now() >= next_frame {
             if std::mem::take(&mut repaint) {
-                term.clear()?;
+                // Not Terminal::clear(): it asks the server's own tty where the cursor is.
+                // Resizing to the same area clears through the backend and redraws everything.
+                let area = term.get_frame().area();
+                term.resize(area)?;
             }
             draw(&mut term, &sink, &app, &s).await?;
             dirty = false;

@@ -50,3 +50,46 @@ pub async fn of_population(
     .fetch_all(pool)
     .await
 }
+
+/// The population's results summed per unit (only units with assessed learners): how many are
+/// assessed, compliant, short in required credits, and their summed total tenths.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct UnitSums {
+    pub unit_id: i64,
+    pub assessed: i64,
+    pub compliant: i64,
+    pub short_required: i64,
+    pub total: i64,
+}
+
+/// Sums per unit in the database, so a dashboard of 100,000 learners reads a few hundred rows.
+/// `target_total` and `target_required` are the year's targets in tenths.
+pub async fn sums_by_unit(
+    pool: &AnyPool,
+    p: &Population<'_>,
+    target_total: i64,
+    target_required: i64,
+) -> Result<Vec<UnitSums>, sqlx::Error> {
+    let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
+    sqlx::query_as(
+        "SELECT a.unit_id, COUNT(*) AS assessed, \
+         CAST(SUM(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $6 \
+              AND COALESCE(s.required, 0) >= $7 THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
+         CAST(SUM(CASE WHEN COALESCE(s.required, 0) < $7 THEN 1 ELSE 0 END) AS BIGINT) AS short_required, \
+         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total \
+         FROM accounts a JOIN units u ON u.id = a.unit_id \
+         LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
+         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
+         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5 \
+         GROUP BY a.unit_id",
+    )
+    .bind(i64::from(p.year))
+    .bind(batch(0))
+    .bind(batch(1))
+    .bind(batch(2))
+    .bind(format!("{}%", p.scope_path))
+    .bind(target_total)
+    .bind(target_required)
+    .fetch_all(pool)
+    .await
+}
