@@ -4,14 +4,38 @@ use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use rand::Rng;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
 
 use super::{Error, Result};
 
-/// Hashes on a blocking thread: Argon2id takes tens of milliseconds of CPU by design.
-pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
+/// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
+/// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
+/// (which the allocator keeps afterwards) or starving everything else of CPU.
+static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+    )
+});
+
+/// Runs `work` on a blocking thread once a hashing slot is free.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let _slot = SLOTS
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("密码计算队列已关闭：{e}")))?;
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::Internal(format!("密码计算任务失败：{e}")))?
+}
+
+/// Hashes on a blocking thread.
+pub async fn hash(password: String) -> Result<String> {
+    off_thread(move || hash_now(&password)).await
 }
 
 pub fn hash_now(password: &str) -> Result<String> {
@@ -23,7 +47,7 @@ pub fn hash_now(password: &str) -> Result<String> {
 
 /// Verifies an Argon2id hash on a blocking thread.
 pub async fn verify(password: String, stored: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    off_thread(move || {
         let parsed = PasswordHash::new(&stored)
             .map_err(|e| Error::Internal(format!("无法解析密码哈希：{e}")))?;
         Ok(Argon2::default()
@@ -31,7 +55,6 @@ pub async fn verify(password: String, stored: String) -> Result<bool> {
             .is_ok())
     })
     .await
-    .map_err(|e| Error::Internal(format!("密码校验任务失败：{e}")))?
 }
 
 /// A random initial password: 12 characters without look-alikes (0/O, 1/l/I), always with
