@@ -6,9 +6,8 @@ mod common;
 use std::io::Cursor;
 use std::process::Command;
 
-use common::{NOW, TestDb};
+use common::TestDb;
 use serde_json::Value;
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::app::{Actor, archive, catalog, standings, units};
 use wangyuan::cmd;
 
@@ -60,21 +59,7 @@ async fn run(t: &TestDb, actor: &Actor, line: &str) -> Ran {
 }
 
 async fn seeded() -> Vec<TestDb> {
-    let all = TestDb::all().await;
-    for t in &all {
-        seed::demo(
-            &t.db,
-            &DemoOptions {
-                learners: 300,
-                year: 2026,
-                now: NOW,
-                rng_seed: 5,
-            },
-        )
-        .await
-        .expect("seed demo");
-    }
-    all
+    common::all_with_demo(300).await
 }
 
 async fn actor(t: &TestDb, username: &str) -> Actor {

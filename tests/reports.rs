@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{NOW, TestDb};
+use common::TestDb;
 use wangyuan::app::actor::{Role, RoleKind};
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::app::{self, Actor, Error, archive, catalog, standings, units};
 use wangyuan::rules::Tenths;
 use wangyuan::rules::catalog::Category;
@@ -13,13 +12,7 @@ use wangyuan::rules::credits::CourseKind;
 use wangyuan::store::Db;
 
 async fn demo(t: &TestDb) {
-    let opts = DemoOptions {
-        learners: 400,
-        year: 2026,
-        now: NOW,
-        rng_seed: 11,
-    };
-    seed::demo(&t.db, &opts).await.expect("demo");
+    common::seed_demo(&t.db, 400).await;
 }
 
 async fn liaison(db: &Db) -> Actor {

@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{NOW, TestDb};
+use common::TestDb;
 use wangyuan::app::roster::{self, Query, Row, SortKey, Status};
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::app::{Actor, Error, standings};
 
 fn query(year: i32) -> Query {
@@ -22,21 +21,7 @@ fn query(year: i32) -> Query {
 }
 
 async fn seeded() -> Vec<TestDb> {
-    let all = TestDb::all().await;
-    for t in &all {
-        seed::demo(
-            &t.db,
-            &DemoOptions {
-                learners: 300,
-                year: 2026,
-                now: NOW,
-                rng_seed: 5,
-            },
-        )
-        .await
-        .expect("demo");
-    }
-    all
+    common::all_with_demo(300).await
 }
 
 fn usernames(rows: &[Row]) -> Vec<&str> {

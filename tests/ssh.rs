@@ -7,11 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{NOW, TestDb};
+use common::TestDb;
 use russh::ChannelMsg;
 use russh::client::{self, Handle};
 use russh::keys::PublicKeyOrCertificate;
-use wangyuan::app::seed::{self, DemoOptions, DemoSummary};
+use wangyuan::app::seed::DemoSummary;
 use wangyuan::store::Db;
 
 struct Client;
@@ -56,13 +56,7 @@ async fn start_with_idle(db: &Db, idle_timeout: Duration) -> SocketAddr {
 }
 
 async fn demo(t: &TestDb) -> DemoSummary {
-    let opts = DemoOptions {
-        learners: 200,
-        year: 2026,
-        now: NOW,
-        rng_seed: 4,
-    };
-    seed::demo(&t.db, &opts).await.expect("demo")
+    common::seed_demo(&t.db, 200).await
 }
 
 async fn connect(addr: SocketAddr, user: &str, password: &str) -> Option<Handle<Client>> {

@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{NOW, TestDb};
+use common::TestDb;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use wangyuan::app::Actor;
 use wangyuan::app::roster::{SortKey, Status};
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::tui::app::{Popup, Tab};
 use wangyuan::tui::{
     App, ColorDepth, Effect, Event, KeyCode, KeyEvent, KeyModifiers, SessionContext, data,
@@ -25,17 +24,7 @@ struct Harness {
 
 async fn harness(username: &str, width: u16, height: u16) -> Harness {
     let t = TestDb::sqlite().await;
-    seed::demo(
-        &t.db,
-        &DemoOptions {
-            learners: 300,
-            year: 2026,
-            now: NOW,
-            rng_seed: 5,
-        },
-    )
-    .await
-    .expect("demo");
+    common::seed_demo(&t.db, 300).await;
     let actor = Actor::load(&t.db, username, "test").await.expect("actor");
     let real_name: String =
         sqlx::query_scalar("SELECT real_name FROM accounts WHERE username = $1")

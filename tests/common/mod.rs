@@ -160,3 +160,23 @@ pub async fn count(db: &Db, sql: &'static str) -> i64 {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
+
+/// Seeds the demo city (with `learners` learners, the fixed clock and a fixed RNG seed) into `db`.
+pub async fn seed_demo(db: &Db, learners: usize) -> wangyuan::app::seed::DemoSummary {
+    let opts = wangyuan::app::seed::DemoOptions {
+        learners,
+        year: 2026,
+        now: NOW,
+        rng_seed: 5,
+    };
+    seed::demo(db, &opts).await.expect("seed the demo city")
+}
+
+/// Every available database, each with the demo city of `learners` learners.
+pub async fn all_with_demo(learners: usize) -> Vec<TestDb> {
+    let all = TestDb::all().await;
+    for t in &all {
+        seed_demo(&t.db, learners).await;
+    }
+    all
+}
