@@ -95,6 +95,14 @@ pub async fn with_key(
     succeed(db, account, address, "publickey", now).await
 }
 
+/// Whether a key (by SHA-256 fingerprint) is registered to `username`: the cheap check before the
+/// client proves it holds the key. Not a sign-in, so neither counted nor audited.
+pub async fn key_belongs_to(db: &Db, username: &str, fingerprint: &str) -> Result<bool> {
+    let owner = auth::key_owner(db.reader(), fingerprint).await?;
+    let account = accounts::by_username(db.reader(), username).await?;
+    Ok(matches!((owner, account), (Some(o), Some(a)) if o == a.id))
+}
+
 async fn throttled(db: &Db, address: &str, now: i64) -> Result<bool> {
     Ok(
         auth::failures_of_address(db.reader(), address, now - WINDOW_SECS).await?

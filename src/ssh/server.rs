@@ -135,12 +135,13 @@ impl russh::server::Handler for Conn {
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         let fingerprint = offer.public_key.fingerprint(HashAlg::Sha256).to_string();
-        let owner = crate::store::auth::key_owner(self.shared.db.reader(), &fingerprint).await?;
-        let account = crate::store::accounts::by_username(self.shared.db.reader(), user).await?;
-        Ok(match (owner, account) {
-            (Some(o), Some(a)) if o == a.id => Auth::Accept,
-            _ => Auth::reject(),
-        })
+        Ok(
+            if auth::key_belongs_to(&self.shared.db, user, &fingerprint).await? {
+                Auth::Accept
+            } else {
+                Auth::reject()
+            },
+        )
     }
 
     async fn auth_publickey(
