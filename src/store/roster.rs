@@ -64,16 +64,35 @@ pub struct RosterRow {
     pub compliant: i64,
 }
 
-const FROM_WHERE: &str = "FROM accounts a JOIN units u ON u.id = a.unit_id \
-     LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
-     WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
-     AND a.batch IN ($2, $3, $4) AND u.path LIKE $5 \
-     AND ($6 = '' OR LOWER(a.username) LIKE $7 ESCAPE '!' OR a.real_name LIKE $7 ESCAPE '!') \
+/// Binds the filter parameters ($1–$10) in order; a macro because the row query and the count
+/// query are different sqlx types with the same `bind`.
+macro_rules! bind_filters {
+    ($query:expr, $q:expr) => {{
+        let q = $q;
+        let batch = |i: usize| q.batches.get(i).copied().unwrap_or(0);
+        $query
+            .bind(i64::from(q.year))
+            .bind(batch(0))
+            .bind(batch(1))
+            .bind(batch(2))
+            .bind(format!("{}%", q.scope_path))
+            .bind(q.text.to_string())
+            .bind(pattern(q.text))
+            .bind(q.status)
+            .bind(q.target_total)
+            .bind(q.target_required)
+    }};
+}
+
+const FROM_WHERE: &str = concat!(
+    crate::population!(),
+    " AND ($6 = '' OR LOWER(a.username) LIKE $7 ESCAPE '!' OR a.real_name LIKE $7 ESCAPE '!') \
      AND ($8 = 0 \
        OR ($8 = 1 AND COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $9 \
            AND COALESCE(s.required, 0) >= $10) \
        OR ($8 = 2 AND NOT (COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $9 \
-           AND COALESCE(s.required, 0) >= $10)))";
+           AND COALESCE(s.required, 0) >= $10)))"
+);
 
 /// One page of the roster, sorted by the key (then by username), with the count of all matches
 /// (a second, plain COUNT query).
@@ -90,23 +109,20 @@ pub async fn page(pool: &AnyPool, q: &PageQuery<'_>) -> Result<(i64, Vec<RosterR
          {FROM_WHERE} ORDER BY {} {direction}, a.username {direction} LIMIT $11 OFFSET $12",
         q.sort.sql()
     );
-    let rows: Vec<RosterRow> = bind(sqlx::query_as(sqlx::AssertSqlSafe(sql)), q)
+    let rows: Vec<RosterRow> = bind_filters!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), q)
         .bind(q.limit)
         .bind(q.offset)
         .fetch_all(pool)
         .await?;
     // Counting apart is cheaper than a window over the sorted rows: no strings, no sort.
-    let total: i64 = bind_scalar(
+    let total: i64 = bind_filters!(
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FROM_WHERE}"))),
-        q,
+        q
     )
     .fetch_one(pool)
     .await?;
     Ok((total, rows))
 }
-
-type AsQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, RosterRow, sqlx::any::AnyArguments>;
-type AsScalar<'q> = sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments>;
 
 fn pattern(text: &str) -> String {
     let escaped: String = text
@@ -117,41 +133,6 @@ fn pattern(text: &str) -> String {
         })
         .collect();
     format!("%{escaped}%")
-}
-
-fn params(q: &PageQuery<'_>) -> [i64; 3] {
-    let batch = |i: usize| q.batches.get(i).copied().unwrap_or(0);
-    [batch(0), batch(1), batch(2)]
-}
-
-fn bind<'q>(query: AsQuery<'q>, q: &PageQuery<'_>) -> AsQuery<'q> {
-    let [b1, b2, b3] = params(q);
-    query
-        .bind(i64::from(q.year))
-        .bind(b1)
-        .bind(b2)
-        .bind(b3)
-        .bind(format!("{}%", q.scope_path))
-        .bind(q.text.to_string())
-        .bind(pattern(q.text))
-        .bind(q.status)
-        .bind(q.target_total)
-        .bind(q.target_required)
-}
-
-fn bind_scalar<'q>(query: AsScalar<'q>, q: &PageQuery<'_>) -> AsScalar<'q> {
-    let [b1, b2, b3] = params(q);
-    query
-        .bind(i64::from(q.year))
-        .bind(b1)
-        .bind(b2)
-        .bind(b3)
-        .bind(format!("{}%", q.scope_path))
-        .bind(q.text.to_string())
-        .bind(pattern(q.text))
-        .bind(q.status)
-        .bind(q.target_total)
-        .bind(q.target_required)
 }
 
 #[cfg(test)]

@@ -3,6 +3,21 @@
 
 use sqlx::{AnyPool, FromRow};
 
+/// The assessed population of a year (RULES.md: active, non-exempt learners of the enrolled
+/// batches) within a scope, with each learner's standing row joined, as the FROM and WHERE of a
+/// query. Parameters: $1 year, $2–$4 enrolled batches (0 for none), $5 scope path pattern.
+/// Every query over the population uses this one text.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! population {
+    () => {
+        " FROM accounts a JOIN units u ON u.id = a.unit_id \
+         LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
+         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
+         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5"
+    };
+}
+
 /// Who is assessed in a year and where: a scope path prefix and the enrolled batches.
 #[derive(Debug, Clone)]
 pub struct Population<'a> {
@@ -33,15 +48,12 @@ pub async fn of_population(
     p: &Population<'_>,
 ) -> Result<Vec<StandingLine>, sqlx::Error> {
     let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "SELECT a.id AS account_id, a.username, a.real_name, a.unit_id, a.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
-         COALESCE(s.exam, 0) AS exam \
-         FROM accounts a JOIN units u ON u.id = a.unit_id \
-         LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
-         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
-         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5",
-    )
+         COALESCE(s.exam, 0) AS exam",
+        population!()
+    ))
     .bind(i64::from(p.year))
     .bind(batch(0))
     .bind(batch(1))
@@ -71,17 +83,12 @@ pub async fn sums_by_unit(
     target_required: i64,
 ) -> Result<Vec<UnitSums>, sqlx::Error> {
     let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
-    sqlx::query_as(
+    sqlx::query_as(concat!(
         "SELECT a.unit_id, COUNT(*) AS assessed, \
          CAST(SUM(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $6 \
               AND COALESCE(s.required, 0) >= $7 THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
          CAST(SUM(CASE WHEN COALESCE(s.required, 0) < $7 THEN 1 ELSE 0 END) AS BIGINT) AS short_required, \
-         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total \
-         FROM accounts a JOIN units u ON u.id = a.unit_id \
-         LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
-         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
-         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5 \
-         GROUP BY a.unit_id",
+         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total", population!(), " GROUP BY a.unit_id"),
     )
     .bind(i64::from(p.year))
     .bind(batch(0))
