@@ -1,14 +1,13 @@
 //! Per-unit results of a year (Art. 15): for a scope, each child unit's assessed learners,
 //! compliant count, rate, average total and rank; plus the scope's own totals.
 
+use std::collections::HashMap;
+
 use crate::rules::Tenths;
 use crate::rules::standing::{average_tenths, rate_permille};
 use crate::store::Db;
-use crate::store::units::{self, UnitRow};
-
-use std::collections::HashMap;
-
 use crate::store::standings::{Population, UnitSums};
+use crate::store::units::{self, UnitRow};
 
 use super::standings;
 use super::{Actor, Result};
