@@ -525,6 +525,7 @@ async fn exec(settings: &Settings, args: &ExecArgs) -> CliResult {
             &db,
             &actor,
             &args.args,
+            &mut cmd::Stdin::process(),
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         )

@@ -50,7 +50,15 @@ impl Ran {
 
 async fn run(t: &TestDb, actor: &Actor, line: &str) -> Ran {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = cmd::run_line(&t.db, actor, line, &mut out, &mut err).await;
+    let code = cmd::run_line(
+        &t.db,
+        actor,
+        line,
+        &mut cmd::Stdin::empty(),
+        &mut out,
+        &mut err,
+    )
+    .await;
     Ran {
         code,
         out,

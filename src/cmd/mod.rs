@@ -7,6 +7,7 @@ pub mod check;
 pub mod format;
 pub mod help;
 pub mod reports;
+pub mod stdin;
 
 use std::io::Write;
 
@@ -17,6 +18,7 @@ use crate::app::{self, Actor};
 use crate::store::Db;
 
 use args::{Archive, Command, Course, Line, Output, Report};
+pub use stdin::Stdin;
 
 /// Exit statuses shared by every command.
 pub mod exit {
@@ -32,21 +34,23 @@ pub async fn run_line(
     db: &Db,
     actor: &Actor,
     line: &str,
+    stdin: &mut Stdin,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> i32 {
     match shell_words::split(line) {
-        Ok(args) => run(db, actor, &args, out, err).await,
+        Ok(args) => run(db, actor, &args, stdin, out, err).await,
         Err(_) => fail(err, exit::USAGE, "命令行的引号不成对。运行 help 查看用法。"),
     }
 }
 
-/// Runs one command (its words, without a program name) and returns the exit status. Results go
-/// to `out`; messages in Chinese go to `err`.
+/// Runs one command (its words, without a program name) and returns the exit status. Imports read
+/// `stdin`; results go to `out`; messages in Chinese go to `err`.
 pub async fn run(
     db: &Db,
     actor: &Actor,
     args: &[String],
+    stdin: &mut Stdin,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> i32 {
@@ -69,7 +73,7 @@ pub async fn run(
         }
         Err(e) => return fail(err, exit::USAGE, &args::describe(&e)),
     };
-    match execute(db, actor, line.command).await {
+    match execute(db, actor, line.command, stdin).await {
         Ok(bytes) => emit(out, err, bytes),
         Err(Failure::App(e)) => fail(err, e.exit_code(), &format!("错误：{e}")),
         Err(Failure::Usage(text)) => fail(err, exit::USAGE, &text),
@@ -89,7 +93,12 @@ impl From<app::Error> for Failure {
     }
 }
 
-async fn execute(db: &Db, actor: &Actor, command: Command) -> Result<Vec<u8>, Failure> {
+async fn execute(
+    db: &Db,
+    actor: &Actor,
+    command: Command,
+    _stdin: &mut Stdin,
+) -> Result<Vec<u8>, Failure> {
     let (table, o): (format::Table, Output) = match command {
         Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
         Command::Whoami(o) => (reports::whoami(db, actor).await?, o),

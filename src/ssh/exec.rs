@@ -5,19 +5,29 @@ use russh::ChannelId;
 use russh::server::Handle;
 
 use crate::app::Actor;
+use crate::cmd::Stdin;
 use crate::store::Db;
 
 /// Largest piece of output sent in one channel message.
 const CHUNK: usize = 32 * 1024;
 
-/// Runs `line` for `actor` in a task of its own; a panic in the command ends only this channel,
-/// with status 1.
-pub fn spawn(db: Db, actor: Actor, line: String, pty: bool, handle: Handle, channel: ChannelId) {
+/// Runs `line` for `actor` in a task of its own, reading `stdin` if the command imports something;
+/// a panic in the command ends only this channel, with status 1.
+pub fn spawn(
+    db: Db,
+    actor: Actor,
+    line: String,
+    mut stdin: Stdin,
+    pty: bool,
+    handle: Handle,
+    channel: ChannelId,
+) {
     tokio::spawn(async move {
         let work = tokio::spawn(async move {
             let mut out = Vec::new();
             let mut err = Vec::new();
-            let code = crate::cmd::run_line(&db, &actor, &line, &mut out, &mut err).await;
+            let code =
+                crate::cmd::run_line(&db, &actor, &line, &mut stdin, &mut out, &mut err).await;
             (code, out, err)
         });
         let (code, out, err) = match work.await {

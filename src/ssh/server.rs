@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::auth::{self, SignedIn};
+use crate::cmd::stdin::{Stdin, StdinSender};
 use crate::store::Db;
 
 use super::exec;
@@ -88,6 +89,8 @@ struct ChannelState {
     pty: Option<(String, u16, u16)>,
     no_color: bool,
     input: Option<UnboundedSender<Input>>,
+    /// An exec command's standard input; dropped at the client's EOF.
+    stdin: Option<StdinSender>,
 }
 
 impl Conn {
@@ -240,6 +243,7 @@ impl russh::server::Handler for Conn {
                 self.shared.db.clone(),
                 signed.actor,
                 "help".into(),
+                Stdin::empty(),
                 false,
                 session.handle(),
                 channel,
@@ -261,10 +265,13 @@ impl russh::server::Handler for Conn {
             return Ok(());
         };
         let line = String::from_utf8_lossy(data).into_owned();
+        let (sender, stdin) = Stdin::channel();
+        self.channel(channel).stdin = Some(sender);
         exec::spawn(
             self.shared.db.clone(),
             signed.actor,
             line,
+            stdin,
             pty,
             session.handle(),
             channel,
@@ -278,9 +285,12 @@ impl russh::server::Handler for Conn {
         data: &[u8],
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(tx) = &self.channel(channel).input {
+        let state = self.channel(channel);
+        if let Some(tx) = &state.input {
             // Unbounded: the handler must not wait for the session loop.
             let _ = tx.send(Input::Bytes(data.to_vec()));
+        } else if let Some(stdin) = &mut state.stdin {
+            stdin.send(data);
         }
         Ok(())
     }
@@ -306,8 +316,10 @@ impl russh::server::Handler for Conn {
         channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // Dropping the sender ends the session loop.
-        self.channel(channel).input = None;
+        // Dropping the senders ends the session loop, or the exec command's input.
+        let state = self.channel(channel);
+        state.input = None;
+        state.stdin = None;
         Ok(())
     }
 
