@@ -165,6 +165,26 @@ async fn exec_commands_with_exit_codes_and_scope() {
     }
 }
 
+/// A cadre of the demo's assessed population this year, as the roster lists them.
+async fn some_cadre(db: &Db) -> wangyuan::app::roster::Row {
+    use wangyuan::app::roster::{Query, SortKey, Status, page};
+    let office = wangyuan::app::Actor::load(db, "office", "test")
+        .await
+        .expect("office actor");
+    let query = Query {
+        year: wangyuan::rules::calendar::credit_year(wangyuan::app::now()),
+        unit_code: None,
+        text: String::new(),
+        status: Status::All,
+        sort: SortKey::Username,
+        descending: true,
+        offset: 0,
+        limit: 1,
+    };
+    let page = page(db, &office, &query).await.expect("roster page");
+    page.rows.into_iter().next().expect("a cadre")
+}
+
 fn nz(n: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(n).expect("non-zero")
 }
@@ -215,8 +235,45 @@ async fn an_interactive_session_draws_moves_resizes_and_quits() {
             screen.screen().contents()
         );
 
-        channel.data_bytes(&b"2"[..]).await.expect("key");
-        assert!(read_until(&mut channel, &mut screen, "花名册").await);
+        channel.data_bytes(&b"\t"[..]).await.expect("tab");
+        assert!(
+            read_until(&mut channel, &mut screen, "总学分").await,
+            "{}: roster\n{}",
+            t.name,
+            screen.screen().contents()
+        );
+
+        // Filter by a cadre's name (typed as UTF-8, as an IME sends it), then open the cadre.
+        let cadre = some_cadre(&t.db).await;
+        channel.data_bytes(&b"/"[..]).await.expect("slash");
+        channel
+            .data_bytes(cadre.username.clone().into_bytes())
+            .await
+            .expect("filter text");
+        channel.data_bytes(&b"\r"[..]).await.expect("enter");
+        assert!(
+            read_until(&mut channel, &mut screen, &cadre.username).await,
+            "{}: filtered roster\n{}",
+            t.name,
+            screen.screen().contents()
+        );
+        channel.data_bytes(&b"\r"[..]).await.expect("open");
+        let profile = format!("{}（{}）", cadre.real_name, cadre.username);
+        assert!(
+            read_until(&mut channel, &mut screen, &profile).await
+                && read_until(&mut channel, &mut screen, "电子档案").await,
+            "{}: cadre page\n{}",
+            t.name,
+            screen.screen().contents()
+        );
+        channel.data_bytes(&b"\x1b"[..]).await.expect("esc");
+        assert!(
+            read_until(&mut channel, &mut screen, "查看学员").await
+                && !screen.screen().contents().contains("电子档案"),
+            "{}: back to the roster\n{}",
+            t.name,
+            screen.screen().contents()
+        );
 
         channel.window_change(60, 20, 0, 0).await.expect("resize");
         screen.set_size(nz(20), nz(60));
@@ -230,7 +287,7 @@ async fn an_interactive_session_draws_moves_resizes_and_quits() {
             .await
             .expect("resize back");
         screen.set_size(nz(30), nz(100));
-        assert!(read_until(&mut channel, &mut screen, "花名册").await);
+        assert!(read_until(&mut channel, &mut screen, "总学分").await);
 
         // Ctrl-C asks first; confirming ends the session with status 0.
         channel.data_bytes(&b"\x03"[..]).await.expect("ctrl-c");
