@@ -1,6 +1,7 @@
 //! Ledger benchmark (issue 2): seed N learners × M course completions for one year, then time
 //! (1) the standings report query for the whole city, (2) recomputing standings from the ledger,
-//! (3) appending one ledger entry with its standing update.
+//! (3) appending one ledger entry with its standing update, (4) pages of the TUI's roster (花名册)
+//! as the terminal interface asks for them.
 //!
 //!     cargo bench --bench ledger                       # SQLite, then PostgreSQL if reachable
 //!     cargo bench --bench ledger -- --learners 20000 --backend sqlite
@@ -15,6 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Connection;
 use wangyuan::app::ledger::{self, Award};
+use wangyuan::app::roster::{self, Query, SortKey, Status};
 use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::app::{Actor, standings};
 use wangyuan::rules::calendar::year_bounds;
@@ -29,6 +31,8 @@ struct Args {
     backends: Vec<String>,
     /// An existing database (seeded with `wangyuan seed`) to measure instead of seeding a new one.
     url: Option<String>,
+    /// Only time the roster pages (with `--url`).
+    roster_only: bool,
 }
 
 fn parse_args() -> Args {
@@ -38,6 +42,7 @@ fn parse_args() -> Args {
         appends: 2_000,
         backends: Vec::new(),
         url: None,
+        roster_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -48,6 +53,7 @@ fn parse_args() -> Args {
             "--appends" => a.appends = value().parse().unwrap_or(a.appends),
             "--backend" => a.backends.push(value()),
             "--url" => a.url = Some(value()),
+            "--roster-only" => a.roster_only = true,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -164,6 +170,10 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
 }
 
 async fn measure(db: &Db, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    roster_pages(db).await?;
+    if args.roster_only {
+        return Ok(());
+    }
     let operator = Actor::local_operator();
     let mut times = Vec::new();
     let mut rows = 0;
@@ -214,6 +224,78 @@ async fn measure(db: &Db, args: &Args) -> Result<(), Box<dyn std::error::Error>>
         ms(times[times.len() * 99 / 100]),
         ms(times[times.len() - 1])
     );
+    Ok(())
+}
+
+/// The roster screen's requests for the whole city: the first page (with the count of all
+/// matches), a page further down (no count: the screen already has it), other sort orders and filters.
+async fn roster_pages(db: &Db) -> Result<(), Box<dyn std::error::Error>> {
+    let operator = Actor::local_operator();
+    let base = Query {
+        year: YEAR,
+        unit_code: None,
+        text: String::new(),
+        status: Status::All,
+        sort: SortKey::Unit,
+        descending: false,
+        offset: 0,
+        limit: 100,
+    };
+    let shapes = [
+        ("first page, by unit", base.clone()),
+        (
+            "page 500 (row 50,000), by unit",
+            Query {
+                offset: 50_000,
+                ..base.clone()
+            },
+        ),
+        (
+            "first page, by username",
+            Query {
+                sort: SortKey::Username,
+                ..base.clone()
+            },
+        ),
+        (
+            "first page, by total, highest first",
+            Query {
+                sort: SortKey::Total,
+                descending: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "first page, non-compliant only",
+            Query {
+                status: Status::Noncompliant,
+                ..base.clone()
+            },
+        ),
+        (
+            "first page, name filter 张",
+            Query {
+                text: "张".into(),
+                ..base.clone()
+            },
+        ),
+    ];
+    for (name, query) in shapes {
+        let mut times = Vec::new();
+        let mut total = None;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let page = roster::page(db, &operator, &query).await?;
+            times.push(t.elapsed());
+            total = page.total;
+        }
+        let total = total.map_or("not counted".to_string(), |n| format!("{n} matches"));
+        println!(
+            "roster {name} ({total}): median {} min {}",
+            ms(median(&mut times)),
+            ms(times[0])
+        );
+    }
     Ok(())
 }
 

@@ -45,8 +45,9 @@ pub struct Row {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page {
-    /// Rows matching the query in all.
-    pub total: u64,
+    /// Rows matching the query in all; counted with the first page only (offset 0), since the
+    /// count costs as much as a page and scrolling does not change it.
+    pub total: Option<u64>,
     pub rows: Vec<Row>,
 }
 
@@ -75,10 +76,11 @@ pub async fn page(db: &Db, actor: &Actor, q: &Query) -> Result<Page> {
             offset: clamp(q.offset),
             limit: clamp(q.limit.min(1000)),
         },
+        q.offset == 0,
     )
     .await?;
     Ok(Page {
-        total: u64::try_from(total).unwrap_or(0),
+        total: total.map(|n| u64::try_from(n).unwrap_or(0)),
         rows: rows
             .into_iter()
             .map(|r| Row {

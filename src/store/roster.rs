@@ -94,9 +94,13 @@ const FROM_WHERE: &str = concat!(
            AND COALESCE(s.required, 0) >= $10)))"
 );
 
-/// One page of the roster, sorted by the key (then by username), with the count of all matches
-/// (a second, plain COUNT query).
-pub async fn page(pool: &AnyPool, q: &PageQuery<'_>) -> Result<(i64, Vec<RosterRow>), sqlx::Error> {
+/// One page of the roster, sorted by the key (then by username), and when `count` is set the
+/// number of all matches (a second, plain COUNT query: it costs as much as the page itself).
+pub async fn page(
+    pool: &AnyPool,
+    q: &PageQuery<'_>,
+    count: bool,
+) -> Result<(Option<i64>, Vec<RosterRow>), sqlx::Error> {
     let direction = if q.descending { "DESC" } else { "ASC" };
     // Only fixed fragments go into the text: the column and direction come from enums above.
     let sql = format!(
@@ -114,6 +118,9 @@ pub async fn page(pool: &AnyPool, q: &PageQuery<'_>) -> Result<(i64, Vec<RosterR
         .bind(q.offset)
         .fetch_all(pool)
         .await?;
+    if !count {
+        return Ok((None, rows));
+    }
     // Counting apart is cheaper than a window over the sorted rows: no strings, no sort.
     let total: i64 = bind_filters!(
         sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FROM_WHERE}"))),
@@ -121,7 +128,7 @@ pub async fn page(pool: &AnyPool, q: &PageQuery<'_>) -> Result<(i64, Vec<RosterR
     )
     .fetch_one(pool)
     .await?;
-    Ok((total, rows))
+    Ok((Some(total), rows))
 }
 
 fn pattern(text: &str) -> String {

@@ -134,9 +134,11 @@ impl Roster {
         self.pending.remove(&page);
         match result {
             Ok(Page { total, rows }) => {
-                self.total = Some(*total);
+                if let Some(total) = *total {
+                    self.total = Some(total);
+                    self.selected = self.selected.min(total.saturating_sub(1));
+                }
                 self.pages.insert(page, rows.clone());
-                self.selected = self.selected.min(total.saturating_sub(1));
             }
             Err(e) => self.error = Some(e.clone()),
         }
