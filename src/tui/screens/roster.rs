@@ -97,15 +97,18 @@ impl Roster {
         &self.base.text
     }
 
-    /// Requests the pages covering the visible rows (and the next one) that are neither
-    /// loaded nor on their way.
+    /// Requests the pages covering the visible rows and half a page either side (so scrolling
+    /// finds the next rows already there) that are neither loaded nor on their way, and forgets
+    /// pages far from view, so paging through 100,000 rows keeps only a few pages in memory.
     pub fn fetch(&mut self, height: u16) -> Vec<Effect> {
         let rows = u64::from(visible_rows(height));
-        let first = self.top / PAGE;
-        let mut last = (self.top + rows) / PAGE;
+        let first = self.top.saturating_sub(PAGE / 2) / PAGE;
+        let mut last = (self.top + rows + PAGE / 2) / PAGE;
         if let Some(total) = self.total {
             last = last.min(total.saturating_sub(1) / PAGE);
         }
+        self.pages
+            .retain(|page, _| *page + 1 >= first && *page <= last + 1);
         let mut out = Vec::new();
         for page in first..=last {
             if self.pages.contains_key(&page) || !self.pending.insert(page) {
@@ -317,4 +320,80 @@ impl Roster {
 /// the column header.
 pub fn visible_rows(height: u16) -> u16 {
     height.saturating_sub(6).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::standing::Standing;
+
+    /// The answer the database would give for one page of a roster of `total` people.
+    fn answer(base: &Query, page: u64, total: u64) -> DataMsg {
+        let rows = (page * PAGE..((page + 1) * PAGE).min(total))
+            .map(|i| Row {
+                username: format!("u{i:06}"),
+                real_name: "测试".into(),
+                unit_code: "LD".into(),
+                unit_name: "娄底市".into(),
+                batch: Some(1),
+                standing: Standing::default(),
+                compliant: false,
+            })
+            .collect();
+        DataMsg::Roster {
+            query: Query {
+                offset: page * PAGE,
+                ..base.clone()
+            },
+            result: Ok(Page {
+                total: (page == 0).then_some(total),
+                rows,
+            }),
+        }
+    }
+
+    /// Feeds every requested page and returns which pages were asked for.
+    fn serve(r: &mut Roster, effects: Vec<Effect>, total: u64) -> Vec<u64> {
+        let mut asked = Vec::new();
+        for e in effects {
+            if let Effect::Load(Request::Roster(q)) = e {
+                asked.push(q.offset / PAGE);
+                let msg = answer(&r.base, q.offset / PAGE, total);
+                r.on_data(&msg);
+            }
+        }
+        asked
+    }
+
+    #[test]
+    fn pages_load_ahead_and_far_pages_are_forgotten() {
+        let (height, total) = (40, 100_000);
+        let mut r = Roster::new(2026);
+        let first = r.fetch(height);
+        assert_eq!(serve(&mut r, first, total), vec![0]);
+        assert_eq!(r.total, Some(total));
+
+        // Moving down to row 60 of 34 visible: the next page is asked for before it is needed.
+        let mut asked = Vec::new();
+        for _ in 0..60 {
+            let effects = r.on_action(Action::Down, height, &[]);
+            asked.extend(serve(&mut r, effects, total));
+        }
+        assert_eq!(
+            asked,
+            vec![1],
+            "page 1 fetched once, ahead of the rows on screen"
+        );
+
+        // The end of the list: the last page is there, the first one was let go.
+        let effects = r.on_action(Action::Bottom, height, &[]);
+        let asked = serve(&mut r, effects, total);
+        assert!(asked.contains(&(total / PAGE - 1)), "{asked:?}");
+        assert_eq!(
+            r.selected_row().map(|row| row.username.as_str()),
+            Some("u099999")
+        );
+        assert!(!r.pages.contains_key(&0), "far pages are forgotten");
+        assert!(r.pages.len() <= 3, "{} pages kept", r.pages.len());
+    }
 }
