@@ -64,35 +64,62 @@ pub struct RosterRow {
     pub compliant: i64,
 }
 
-/// Binds the filter parameters ($1–$10) in order; a macro because the row query and the count
-/// query are different sqlx types with the same `bind`.
-macro_rules! bind_filters {
-    ($query:expr, $q:expr) => {{
-        let q = $q;
-        let batch = |i: usize| q.batches.get(i).copied().unwrap_or(0);
-        $query
-            .bind(i64::from(q.year))
-            .bind(batch(0))
-            .bind(batch(1))
-            .bind(batch(2))
-            .bind(format!("{}%", q.scope_path))
-            .bind(q.text.to_string())
-            .bind(pattern(q.text))
-            .bind(q.status)
-            .bind(q.target_total)
-            .bind(q.target_required)
+/// A value to bind; the filters decide how many there are.
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// Binds the values in order; a macro because the row query and the count query are different
+/// sqlx types with the same `bind`.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for b in $binds {
+            query = match b {
+                Bind::Int(i) => query.bind(*i),
+                Bind::Text(t) => query.bind(t.clone()),
+            };
+        }
+        query
     }};
 }
 
-const FROM_WHERE: &str = concat!(
-    crate::population!(),
-    " AND ($6 = '' OR LOWER(a.username) LIKE $7 ESCAPE '!' OR a.real_name LIKE $7 ESCAPE '!') \
-     AND ($8 = 0 \
-       OR ($8 = 1 AND COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $9 \
-           AND COALESCE(s.required, 0) >= $10) \
-       OR ($8 = 2 AND NOT (COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $9 \
-           AND COALESCE(s.required, 0) >= $10)))"
-);
+/// A learner's total and compliance, from the LEFT JOINed standing (no row: nothing earned).
+const TOTAL: &str = "(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0))";
+
+/// The FROM and WHERE of the population with only the filters in use, and the values to bind.
+/// Leaving unused filters out of the text (rather than `$n = '' OR …`) lets the count read the
+/// population index alone. Only fixed fragments go into the text; every value is bound.
+fn from_where(q: &PageQuery<'_>) -> (String, Vec<Bind>) {
+    let batch = |i: usize| q.batches.get(i).copied().unwrap_or(0);
+    let mut sql = String::from(crate::population!());
+    let mut binds = vec![
+        Bind::Int(i64::from(q.year)),
+        Bind::Int(batch(0)),
+        Bind::Int(batch(1)),
+        Bind::Int(batch(2)),
+        Bind::Text(format!("{}%", q.scope_path)),
+    ];
+    if !q.text.is_empty() {
+        binds.push(Bind::Text(pattern(q.text)));
+        let n = binds.len();
+        sql.push_str(&format!(
+            " AND (LOWER(a.username) LIKE ${n} ESCAPE '!' OR a.real_name LIKE ${n} ESCAPE '!')"
+        ));
+    }
+    if q.status != 0 {
+        binds.push(Bind::Int(q.target_total));
+        binds.push(Bind::Int(q.target_required));
+        let (t, r) = (binds.len() - 1, binds.len());
+        let negate = if q.status == 2 { "NOT" } else { "" };
+        sql.push_str(&format!(
+            " AND {negate} ({TOTAL} >= ${t} AND COALESCE(s.required, 0) >= ${r})"
+        ));
+    }
+    (sql, binds)
+}
 
 /// One page of the roster, sorted by the key (then by username), and when `count` is set the
 /// number of all matches (a second, plain COUNT query: it costs as much as the page itself).
@@ -102,29 +129,37 @@ pub async fn page(
     count: bool,
 ) -> Result<(Option<i64>, Vec<RosterRow>), sqlx::Error> {
     let direction = if q.descending { "DESC" } else { "ASC" };
-    // Only fixed fragments go into the text: the column and direction come from enums above.
+    let (from_where, mut binds) = from_where(q);
+    let (targets, limit) = (binds.len() + 1, binds.len() + 3);
+    // The column and direction come from the enums above.
     let sql = format!(
         "SELECT a.username, a.real_name, u.code AS unit_code, u.name AS unit_name, a.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
-         COALESCE(s.exam, 0) AS exam, \
-         COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) AS total, \
-         CAST(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $9 \
-              AND COALESCE(s.required, 0) >= $10 THEN 1 ELSE 0 END AS BIGINT) AS compliant \
-         {FROM_WHERE} ORDER BY {} {direction}, a.username {direction} LIMIT $11 OFFSET $12",
-        q.sort.sql()
+         COALESCE(s.exam, 0) AS exam, {TOTAL} AS total, \
+         CAST(CASE WHEN {TOTAL} >= ${targets} AND COALESCE(s.required, 0) >= ${} \
+              THEN 1 ELSE 0 END AS BIGINT) AS compliant \
+         {from_where} ORDER BY {} {direction}, a.username {direction} LIMIT ${limit} OFFSET ${}",
+        targets + 1,
+        q.sort.sql(),
+        limit + 1,
     );
-    let rows: Vec<RosterRow> = bind_filters!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), q)
-        .bind(q.limit)
-        .bind(q.offset)
+    let count_binds = binds.clone();
+    binds.extend([
+        Bind::Int(q.target_total),
+        Bind::Int(q.target_required),
+        Bind::Int(q.limit),
+        Bind::Int(q.offset),
+    ]);
+    let rows: Vec<RosterRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &binds)
         .fetch_all(pool)
         .await?;
     if !count {
         return Ok((None, rows));
     }
     // Counting apart is cheaper than a window over the sorted rows: no strings, no sort.
-    let total: i64 = bind_filters!(
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {FROM_WHERE}"))),
-        q
+    let total: i64 = bind_all!(
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from_where}"))),
+        &count_binds
     )
     .fetch_one(pool)
     .await?;
