@@ -139,8 +139,15 @@ impl Db {
         let mut conn = self.write.acquire().await?;
         if self.backend == Backend::Sqlite {
             conn.execute("PRAGMA analysis_limit = 1000").await?;
+            conn.execute("ANALYZE").await?;
+            // Other connections read statistics only when they reload the schema, which ANALYZE
+            // does not make them do; a schema change does.
+            conn.execute("DROP VIEW IF EXISTS statistics_epoch").await?;
+            conn.execute("CREATE VIEW statistics_epoch AS SELECT 1 AS epoch")
+                .await?;
+        } else {
+            conn.execute("ANALYZE").await?;
         }
-        conn.execute("ANALYZE").await?;
         Ok(())
     }
 
