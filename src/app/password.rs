@@ -12,15 +12,16 @@ use super::{Error, Result};
 /// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
 /// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
 /// (which the allocator keeps afterwards) or starving everything else of CPU.
-static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
-    )
-});
+static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slot_count()));
 
-/// Runs `work` on a blocking thread once a hashing slot is free.
+/// How many hashes may run at once (one per core).
+fn slot_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// Runs `work` on one of the hashing threads once a hashing slot is free.
 async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> Result<T> + Send + 'static,
 ) -> Result<T> {
@@ -28,10 +29,51 @@ async fn off_thread<T: Send + 'static>(
         .acquire()
         .await
         .map_err(|e| Error::Internal(format!("密码计算队列已关闭：{e}")))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::Internal(format!("密码计算任务失败：{e}")))?
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        // A panic in one hash fails that sign-in only; the thread lives on.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(Error::Internal("密码计算出错".into())));
+        let _ = tx.send(result);
+    });
+    HASHERS
+        .send(job)
+        .map_err(|_| Error::Internal("密码计算线程已退出".into()))?;
+    rx.await
+        .map_err(|_| Error::Internal("密码计算任务失败".into()))?
 }
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, one per slot, started on first use. Always the same few threads rather
+/// than tokio's blocking pool: each Argon2id call takes ~19 MiB, which the allocator keeps per
+/// thread afterwards, so a burst of sign-ins spread over dozens of blocking threads left hundreds
+/// of MiB behind; on these threads it is one buffer per core, reused.
+static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    for i in 0..slot_count() {
+        let rx = rx.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "无法启动密码计算线程");
+        }
+    }
+    tx
+});
 
 /// Hashes on a blocking thread.
 pub async fn hash(password: String) -> Result<String> {
