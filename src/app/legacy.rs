@@ -269,9 +269,27 @@ impl Sheet {
             ));
         }
         let mut rows = Vec::new();
+        // The line a record starts on, counted from its byte offset: the reader's own line count
+        // leaves out blank lines, which people do count.
+        let (mut counted_to, mut line) = (0usize, 1u64);
         for record in reader.records() {
             let record = record.map_err(|e| Error::invalid(file, format!("CSV 格式错误：{e}")))?;
-            let line = record.position().map_or(0, |p| p.line());
+            let start = record
+                .position()
+                .and_then(|p| usize::try_from(p.byte()).ok())
+                .unwrap_or(counted_to)
+                .clamp(counted_to, bytes.len());
+            // The reported offset is where reading began, before any blank lines it skipped.
+            let start = start
+                + bytes[start..]
+                    .iter()
+                    .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+            line += bytes[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            counted_to = start;
             if record.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
