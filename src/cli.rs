@@ -1,4 +1,4 @@
-//! The local command line (`wangyuan demo|serve|migrate|seed|admin|check|exec`): settings, the tokio
+//! The local command line (`wangyuan demo|serve|migrate|seed|admin|import|check|exec`): settings, the tokio
 //! runtime, and one function per command. Output to the console is Chinese; errors go to stderr
 //! with exit 2 for bad usage or settings, 3 not allowed, 4 not found, 1 anything else.
 
@@ -36,6 +36,9 @@ pub enum Command {
     /// Staff accounts and roles.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import data from the legacy site (formats in docs/legacy-import.md).
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Check every standing against the ledger and look for orphaned rows; exit 1 if anything is off.
     Check,
     /// Print the SSH host keys' fingerprints (making the keys first if they are missing).
@@ -87,6 +90,23 @@ pub enum AdminCommand {
         /// The account's username.
         username: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Legacy users with their old password hashes (batch 1), and their past learning records as
+    /// `legacy` ledger entries. Rows that cannot be imported are listed; a rerun adds nothing twice.
+    Legacy(LegacyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LegacyArgs {
+    /// users.csv: username, name, id_number, unit, password_hash[, salt, post, phone].
+    #[arg(long, value_name = "FILE")]
+    pub users: PathBuf,
+    /// records.csv: record_id, username, title, kind, credits, date.
+    #[arg(long, value_name = "FILE")]
+    pub records: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -165,6 +185,7 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
         Command::Migrate => migrate(&settings).await,
         Command::Seed(args) => seed_synthetic(&settings, &args).await,
         Command::Admin(AdminCommand::Add(args)) => admin_add(&settings, &args).await,
+        Command::Import(ImportCommand::Legacy(args)) => import_legacy(&settings, &args).await,
         Command::Check => check(&settings).await,
         Command::Keys => keys(&settings),
         Command::Admin(AdminCommand::AddKey { username }) => {
@@ -506,6 +527,41 @@ async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
         app::admin::add_key(&db, &Actor::local_operator(), username, &line, app::now()).await?;
     println!("已为 {username} 添加公钥 {fingerprint}");
     db.close().await;
+    Ok(exit::OK)
+}
+
+async fn import_legacy(settings: &Settings, args: &LegacyArgs) -> CliResult {
+    let read = |path: &Path| {
+        std::fs::read(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("无法读取 {}：{e}", path.display())))
+    };
+    let users = read(&args.users)?;
+    let records = args.records.as_deref().map(read).transpose()?;
+    let db = open(settings, DB_FILE).await?;
+    let report = app::legacy::import(
+        &db,
+        &Actor::local_operator(),
+        &users,
+        records.as_deref(),
+        app::now(),
+    )
+    .await;
+    db.close().await;
+    let report = report?;
+    println!(
+        "旧站数据导入完成：新增账号 {}（已存在 {}），新增学习记录 {}（已存在 {}），未导入 {} 行。",
+        report.users_added,
+        report.users_present,
+        report.records_added,
+        report.records_present,
+        report.problems.len()
+    );
+    if !report.problems.is_empty() {
+        println!("\n未导入的行（文件，行号，原因）：");
+        for p in &report.problems {
+            println!("  {}，第 {} 行，{}", p.file, p.line, p.reason);
+        }
+    }
     Ok(exit::OK)
 }
 

@@ -290,3 +290,62 @@ fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
     assert_eq!(status.code(), Some(0), "serve exits 0 on SIGTERM: {rest}");
     assert!(rest.contains("正在停止"), "{rest}");
 }
+
+/// `wangyuan import legacy` on both databases: a report of the rows not imported, and a rerun that
+/// adds nothing.
+#[tokio::test]
+async fn import_legacy_reports_and_reruns() {
+    for t in TestDb::with_city(1).await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let users = dir.path().join("users.csv");
+        let records = dir.path().join("records.csv");
+        std::fs::write(
+            &users,
+            "username,name,id_number,unit,password_hash\n\
+             wangli,王丽,11010519491231002X,LX,5f4dcc3b5aa765d61d8327deb882cf99\n\
+             bad,坏行,123,LX,5f4dcc3b5aa765d61d8327deb882cf99\n",
+        )
+        .expect("write users");
+        std::fs::write(
+            &records,
+            "record_id,username,title,kind,credits,date\n1,wangli,党章,必修,2,2020-05-01\n",
+        )
+        .expect("write records");
+        let args = [
+            "import",
+            "legacy",
+            "--users",
+            users.to_str().expect("path"),
+            "--records",
+            records.to_str().expect("path"),
+        ];
+        let first = wangyuan(dir.path(), Some(&t.url), &args, None);
+        assert_eq!(first.code, 0, "{}: {}", t.name, first.stderr);
+        assert!(
+            first.stdout.contains("新增账号 1") && first.stdout.contains("新增学习记录 1"),
+            "{}",
+            first.stdout
+        );
+        assert!(
+            first.stdout.contains("users.csv，第 3 行") && first.stdout.contains("18位"),
+            "{}",
+            first.stdout
+        );
+        let again = wangyuan(dir.path(), Some(&t.url), &args, None);
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        assert!(
+            again.stdout.contains("新增账号 0（已存在 1）")
+                && again.stdout.contains("新增学习记录 0（已存在 1）"),
+            "{}",
+            again.stdout
+        );
+        let missing = wangyuan(
+            dir.path(),
+            Some(&t.url),
+            &["import", "legacy", "--users", "nope.csv"],
+            None,
+        );
+        assert_eq!(missing.code, 1, "{}", missing.stderr);
+        assert!(missing.stderr.contains("nope.csv"), "{}", missing.stderr);
+    }
+}

@@ -100,11 +100,7 @@ async fn exec(handle: &Handle<Client>, command: &str) -> Output {
 }
 
 fn password_of(s: &DemoSummary, user: &str) -> String {
-    s.staff
-        .iter()
-        .find(|x| x.username == user)
-        .map(|x| x.password.clone())
-        .expect("staff user")
+    common::staff_password(s, user)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -367,4 +363,50 @@ async fn an_idle_session_is_warned_then_closed() {
         !screen.screen().alternate_screen(),
         "left the alternate screen"
     );
+}
+
+/// A legacy user made a liaison signs in over SSH with the old MD5 password; the same sign-in
+/// replaces the hash by Argon2id, and the password keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_staff_sign_in_over_ssh_rehashes() {
+    use wangyuan::app::{Actor, accounts, actor::RoleKind, legacy, password::md5_hex};
+    for t in TestDb::all().await {
+        demo(&t).await;
+        let users = format!(
+            "username,name,id_number,unit,password_hash\n\
+             old_liaison,旧站联络员,11010519491231002X,LX,{}\n",
+            md5_hex(b"Jiuzhan2015")
+        );
+        let op = Actor::local_operator();
+        let report = legacy::import(&t.db, &op, users.as_bytes(), None, common::NOW)
+            .await
+            .expect("import");
+        assert_eq!(report.users_added, 1, "{:?}", report.problems);
+        accounts::grant_role(
+            &t.db,
+            &op,
+            "old_liaison",
+            RoleKind::Unit,
+            Some("LX"),
+            common::NOW,
+        )
+        .await
+        .expect("grant");
+        let addr = start(&t.db).await;
+        assert!(connect(addr, "old_liaison", "jiuzhan2015").await.is_none());
+        let handle = connect(addr, "old_liaison", "Jiuzhan2015")
+            .await
+            .expect("the old password signs in over SSH");
+        let who = exec(&handle, "whoami --format csv").await;
+        assert_eq!(who.status, Some(0), "{}: {}", t.name, who.stderr);
+        assert!(who.stdout.contains("old_liaison"), "{}", who.stdout);
+        let scheme: String = sqlx::query_scalar(
+            "SELECT password_scheme FROM accounts WHERE username = 'old_liaison'",
+        )
+        .fetch_one(t.db.reader())
+        .await
+        .expect("scheme");
+        assert_eq!(scheme, "argon2id", "{}", t.name);
+        assert!(connect(addr, "old_liaison", "Jiuzhan2015").await.is_some());
+    }
 }

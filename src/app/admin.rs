@@ -1,6 +1,7 @@
 //! Staff accounts and roles from the server's console (`wangyuan admin …`).
 
 use crate::store::audit::{self, AuditEntry};
+use crate::store::units::UnitRow;
 use crate::store::{Db, accounts, units};
 
 use super::actor::RoleKind;
@@ -33,21 +34,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     actor.require_office("授予管理角色")?;
     let username = req.username.trim();
     validate_username(username)?;
-    let unit = match (req.role.is_city_wide(), req.unit_code) {
-        (_, Some(code)) => units::by_code(db.reader(), code)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?,
-        (true, None) => units::root(db.reader()).await?.ok_or_else(|| {
-            Error::NotFound("全市单位树（请先运行 wangyuan demo 或导入单位）".into())
-        })?,
-        (false, None) => return Err(Error::invalid("--unit", "单位联络员必须指定单位代码")),
-    };
-    if req.role.is_city_wide() && unit.parent_id.is_some() {
-        return Err(Error::invalid(
-            "--unit",
-            format!("{}的范围是全市，不能指定下级单位", req.role.label()),
-        ));
-    }
+    let unit = role_unit(db, req.role, req.unit_code).await?;
     let existing = accounts::by_username(db.reader(), username).await?;
     // Hash before the transaction: it takes CPU time, not database time.
     let (hash, generated) = match (&existing, req.password) {
@@ -58,7 +45,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
         }
         (Some(_), None) => (None, None),
         (None, Some(pw)) => {
-            validate_password(&pw, username)?;
+            password::validate(&pw, username)?;
             (Some(password::hash(pw).await?), None)
         }
         (None, None) => {
@@ -131,62 +118,28 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     })
 }
 
-/// Adds an SSH public key (one OpenSSH line, `ssh-ed25519 AAAA… comment`) to a staff account.
-/// The office (or the local operator) adds keys for anyone; staff add their own. Returns the
-/// key's SHA-256 fingerprint.
-pub async fn add_key(
-    db: &Db,
-    actor: &Actor,
-    username: &str,
-    line: &str,
-    now: i64,
-) -> Result<String> {
-    let account = accounts::by_username(db.reader(), username)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
-    if actor.account_id != Some(account.id) {
-        actor.require_office("为他人添加 SSH 公钥")?;
+/// The unit a role is scoped to: the given unit, or the city root for office and college (which
+/// may not be scoped below the city).
+pub async fn role_unit(db: &Db, role: RoleKind, unit_code: Option<&str>) -> Result<UnitRow> {
+    let unit = match (role.is_city_wide(), unit_code) {
+        (_, Some(code)) => units::by_code(db.reader(), code)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?,
+        (true, None) => units::root(db.reader()).await?.ok_or_else(|| {
+            Error::NotFound("全市单位树（请先运行 wangyuan demo 或导入单位）".into())
+        })?,
+        (false, None) => return Err(Error::invalid("--unit", "单位联络员必须指定单位代码")),
+    };
+    if role.is_city_wide() && unit.parent_id.is_some() {
+        return Err(Error::invalid(
+            "--unit",
+            format!("{}的范围是全市，不能指定下级单位", role.label()),
+        ));
     }
-    let key = russh::keys::PublicKey::from_openssh(line.trim())
-        .map_err(|e| Error::invalid("公钥", format!("无法识别的 OpenSSH 公钥：{e}")))?;
-    let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
-    let openssh = key
-        .to_openssh()
-        .map_err(|e| Error::invalid("公钥", format!("无法编码公钥：{e}")))?;
-    let mut tx = db.begin().await?;
-    if crate::store::auth::key_owner(db.reader(), &fingerprint)
-        .await?
-        .is_some()
-    {
-        return Err(Error::Conflict(format!("公钥 {fingerprint} 已被登记")));
-    }
-    crate::store::auth::add_key(
-        &mut tx,
-        account.id,
-        key.algorithm().as_str(),
-        &openssh,
-        &fingerprint,
-        key.comment().as_str_lossy(),
-        now,
-    )
-    .await?;
-    audit::write(
-        &mut tx,
-        &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
-            action: "ssh_key.add",
-            target: format!("account:{}", account.id),
-            after: Some(fingerprint.clone()),
-            ..Default::default()
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(fingerprint)
+    Ok(unit)
 }
+
+pub use super::credentials::add_key;
 
 /// Usernames: 3–32 characters of ASCII letters, digits, '_', '-', '.'; starting with a letter.
 pub fn validate_username(u: &str) -> Result<()> {
@@ -205,21 +158,6 @@ pub fn validate_username(u: &str) -> Result<()> {
     }
 }
 
-/// The password policy shared by every front: at least 8 characters, letters and digits, not the
-/// username.
-pub fn validate_password(pw: &str, username: &str) -> Result<()> {
-    if pw.chars().count() < 8 {
-        return Err(Error::invalid("密码", "至少 8 位"));
-    }
-    if !pw.chars().any(|c| c.is_ascii_digit()) || !pw.chars().any(|c| c.is_alphabetic()) {
-        return Err(Error::invalid("密码", "必须同时包含字母和数字"));
-    }
-    if pw.eq_ignore_ascii_case(username) {
-        return Err(Error::invalid("密码", "不能与用户名相同"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,14 +168,5 @@ mod tests {
         assert!(validate_username("zs").is_err());
         assert!(validate_username("1abc").is_err());
         assert!(validate_username("张三").is_err());
-    }
-
-    #[test]
-    fn password_rules() {
-        assert!(validate_password("abcd1234", "zhangsan").is_ok());
-        assert!(validate_password("abc123", "zhangsan").is_err());
-        assert!(validate_password("abcdefgh", "zhangsan").is_err());
-        assert!(validate_password("12345678", "zhangsan").is_err());
-        assert!(validate_password("Zhang123", "zhang123").is_err());
     }
 }

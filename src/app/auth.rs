@@ -1,12 +1,14 @@
-//! Signing in, for every front: password (Argon2id, off the async threads) or SSH key; lockout
+//! Signing in, for every front: password (Argon2id, off the async threads; the old site's MD5 and
+//! bcrypt hashes are checked once and replaced by Argon2id in the same sign-in) or SSH key; lockout
 //! after repeated failures (per account) and a slowdown per address, both kept in the database so
 //! every node sees them; every attempt audited with its address.
 
 use crate::store::accounts::{self, AccountRow};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{Db, auth};
+use crate::store::{Db, auth, passwords};
 
-use super::{Actor, Error, Result, password};
+use super::password::{self, Scheme};
+use super::{Actor, Error, Result};
 
 /// Failures within the window that lock an account.
 pub const MAX_FAILURES: i64 = 5;
@@ -58,17 +60,18 @@ pub async fn with_password(
         audit_attempt(db, Some(account.id), username, address, "login.locked", "").await?;
         return Ok(Err(Denied::Locked { minutes }));
     }
-    let ok = match account.password_scheme.as_str() {
-        "argon2id" => {
-            password::verify(password_text.to_string(), account.password_hash.clone()).await?
-        }
-        // Legacy schemes arrive with the legacy import; until then such an account cannot sign in.
-        _ => false,
-    };
+    let ok = password::verify_stored(password_text.to_string(), account.stored_password()).await?;
     if !ok {
         return fail(db, Some(&account), username, address, "密码错误", now).await;
     }
-    succeed(db, account, address, "password", now).await
+    // A legacy hash (the old site's MD5 or bcrypt) is replaced by Argon2id at the first success.
+    let legacy = Scheme::from_code(&account.password_scheme).is_some_and(Scheme::is_legacy);
+    let rehash = if legacy && account.status == "active" {
+        Some(password::hash(password_text.to_string()).await?)
+    } else {
+        None
+    };
+    succeed(db, account, address, "password", rehash, now).await
 }
 
 /// Signs in with an SSH key already verified by the SSH layer, given by its SHA-256 fingerprint.
@@ -92,7 +95,7 @@ pub async fn with_key(
     if let Some(minutes) = locked_minutes(db, &account, now).await? {
         return Ok(Err(Denied::Locked { minutes }));
     }
-    succeed(db, account, address, "publickey", now).await
+    succeed(db, account, address, "publickey", None, now).await
 }
 
 /// Whether a key (by SHA-256 fingerprint) is registered to `username`: the cheap check before the
@@ -154,6 +157,7 @@ async fn succeed(
     account: AccountRow,
     address: &str,
     method: &str,
+    rehash: Option<String>,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
     if account.status != "active" {
@@ -170,6 +174,31 @@ async fn succeed(
     }
     let mut tx = db.begin().await?;
     auth::signed_in(&mut tx, account.id, now).await?;
+    if let Some(new_hash) = rehash {
+        let must_change = account.must_change == 1;
+        if passwords::replace(
+            &mut tx,
+            account.id,
+            &account.password_hash,
+            &new_hash,
+            must_change,
+            now,
+        )
+        .await?
+        {
+            let entry = AuditEntry {
+                actor_id: Some(account.id),
+                actor: &account.username,
+                address,
+                action: "password.rehash",
+                target: format!("account:{}", account.id),
+                before: Some(account.password_scheme.clone()),
+                after: Some("argon2id".into()),
+                detail: "旧站密码首次登录成功，已改存为 Argon2id".into(),
+            };
+            audit::write(&mut tx, &entry, now).await?;
+        }
+    }
     write_audit(
         &mut tx,
         Some(account.id),

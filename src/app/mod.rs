@@ -2,14 +2,17 @@
 //! transactions. Every front (CLI, SSH, web) calls in here, never `store/` directly. Functions take
 //! the current time as `now` (unix seconds) so tests can fix the clock.
 
+pub mod accounts;
 pub mod actor;
 pub mod admin;
 pub mod archive;
 pub mod auth;
 pub mod catalog;
 pub mod check;
+pub mod credentials;
 pub mod error;
 pub mod ledger;
+pub mod legacy;
 pub mod password;
 pub mod prefs;
 pub mod progress;

@@ -1,13 +1,18 @@
-//! Password hashing (Argon2id, run off the async threads) and random initial passwords.
+//! Password hashing (Argon2id, run off the async threads), the legacy site's hashes (verified once,
+//! then replaced), the policy check with its "not one of the last 3", and random initial passwords.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use md5::{Digest, Md5};
 use rand::Rng;
 use std::sync::LazyLock;
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use super::{Error, Result};
+use crate::rules::password::{self as policy, Weak};
+pub use crate::store::passwords::Stored;
 
 /// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
 /// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
@@ -99,6 +104,119 @@ pub async fn verify(password: String, stored: String) -> Result<bool> {
     .await
 }
 
+/// How a stored password is hashed (`accounts.password_scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Argon2id,
+    /// The old site: lower-case hex `md5(pw)`.
+    Md5,
+    /// The old site: `md5(md5(pw) + salt)`, both digests lower-case hex.
+    Md5Salted,
+    /// `$2y$`, `$2a$` or `$2b$` bcrypt.
+    Bcrypt,
+    /// No password: the account signs in with a key only.
+    None,
+}
+
+impl Scheme {
+    pub fn code(self) -> &'static str {
+        match self {
+            Scheme::Argon2id => "argon2id",
+            Scheme::Md5 => "md5",
+            Scheme::Md5Salted => "md5_salted",
+            Scheme::Bcrypt => "bcrypt",
+            Scheme::None => "none",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Scheme> {
+        [
+            Scheme::Argon2id,
+            Scheme::Md5,
+            Scheme::Md5Salted,
+            Scheme::Bcrypt,
+            Scheme::None,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+
+    /// A hash from the old site, replaced by Argon2id at the first successful sign-in.
+    pub fn is_legacy(self) -> bool {
+        matches!(self, Scheme::Md5 | Scheme::Md5Salted | Scheme::Bcrypt)
+    }
+}
+
+/// Verifies a password against a stored hash of any scheme, on a blocking thread.
+pub async fn verify_stored(password: String, stored: Stored) -> Result<bool> {
+    off_thread(move || Ok(verify_stored_now(&password, &stored))).await
+}
+
+/// Verifies a password against a stored hash of any scheme; an unknown scheme or a hash that
+/// does not parse never matches.
+pub fn verify_stored_now(password: &str, stored: &Stored) -> bool {
+    let hex_matches = |computed: String| -> bool {
+        let want = stored.hash.trim().to_ascii_lowercase();
+        computed.as_bytes().ct_eq(want.as_bytes()).into()
+    };
+    match Scheme::from_code(&stored.scheme) {
+        Some(Scheme::Argon2id) => PasswordHash::new(&stored.hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        }),
+        Some(Scheme::Md5) => hex_matches(md5_hex(password.as_bytes())),
+        Some(Scheme::Md5Salted) => {
+            let salt = stored.salt.as_deref().unwrap_or("");
+            let inner = md5_hex(password.as_bytes());
+            hex_matches(md5_hex(format!("{inner}{salt}").as_bytes()))
+        }
+        Some(Scheme::Bcrypt) => bcrypt::verify(password, stored.hash.trim()).unwrap_or(false),
+        Some(Scheme::None) | None => false,
+    }
+}
+
+/// Lower-case hex MD5, as PHP's `md5()` gives it.
+pub fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The policy check that needs no stored hash, as an app error naming the field.
+pub fn validate(pw: &str, username: &str) -> Result<()> {
+    policy::check(pw, username).map_err(|w| weak("密码", w))
+}
+
+fn weak(field: &str, w: Weak) -> Error {
+    Error::invalid(field, w.to_string())
+}
+
+/// Refuses `pw` when it matches the current password or one of the earlier ones (`recent`, newest
+/// first); together at most `REUSE_DEPTH` passwords are compared.
+pub async fn refuse_reuse(pw: &str, current: &Stored, recent: &[String]) -> Result<()> {
+    let mut candidates = vec![current.clone()];
+    candidates.extend(
+        recent
+            .iter()
+            .take(policy::REUSE_DEPTH.saturating_sub(1))
+            .map(|hash| Stored {
+                scheme: Scheme::Argon2id.code().into(),
+                hash: hash.clone(),
+                salt: None,
+            }),
+    );
+    let pw = pw.to_string();
+    let reused =
+        off_thread(move || Ok(candidates.iter().any(|c| verify_stored_now(&pw, c)))).await?;
+    if reused {
+        Err(weak("新密码", Weak::Reused))
+    } else {
+        Ok(())
+    }
+}
+
 /// A random initial password: 12 characters without look-alikes (0/O, 1/l/I), always with
 /// letters and digits.
 pub fn random_initial() -> String {
@@ -130,6 +248,65 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("Xuexi2026".into(), h.clone()).await.expect("verify"));
         assert!(!verify("xuexi2026".into(), h).await.expect("verify"));
+    }
+
+    fn stored(scheme: Scheme, hash: &str, salt: Option<&str>) -> Stored {
+        Stored {
+            scheme: scheme.code().into(),
+            hash: hash.into(),
+            salt: salt.map(String::from),
+        }
+    }
+
+    #[test]
+    fn legacy_md5_unsalted_and_salted() {
+        // md5("password") is a well-known value; upper-case hex from old exports matches too.
+        assert_eq!(md5_hex(b"password"), "5f4dcc3b5aa765d61d8327deb882cf99");
+        let plain = stored(Scheme::Md5, "5F4DCC3B5AA765D61D8327DEB882CF99", None);
+        assert!(verify_stored_now("password", &plain));
+        assert!(!verify_stored_now("Password", &plain));
+        let salted_hash = md5_hex(format!("{}{}", md5_hex(b"xuexi123"), "a1b2c3").as_bytes());
+        let salted = stored(Scheme::Md5Salted, &salted_hash, Some("a1b2c3"));
+        assert!(verify_stored_now("xuexi123", &salted));
+        assert!(!verify_stored_now("xuexi124", &salted));
+        let wrong_salt = stored(Scheme::Md5Salted, &salted_hash, Some("zzz"));
+        assert!(!verify_stored_now("xuexi123", &wrong_salt));
+    }
+
+    #[test]
+    fn legacy_bcrypt_every_prefix() {
+        let salt = [7u8; 16];
+        let parts = bcrypt::hash_with_salt("xuexi123", 4, salt).expect("bcrypt");
+        for v in [
+            bcrypt::Version::TwoY,
+            bcrypt::Version::TwoA,
+            bcrypt::Version::TwoB,
+        ] {
+            let h = stored(Scheme::Bcrypt, &parts.format_for_version(v), None);
+            assert!(verify_stored_now("xuexi123", &h), "{}", h.hash);
+            assert!(!verify_stored_now("xuexi12", &h));
+        }
+        assert!(!verify_stored_now(
+            "x",
+            &stored(Scheme::Bcrypt, "garbage", None)
+        ));
+        assert!(!verify_stored_now("x", &stored(Scheme::None, "", None)));
+    }
+
+    #[tokio::test]
+    async fn reuse_of_the_last_three_is_refused() {
+        let hashes: Vec<String> = ["First111", "Second22", "Third333", "Fourth44"]
+            .iter()
+            .map(|p| hash_now(p).expect("hash"))
+            .collect();
+        let current = stored(Scheme::Argon2id, &hashes[0], None);
+        let recent = &hashes[1..];
+        for old in ["First111", "Second22", "Third333"] {
+            assert!(refuse_reuse(old, &current, recent).await.is_err(), "{old}");
+        }
+        // The fourth one back is allowed again.
+        assert!(refuse_reuse("Fourth44", &current, recent).await.is_ok());
+        assert!(refuse_reuse("Brandnew5", &current, recent).await.is_ok());
     }
 
     #[test]

@@ -65,6 +65,219 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Course(Course),
+    /// 账号维护：查找、查看、历史、停用/启用、重置密码、调动单位、免考核、批次
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "account <find|show|history|disable|enable|reset-password|move|exempt|batch> …",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Account(Account),
+    /// 管理角色：grant 授予、revoke 撤销（仅限市在线学习办）
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "role <grant|revoke> <用户名> <office|college|unit> [--unit 单位代码]",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Role(RoleCmd),
+    /// SSH 公钥：add 添加（从标准输入读一行）、list 列出、remove 删除
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "key <add|list|remove> <用户名> …",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Key(KeyCmd),
+    /// 修改自己的密码：从标准输入读两行，第一行原密码，第二行新密码
+    #[command(help_template = TEMPLATE, override_usage = "password < 两行：原密码、新密码")]
+    Password {
+        /// 显示本命令的用法
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Account {
+    /// 在管理范围内按用户名、姓名或身份证号查找账号
+    #[command(help_template = TEMPLATE, override_usage = "account find <关键字> [--format 格式]")]
+    Find {
+        #[arg(value_name = "关键字", help_heading = "参数")]
+        query: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// 显示一个账号：单位、批次、状态、免考核、角色与公钥
+    #[command(help_template = TEMPLATE, override_usage = "account show <用户名> [--format 格式]")]
+    Show(UserOutput),
+    /// 账号历史：维护操作与登录记录（最新在前）
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "account history <用户名> [--limit 条数] [--format 格式]"
+    )]
+    History {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        /// 最多显示的条数（默认 100）
+        #[arg(long, value_name = "条数", default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// 停用账号（不能再登录，网页登录随即失效）
+    #[command(help_template = TEMPLATE, override_usage = "account disable <用户名> [--reason 原因]")]
+    Disable(UserReason),
+    /// 重新启用账号
+    #[command(help_template = TEMPLATE, override_usage = "account enable <用户名> [--reason 原因]")]
+    Enable(UserReason),
+    /// 重置密码：生成新的初始密码（只显示这一次），首次登录后须修改
+    #[command(
+        name = "reset-password",
+        help_template = TEMPLATE,
+        override_usage = "account reset-password <用户名> [--reason 原因]"
+    )]
+    ResetPassword(UserReason),
+    /// 调动到另一单位（原单位和新单位都须在管理范围内）
+    #[command(
+        name = "move",
+        help_template = TEMPLATE,
+        override_usage = "account move <用户名> --unit 单位代码 [--reason 原因]"
+    )]
+    Move {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        /// 新单位的代码
+        #[arg(long, value_name = "单位代码")]
+        unit: String,
+        /// 原因（记入操作日志）
+        #[arg(long, value_name = "原因", default_value = "")]
+        reason: String,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+    /// 标记免于考核（如省管干部，第十二条）或用 --clear 取消
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "account exempt <用户名> (--reason 原因 | --clear)"
+    )]
+    Exempt {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        /// 免于考核的原因，如 省管干部
+        #[arg(
+            long,
+            value_name = "原因",
+            required_unless_present = "clear",
+            conflicts_with = "clear"
+        )]
+        reason: Option<String>,
+        /// 取消免考核标记
+        #[arg(long)]
+        clear: bool,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+    /// 调整批次（1、2 或 3）
+    #[command(help_template = TEMPLATE, override_usage = "account batch <用户名> <批次>")]
+    Batch {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        #[arg(value_name = "批次", help_heading = "参数")]
+        batch: i64,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct UserOutput {
+    #[arg(value_name = "用户名", help_heading = "参数")]
+    pub username: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct UserReason {
+    #[arg(value_name = "用户名", help_heading = "参数")]
+    pub username: String,
+    /// 原因（记入操作日志）
+    #[arg(long, value_name = "原因", default_value = "")]
+    pub reason: String,
+    /// 显示本命令的用法
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleName {
+    /// 市在线学习办
+    Office,
+    /// 市网络学院
+    College,
+    /// 单位联络员（须 --unit）
+    Unit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCmd {
+    /// 授予管理角色（office、college 范围为全市；unit 须指定 --unit）
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "role grant <用户名> <office|college|unit> [--unit 单位代码]"
+    )]
+    Grant(RoleArgs),
+    /// 撤销管理角色
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "role revoke <用户名> <office|college|unit> [--unit 单位代码]"
+    )]
+    Revoke(RoleArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct RoleArgs {
+    #[arg(value_name = "用户名", help_heading = "参数")]
+    pub username: String,
+    #[arg(value_enum, value_name = "角色", help_heading = "参数")]
+    pub role: RoleName,
+    /// 角色的管理范围（单位代码）
+    #[arg(long, value_name = "单位代码")]
+    pub unit: Option<String>,
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// 添加 SSH 公钥：从标准输入读取一行 OpenSSH 公钥
+    #[command(help_template = TEMPLATE, override_usage = "key add <用户名> < key.pub")]
+    Add {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+    /// 列出账号的 SSH 公钥
+    #[command(help_template = TEMPLATE, override_usage = "key list <用户名> [--format 格式]")]
+    List(UserOutput),
+    /// 删除 SSH 公钥（按 SHA256 指纹）
+    #[command(help_template = TEMPLATE, override_usage = "key remove <用户名> <指纹>")]
+    Remove {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        #[arg(value_name = "指纹", help_heading = "参数")]
+        fingerprint: String,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! A command line is parsed (`args`), answered through `app/` (`reports`), rendered whole
 //! (`format`) and only then written out, so a failure leaves standard output empty.
 
+pub mod accounts;
 pub mod args;
 pub mod check;
 pub mod format;
@@ -97,9 +98,13 @@ async fn execute(
     db: &Db,
     actor: &Actor,
     command: Command,
-    _stdin: &mut Stdin,
+    stdin: &mut Stdin,
 ) -> Result<Vec<u8>, Failure> {
     let (table, o): (format::Table, Output) = match command {
+        Command::Account(a) => return answer(accounts::account(db, actor, a).await?),
+        Command::Role(r) => return answer(accounts::role(db, actor, r).await?),
+        Command::Key(k) => return answer(accounts::key(db, actor, k, stdin).await?),
+        Command::Password { .. } => return answer(accounts::password(db, actor, stdin).await?),
         Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
         Command::Whoami(o) => (reports::whoami(db, actor).await?, o),
         Command::Report(Report::Standings(a)) => {
@@ -110,6 +115,13 @@ async fn execute(
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
+}
+
+fn answer(a: accounts::Answer) -> Result<Vec<u8>, Failure> {
+    match a {
+        accounts::Answer::Table(t, o) => t.render(o.format, o.bom).map_err(Failure::Render),
+        accounts::Answer::Text(text) => Ok(format!("{text}\n").into_bytes()),
+    }
 }
 
 fn emit(out: &mut (dyn Write + Send), err: &mut (dyn Write + Send), bytes: Vec<u8>) -> i32 {

@@ -34,11 +34,23 @@ pub struct AccountRow {
     pub status: String,
     pub password_hash: String,
     pub password_scheme: String,
+    pub password_salt: Option<String>,
     pub must_change: i64,
 }
 
+impl AccountRow {
+    /// The stored password, for verification.
+    pub fn stored_password(&self) -> super::passwords::Stored {
+        super::passwords::Stored {
+            scheme: self.password_scheme.clone(),
+            hash: self.password_hash.clone(),
+            salt: self.password_salt.clone(),
+        }
+    }
+}
+
 const COLUMNS: &str = "id, username, real_name, id_number, unit_id, post, is_learner, batch, exempt, \
-     status, password_hash, password_scheme, must_change";
+     status, password_hash, password_scheme, password_salt, must_change";
 
 pub async fn insert(tx: &mut Tx, a: &NewAccount<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(

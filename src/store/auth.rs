@@ -109,3 +109,35 @@ pub async fn key_owner(pool: &AnyPool, fingerprint: &str) -> Result<Option<i64>,
         .fetch_optional(pool)
         .await
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KeyRow {
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub comment: String,
+    pub added_at: i64,
+}
+
+pub async fn keys_of(pool: &AnyPool, account_id: i64) -> Result<Vec<KeyRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT algorithm, fingerprint, comment, added_at FROM ssh_keys \
+         WHERE account_id = $1 ORDER BY added_at, id",
+    )
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Removes one of the account's keys; returns whether it was there.
+pub async fn remove_key(
+    tx: &mut Tx,
+    account_id: i64,
+    fingerprint: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM ssh_keys WHERE account_id = $1 AND fingerprint = $2")
+        .bind(account_id)
+        .bind(fingerprint)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,6 +1,7 @@
 //! Storage: the database handle (SQLite or PostgreSQL through sqlx `Any`), migrations, and one
 //! file of queries per aggregate. Row structs stay here; `app/` turns them into answers.
 
+pub mod account_care;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -9,6 +10,7 @@ pub mod check;
 pub mod classes;
 pub mod courses;
 pub mod ledger;
+pub mod passwords;
 pub mod playback;
 pub mod prefs;
 pub mod roster;

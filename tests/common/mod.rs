@@ -180,3 +180,12 @@ pub async fn all_with_demo(learners: usize) -> Vec<TestDb> {
     }
     all
 }
+
+/// The password the demo gave a staff account.
+pub fn staff_password(s: &wangyuan::app::seed::DemoSummary, user: &str) -> String {
+    s.staff
+        .iter()
+        .find(|x| x.username == user)
+        .map(|x| x.password.clone())
+        .expect("staff user")
+}

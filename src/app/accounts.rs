@@ -1,0 +1,421 @@
+//! Account care (issue 5 item 7): staff find accounts in their scope, read one with its history,
+//! disable or enable it, move it to another unit, mark it exempt (Art. 12), change its batch, and
+//! (the office only) grant or revoke staff roles. Every change is one transaction with its audit
+//! row (actor, address, before, after). Passwords and keys are in `credentials`.
+
+use crate::store::account_care::{self as store, AccountLine, HistoryRow};
+use crate::store::accounts::{self, RoleRow};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::auth::{self as keys, KeyRow};
+use crate::store::units::{self, UnitRow};
+use crate::store::{Db, Tx};
+
+use super::actor::RoleKind;
+use super::{Actor, Error, Result, admin};
+
+/// At most this many accounts come back from a search.
+pub const FIND_LIMIT: i64 = 200;
+
+/// One account with its staff roles and SSH keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub account: AccountLine,
+    pub roles: Vec<RoleRow>,
+    pub keys: Vec<KeyRow>,
+}
+
+/// Accounts in the actor's scope whose username, name or ID number contains `text`.
+pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<AccountLine>> {
+    if !actor.is_staff() {
+        return Err(Error::Forbidden("查找账号仅限管理人员".into()));
+    }
+    let text = text.trim().to_lowercase();
+    let limit = limit.clamp(1, FIND_LIMIT);
+    let mut scopes: Vec<&str> = actor.roles.iter().map(|r| r.unit_path.as_str()).collect();
+    if actor.is_local() || actor.roles.iter().any(|r| r.kind.is_city_wide()) {
+        scopes = vec!["/"];
+    }
+    let mut found: Vec<AccountLine> = Vec::new();
+    for scope in scopes {
+        for line in store::find(db.reader(), &text, scope, limit).await? {
+            if !found.iter().any(|f| f.id == line.id) {
+                found.push(line);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.username.cmp(&b.username));
+    found.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(found)
+}
+
+/// One account in the actor's scope.
+pub async fn show(db: &Db, actor: &Actor, username: &str) -> Result<Detail> {
+    let account = visible(db, actor, username).await?;
+    let roles = accounts::roles_of(db.reader(), account.id).await?;
+    let keys = keys::keys_of(db.reader(), account.id).await?;
+    Ok(Detail {
+        account,
+        roles,
+        keys,
+    })
+}
+
+/// The audit entries about an account (care actions and sign-ins), newest first.
+pub async fn history(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    limit: i64,
+) -> Result<Vec<HistoryRow>> {
+    let account = visible(db, actor, username).await?;
+    Ok(store::history(
+        db.reader(),
+        account.id,
+        &account.username,
+        limit.clamp(1, 1000),
+    )
+    .await?)
+}
+
+/// Disables (`enabled` false) or enables an account. A disabled account cannot sign in and its
+/// web sessions end.
+pub async fn set_enabled(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    enabled: bool,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
+    let account = manageable(db, actor, username).await?;
+    if enabled == (account.status == "active") {
+        let state = if enabled {
+            "已是启用状态"
+        } else {
+            "已停用"
+        };
+        return Err(Error::Conflict(format!("账号 {username} {state}")));
+    }
+    if !enabled && actor.account_id == Some(account.id) {
+        return Err(Error::invalid("账号", "不能停用自己的账号"));
+    }
+    let status = if enabled { "active" } else { "disabled" };
+    let mut tx = db.begin().await?;
+    store::set_status(&mut tx, account.id, status, now).await?;
+    let action = if enabled {
+        "account.enable"
+    } else {
+        "account.disable"
+    };
+    let change = Change::new(action, &account)
+        .before(&account.status)
+        .after(status)
+        .detail(reason);
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves an account to another unit: the actor must cover both units (the office covers all).
+pub async fn move_unit(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    unit_code: &str,
+    reason: &str,
+    now: i64,
+) -> Result<UnitRow> {
+    let account = manageable(db, actor, username).await?;
+    let unit = units::by_code(db.reader(), unit_code.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
+    actor.require_covers(&unit.path, &unit.name)?;
+    if unit.id == account.unit_id {
+        return Err(Error::Conflict(format!(
+            "账号 {username} 已在{}",
+            unit.name
+        )));
+    }
+    let mut tx = db.begin().await?;
+    store::set_unit(&mut tx, account.id, unit.id, now).await?;
+    let change = Change::new("account.move", &account)
+        .before(&format!("{} {}", account.unit_code, account.unit_name))
+        .after(&format!("{} {}", unit.code, unit.name))
+        .detail(reason);
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Marks an account exempt from assessment (Art. 12) with a reason, or clears the mark (`None`).
+/// Exempt learners may learn but leave the assessed population.
+pub async fn set_exempt(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let account = manageable(db, actor, username).await?;
+    let reason = reason.map(str::trim);
+    if reason == Some("") {
+        return Err(Error::invalid(
+            "--reason",
+            "请写明免于考核的原因，如 省管干部",
+        ));
+    }
+    if reason.is_some_and(|r| r.chars().count() > 200) {
+        return Err(Error::invalid("--reason", "原因不能超过 200 字"));
+    }
+    if reason.is_none() && account.exempt == 0 {
+        return Err(Error::Conflict(format!("账号 {username} 未被标记为免考核")));
+    }
+    let mut tx = db.begin().await?;
+    store::set_exempt(
+        &mut tx,
+        account.id,
+        reason.is_some(),
+        reason.unwrap_or(""),
+        now,
+    )
+    .await?;
+    let change = Change::new("account.exempt", &account)
+        .before(&exempt_text(account.exempt == 1, &account.exempt_reason))
+        .after(&exempt_text(reason.is_some(), reason.unwrap_or("")));
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn exempt_text(exempt: bool, reason: &str) -> String {
+    if exempt {
+        format!("免考核：{reason}")
+    } else {
+        "参加考核".into()
+    }
+}
+
+/// Changes a learner's batch (1, 2 or 3, Art. 5).
+pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: i64) -> Result<()> {
+    if !(1..=3).contains(&batch) {
+        return Err(Error::invalid("批次", "只能是 1、2 或 3"));
+    }
+    let account = manageable(db, actor, username).await?;
+    if account.batch == Some(batch) {
+        return Err(Error::Conflict(format!(
+            "账号 {username} 已是第 {batch} 批"
+        )));
+    }
+    let mut tx = db.begin().await?;
+    store::set_batch(&mut tx, account.id, batch, now).await?;
+    let before = account
+        .batch
+        .map_or_else(|| "无".to_string(), |b| b.to_string());
+    let change = Change::new("account.batch", &account)
+        .before(&before)
+        .after(&batch.to_string());
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants a staff role with its scope to an existing account (the office only). Office and
+/// college are scoped to the city root; a unit role needs its unit.
+pub async fn grant_role(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    role: RoleKind,
+    unit_code: Option<&str>,
+    now: i64,
+) -> Result<UnitRow> {
+    let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
+    let held = accounts::roles_of(db.reader(), account.id).await?;
+    if held
+        .iter()
+        .any(|r| r.role == role.code() && r.unit_id == unit.id)
+    {
+        return Err(Error::Conflict(format!(
+            "账号 {username} 已有角色 {}（{}）",
+            role.label(),
+            unit.name
+        )));
+    }
+    let mut tx = db.begin().await?;
+    accounts::grant_role(
+        &mut tx,
+        account.id,
+        role.code(),
+        unit.id,
+        actor.account_id,
+        now,
+    )
+    .await?;
+    let change =
+        Change::new("role.grant", &account).after(&format!("{} @ {}", role.code(), unit.code));
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// Revokes a staff role (the office only). The city keeps at least one office account.
+pub async fn revoke_role(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    role: RoleKind,
+    unit_code: Option<&str>,
+    now: i64,
+) -> Result<UnitRow> {
+    let (account, unit) = role_target(db, actor, "撤销管理角色", username, role, unit_code).await?;
+    let mut tx = db.begin().await?;
+    if !store::revoke_role(&mut tx, account.id, role.code(), unit.id).await? {
+        return Err(Error::NotFound(format!(
+            "账号 {username} 的角色 {}（{}）",
+            role.label(),
+            unit.name
+        )));
+    }
+    if role == RoleKind::Office && store::office_holders(&mut tx).await? == 0 {
+        return Err(Error::Conflict(
+            "这是最后一个市在线学习办账号，不能撤销其角色".into(),
+        ));
+    }
+    let change =
+        Change::new("role.revoke", &account).before(&format!("{} @ {}", role.code(), unit.code));
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(unit)
+}
+
+/// The account and the unit a role change is about; the office only.
+async fn role_target(
+    db: &Db,
+    actor: &Actor,
+    what: &str,
+    username: &str,
+    role: RoleKind,
+    unit_code: Option<&str>,
+) -> Result<(AccountLine, UnitRow)> {
+    actor.require_office(what)?;
+    let account = load(db, username).await?;
+    let unit = admin::role_unit(db, role, unit_code).await?;
+    Ok((account, unit))
+}
+
+/// The Chinese name of an audit action about an account.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "login.ok" => "登录成功",
+        "login.fail" => "登录失败",
+        "login.locked" => "登录被拒（已锁定）",
+        "login.disabled" => "登录被拒（已停用）",
+        "login.throttled" => "登录被拒（地址受限）",
+        "account.disable" => "停用账号",
+        "account.enable" => "启用账号",
+        "account.move" => "调动单位",
+        "account.exempt" => "免考核标记",
+        "account.batch" => "调整批次",
+        "password.change" => "修改密码",
+        "password.reset" => "重置密码",
+        "password.rehash" => "旧站密码改存",
+        "role.grant" => "授予角色",
+        "role.revoke" => "撤销角色",
+        "ssh_key.add" => "添加公钥",
+        "ssh_key.remove" => "删除公钥",
+        other => other,
+    }
+}
+
+async fn load(db: &Db, username: &str) -> Result<AccountLine> {
+    store::by_username(db.reader(), username.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))
+}
+
+/// The account, when its unit is in the actor's scope.
+pub(super) async fn visible(db: &Db, actor: &Actor, username: &str) -> Result<AccountLine> {
+    let account = load(db, username).await?;
+    if actor.account_id != Some(account.id) {
+        actor.require_covers(
+            &account.unit_path,
+            &format!("账号 {}（{}）", account.username, account.unit_name),
+        )?;
+    }
+    Ok(account)
+}
+
+/// The account, when the actor may change it: in scope, and an account holding staff roles is
+/// changed only by the office (a liaison cannot take over another staff account).
+pub(super) async fn manageable(db: &Db, actor: &Actor, username: &str) -> Result<AccountLine> {
+    let account = visible(db, actor, username).await?;
+    actor.require_covers(
+        &account.unit_path,
+        &format!("账号 {}（{}）", account.username, account.unit_name),
+    )?;
+    if !accounts::roles_of(db.reader(), account.id)
+        .await?
+        .is_empty()
+    {
+        actor.require_office("修改管理人员账号")?;
+    }
+    Ok(account)
+}
+
+/// One audited change to an account.
+pub(super) struct Change<'a> {
+    action: &'a str,
+    account_id: i64,
+    username: &'a str,
+    before: Option<String>,
+    after: Option<String>,
+    detail: String,
+}
+
+impl<'a> Change<'a> {
+    pub(super) fn new(action: &'a str, account: &'a AccountLine) -> Change<'a> {
+        Change {
+            action,
+            account_id: account.id,
+            username: &account.username,
+            before: None,
+            after: None,
+            detail: String::new(),
+        }
+    }
+
+    pub(super) fn before(mut self, v: &str) -> Self {
+        self.before = Some(v.into());
+        self
+    }
+
+    pub(super) fn after(mut self, v: &str) -> Self {
+        self.after = Some(v.into());
+        self
+    }
+
+    pub(super) fn detail(mut self, v: &str) -> Self {
+        self.detail = v.trim().into();
+        self
+    }
+}
+
+/// Writes the change's audit row in the change's own transaction.
+pub(super) async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>, now: i64) -> Result<()> {
+    let detail = if c.detail.is_empty() {
+        format!("账号 {}", c.username)
+    } else {
+        format!("账号 {}；原因：{}", c.username, c.detail)
+    };
+    let entry = AuditEntry {
+        actor_id: actor.account_id,
+        actor: &actor.username,
+        address: &actor.address,
+        action: c.action,
+        target: format!("account:{}", c.account_id),
+        before: c.before,
+        after: c.after,
+        detail,
+    };
+    Ok(audit::write(tx, &entry, now).await?)
+}

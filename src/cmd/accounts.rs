@@ -1,0 +1,321 @@
+//! The account care commands (`account …`, `role …`, `key …`, `password`): queries become a
+//! `Table`, changes a one-line confirmation in Chinese. Everything goes through `app::accounts`
+//! and `app::credentials`, which check scope and write the audit log.
+
+use crate::app::accounts::{self, Detail};
+use crate::app::actor::RoleKind;
+use crate::app::{self, Actor, Error, Result, credentials};
+use crate::store::Db;
+use crate::store::account_care::AccountLine;
+
+use super::args::{Account, KeyCmd, Output, RoleArgs, RoleCmd, RoleName};
+use super::format::{Cell, Column, Table, col};
+use super::stdin::Stdin;
+
+/// What a command answers: a table in the requested format, or a confirmation line.
+pub enum Answer {
+    Table(Table, Output),
+    Text(String),
+}
+
+/// Largest stdin accepted by `key add` and `password`.
+const SMALL_INPUT: usize = 16 * 1024;
+
+pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
+    let now = app::now();
+    Ok(match cmd {
+        Account::Find { query, output } => {
+            let found = accounts::find(db, actor, &query, accounts::FIND_LIMIT).await?;
+            Answer::Table(found_table(&found), output)
+        }
+        Account::Show(a) => {
+            let detail = accounts::show(db, actor, &a.username).await?;
+            Answer::Table(detail_table(&detail), a.output)
+        }
+        Account::History {
+            username,
+            limit,
+            output,
+        } => Answer::Table(history_table(db, actor, &username, limit).await?, output),
+        Account::Disable(a) => {
+            accounts::set_enabled(db, actor, &a.username, false, &a.reason, now).await?;
+            Answer::Text(format!("已停用账号 {}。", a.username))
+        }
+        Account::Enable(a) => {
+            accounts::set_enabled(db, actor, &a.username, true, &a.reason, now).await?;
+            Answer::Text(format!("已启用账号 {}。", a.username))
+        }
+        Account::ResetPassword(a) => {
+            let pw = credentials::reset_password(db, actor, &a.username, &a.reason, now).await?;
+            Answer::Text(format!(
+                "账号 {} 的新初始密码：{pw}\n（只显示这一次；首次登录后须修改。）",
+                a.username
+            ))
+        }
+        Account::Move {
+            username,
+            unit,
+            reason,
+            ..
+        } => {
+            let to = accounts::move_unit(db, actor, &username, &unit, &reason, now).await?;
+            Answer::Text(format!(
+                "已将账号 {username} 调至 {}（{}）。",
+                to.name, to.code
+            ))
+        }
+        Account::Exempt {
+            username,
+            reason,
+            clear,
+            ..
+        } => {
+            let reason = if clear { None } else { reason };
+            accounts::set_exempt(db, actor, &username, reason.as_deref(), now).await?;
+            Answer::Text(match reason {
+                Some(r) => format!("已将账号 {username} 标记为免于考核（{}）。", r.trim()),
+                None => format!("已取消账号 {username} 的免考核标记。"),
+            })
+        }
+        Account::Batch {
+            username, batch, ..
+        } => {
+            accounts::set_batch(db, actor, &username, batch, now).await?;
+            Answer::Text(format!("已将账号 {username} 调整为第 {batch} 批。"))
+        }
+    })
+}
+
+pub async fn role(db: &Db, actor: &Actor, cmd: RoleCmd) -> Result<Answer> {
+    let now = app::now();
+    let (grant, a): (bool, RoleArgs) = match cmd {
+        RoleCmd::Grant(a) => (true, a),
+        RoleCmd::Revoke(a) => (false, a),
+    };
+    let kind = match a.role {
+        RoleName::Office => RoleKind::Office,
+        RoleName::College => RoleKind::College,
+        RoleName::Unit => RoleKind::Unit,
+    };
+    let unit = a.unit.as_deref();
+    Ok(Answer::Text(if grant {
+        let u = accounts::grant_role(db, actor, &a.username, kind, unit, now).await?;
+        format!(
+            "已授予 {} 角色：{}（{}）。",
+            a.username,
+            kind.label(),
+            u.name
+        )
+    } else {
+        let u = accounts::revoke_role(db, actor, &a.username, kind, unit, now).await?;
+        format!(
+            "已撤销 {} 的角色：{}（{}）。",
+            a.username,
+            kind.label(),
+            u.name
+        )
+    }))
+}
+
+pub async fn key(db: &Db, actor: &Actor, cmd: KeyCmd, stdin: &mut Stdin) -> Result<Answer> {
+    let now = app::now();
+    Ok(match cmd {
+        KeyCmd::Add { username, .. } => {
+            let line = read_text(stdin).await?;
+            let fp = credentials::add_key(db, actor, &username, &line, now).await?;
+            Answer::Text(format!("已为 {username} 添加公钥 {fp}。"))
+        }
+        KeyCmd::List(a) => {
+            let mut t = Table::new(KEYS);
+            for k in credentials::list_keys(db, actor, &a.username).await? {
+                t.rows.push(vec![
+                    Cell::text(k.fingerprint),
+                    Cell::text(k.algorithm),
+                    Cell::text(k.comment),
+                    Cell::Time(k.added_at),
+                ]);
+            }
+            Answer::Table(t, a.output)
+        }
+        KeyCmd::Remove {
+            username,
+            fingerprint,
+            ..
+        } => {
+            credentials::remove_key(db, actor, &username, &fingerprint, now).await?;
+            Answer::Text(format!("已删除 {username} 的公钥 {fingerprint}。"))
+        }
+    })
+}
+
+/// `password`: two lines on stdin, the old password then the new one.
+pub async fn password(db: &Db, actor: &Actor, stdin: &mut Stdin) -> Result<Answer> {
+    let text = read_text(stdin).await?;
+    let mut lines = text.lines().map(|l| l.trim_end_matches('\r'));
+    let (Some(old), Some(new)) = (lines.next(), lines.next()) else {
+        return Err(Error::invalid(
+            "标准输入",
+            "应有两行：第一行原密码，第二行新密码",
+        ));
+    };
+    credentials::change_password(db, actor, old, new, app::now()).await?;
+    Ok(Answer::Text("密码已修改。".into()))
+}
+
+async fn read_text(stdin: &mut Stdin) -> Result<String> {
+    let bytes = stdin
+        .read_all(SMALL_INPUT)
+        .await
+        .map_err(|e| Error::invalid("标准输入", e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| Error::invalid("标准输入", "不是 UTF-8 文本"))
+}
+
+const KEYS: &[Column] = &[
+    col("fingerprint", "指纹"),
+    col("algorithm", "算法"),
+    col("comment", "备注"),
+    col("added_at", "添加时间"),
+];
+
+const FOUND: &[Column] = &[
+    col("username", "用户名"),
+    col("name", "姓名"),
+    col("id_number", "身份证号"),
+    col("unit_code", "单位代码"),
+    col("unit", "单位"),
+    col("batch", "批次"),
+    col("exempt", "免考核"),
+    col("status", "状态"),
+];
+
+fn found_table(found: &[AccountLine]) -> Table {
+    let mut t = Table::new(FOUND);
+    for a in found {
+        t.rows.push(vec![
+            Cell::text(a.username.as_str()),
+            Cell::text(a.real_name.as_str()),
+            Cell::text(masked(a.id_number.as_deref())),
+            Cell::text(a.unit_code.as_str()),
+            Cell::text(a.unit_name.as_str()),
+            a.batch.map_or(Cell::Empty, Cell::Int),
+            Cell::Bool(a.exempt == 1),
+            status_cell(&a.status),
+        ]);
+    }
+    if found.len() >= usize::try_from(accounts::FIND_LIMIT).unwrap_or(usize::MAX) {
+        t.title = Some(format!(
+            "只列出前 {} 个，请用更具体的关键字",
+            accounts::FIND_LIMIT
+        ));
+    }
+    t
+}
+
+/// An ID number with the birth date hidden (staff see the full one in `account show`).
+fn masked(id: Option<&str>) -> String {
+    id.and_then(|s| crate::rules::idnum::IdNumber::parse(s).ok())
+        .map(|n| n.masked())
+        .unwrap_or_default()
+}
+
+fn status_cell(status: &str) -> Cell {
+    if status == "active" {
+        Cell::Coded {
+            code: "active",
+            label: "正常",
+        }
+    } else {
+        Cell::Coded {
+            code: "disabled",
+            label: "已停用",
+        }
+    }
+}
+
+const DETAIL: &[Column] = &[col("field", "项目"), col("value", "内容")];
+
+fn detail_table(d: &Detail) -> Table {
+    let a = &d.account;
+    let mut t = Table::new(DETAIL);
+    let mut row = |field: &str, value: Cell| t.rows.push(vec![Cell::text(field), value]);
+    row("用户名", Cell::text(a.username.as_str()));
+    row("姓名", Cell::text(a.real_name.as_str()));
+    row(
+        "身份证号",
+        Cell::text(a.id_number.clone().unwrap_or_default()),
+    );
+    row(
+        "单位",
+        Cell::text(format!("{} {}", a.unit_code, a.unit_name)),
+    );
+    row("职务/职级", Cell::text(a.post.as_str()));
+    row("手机", Cell::text(a.phone.as_str()));
+    row("学员", Cell::Bool(a.is_learner == 1));
+    row("批次", a.batch.map_or(Cell::Empty, Cell::Int));
+    row(
+        "免考核",
+        Cell::text(if a.exempt == 1 {
+            format!("是（{}）", a.exempt_reason)
+        } else {
+            "否".into()
+        }),
+    );
+    row("状态", status_cell(&a.status));
+    row(
+        "密码",
+        Cell::text(password_state(&a.password_scheme, a.must_change == 1)),
+    );
+    row("最近登录", a.last_login_at.map_or(Cell::Empty, Cell::Time));
+    row("创建时间", Cell::Time(a.created_at));
+    for r in &d.roles {
+        let label =
+            RoleKind::from_code(&r.role).map_or_else(|| r.role.clone(), |k| k.label().into());
+        row("角色", Cell::text(format!("{label}（{}）", r.unit_name)));
+    }
+    for k in &d.keys {
+        row(
+            "SSH 公钥",
+            Cell::text(format!("{} {}", k.fingerprint, k.comment)),
+        );
+    }
+    t
+}
+
+fn password_state(scheme: &str, must_change: bool) -> String {
+    let base = match app::password::Scheme::from_code(scheme) {
+        Some(s) if s.is_legacy() => "旧站密码（首次登录后改存）",
+        Some(app::password::Scheme::None) => "未设置",
+        _ => "已设置",
+    };
+    if must_change {
+        format!("{base}，须在登录后修改")
+    } else {
+        base.into()
+    }
+}
+
+const HISTORY: &[Column] = &[
+    col("at", "时间"),
+    col("action", "操作"),
+    col("actor", "操作人"),
+    col("address", "地址"),
+    col("before", "修改前"),
+    col("after", "修改后"),
+    col("detail", "说明"),
+];
+
+async fn history_table(db: &Db, actor: &Actor, username: &str, limit: i64) -> Result<Table> {
+    let mut t = Table::new(HISTORY);
+    for h in accounts::history(db, actor, username, limit).await? {
+        t.rows.push(vec![
+            Cell::Time(h.at),
+            Cell::text(accounts::action_label(&h.action)),
+            Cell::text(h.actor),
+            Cell::text(h.address),
+            Cell::text(h.before.unwrap_or_default()),
+            Cell::text(h.after.unwrap_or_default()),
+            Cell::text(h.detail),
+        ]);
+    }
+    Ok(t)
+}
