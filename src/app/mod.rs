@@ -11,6 +11,7 @@ pub mod check;
 pub mod error;
 pub mod ledger;
 pub mod password;
+pub mod playback;
 pub mod prefs;
 pub mod progress;
 pub mod roster;
