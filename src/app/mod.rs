@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod exams;
 pub mod ledger;
 pub mod password;
 pub mod playback;

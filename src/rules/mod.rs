@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod catalog;
 pub mod credits;
+pub mod exam;
 pub mod idnum;
 pub mod ledger;
 pub mod playback;
