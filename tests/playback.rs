@@ -247,3 +247,48 @@ async fn concurrent_beats_are_all_acknowledged_and_persisted_and_a_bad_one_fails
         }
     }
 }
+
+#[tokio::test]
+async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
+    use wangyuan::app::demo_courses::{self, DEMO_COURSES};
+    use wangyuan::app::exams;
+    use wangyuan::demo::media::{tick_wav, wav_duration_s};
+    for t in TestDb::with_city(1).await {
+        demo_courses::insert(&t.db, NOW)
+            .await
+            .expect("demo courses");
+        let me = &learners(&t.db, 1).await[0];
+        let hb = Heartbeats::spawn(t.db.clone());
+        for c in DEMO_COURSES {
+            let wav = tick_wav(c.duration_s);
+            assert_eq!(wav_duration_s(&wav), Some(f64::from(c.duration_s)));
+            let o = playback::open(&t.db, me, c.code, "n", NOW)
+                .await
+                .expect("open");
+            assert_eq!(
+                (o.media.as_str(), o.duration_s),
+                (c.media, i64::from(c.duration_s))
+            );
+            let has_exam = exams::info(&t.db, me, c.code)
+                .await
+                .expect("info")
+                .is_some();
+            assert_eq!(has_exam, c.exam, "{}", c.code);
+        }
+        // The shortest one, played through after reopening it (the last open took the lease).
+        let first = DEMO_COURSES[0];
+        let o = playback::open(&t.db, me, first.code, "n", NOW)
+            .await
+            .expect("open");
+        let mut earned = None;
+        for i in 1..=i64::from(first.duration_s) / 12 {
+            let r = hb
+                .beat(me, playing(&o.lease_id, (12 * i) as f64), NOW + 12 * i)
+                .await
+                .expect("beat");
+            earned = earned.or(r.completion);
+        }
+        let earned = earned.expect("completed");
+        assert_eq!(earned.credits, "1.0", "{}", t.name);
+    }
+}

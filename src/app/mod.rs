@@ -8,6 +8,7 @@ pub mod archive;
 pub mod auth;
 pub mod catalog;
 pub mod check;
+pub mod demo_courses;
 pub mod error;
 pub mod exams;
 pub mod ledger;
