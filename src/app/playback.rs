@@ -200,7 +200,7 @@ impl Heartbeats {
     pub fn spawn(db: Db) -> Heartbeats {
         let n = match db.backend() {
             Backend::Sqlite => 1,
-            Backend::Postgres => 4,
+            Backend::Postgres => 12,
         };
         let writers: Vec<mpsc::Sender<Job>> = (0..n)
             .map(|_| {
