@@ -3,6 +3,7 @@
 //! [`Heartbeats`], a writer task that applies many beats in one transaction and answers each only
 //! after that transaction committed.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rand::Rng;
@@ -11,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::rules::credits::CourseKind;
 use crate::rules::playback::{self as rules, Dice, Lease, Note, Report, Union};
 use crate::rules::standing::Bucket;
-use crate::store::playback::{self as store, LeaseUpdate, NewLease, PlaybackUpdate};
+use crate::store::playback::{self as store, LeaseRow, LeaseUpdate, NewLease, PlaybackUpdate};
 use crate::store::{Backend, Db, Tx, accounts, courses};
 
 use super::ledger::{self, Award};
@@ -279,109 +280,180 @@ async fn write_batch(db: &Db, jobs: Vec<Job>) {
 
 async fn apply_all(db: &Db, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut tx = db.begin().await?;
-    let mut replies = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        replies.push(apply(&mut tx, job).await?);
-    }
+    let replies = apply(&mut tx, db.backend(), jobs).await?;
     tx.commit().await?;
     Ok(replies)
 }
 
-async fn apply(tx: &mut Tx, job: &Job) -> Result<BeatReply> {
-    let beat = &job.beat;
-    let now = job.now;
-    let Some(row) = store::lease_of(tx, job.account_id).await? else {
-        return Ok(BeatReply::ended(BeatStatus::Expired));
-    };
-    if row.lease_id != beat.lease_id {
-        return Ok(BeatReply::ended(BeatStatus::Superseded));
+/// One learner's lease and playback while a batch is applied in memory.
+struct State {
+    row: LeaseRow,
+    lease: Lease,
+    watched: Union,
+    completed: bool,
+    completed_now: Option<(usize, i64)>,
+    check_ok_at: Option<i64>,
+    last_now: i64,
+    touched: bool,
+}
+
+/// Applies a batch of beats: one read of every lease involved, the rules in memory (in order,
+/// so two beats of one learner see each other), then one write of the leases and one of the
+/// playback rows, and the ledger entries of the courses completed.
+async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatReply>> {
+    let mut ids: Vec<i64> = jobs.iter().map(|j| j.account_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut states: HashMap<i64, State> = HashMap::with_capacity(ids.len());
+    for row in store::leases_of(tx, &ids).await? {
+        let watched = parse_union(row.watched.as_deref().unwrap_or(""))?;
+        let lease = Lease {
+            last_beat_at: row.last_beat_at,
+            last_position: row.last_position,
+            check: match (&row.check_code, row.check_issued_at) {
+                (Some(code), Some(issued_at)) => Some(rules::Check {
+                    code: code.clone(),
+                    issued_at,
+                }),
+                _ => None,
+            },
+            next_check_at: row.next_check_at,
+            pending: parse_union(&row.pending)?,
+        };
+        states.insert(
+            row.account_id,
+            State {
+                completed: row.completed_at.is_some(),
+                row,
+                lease,
+                watched,
+                completed_now: None,
+                check_ok_at: None,
+                last_now: 0,
+                touched: false,
+            },
+        );
     }
-    let mut watched = parse_union(row.watched.as_deref().unwrap_or(""))?;
-    let mut lease = Lease {
-        last_beat_at: row.last_beat_at,
-        last_position: row.last_position,
-        check: match (row.check_code, row.check_issued_at) {
-            (Some(code), Some(issued_at)) => Some(rules::Check { code, issued_at }),
-            _ => None,
-        },
-        next_check_at: row.next_check_at,
-        pending: parse_union(&row.pending)?,
-    };
-    let report = Report {
-        position_s: beat.position_s,
-        rate: beat.rate,
-        paused: beat.paused,
-        visible: beat.visible,
-        check_code: beat.check_code.as_deref(),
-    };
-    let already = row.completed_at.is_some();
-    let outcome = rules::beat(
-        &mut lease,
-        &mut watched,
-        row.duration_s,
-        already,
-        &report,
-        now,
-        &job.dice,
-    );
-    let check = lease.check.as_ref();
-    let pending = lease.pending.format();
-    let written = store::update_lease(
-        tx,
-        &LeaseUpdate {
-            account_id: job.account_id,
-            lease_id: &row.lease_id,
-            last_beat_at: lease.last_beat_at,
-            last_position: lease.last_position,
-            check_code: check.map(|c| c.code.as_str()),
-            check_issued_at: check.map(|c| c.issued_at),
-            check_ok_at: (outcome.note == Some(Note::CheckPassed)).then_some(now),
-            next_check_at: lease.next_check_at,
-            pending: &pending,
-        },
-    )
-    .await?;
-    if !written {
-        return Ok(BeatReply::ended(BeatStatus::Superseded));
+
+    let mut replies = Vec::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        let beat = &job.beat;
+        let Some(st) = states.get_mut(&job.account_id) else {
+            replies.push(BeatReply::ended(BeatStatus::Expired));
+            continue;
+        };
+        if st.row.lease_id != beat.lease_id {
+            replies.push(BeatReply::ended(BeatStatus::Superseded));
+            continue;
+        }
+        let report = Report {
+            position_s: beat.position_s,
+            rate: beat.rate,
+            paused: beat.paused,
+            visible: beat.visible,
+            check_code: beat.check_code.as_deref(),
+        };
+        let outcome = rules::beat(
+            &mut st.lease,
+            &mut st.watched,
+            st.row.duration_s,
+            st.completed,
+            &report,
+            job.now,
+            &job.dice,
+        );
+        st.touched = true;
+        st.last_now = st.last_now.max(job.now);
+        if outcome.note == Some(Note::CheckPassed) {
+            st.check_ok_at = Some(job.now);
+        }
+        if outcome.completed_now {
+            st.completed = true;
+            st.completed_now = Some((i, job.now));
+        }
+        let message = match outcome.note {
+            Some(note) => Some(note.message().to_string()),
+            None if outcome.prompt.is_some() => Some(Note::CheckPending.message().to_string()),
+            None => None,
+        };
+        replies.push(BeatReply {
+            status: BeatStatus::Ok,
+            watched_s: st.watched.total(),
+            duration_s: st.row.duration_s,
+            credited_s: outcome.credited_s,
+            check: outcome.prompt.map(|(code, left)| CheckPrompt {
+                code,
+                answer_within_s: left,
+            }),
+            completion: None,
+            message,
+        });
     }
-    store::update_playback(
-        tx,
-        &PlaybackUpdate {
-            account_id: job.account_id,
-            course_id: row.course_id,
-            watched: &watched.format(),
-            watched_s: watched.total(),
-            position_s: lease.last_position,
-            completed_at: outcome.completed_now.then_some(now),
-        },
-        now,
-    )
-    .await?;
-    let mut completion = None;
-    if outcome.completed_now {
-        let kind = CourseKind::from_code(&row.course_kind)
-            .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", row.course_id)))?;
-        let award = ledger::complete_course_tx(tx, job.account_id, row.course_id, now).await?;
-        completion = Completion::of(&award, Bucket::for_kind(kind));
+
+    let touched: Vec<&State> = states.values().filter(|st| st.touched).collect();
+    let pendings: Vec<String> = touched.iter().map(|st| st.lease.pending.format()).collect();
+    let lease_rows: Vec<LeaseUpdate<'_>> = touched
+        .iter()
+        .zip(&pendings)
+        .map(|(st, pending)| {
+            let check = st.lease.check.as_ref();
+            LeaseUpdate {
+                account_id: st.row.account_id,
+                lease_id: &st.row.lease_id,
+                last_beat_at: st.lease.last_beat_at,
+                last_position: st.lease.last_position,
+                check_code: check.map(|c| c.code.as_str()),
+                check_issued_at: check.map(|c| c.issued_at),
+                check_ok_at: st.check_ok_at,
+                next_check_at: st.lease.next_check_at,
+                pending,
+            }
+        })
+        .collect();
+    let written: HashSet<i64> = store::update_leases(tx, backend, &lease_rows)
+        .await?
+        .into_iter()
+        .collect();
+    // A lease replaced between our read and write (another node's open): nothing of it counts.
+    for (job, reply) in jobs.iter().zip(replies.iter_mut()) {
+        if reply.status == BeatStatus::Ok && !written.contains(&job.account_id) {
+            *reply = BeatReply::ended(BeatStatus::Superseded);
+        }
     }
-    let message = match (&completion, outcome.note) {
-        (Some(c), _) => Some(format!("已完成本课程，获得{} {} 学分", c.bucket, c.credits)),
-        (None, Some(note)) => Some(note.message().to_string()),
-        (None, None) if outcome.prompt.is_some() => Some(Note::CheckPending.message().to_string()),
-        (None, None) => None,
-    };
-    Ok(BeatReply {
-        status: BeatStatus::Ok,
-        watched_s: watched.total(),
-        duration_s: row.duration_s,
-        credited_s: outcome.credited_s,
-        check: outcome.prompt.map(|(code, left)| CheckPrompt {
-            code,
-            answer_within_s: left,
-        }),
-        completion,
-        message,
-    })
+    let kept: Vec<&&State> = touched
+        .iter()
+        .filter(|st| written.contains(&st.row.account_id))
+        .collect();
+    let unions: Vec<String> = kept.iter().map(|st| st.watched.format()).collect();
+    let playback_rows: Vec<PlaybackUpdate<'_>> = kept
+        .iter()
+        .zip(&unions)
+        .map(|(st, watched)| PlaybackUpdate {
+            account_id: st.row.account_id,
+            course_id: st.row.course_id,
+            watched,
+            watched_s: st.watched.total(),
+            position_s: st.lease.last_position,
+            completed_at: st.completed_now.map(|(_, at)| at),
+            updated_at: st.last_now,
+        })
+        .collect();
+    store::update_playbacks(tx, backend, &playback_rows).await?;
+
+    for st in kept {
+        let Some((job_index, at)) = st.completed_now else {
+            continue;
+        };
+        let kind = CourseKind::from_code(&st.row.course_kind)
+            .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", st.row.course_id)))?;
+        let award = ledger::complete_course_tx(tx, st.row.account_id, st.row.course_id, at).await?;
+        if let Some(c) = Completion::of(&award, Bucket::for_kind(kind)) {
+            let reply = &mut replies[job_index];
+            reply.message = Some(format!("已完成本课程，获得{} {} 学分", c.bucket, c.credits));
+            reply.completion = Some(c);
+        }
+    }
+    Ok(replies)
 }
 
 fn learner_id(actor: &Actor) -> Result<i64> {
