@@ -257,6 +257,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
             rng_seed: 2026,
         };
         let summary = seed::demo(&db, &opts).await?;
+        app::demo_courses::insert(&db, now).await?;
         println!(
             "已生成：单位 {} 个，课程 {} 门，学员 {} 名，学分记录 {} 条，用时 {:.1} 秒。",
             summary.units,
@@ -267,6 +268,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         );
         write_credentials(&credentials, &summary)?;
     }
+    write_demo_media(&settings.media_dir())?;
     match std::fs::read_to_string(&credentials) {
         Ok(text) => print!("{text}"),
         Err(_) => println!(
@@ -289,6 +291,27 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         credit_year(app::now())
     );
     run_services(settings, db).await
+}
+
+/// Generates the demo courses' media files that are missing (each as long as its course).
+fn write_demo_media(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for c in app::demo_courses::DEMO_COURSES {
+        let path = dir.join(c.media);
+        if !path.exists() {
+            std::fs::write(&path, crate::demo::media::tick_wav(c.duration_s))?;
+        }
+    }
+    let codes: Vec<&str> = app::demo_courses::DEMO_COURSES
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    println!(
+        "可播放的演示短课程：{}（媒体文件在 {}）",
+        codes.join("、"),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Creates the keys directory (owner-only) when it does not exist yet; `demo` sets up everything.

@@ -1,6 +1,9 @@
 //! Reads of the playback table: how far a learner got in each course.
 
-use sqlx::{AnyPool, FromRow};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyPool, FromRow, Row};
+
+use super::{Backend, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ProgressRow {
@@ -22,4 +25,265 @@ pub async fn progress_of(pool: &AnyPool, account_id: i64) -> Result<Vec<Progress
     .bind(account_id)
     .fetch_all(pool)
     .await
+}
+
+/// A learner's playback of one course.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct PlaybackRow {
+    pub watched: String,
+    pub position_s: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// Creates the playback row if missing, then reads it.
+pub async fn ensure(
+    tx: &mut Tx,
+    account_id: i64,
+    course_id: i64,
+    now: i64,
+) -> Result<PlaybackRow, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO playback (account_id, course_id, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, course_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(course_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_as(
+        "SELECT watched, position_s, completed_at FROM playback \
+         WHERE account_id = $1 AND course_id = $2",
+    )
+    .bind(account_id)
+    .bind(course_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// A new lease, replacing any other lease of the learner (on any device or node).
+#[derive(Debug, Clone)]
+pub struct NewLease<'a> {
+    pub account_id: i64,
+    pub lease_id: &'a str,
+    pub course_id: i64,
+    pub node: &'a str,
+    pub address: &'a str,
+    pub position: i64,
+    pub next_check_at: i64,
+}
+
+pub async fn take_lease(tx: &mut Tx, l: &NewLease<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO playback_leases (account_id, lease_id, course_id, node, address, started_at, \
+         last_beat_at, last_position, check_code, check_issued_at, last_check_ok_at, \
+         next_check_at, pending) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, NULL, NULL, NULL, $8, '') \
+         ON CONFLICT (account_id) DO UPDATE SET lease_id = excluded.lease_id, \
+         course_id = excluded.course_id, node = excluded.node, address = excluded.address, \
+         started_at = excluded.started_at, last_beat_at = excluded.last_beat_at, \
+         last_position = excluded.last_position, check_code = NULL, check_issued_at = NULL, \
+         last_check_ok_at = NULL, next_check_at = excluded.next_check_at, pending = ''",
+    )
+    .bind(l.account_id)
+    .bind(l.lease_id)
+    .bind(l.course_id)
+    .bind(l.node)
+    .bind(l.address)
+    .bind(now)
+    .bind(l.position)
+    .bind(l.next_check_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A learner's current lease with the course and playback it is about.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct LeaseRow {
+    pub account_id: i64,
+    pub lease_id: String,
+    pub course_id: i64,
+    pub last_beat_at: i64,
+    pub last_position: i64,
+    pub check_code: Option<String>,
+    pub check_issued_at: Option<i64>,
+    pub next_check_at: i64,
+    pub pending: String,
+    pub duration_s: i64,
+    pub course_kind: String,
+    pub watched: Option<String>,
+    pub completed_at: Option<i64>,
+}
+
+/// `$from, $from+1, …` for `n` values: placeholders built from fixed fragments only.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The current leases of these learners (one query for a whole batch of beats).
+pub async fn leases_of(tx: &mut Tx, account_ids: &[i64]) -> Result<Vec<LeaseRow>, sqlx::Error> {
+    if account_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT l.account_id, l.lease_id, l.course_id, l.last_beat_at, l.last_position, \
+         l.check_code, l.check_issued_at, l.next_check_at, l.pending, c.duration_s, \
+         c.kind AS course_kind, p.watched, p.completed_at \
+         FROM playback_leases l JOIN courses c ON c.id = l.course_id \
+         LEFT JOIN playback p ON p.account_id = l.account_id AND p.course_id = l.course_id \
+         WHERE l.account_id IN ({})",
+        placeholders(1, account_ids.len())
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for id in account_ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&mut **tx).await
+}
+
+/// A lease's state after a beat.
+#[derive(Debug, Clone)]
+pub struct LeaseUpdate<'a> {
+    pub account_id: i64,
+    pub lease_id: &'a str,
+    pub last_beat_at: i64,
+    pub last_position: i64,
+    pub check_code: Option<&'a str>,
+    pub check_issued_at: Option<i64>,
+    pub check_ok_at: Option<i64>,
+    pub next_check_at: i64,
+    pub pending: &'a str,
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments>;
+
+impl LeaseUpdate<'_> {
+    /// Binds the nine values in the order of the lease statements below.
+    fn bind<'q>(&'q self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        q.bind(self.account_id)
+            .bind(self.lease_id)
+            .bind(self.last_beat_at)
+            .bind(self.last_position)
+            .bind(self.check_code)
+            .bind(self.check_issued_at)
+            .bind(self.check_ok_at)
+            .bind(self.next_check_at)
+            .bind(self.pending)
+    }
+}
+
+/// Writes the leases' states; returns the accounts whose lease was still the same (a lease
+/// replaced meanwhile is left alone). On PostgreSQL one statement for all rows (round trips are
+/// what costs); on SQLite, whose `UPDATE … FROM` joins without an index, one prepared statement
+/// per row (no round trips there).
+pub async fn update_leases(
+    tx: &mut Tx,
+    backend: Backend,
+    rows: &[LeaseUpdate<'_>],
+) -> Result<Vec<i64>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if backend == Backend::Sqlite {
+        let mut written = Vec::with_capacity(rows.len());
+        for u in rows {
+            let q = sqlx::query(
+                "UPDATE playback_leases SET last_beat_at = $3, last_position = $4, \
+                 check_code = $5, check_issued_at = $6, \
+                 last_check_ok_at = COALESCE($7, last_check_ok_at), next_check_at = $8, \
+                 pending = $9 WHERE account_id = $1 AND lease_id = $2",
+            );
+            let done = u.bind(q).execute(&mut **tx).await?;
+            if done.rows_affected() == 1 {
+                written.push(u.account_id);
+            }
+        }
+        return Ok(written);
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| format!("({})", placeholders(i * 9 + 1, 9)))
+        .collect();
+    let sql = format!(
+        "UPDATE playback_leases SET last_beat_at = v.column3, last_position = v.column4, \
+         check_code = v.column5, check_issued_at = v.column6, \
+         last_check_ok_at = COALESCE(v.column7, playback_leases.last_check_ok_at), \
+         next_check_at = v.column8, pending = v.column9 \
+         FROM (VALUES {}) AS v \
+         WHERE playback_leases.account_id = v.column1 AND playback_leases.lease_id = v.column2 \
+         RETURNING playback_leases.account_id",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for u in rows {
+        q = u.bind(q);
+    }
+    let returned = q.fetch_all(&mut **tx).await?;
+    returned.iter().map(|r| r.try_get::<i64, _>(0)).collect()
+}
+
+/// A playback row's state after a beat.
+#[derive(Debug, Clone)]
+pub struct PlaybackUpdate<'a> {
+    pub account_id: i64,
+    pub course_id: i64,
+    pub watched: &'a str,
+    pub watched_s: i64,
+    pub position_s: i64,
+    pub completed_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl PlaybackUpdate<'_> {
+    /// Binds the seven values in the order of the playback statements below.
+    fn bind<'q>(&'q self, q: AnyQuery<'q>) -> AnyQuery<'q> {
+        q.bind(self.account_id)
+            .bind(self.course_id)
+            .bind(self.watched)
+            .bind(self.watched_s)
+            .bind(self.position_s)
+            .bind(self.completed_at)
+            .bind(self.updated_at)
+    }
+}
+
+/// Writes the playback rows (one statement on PostgreSQL, one per row on SQLite, as above).
+pub async fn update_playbacks(
+    tx: &mut Tx,
+    backend: Backend,
+    rows: &[PlaybackUpdate<'_>],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Sqlite {
+        for u in rows {
+            let q = sqlx::query(
+                "UPDATE playback SET watched = $3, watched_s = $4, position_s = $5, \
+                 completed_at = COALESCE(completed_at, $6), updated_at = $7 \
+                 WHERE account_id = $1 AND course_id = $2",
+            );
+            u.bind(q).execute(&mut **tx).await?;
+        }
+        return Ok(());
+    }
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
+        .collect();
+    let sql = format!(
+        "UPDATE playback SET watched = v.column3, watched_s = v.column4, position_s = v.column5, \
+         completed_at = COALESCE(playback.completed_at, v.column6), updated_at = v.column7 \
+         FROM (VALUES {}) AS v \
+         WHERE playback.account_id = v.column1 AND playback.course_id = v.column2",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for u in rows {
+        q = u.bind(q);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
 }
