@@ -8,6 +8,7 @@ pub mod format;
 pub mod help;
 pub mod reports;
 pub mod stdin;
+pub mod submission;
 
 use std::io::Write;
 
@@ -97,7 +98,7 @@ async fn execute(
     db: &Db,
     actor: &Actor,
     command: Command,
-    _stdin: &mut Stdin,
+    stdin: &mut Stdin,
 ) -> Result<Vec<u8>, Failure> {
     let (table, o): (format::Table, Output) = match command {
         Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
@@ -108,6 +109,7 @@ async fn execute(
         Command::Report(Report::Units(a)) => (reports::units(db, actor, &a).await?, a.output),
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+        Command::Roster(r) => return submission::run(db, actor, r, stdin).await,
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

@@ -1,11 +1,14 @@
-//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue); no I/O.
+//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, usernames); no I/O.
 
 pub mod calendar;
 pub mod catalog;
 pub mod credits;
 pub mod idnum;
 pub mod ledger;
+pub mod sheet;
 pub mod standing;
+pub mod submission;
 pub mod tenths;
+pub mod username;
 
 pub use tenths::Tenths;
