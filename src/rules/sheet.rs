@@ -84,8 +84,20 @@ fn read_csv(text: &str) -> Result<Vec<Vec<SheetCell>>, SheetError> {
             row: i + 1,
             reason: e.to_string(),
         })?;
-        // The reader skips blank lines; keep rows at their line numbers as the user sees them.
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        // The reader skips blank lines, and a record's position is where reading began (before
+        // any skipped blank lines): count those too, so rows keep the line numbers users see.
+        let (byte, line) = record
+            .position()
+            .map_or((0, 1), |p| (p.byte() as usize, p.line() as usize));
+        let skipped = text
+            .as_bytes()
+            .get(byte..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| matches!(b, b'\n' | b'\r'))
+            .filter(|b| **b == b'\n')
+            .count();
+        let line = line + skipped;
         while rows.len() + 1 < line {
             rows.push(Vec::new());
         }
