@@ -25,6 +25,11 @@ struct Harness {
 async fn harness(username: &str, width: u16, height: u16) -> Harness {
     let t = TestDb::sqlite().await;
     common::seed_demo(&t.db, 300).await;
+    harness_on(t, username, width, height).await
+}
+
+/// The interface for `username` on an already seeded database.
+async fn harness_on(t: TestDb, username: &str, width: u16, height: u16) -> Harness {
     let actor = Actor::load(&t.db, username, "test").await.expect("actor");
     let real_name: String =
         sqlx::query_scalar("SELECT real_name FROM accounts WHERE username = $1")
@@ -160,6 +165,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
 
     // ASCII borders and the monochrome theme (是/否 instead of ✓/✗).
     hs.keys("b").await;
+    hs.key(KeyCode::Tab).await; // 名单
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -203,7 +209,7 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Catalog, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Submissions, "wraps around");
 }
 
 #[tokio::test]
@@ -458,4 +464,95 @@ async fn monochrome_terminals_get_no_colour() {
             ascii_borders: false
         }]
     );
+}
+
+/// A roster with Chinese names submitted by 娄星区's liaison at the fixed clock.
+async fn submitted_roster(t: &TestDb) -> i64 {
+    use wangyuan::rules::idnum::complete;
+    let lx = Actor::load(&t.db, "lx_liaison", "test")
+        .await
+        .expect("actor");
+    let mut csv = "姓名,身份证号,单位,职务/职级,手机,批次\n".to_string();
+    for (i, (name, unit)) in [("单雄信", "LX01"), ("曾国华", "LX03"), ("吕梅", "LX05")]
+        .iter()
+        .enumerate()
+    {
+        let id = complete(&format!("43130220010203{i:03}")).expect("id");
+        csv.push_str(&format!("{name},{id},{unit},科员,13800000000,2\n"));
+    }
+    wangyuan::app::submission::submit(&t.db, &lx, csv.as_bytes(), None, "娄星区.csv", common::NOW)
+        .await
+        .expect("submit")
+        .id
+}
+
+async fn roster_workflow_in_the_tui(w: u16, h: u16) {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    let id = submitted_roster(&t).await;
+    let size = format!("{w}x{h}");
+
+    // The college reviews: accept all, then reject the marked third row with a reason.
+    let mut hs = harness_on(t, "college", w, h).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Submissions);
+    insta::assert_snapshot!(format!("submissions_college_{size}"), hs.screen());
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!(format!("submission_open_{size}"), hs.screen());
+    hs.keys("A").await;
+    assert!(hs.screen().contains("已通过 3 行"), "{}", hs.screen());
+    hs.keys("jj ").await; // mark 吕梅's row
+    hs.keys("x").await;
+    hs.keys("非本单位干部").await;
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("已不通过 1 行") && screen.contains("非本单位干部"),
+        "{screen}"
+    );
+    hs.keys("p").await;
+    assert!(hs.screen().contains("已报送"), "{}", hs.screen());
+
+    // The unit cannot approve; the office can, and the accounts are issued.
+    let mut hs = harness_on(hs.t, "office", w, h).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    assert!(hs.screen().contains("待审批：1 份"), "{}", hs.screen());
+    hs.key(KeyCode::Enter).await;
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(screen.contains("发放账号 2 个"), "{screen}");
+    assert!(
+        screen.contains("shanxiongxin") && screen.contains("zengguohua"),
+        "{screen}"
+    );
+
+    // The liaison sees the step, who did it, and the command that fetches the credentials.
+    let mut hs = harness_on(hs.t, "lx_liaison", w, h).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("已批准") && screen.contains("office"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("roster credentials {id}")),
+        "{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_workflow_80x24() {
+    roster_workflow_in_the_tui(80, 24).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_workflow_120x40() {
+    roster_workflow_in_the_tui(120, 40).await;
 }

@@ -22,6 +22,7 @@ pub mod progress;
 pub mod roster;
 pub mod seed;
 pub mod standings;
+pub mod submission;
 pub mod units;
 
 pub use actor::Actor;

@@ -6,7 +6,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use md5::{Digest, Md5};
 use rand::Rng;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
@@ -83,6 +84,39 @@ static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
 /// Hashes on a blocking thread.
 pub async fn hash(password: String) -> Result<String> {
     off_thread(move || hash_now(&password)).await
+}
+
+/// Hashes many passwords using every core, counting each one done in `done`. Each of the
+/// workers (one per slot) takes one slot per hash and queues again for the next, and the queue is
+/// first come first served: a sign-in arriving meanwhile waits for at most one hash per core
+/// instead of the whole batch.
+pub async fn hash_many(passwords: Vec<String>, done: Arc<AtomicUsize>) -> Result<Vec<String>> {
+    let total = passwords.len();
+    let passwords = Arc::new(passwords);
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..slot_count().min(total.max(1)) {
+        let (passwords, next, done) = (passwords.clone(), next.clone(), done.clone());
+        workers.spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(pw) = passwords.get(i) else {
+                    return Ok::<_, Error>(out);
+                };
+                out.push((i, hash(pw.clone()).await?));
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    let mut hashes = vec![String::new(); total];
+    while let Some(joined) = workers.join_next().await {
+        let part = joined.map_err(|e| Error::Internal(format!("密码计算任务失败：{e}")))??;
+        for (i, h) in part {
+            hashes[i] = h;
+        }
+    }
+    Ok(hashes)
 }
 
 pub fn hash_now(password: &str) -> Result<String> {
@@ -307,6 +341,17 @@ mod tests {
         // The fourth one back is allowed again.
         assert!(refuse_reuse("Fourth44", &current, recent).await.is_ok());
         assert!(refuse_reuse("Brandnew5", &current, recent).await.is_ok());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_hashes_in_order_with_progress() {
+        let done = Arc::new(AtomicUsize::new(0));
+        let pws: Vec<String> = (0..5).map(|i| format!("Pw{i}abcdef")).collect();
+        let hashes = hash_many(pws.clone(), done.clone()).await.expect("hash");
+        assert_eq!(done.load(Ordering::Relaxed), 5);
+        for (pw, h) in pws.into_iter().zip(hashes) {
+            assert!(verify(pw, h).await.expect("verify"));
+        }
     }
 
     #[test]

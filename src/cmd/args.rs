@@ -65,6 +65,15 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Course(Course),
+    /// 名单：提交、审核、批准人员名单并发放账号
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "roster <submit|template|list|show|review|approve|return|credentials> [选项]",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Roster(Roster),
     /// 考试题库：import 从标准输入导入一门课程的题库（CSV 或 JSON）
     #[command(
         subcommand,
@@ -353,6 +362,128 @@ pub struct ExamImportArgs {
     /// 考试合格奖励学分，如 1.0（新考试默认 1.0）
     #[arg(long, value_name = "学分")]
     pub bonus: Option<String>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Roster {
+    /// 提交名单（从标准输入读取 CSV 或 xlsx 文件）：ssh 主机 roster submit < 名单.xlsx
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "roster submit [--format csv|xlsx] [--name 文件名] < 文件"
+    )]
+    Submit(SubmitArgs),
+    /// 名单模板：roster template --format xlsx > 模板.xlsx
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "roster template [--format xlsx|csv]"
+    )]
+    Template(TemplateArgs),
+    /// 列出名单及其状态（已提交、已审核、已批准、已退回、已发放）
+    #[command(help_template = TEMPLATE, override_usage = "roster list [--format 格式]")]
+    List(Output),
+    /// 显示一份名单的每一行及审核结果
+    #[command(help_template = TEMPLATE, override_usage = "roster show <名单号> [--format 格式]")]
+    Show(IdArgs),
+    /// 审核（市网络学院）：逐行通过或不通过，再报送市在线学习办
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "roster review <名单号> [--accept 行号] [--reject 行号 --reason 理由] [--pass]"
+    )]
+    Review(ReviewArgs),
+    /// 批准（市在线学习办）：为通过的人员发放账号
+    #[command(help_template = TEMPLATE, override_usage = "roster approve <名单号>")]
+    Approve(IdArgs),
+    /// 退回名单并说明理由
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "roster return <名单号> --reason 理由"
+    )]
+    Return(ReturnArgs),
+    /// 领取已发放账号的用户名和初始密码（只能领取一次）
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "roster credentials <名单号> [--format xlsx|csv|table] > 文件"
+    )]
+    Credentials(IdArgs),
+}
+
+/// How an uploaded or downloaded roster file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileKind {
+    /// CSV（UTF-8 或 GBK）
+    Csv,
+    /// Excel 工作簿
+    Xlsx,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct SubmitArgs {
+    /// 文件格式，默认按内容识别
+    #[arg(long, value_enum, value_name = "格式", hide_possible_values = true)]
+    pub format: Option<FileKind>,
+    /// 记录在名单上的文件名
+    #[arg(long, value_name = "文件名", default_value = "")]
+    pub name: String,
+    /// 显示本命令的用法
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct TemplateArgs {
+    /// 模板格式：xlsx（默认）或 csv
+    #[arg(long, value_enum, default_value_t = FileKind::Xlsx, value_name = "格式", hide_possible_values = true, hide_default_value = true)]
+    pub format: FileKind,
+    /// 显示本命令的用法
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct IdArgs {
+    /// 名单号（见 roster list）
+    #[arg(value_name = "名单号", help_heading = "参数")]
+    pub id: i64,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct ReviewArgs {
+    /// 名单号
+    #[arg(value_name = "名单号", help_heading = "参数")]
+    pub id: i64,
+    /// 通过的行号：all，或如 2、2-9、2,5,7-9（表头为第1行）
+    #[arg(long, value_name = "行号")]
+    pub accept: Option<String>,
+    /// 不通过的行号，须同时给出 --reason
+    #[arg(long, value_name = "行号", requires = "reason")]
+    pub reject: Option<String>,
+    /// 不通过的理由
+    #[arg(long, value_name = "理由")]
+    pub reason: Option<String>,
+    /// 审核完毕，报送市在线学习办
+    #[arg(long)]
+    pub pass: bool,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct ReturnArgs {
+    /// 名单号
+    #[arg(value_name = "名单号", help_heading = "参数")]
+    pub id: i64,
+    /// 退回理由
+    #[arg(long, value_name = "理由")]
+    pub reason: String,
     #[command(flatten)]
     pub output: Output,
 }

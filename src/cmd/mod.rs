@@ -10,6 +10,7 @@ pub mod format;
 pub mod help;
 pub mod reports;
 pub mod stdin;
+pub mod submission;
 
 use std::io::Write;
 
@@ -121,6 +122,7 @@ async fn execute(
                 .map_err(|e| Failure::Usage(format!("错误：{e}")))?;
             (exams::import(db, actor, &a, &bytes).await?, a.output)
         }
+        Command::Roster(r) => return submission::run(db, actor, r, stdin).await,
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

@@ -1,4 +1,4 @@
-//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue); no I/O.
+//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, usernames); no I/O.
 
 pub mod calendar;
 pub mod catalog;
@@ -8,7 +8,10 @@ pub mod idnum;
 pub mod ledger;
 pub mod password;
 pub mod playback;
+pub mod sheet;
 pub mod standing;
+pub mod submission;
 pub mod tenths;
+pub mod username;
 
 pub use tenths::Tenths;

@@ -50,6 +50,8 @@ pub fn clamp_size(cols: u32, rows: u32) -> (u16, u16) {
 const ESC_WAIT: Duration = Duration::from_millis(50);
 /// At most ~30 frames per second.
 const FRAME_GAP: Duration = Duration::from_millis(33);
+/// How often a busy interface (issuing accounts) is redrawn to show its progress.
+const BUSY_TICK: Duration = Duration::from_millis(250);
 /// Warn this long before an idle session is closed.
 const IDLE_WARNING: Duration = Duration::from_secs(60);
 
@@ -189,6 +191,10 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
                 }
             }
             _ = sleep_until(next_frame), if dirty => {}
+            _ = tokio::time::sleep(BUSY_TICK), if app.busy() => {
+                effects.extend(app.handle(Event::Tick));
+                dirty = true;
+            }
             _ = sleep_until(warn_at), if !warned => {
                 warned = true;
                 repaint = true;

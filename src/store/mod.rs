@@ -17,6 +17,7 @@ pub mod prefs;
 pub mod roster;
 pub mod settings;
 pub mod standings;
+pub mod submission;
 pub mod units;
 
 use std::time::Duration;

@@ -13,6 +13,7 @@ use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
 use super::screens::roster::{self, Roster};
+use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
 use super::widgets::{Look, centered};
 use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, Request, SessionContext};
@@ -25,12 +26,14 @@ pub enum Tab {
     Dashboard,
     Roster,
     Catalog,
+    Submissions,
 }
 
-const TABS: [(Tab, &str); 3] = [
+const TABS: [(Tab, &str); 4] = [
     (Tab::Dashboard, "总览"),
     (Tab::Roster, "花名册"),
     (Tab::Catalog, "课程"),
+    (Tab::Submissions, "名单"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,7 @@ pub struct App {
     roster: Roster,
     cadre: Option<Cadre>,
     catalog: Catalog,
+    submissions: Submissions,
     popup: Option<Popup>,
     /// The filter line being edited for the current screen.
     filter: Option<Input>,
@@ -76,6 +80,10 @@ impl App {
             roster: Roster::new(ctx.year),
             cadre: None,
             catalog: Catalog::default(),
+            submissions: Submissions::new(
+                ctx.actor.roles.first().map(|r| r.kind),
+                &ctx.actor.username,
+            ),
             popup: None,
             filter: None,
             scope_units: Vec::new(),
@@ -93,6 +101,7 @@ impl App {
         let mut out = self.dashboard.load(self.year);
         out.extend(self.roster.fetch(self.height));
         out.extend(self.catalog.load());
+        out.extend(self.submissions.load());
         out
     }
 
@@ -124,6 +133,11 @@ impl App {
         &self.dashboard
     }
 
+    /// Accounts are being issued: the session sends `Event::Tick` so the progress redraws.
+    pub fn busy(&self) -> bool {
+        self.submissions.busy()
+    }
+
     /// The username of the cadre open in the roster, if any.
     pub fn open_cadre(&self) -> Option<&str> {
         self.cadre.as_ref().map(|c| c.username.as_str())
@@ -147,6 +161,9 @@ impl App {
     }
 
     fn data(&mut self, msg: DataMsg) -> Vec<Effect> {
+        if let Some(effects) = self.submissions.on_data(&msg) {
+            return effects;
+        }
         if self.dashboard.on_data(&msg, self.year) {
             if self.dashboard.depth() == 1 {
                 self.scope_units = self.dashboard.child_units();
@@ -190,6 +207,9 @@ impl App {
         if self.filter.is_some() {
             return self.filter_key(k);
         }
+        if self.tab == Tab::Submissions && self.submissions.editing() {
+            return self.submissions.input_key(k);
+        }
         if self.too_small() {
             if k.code == KeyCode::Char('q') {
                 self.popup = Some(Popup::ConfirmQuit);
@@ -213,6 +233,8 @@ impl App {
             Tab::Roster => keys::ROSTER,
             Tab::Catalog if self.catalog.detail => keys::COURSE,
             Tab::Catalog => keys::CATALOG,
+            Tab::Submissions if self.submissions.is_open() => keys::SUBMISSION,
+            Tab::Submissions => keys::SUBMISSIONS,
         }
     }
 
@@ -270,6 +292,7 @@ impl App {
                     Tab::Dashboard => self.dashboard.filter(),
                     Tab::Roster => self.roster.filter(),
                     Tab::Catalog => self.catalog.filter(),
+                    Tab::Submissions => "",
                 };
                 self.filter = Some(Input::new(current.to_string()));
                 return Vec::new();
@@ -302,6 +325,7 @@ impl App {
                 None => self.roster.on_action(a, self.height, &self.scope_units),
             },
             Tab::Catalog => self.catalog.on_action(a, page),
+            Tab::Submissions => self.submissions.on_action(a, page),
         }
     }
 
@@ -334,6 +358,10 @@ impl App {
     }
 
     fn paste(&mut self, text: &str) -> Vec<Effect> {
+        if self.tab == Tab::Submissions && self.submissions.editing() {
+            self.submissions.paste(text);
+            return Vec::new();
+        }
         let Some(input) = self.filter.as_mut() else {
             return Vec::new();
         };
@@ -352,6 +380,7 @@ impl App {
             }
             Tab::Roster => self.roster.set_filter(&text, self.height),
             Tab::Catalog => self.catalog.set_filter(&text),
+            Tab::Submissions => Vec::new(),
         }
     }
 
@@ -407,6 +436,7 @@ impl App {
                     None => self.roster.draw(f, body, &look),
                 },
                 Tab::Catalog => self.catalog.draw(f, body, &look),
+                Tab::Submissions => self.submissions.draw(f, body, &look),
             }
             self.draw_footer(f, footer, &look);
             if self.popup == Some(Popup::Help) {

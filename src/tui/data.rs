@@ -6,6 +6,7 @@ use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
+use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
 use crate::app::units::{self, Tally, UnitLine};
 use crate::app::{Actor, standings};
 use crate::rules::Tenths;
@@ -26,6 +27,24 @@ pub enum Request {
         year: i32,
     },
     Catalog(Filter),
+    /// The roster submissions the actor may see.
+    Submissions,
+    /// One submission with its rows.
+    Submission(i64),
+    /// A step on a submission; answered with `DataMsg::SubmissionDone`.
+    SubmissionOp {
+        id: i64,
+        op: SubmissionOp,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmissionOp {
+    Accept(Vec<(i64, i64)>),
+    Reject(Vec<(i64, i64)>, String),
+    Pass,
+    Approve(Progress),
+    Return(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +87,18 @@ pub enum DataMsg {
         filter: Filter,
         result: Result<Vec<CourseInfo>, String>,
     },
+    Submissions {
+        result: Result<Vec<Submission>, String>,
+    },
+    Submission {
+        id: i64,
+        result: Result<(Submission, Vec<SubmissionRow>), String>,
+    },
+    /// What a step did, in a sentence, or why it failed.
+    SubmissionDone {
+        id: i64,
+        result: Result<String, String>,
+    },
 }
 
 pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
@@ -98,7 +129,54 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
             let result = catalog::list(db, &filter).await.map_err(|e| e.to_string());
             DataMsg::Catalog { filter, result }
         }
+        Request::Submissions => DataMsg::Submissions {
+            result: submission::list(db, actor).await.map_err(|e| e.to_string()),
+        },
+        Request::Submission(id) => DataMsg::Submission {
+            id,
+            result: submission::show(db, actor, id)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::SubmissionOp { id, op } => DataMsg::SubmissionDone {
+            id,
+            result: submission_op(db, actor, id, op)
+                .await
+                .map_err(|e| e.to_string()),
+        },
     }
+}
+
+async fn submission_op(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    op: SubmissionOp,
+) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    Ok(match op {
+        SubmissionOp::Accept(rows) => {
+            let n = submission::review(db, actor, id, &rows, &Decision::Accept, now).await?;
+            format!("已通过 {n} 行")
+        }
+        SubmissionOp::Reject(rows, reason) => {
+            let n =
+                submission::review(db, actor, id, &rows, &Decision::Reject { reason }, now).await?;
+            format!("已不通过 {n} 行")
+        }
+        SubmissionOp::Pass => {
+            submission::pass(db, actor, id, now).await?;
+            format!("名单 {id} 已报送市在线学习办审批")
+        }
+        SubmissionOp::Approve(progress) => {
+            let issued = submission::approve(db, actor, id, &progress, now).await?;
+            format!("名单 {id} 已批准，发放账号 {} 个", issued.accounts)
+        }
+        SubmissionOp::Return(reason) => {
+            submission::send_back(db, actor, id, &reason, now).await?;
+            format!("名单 {id} 已退回")
+        }
+    })
 }
 
 async fn dashboard(

@@ -31,6 +31,14 @@ pub enum Action {
     CategoryCycle,
     KindCycle,
     SourceCycle,
+    /// Roster submissions: mark a row, decide rows, pass on, approve, send back.
+    Mark,
+    Accept,
+    AcceptAll,
+    Reject,
+    PassOn,
+    Approve,
+    SendBack,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +281,65 @@ pub const COURSE: &[Binding] = &[b(
     Action::Back,
     true,
 )];
+
+pub const SUBMISSIONS: &[Binding] = &[
+    MOVE[0],
+    MOVE[1],
+    MOVE[2],
+    MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "打开名单",
+        Action::Open,
+        true,
+    ),
+];
+
+pub const SUBMISSION: &[Binding] = &[
+    MOVE[0],
+    MOVE[1],
+    MOVE[2],
+    MOVE[3],
+    b(&[C(' ')], "空格", "标记 / 取消标记本行", Action::Mark, true),
+    b(
+        &[C('a')],
+        "a",
+        "通过本行（或全部已标记行）",
+        Action::Accept,
+        true,
+    ),
+    b(
+        &[C('x')],
+        "x",
+        "不通过本行（或已标记行），须填理由",
+        Action::Reject,
+        true,
+    ),
+    b(&[C('A')], "A", "全部通过", Action::AcceptAll, false),
+    b(
+        &[C('p')],
+        "p",
+        "审核完毕，报送（市网络学院）",
+        Action::PassOn,
+        true,
+    ),
+    b(
+        &[C('o')],
+        "o",
+        "批准并发放账号（市在线学习办）",
+        Action::Approve,
+        true,
+    ),
+    b(&[C('r')], "r", "退回，须填理由", Action::SendBack, false),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回名单列表",
+        Action::Back,
+        true,
+    ),
+];
 
 fn matches(k: &Key, ev: &KeyEvent) -> bool {
     let plain = !ev

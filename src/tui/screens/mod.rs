@@ -5,6 +5,7 @@ pub mod cadre;
 pub mod catalog;
 pub mod dashboard;
 pub mod roster;
+pub mod submissions;
 
 /// Moves a selection within `len` rows; `page` rows for PgUp/PgDn.
 pub fn step(selected: usize, len: usize, action: super::keys::Action, page: usize) -> usize {

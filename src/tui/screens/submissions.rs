@@ -1,0 +1,550 @@
+//! 名单: roster submissions. The list puts the actor's queue first (待审核 for the college, 待审批
+//! for the office, the unit's own submissions); a submission opens to its rows with what the
+//! system checked, where rows are accepted or rejected (one, or all marked ones, with a reason),
+//! passed on, approved (with issuing progress) or returned; credentials are shown as the command
+//! line that fetches them once.
+
+use std::collections::BTreeSet;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use tui_input::{Input, InputRequest};
+
+use crate::app::actor::RoleKind;
+use crate::app::submission::{Progress, Row, Submission, row_status_label, status_label};
+use crate::rules::calendar::datetime_cst;
+use crate::rules::idnum::IdNumber;
+use crate::rules::submission::id_summary;
+use crate::tui::data::{DataMsg, Request, SubmissionOp};
+use crate::tui::input::is_ctrl;
+use crate::tui::keys::Action;
+use crate::tui::screens::step;
+use crate::tui::widgets::Look;
+use crate::tui::{Effect, KeyCode, KeyEvent};
+
+/// What a typed reason is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Asking {
+    Reject(Vec<(i64, i64)>),
+    Return,
+}
+
+#[derive(Debug)]
+struct Open {
+    id: i64,
+    data: Option<(Submission, Vec<Row>)>,
+    selected: usize,
+    /// Marked row numbers, for bulk decisions.
+    marked: BTreeSet<i64>,
+}
+
+#[derive(Debug)]
+pub struct Submissions {
+    role: Option<RoleKind>,
+    username: String,
+    list: Option<Vec<Submission>>,
+    error: Option<String>,
+    selected: usize,
+    open: Option<Open>,
+    asking: Option<(Asking, Input)>,
+    /// The last action's outcome: (succeeded, text).
+    message: Option<(bool, String)>,
+    /// Issuing under way.
+    issuing: Option<Progress>,
+}
+
+impl Submissions {
+    /// `role`: the actor's first role (None for the local operator, who acts as the office).
+    pub fn new(role: Option<RoleKind>, username: &str) -> Submissions {
+        Submissions {
+            role,
+            username: username.to_string(),
+            list: None,
+            error: None,
+            selected: 0,
+            open: None,
+            asking: None,
+            message: None,
+            issuing: None,
+        }
+    }
+
+    pub fn load(&self) -> Vec<Effect> {
+        vec![Effect::Load(Request::Submissions)]
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// A reason is being typed: keys go to `input_key`.
+    pub fn editing(&self) -> bool {
+        self.asking.is_some()
+    }
+
+    /// Issuing accounts: the session should send ticks so the progress redraws.
+    pub fn busy(&self) -> bool {
+        self.issuing.is_some()
+    }
+
+    /// The status the actor's queue holds.
+    fn queue_status(&self) -> Option<&'static str> {
+        match self.role {
+            Some(RoleKind::College) => Some("submitted"),
+            Some(RoleKind::Office) | None => Some("reviewed"),
+            Some(RoleKind::Unit) => None,
+        }
+    }
+
+    fn queue_label(&self) -> &'static str {
+        match self.role {
+            Some(RoleKind::College) => "待审核",
+            Some(RoleKind::Office) | None => "待审批",
+            Some(RoleKind::Unit) => "本单位名单",
+        }
+    }
+
+    /// Consumes the answers meant for this screen, with the loads they call for.
+    pub fn on_data(&mut self, msg: &DataMsg) -> Option<Vec<Effect>> {
+        match msg {
+            DataMsg::Submissions { result } => {
+                match result {
+                    Ok(list) => {
+                        let mut list = list.clone();
+                        let queue = self.queue_status();
+                        // The queue first, then the rest, newest first within each.
+                        list.sort_by_key(|s| (Some(s.status.as_str()) != queue, -s.id));
+                        self.selected = self.selected.min(list.len().saturating_sub(1));
+                        self.list = Some(list);
+                        self.error = None;
+                    }
+                    Err(e) => self.error = Some(e.clone()),
+                }
+                Some(Vec::new())
+            }
+            DataMsg::Submission { id, result } => {
+                if let Some(open) = self.open.as_mut().filter(|o| o.id == *id) {
+                    match result {
+                        Ok(d) => {
+                            open.selected = open.selected.min(d.1.len().saturating_sub(1));
+                            open.data = Some(d.clone());
+                        }
+                        Err(e) => self.message = Some((false, e.clone())),
+                    }
+                }
+                Some(Vec::new())
+            }
+            DataMsg::SubmissionDone { id, result } => {
+                self.issuing = None;
+                self.message = Some(match result {
+                    Ok(text) => (true, text.clone()),
+                    Err(e) => (false, e.clone()),
+                });
+                if let Some(open) = self.open.as_mut() {
+                    open.marked.clear();
+                }
+                let mut out = self.load();
+                out.push(Effect::Load(Request::Submission(*id)));
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        if self.issuing.is_some() && !matches!(action, Action::Up | Action::Down) {
+            return Vec::new();
+        }
+        let Some(open) = self.open.as_mut() else {
+            return self.list_action(action, page);
+        };
+        let id = open.id;
+        let rows = open.data.as_ref().map_or(&[][..], |d| d.1.as_slice());
+        let current = rows.get(open.selected).map(|r| r.row_no);
+        let targets = || -> Vec<(i64, i64)> {
+            if open.marked.is_empty() {
+                current.map(|n| vec![(n, n)]).unwrap_or_default()
+            } else {
+                open.marked.iter().map(|&n| (n, n)).collect()
+            }
+        };
+        let op = match action {
+            Action::Back => {
+                self.open = None;
+                self.message = None;
+                return self.load();
+            }
+            Action::Mark => {
+                if let Some(n) = current
+                    && !open.marked.remove(&n)
+                {
+                    open.marked.insert(n);
+                }
+                open.selected = step(open.selected, rows.len(), Action::Down, page);
+                return Vec::new();
+            }
+            Action::Accept => SubmissionOp::Accept(targets()),
+            Action::AcceptAll => SubmissionOp::Accept(vec![(1, i64::MAX)]),
+            Action::Reject => {
+                let t = targets();
+                if !t.is_empty() {
+                    self.asking = Some((Asking::Reject(t), Input::default()));
+                }
+                return Vec::new();
+            }
+            Action::SendBack => {
+                self.asking = Some((Asking::Return, Input::default()));
+                return Vec::new();
+            }
+            Action::PassOn => SubmissionOp::Pass,
+            Action::Approve => {
+                let progress = Progress::default();
+                self.issuing = Some(progress.clone());
+                SubmissionOp::Approve(progress)
+            }
+            a => {
+                open.selected = step(open.selected, rows.len(), a, page);
+                return Vec::new();
+            }
+        };
+        if matches!(&op, SubmissionOp::Accept(t) if t.is_empty()) {
+            return Vec::new();
+        }
+        self.message = None;
+        vec![Effect::Load(Request::SubmissionOp { id, op })]
+    }
+
+    fn list_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        let len = self.list.as_ref().map_or(0, Vec::len);
+        if action == Action::Open {
+            let Some(s) = self.list.as_ref().and_then(|l| l.get(self.selected)) else {
+                return Vec::new();
+            };
+            let id = s.id;
+            self.open = Some(Open {
+                id,
+                data: None,
+                selected: 0,
+                marked: BTreeSet::new(),
+            });
+            self.message = None;
+            return vec![Effect::Load(Request::Submission(id))];
+        }
+        self.selected = step(self.selected, len, action, page);
+        Vec::new()
+    }
+
+    /// A key while a reason is typed: Enter sends, Esc cancels.
+    pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        let Some((asking, input)) = self.asking.as_mut() else {
+            return Vec::new();
+        };
+        let request = match k.code {
+            KeyCode::Esc => {
+                self.asking = None;
+                return Vec::new();
+            }
+            KeyCode::Enter => {
+                let reason = input.value().trim().to_string();
+                if reason.is_empty() {
+                    return Vec::new();
+                }
+                let Some(id) = self.open.as_ref().map(|o| o.id) else {
+                    self.asking = None;
+                    return Vec::new();
+                };
+                let op = match asking {
+                    Asking::Reject(rows) => SubmissionOp::Reject(std::mem::take(rows), reason),
+                    Asking::Return => SubmissionOp::Return(reason),
+                };
+                self.asking = None;
+                self.message = None;
+                return vec![Effect::Load(Request::SubmissionOp { id, op })];
+            }
+            KeyCode::Backspace => InputRequest::DeletePrevChar,
+            KeyCode::Left => InputRequest::GoToPrevChar,
+            KeyCode::Right => InputRequest::GoToNextChar,
+            KeyCode::Char('u') if is_ctrl(&k, 'u') => InputRequest::DeleteLine,
+            KeyCode::Char(c) if !c.is_control() => InputRequest::InsertChar(c),
+            _ => return Vec::new(),
+        };
+        input.handle(request);
+        Vec::new()
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if let Some((_, input)) = self.asking.as_mut() {
+            for c in text.chars().filter(|c| !c.is_control()).take(200) {
+                input.handle(InputRequest::InsertChar(c));
+            }
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let [main, status] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+        match &self.open {
+            Some(open) => self.draw_open(f, main, look, open),
+            None => self.draw_list(f, main, look),
+        }
+        self.draw_status(f, status, look);
+    }
+
+    fn draw_list(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let th = look.theme;
+        let Some(list) = &self.list else {
+            let text = match &self.error {
+                Some(e) => Span::styled(format!("出错：{e}"), th.danger()),
+                None => Span::styled("正在加载…", th.muted()),
+            };
+            f.render_widget(Paragraph::new(text).block(look.block("名单", true)), area);
+            return;
+        };
+        let queue = self.queue_status();
+        let waiting = list
+            .iter()
+            .filter(|s| Some(s.status.as_str()) == queue)
+            .count();
+        let title = match queue {
+            Some(_) => format!(
+                "名单 · {}：{waiting} 份 · 共 {} 份",
+                self.queue_label(),
+                list.len()
+            ),
+            None => format!("名单 · {} · 共 {} 份", self.queue_label(), list.len()),
+        };
+        if list.is_empty() {
+            f.render_widget(
+                Paragraph::new(Span::styled("（没有名单）", th.muted()))
+                    .block(look.block(&title, true)),
+                area,
+            );
+            return;
+        }
+        let rows: Vec<TableRow> = list
+            .iter()
+            .map(|s| {
+                let style = if Some(s.status.as_str()) == queue {
+                    th.warn()
+                } else {
+                    th.text()
+                };
+                TableRow::new(vec![
+                    Cell::from(s.id.to_string()),
+                    Cell::from(s.unit_name.clone()),
+                    Cell::from(Span::styled(status_label(&s.status).to_string(), style)),
+                    Cell::from(s.row_count.to_string()),
+                    Cell::from(s.accepted.to_string()),
+                    Cell::from(s.rejected.to_string()),
+                    Cell::from(s.submitted_by.clone()),
+                    Cell::from(datetime_cst(s.submitted_at)),
+                ])
+            })
+            .collect();
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(6),
+                Constraint::Min(12),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(5),
+                Constraint::Length(6),
+                Constraint::Length(12),
+                Constraint::Length(16),
+            ],
+        )
+        .header(
+            TableRow::new([
+                "名单号",
+                "单位",
+                "状态",
+                "人数",
+                "通过",
+                "不通过",
+                "提交人",
+                "提交时间",
+            ])
+            .style(th.title(false)),
+        )
+        .block(look.block(&title, true))
+        .row_highlight_style(th.selected())
+        .highlight_symbol(look.selected_symbol());
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        f.render_stateful_widget(table, area, &mut state);
+    }
+
+    fn draw_open(&self, f: &mut Frame, area: Rect, look: &Look, open: &Open) {
+        let th = look.theme;
+        let Some((s, rows)) = &open.data else {
+            f.render_widget(
+                Paragraph::new(Span::styled("正在加载…", th.muted()))
+                    .block(look.block(&format!("名单 {}", open.id), true)),
+                area,
+            );
+            return;
+        };
+        let [info, table_area] =
+            Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
+        // Narrow terminals leave out the ID number: its check result is shown anyway.
+        let wide = area.width >= 110;
+        f.render_widget(
+            Paragraph::new(self.steps(s, look))
+                .wrap(Wrap { trim: false })
+                .block(look.block(
+                    &format!(
+                        "名单 {} · {} · {}",
+                        s.id,
+                        s.unit_name,
+                        status_label(&s.status)
+                    ),
+                    true,
+                )),
+            info,
+        );
+        let table_rows: Vec<TableRow> = rows
+            .iter()
+            .map(|r| {
+                let mark = if open.marked.contains(&r.row_no) {
+                    "*"
+                } else {
+                    " "
+                };
+                let checked = IdNumber::parse(&r.id_number)
+                    .map(|id| id_summary(&id))
+                    .unwrap_or_else(|e| e.to_string());
+                let decision_style = match r.status.as_str() {
+                    "accepted" => th.ok(),
+                    "rejected" => th.danger(),
+                    _ => th.muted(),
+                };
+                let after = match (&r.username, r.status.as_str()) {
+                    (Some(u), _) => u.clone(),
+                    (None, "rejected") => r.reject_reason.clone(),
+                    _ => String::new(),
+                };
+                let mut cells = vec![
+                    Cell::from(format!("{mark}{}", r.row_no)),
+                    Cell::from(r.real_name.clone()),
+                ];
+                if wide {
+                    cells.push(Cell::from(r.id_number.clone()));
+                }
+                cells.extend([
+                    Cell::from(r.unit_name.clone()),
+                    Cell::from(r.batch.to_string()),
+                    Cell::from(checked),
+                    Cell::from(Span::styled(
+                        row_status_label(&r.status).to_string(),
+                        decision_style,
+                    )),
+                    Cell::from(after),
+                ]);
+                TableRow::new(cells)
+            })
+            .collect();
+        let marked = if open.marked.is_empty() {
+            String::new()
+        } else {
+            format!(" · 已标记 {} 行", open.marked.len())
+        };
+        let title = format!(
+            "{} 人 · 通过 {} · 不通过 {}{marked}",
+            s.row_count, s.accepted, s.rejected
+        );
+        let mut widths = vec![Constraint::Length(5), Constraint::Length(8)];
+        let mut headers = vec!["行号", "姓名"];
+        if wide {
+            widths.push(Constraint::Length(18));
+            headers.push("身份证号");
+        }
+        widths.extend([
+            Constraint::Min(10),
+            Constraint::Length(4),
+            Constraint::Length(22),
+            Constraint::Length(6),
+            Constraint::Min(12),
+        ]);
+        headers.extend(["单位", "批次", "系统检查", "审核", "理由/用户名"]);
+        let table = Table::new(table_rows, widths)
+            .header(TableRow::new(headers).style(th.title(false)))
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
+        let mut state = TableState::default().with_selected(Some(open.selected));
+        f.render_stateful_widget(table, table_area, &mut state);
+    }
+
+    /// Who did each step and when, and what comes next.
+    fn steps(&self, s: &Submission, look: &Look) -> Vec<Line<'static>> {
+        let th = look.theme;
+        let mut done = vec![format!(
+            "{} 提交 {}",
+            s.submitted_by,
+            datetime_cst(s.submitted_at)
+        )];
+        let mut step = |who: &Option<String>, at: Option<i64>, what: &str| {
+            if let (Some(who), Some(at)) = (who, at) {
+                done.push(format!("{who} {what} {}", datetime_cst(at)));
+            }
+        };
+        step(&s.reviewed_by, s.reviewed_at, "审核");
+        step(&s.approved_by, s.approved_at, "批准");
+        step(&s.returned_by, s.returned_at, "退回");
+        if let Some(at) = s.credentials_fetched_at {
+            done.push(format!("已领取 {}", datetime_cst(at)));
+        }
+        let mut lines = vec![Line::from(Span::styled(done.join(" · "), th.text()))];
+        let next = match s.status.as_str() {
+            "returned" => Span::styled(format!("退回理由：{}", s.note), th.danger()),
+            "approved" if self.role == Some(RoleKind::Unit) => Span::styled(
+                format!(
+                    "领取账号凭据（只能领取一次）：ssh {}@服务器 roster credentials {} --format xlsx > 名单{}账号.xlsx",
+                    self.username, s.id, s.id
+                ),
+                th.warn(),
+            ),
+            "approved" => Span::styled("等待提交单位领取账号凭据", th.muted()),
+            "issued" => Span::styled("账号凭据已领取，初始密码已从系统中清除", th.muted()),
+            _ => Span::styled(
+                "空格 标记行 · a 通过 · x 不通过 · A 全部通过 · p 报送 · o 批准 · r 退回",
+                th.muted(),
+            ),
+        };
+        lines.push(Line::from(next));
+        lines
+    }
+
+    fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let th = look.theme;
+        let line = if let Some((asking, input)) = &self.asking {
+            let what = match asking {
+                Asking::Reject(rows) => format!("不通过 {} 行的理由：", rows.len()),
+                Asking::Return => "退回理由：".to_string(),
+            };
+            Line::from(vec![
+                Span::styled(what, th.key()),
+                Span::styled(input.value().to_string(), th.text()),
+                Span::styled("   Enter 确定  Esc 取消", th.muted()),
+            ])
+        } else if let Some(p) = &self.issuing {
+            let (done, total) = p.get();
+            let permille = (done * 1000).checked_div(total).unwrap_or(0) as u32;
+            Line::from(vec![
+                Span::styled("正在发放账号 ", th.warn()),
+                look.bar(permille, 20),
+                Span::styled(format!(" {done}/{total}"), th.text()),
+            ])
+        } else if let Some((ok, text)) = &self.message {
+            Line::from(Span::styled(
+                text.clone(),
+                if *ok { th.ok() } else { th.danger() },
+            ))
+        } else {
+            Line::default()
+        };
+        f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
+    }
+}
