@@ -9,12 +9,14 @@ pub mod auth;
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod learner;
 pub mod ledger;
 pub mod password;
 pub mod prefs;
 pub mod progress;
 pub mod roster;
 pub mod seed;
+pub mod sessions;
 pub mod standings;
 pub mod units;
 

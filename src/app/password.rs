@@ -7,7 +7,10 @@ use rand::Rng;
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
 
-use super::{Error, Result};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::{Db, accounts};
+
+use super::{Actor, Error, Result};
 
 /// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
 /// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
@@ -57,6 +60,55 @@ pub async fn verify(password: String, stored: String) -> Result<bool> {
     .await
 }
 
+/// The password policy shared by every front: at least 8 characters, letters and digits, not the
+/// username.
+pub fn check_policy(pw: &str, username: &str) -> Result<()> {
+    if pw.chars().count() < 8 {
+        return Err(Error::invalid("密码", "至少 8 位"));
+    }
+    if !pw.chars().any(|c| c.is_ascii_digit()) || !pw.chars().any(|c| c.is_alphabetic()) {
+        return Err(Error::invalid("密码", "必须同时包含字母和数字"));
+    }
+    if pw.eq_ignore_ascii_case(username) {
+        return Err(Error::invalid("密码", "不能与用户名相同"));
+    }
+    Ok(())
+}
+
+/// Changes the actor's own password: the current one must be right, the new one must follow the
+/// policy and differ from the current one. Clears must-change; audited.
+pub async fn change(db: &Db, actor: &Actor, current: &str, new: &str, now: i64) -> Result<()> {
+    let id = actor
+        .account_id
+        .ok_or_else(|| Error::Forbidden("本机控制台没有密码".into()))?;
+    let account = accounts::by_id(db.reader(), id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {}", actor.username)))?;
+    let right = account.password_scheme == "argon2id"
+        && verify(current.to_string(), account.password_hash.clone()).await?;
+    if !right {
+        return Err(Error::invalid("当前密码", "不正确"));
+    }
+    check_policy(new, &account.username)?;
+    if new == current {
+        return Err(Error::invalid("新密码", "不能与当前密码相同"));
+    }
+    let new_hash = hash(new.to_string()).await?;
+    let mut tx = db.begin().await?;
+    accounts::set_password(&mut tx, id, &account.password_hash, &new_hash, now).await?;
+    let entry = AuditEntry {
+        actor_id: Some(id),
+        actor: &account.username,
+        address: &actor.address,
+        action: "password.change",
+        target: format!("user:{}", account.username),
+        ..Default::default()
+    };
+    audit::write(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A random initial password: 12 characters without look-alikes (0/O, 1/l/I), always with
 /// letters and digits.
 pub fn random_initial() -> String {
@@ -88,6 +140,15 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert!(verify("Xuexi2026".into(), h.clone()).await.expect("verify"));
         assert!(!verify("xuexi2026".into(), h).await.expect("verify"));
+    }
+
+    #[test]
+    fn policy() {
+        assert!(check_policy("abcd1234", "zhangsan").is_ok());
+        assert!(check_policy("abc123", "zhangsan").is_err());
+        assert!(check_policy("abcdefgh", "zhangsan").is_err());
+        assert!(check_policy("12345678", "zhangsan").is_err());
+        assert!(check_policy("Zhang123", "zhang123").is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod credits;
 pub mod idnum;
 pub mod ledger;
+pub mod plan;
 pub mod standing;
 pub mod tenths;
 

@@ -161,3 +161,30 @@ pub async fn id_numbers(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
         .fetch_all(pool)
         .await
 }
+
+/// Replaces the password (an Argon2id hash), clears must-change, and keeps the old hash in the
+/// history.
+pub async fn set_password(
+    tx: &mut Tx,
+    id: i64,
+    old_hash: &str,
+    new_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO password_history (account_id, hash, changed_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(old_hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $2, password_scheme = 'argon2id', must_change = 0, \
+         updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(new_hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -9,12 +9,14 @@ pub mod check;
 pub mod classes;
 pub mod courses;
 pub mod ledger;
+pub mod notices;
 pub mod playback;
 pub mod prefs;
 pub mod roster;
 pub mod settings;
 pub mod standings;
 pub mod units;
+pub mod web_sessions;
 
 use std::time::Duration;
 

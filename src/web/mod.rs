@@ -1,0 +1,95 @@
+//! The learner web site (axum): sign-in, home, catalogue, archive and certificate, media with
+//! HTTP Range. Pages are rendered on the server (askama templates in `templates/`), in Simplified
+//! Chinese, with one stylesheet served from the binary. Every decision is made in `app/`; this
+//! layer only reads requests and renders answers.
+
+mod clock;
+mod keys;
+mod limit;
+mod media;
+mod pages;
+mod session;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::store::Db;
+
+pub use axum_extra::extract::cookie::Key;
+pub use clock::Clock;
+pub use keys::{KeyError, load_or_create_key};
+
+/// What the site needs to run.
+pub struct Options {
+    pub db: Db,
+    /// The cookie encryption key (see [`load_or_create_key`]).
+    pub key: Key,
+    /// The folder media files are served from.
+    pub media_dir: PathBuf,
+    /// Mark cookies `Secure` (set when the site is behind HTTPS).
+    pub secure_cookies: bool,
+    pub clock: Clock,
+}
+
+/// Shared state of every request.
+#[derive(Clone)]
+pub struct Web(Arc<Inner>);
+
+struct Inner {
+    db: Db,
+    key: Key,
+    media_dir: PathBuf,
+    secure: bool,
+    clock: Clock,
+    limiter: limit::Limiter,
+}
+
+impl Web {
+    pub fn new(o: Options) -> Web {
+        Web(Arc::new(Inner {
+            db: o.db,
+            key: o.key,
+            media_dir: o.media_dir,
+            secure: o.secure_cookies,
+            clock: o.clock,
+            limiter: limit::Limiter::new(limit::SIGN_IN_PER_MINUTE),
+        }))
+    }
+
+    fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    fn now(&self) -> i64 {
+        self.0.clock.now()
+    }
+}
+
+/// Every route of the site.
+pub fn router(web: Web) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/password", get(pages::password_form).post(pages::password))
+        .route("/courses", get(pages::catalogue))
+        .route("/archive", get(pages::archive))
+        .route("/archive/certificate", get(pages::certificate))
+        .route("/static/style.css", get(pages::stylesheet))
+        .route("/media/{file}", get(media::serve))
+        .fallback(pages::not_found)
+        .with_state(web)
+}
+
+/// Serves the site on `listener` until the task is dropped.
+pub async fn serve(listener: tokio::net::TcpListener, web: Web) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(web).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}

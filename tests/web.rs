@@ -1,0 +1,551 @@
+//! The learner web site over real HTTP (loopback), on both databases: sign-in, lockout, forced
+//! password change, CSRF refusal, sessions ended by staff or sign-out, no way into another
+//! learner's data, media only with a session and with Range (206/416).
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{NOW, TestDb};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::app::{self, Actor, Error};
+use wangyuan::store::Db;
+use wangyuan::web::{self, Clock, Options, Web};
+
+const MEDIA_LEN: usize = 4000;
+
+/// A site on 127.0.0.1 with its own media folder, a manual clock and a fixed cookie key.
+struct Site {
+    base: String,
+    clock: Clock,
+    key: web::Key,
+    media: tempfile::TempDir,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
+    let media = tempfile::tempdir().expect("media dir");
+    let bytes: Vec<u8> = (0..MEDIA_LEN).map(|i| (i % 251) as u8).collect();
+    std::fs::write(media.path().join("clip.bin"), &bytes).expect("media file");
+    std::fs::write(
+        media.path().parent().expect("parent").join("secret.txt"),
+        "secret",
+    )
+    .ok();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let site = Web::new(Options {
+        db: db.clone(),
+        key: key.clone(),
+        media_dir: media.path().to_path_buf(),
+        secure_cookies: false,
+        clock: clock.clone(),
+    });
+    let task = tokio::spawn(web::serve(listener, site));
+    Site {
+        base,
+        clock,
+        key,
+        media,
+        task,
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A browser: follows no redirects, keeps cookies.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(site: &Site) -> Browser {
+        Browser {
+            base: site.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header(COOKIE, self.cookie_header())
+        };
+        let resp = req.send().await.expect("request");
+        for v in resp.headers().get_all(SET_COOKIE) {
+            let text = v.to_str().expect("cookie text");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        Page {
+            status: resp.status(),
+            location: resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: resp.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.send(req).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = csrf_of(&form.body);
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+}
+
+/// The CSRF token in a page's form.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().expect("token").to_string()
+}
+
+/// Two active learners with a few credits each, and their shared password.
+async fn learners(db: &Db) -> (String, String, String) {
+    let summary = seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners: 20,
+            year: 2026,
+            per_learner: 3,
+            now: NOW,
+            rng_seed: 7,
+        },
+        |_| {},
+    )
+    .await
+    .expect("seed");
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' ORDER BY id",
+    )
+    .fetch_all(db.reader())
+    .await
+    .expect("learners");
+    (names[0].clone(), names[1].clone(), summary.password)
+}
+
+async fn real_name(db: &Db, username: &str) -> String {
+    Actor::load(db, username, "test")
+        .await
+        .expect("actor")
+        .real_name(db)
+        .await
+        .expect("name")
+}
+
+#[tokio::test]
+async fn sign_in_pages_and_sign_out() {
+    for t in TestDb::all().await {
+        let (a, b, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        let first = browser.get("/").await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", t.name);
+        assert_eq!(first.location.as_deref(), Some("/login"));
+
+        let wrong = browser.sign_in(&a, "wrong-password1").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.body.contains("用户名或密码错误"), "{}", wrong.body);
+        assert!(!browser.cookies.contains_key("wy_session"));
+
+        let ok = browser.sign_in(&a, &pw).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        assert_eq!(ok.location.as_deref(), Some("/"));
+        assert!(browser.cookies.contains_key("wy_session"));
+
+        let home = browser.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("2026 年度学分"), "{}", home.body);
+        assert!(home.body.contains(&real_name(&t.db, &a).await));
+        assert!(!home.body.contains(&real_name(&t.db, &b).await));
+        assert!(home.body.contains("建议学习") || home.body.contains("已完成本年度学分任务"));
+        assert!(home.body.contains("我的通知"));
+
+        let all = browser.get("/courses").await;
+        assert_eq!(all.status, StatusCode::OK);
+        assert!(all.body.contains("计分规则"));
+        let required = browser.get("/courses?kind=required&q=").await;
+        assert_eq!(required.status, StatusCode::OK);
+        assert!(required.body.len() < all.body.len());
+        assert!(!required.body.contains("<td>选修</td>"));
+        let bad = browser.get("/courses?kind=bogus").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("类型"), "{}", bad.body);
+
+        let archive = browser.get("/archive").await;
+        assert_eq!(archive.status, StatusCode::OK);
+        assert!(archive.body.contains("2026 年"), "{}", archive.body);
+        assert!(archive.body.contains("完成课程学习") || archive.body.contains("学时"));
+        let cert = browser.get("/archive/certificate").await;
+        assert_eq!(cert.status, StatusCode::OK);
+        assert!(cert.body.contains("学时证明"));
+        assert!(cert.body.contains("娄底市干部网络学院"));
+        assert!(cert.body.contains(&real_name(&t.db, &a).await));
+
+        let css = browser.get("/static/style.css").await;
+        assert_eq!(css.status, StatusCode::OK);
+        assert!(css.body.contains("@page"));
+
+        // Sign-out ends the session on the server: the old cookie no longer works.
+        let stolen = browser.cookies.clone();
+        let csrf = csrf_of(&home.body);
+        let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        let mut replay = Browser::new(&site);
+        replay.cookies = stolen;
+        assert_eq!(replay.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_staff_can_end_them() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let key = web::Key::generate();
+        let site = start(&t.db, key.clone(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        drop(site);
+        // A new process with the same key (and database) knows the cookie.
+        let again = start(&t.db, key, Clock::manual(NOW + 60)).await;
+        browser.base = again.base.clone();
+        assert_eq!(browser.get("/").await.status, StatusCode::OK, "{}", t.name);
+        // A different key cannot read it.
+        let other = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        browser.base = other.base.clone();
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+        // The office ends every web login of the learner.
+        browser.base = again.base.clone();
+        let ended = app::sessions::end_all_of(&t.db, &Actor::local_operator(), &a, NOW + 70)
+            .await
+            .expect("end");
+        assert_eq!(ended, 1);
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+        // Idle sessions expire.
+        let mut idle = Browser::new(&again);
+        assert_eq!(idle.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(idle.get("/").await.status, StatusCode::OK);
+        again.clock.advance(app::sessions::IDLE_SECS + 1);
+        assert_eq!(idle.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn lockout_after_five_failures() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        for _ in 0..5 {
+            let r = browser.sign_in(&a, "Wrong12345").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        let locked = browser.sign_in(&a, &pw).await;
+        assert_eq!(locked.status, StatusCode::UNAUTHORIZED, "{}", t.name);
+        assert!(locked.body.contains("锁定"), "{}", locked.body);
+        // The lock is the same one SSH uses: it lasts 15 minutes.
+        site.clock.advance(app::auth::WINDOW_SECS + 1);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn initial_password_must_be_changed() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        sqlx::query("UPDATE accounts SET must_change = 1 WHERE username = $1")
+            .bind(&a)
+            .execute(t.db.reader())
+            .await
+            .expect("flag");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        let r = browser.sign_in(&a, &pw).await;
+        assert_eq!(r.location.as_deref(), Some("/password"), "{}", t.name);
+        for path in ["/", "/courses", "/archive"] {
+            let p = browser.get(path).await;
+            assert_eq!(p.location.as_deref(), Some("/password"), "{path}");
+        }
+        let form = browser.get("/password").await;
+        assert!(form.body.contains("首次登录须修改初始密码"));
+        let csrf = csrf_of(&form.body);
+        let mismatch = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2027"),
+        ];
+        let r = browser.post("/password", &mismatch).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("不一致"), "{}", r.body);
+        let weak = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "short1"),
+            ("confirm", "short1"),
+        ];
+        let r = browser.post("/password", &weak).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("至少 8 位"), "{}", r.body);
+        let letters = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "onlyletters"),
+            ("confirm", "onlyletters"),
+        ];
+        assert!(
+            browser
+                .post("/password", &letters)
+                .await
+                .body
+                .contains("字母和数字")
+        );
+        let same_as_name = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", a.as_str()),
+            ("confirm", a.as_str()),
+        ];
+        assert!(
+            browser
+                .post("/password", &same_as_name)
+                .await
+                .body
+                .contains("用户名")
+        );
+        let wrong_current = [
+            ("csrf", csrf.as_str()),
+            ("current", "Nope12345"),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2026"),
+        ];
+        assert!(
+            browser
+                .post("/password", &wrong_current)
+                .await
+                .body
+                .contains("当前密码")
+        );
+        let good = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2026"),
+        ];
+        let done = browser.post("/password", &good).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(done.location.as_deref(), Some("/"));
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        let history: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM password_history h JOIN accounts a ON a.id = h.account_id WHERE a.username = $1",
+        )
+        .bind(&a)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("history");
+        assert_eq!(history, 1);
+        // The old password is gone, the new one works.
+        let mut fresh = Browser::new(&site);
+        assert_eq!(
+            fresh.sign_in(&a, &pw).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let ok = fresh.sign_in(&a, "Newpass2026").await;
+        assert_eq!(ok.location.as_deref(), Some("/"));
+    }
+}
+
+#[tokio::test]
+async fn posts_without_the_right_csrf_token_are_refused() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        // Sign-in without the form's cookie (a cross-site post) is refused and counts nothing.
+        let mut cross = Browser::new(&site);
+        let r = cross
+            .post(
+                "/login",
+                &[
+                    ("username", a.as_str()),
+                    ("password", pw.as_str()),
+                    ("csrf", "0123"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.name);
+        assert!(!cross.cookies.contains_key("wy_session"));
+
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let home = browser.get("/").await;
+        let csrf = csrf_of(&home.body);
+        for token in ["", "deadbeef", &csrf[1..]] {
+            let r = browser.post("/logout", &[("csrf", token)]).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{token}");
+            let r = browser
+                .post(
+                    "/password",
+                    &[
+                        ("csrf", token),
+                        ("current", pw.as_str()),
+                        ("new", "Abcdefg123"),
+                        ("confirm", "Abcdefg123"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
+        // Still signed in, password unchanged.
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        let mut again = Browser::new(&site);
+        assert_eq!(again.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn nobody_reaches_another_learners_data() {
+    for t in TestDb::all().await {
+        let (a, b, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let b_name = real_name(&t.db, &b).await;
+        for path in ["/", "/archive", "/archive/certificate", "/courses"] {
+            let p = browser.get(path).await;
+            assert!(!p.body.contains(&b_name), "{path} shows {b}'s name");
+        }
+        // Query parameters cannot switch the learner either.
+        let p = browser
+            .get(&format!("/archive?user={b}&username={b}"))
+            .await;
+        assert!(!p.body.contains(&b_name));
+        // A forged cookie value (not encrypted with the site's key) is no session.
+        let mut forged = Browser::new(&site);
+        forged.cookies.insert("wy_session".into(), "abc.def".into());
+        assert_eq!(forged.get("/archive").await.status, StatusCode::SEE_OTHER);
+        // In the use-cases, a learner asking for another learner's records is refused.
+        let learner = Actor::load(&t.db, &a, "test").await.expect("actor");
+        let e = app::archive::show(&t.db, &learner, &b, None)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        let e = app::progress::of(&t.db, &learner, &b)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        let e = app::sessions::end_all_of(&t.db, &learner, &b, NOW)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn media_needs_a_session_and_answers_ranges() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut anonymous = Browser::new(&site);
+        let r = anonymous.get("/media/clip.bin").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.name);
+
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let whole = browser.get("/media/clip.bin").await;
+        assert_eq!(whole.status, StatusCode::OK);
+        let url = format!("{}/media/clip.bin", site.base);
+        let part = browser
+            .send(browser.http.get(&url).header("Range", "bytes=100-199"))
+            .await;
+        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(part.body.len(), 100);
+        let resp = browser
+            .http
+            .get(&url)
+            .header(COOKIE, browser.cookie_header())
+            .header("Range", "bytes=3990-")
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            resp.headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok()),
+            Some(format!("bytes 3990-3999/{MEDIA_LEN}").as_str())
+        );
+        let beyond = browser
+            .send(browser.http.get(&url).header("Range", "bytes=5000-6000"))
+            .await;
+        assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+        for bad in [
+            "/media/..%2Fsecret.txt",
+            "/media/%2E%2E%2Fsecret.txt",
+            "/media/.hidden",
+            "/media/missing.bin",
+        ] {
+            let r = browser.get(bad).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+            assert!(!r.body.contains("secret\n") && r.body != "secret", "{bad}");
+        }
+        let _ = &site.media;
+        let _ = &site.key;
+    }
+}
