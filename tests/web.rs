@@ -27,13 +27,12 @@ struct Site {
 
 async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     let media = tempfile::tempdir().expect("media dir");
+    let folder = media.path().join("media");
+    std::fs::create_dir(&folder).expect("media folder");
     let bytes: Vec<u8> = (0..MEDIA_LEN).map(|i| (i % 251) as u8).collect();
-    std::fs::write(media.path().join("clip.bin"), &bytes).expect("media file");
-    std::fs::write(
-        media.path().parent().expect("parent").join("secret.txt"),
-        "secret",
-    )
-    .ok();
+    std::fs::write(folder.join("clip.bin"), &bytes).expect("media file");
+    // Beside the media folder: must never be reachable.
+    std::fs::write(media.path().join("secret.txt"), "secret").expect("secret file");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -41,7 +40,7 @@ async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     let site = Web::new(Options {
         db: db.clone(),
         key: key.clone(),
-        media_dir: media.path().to_path_buf(),
+        media_dir: folder,
         secure_cookies: false,
         clock: clock.clone(),
     });
@@ -239,6 +238,17 @@ async fn sign_in_pages_and_sign_out() {
         assert!(cert.body.contains("娄底市干部网络学院"));
         assert!(cert.body.contains(&real_name(&t.db, &a).await));
 
+        let framed = browser
+            .http
+            .get(format!("{}/", site.base))
+            .header(COOKIE, browser.cookie_header())
+            .send()
+            .await
+            .expect("headers");
+        assert_eq!(
+            framed.headers().get("x-frame-options").and_then(|v| v.to_str().ok()),
+            Some("DENY")
+        );
         let css = browser.get("/static/style.css").await;
         assert_eq!(css.status, StatusCode::OK);
         assert!(css.body.contains("@page"));
@@ -512,10 +522,17 @@ async fn media_needs_a_session_and_answers_ranges() {
         assert_eq!(whole.status, StatusCode::OK);
         let url = format!("{}/media/clip.bin", site.base);
         let part = browser
-            .send(browser.http.get(&url).header("Range", "bytes=100-199"))
-            .await;
-        assert_eq!(part.status, StatusCode::PARTIAL_CONTENT);
-        assert_eq!(part.body.len(), 100);
+            .http
+            .get(&url)
+            .header(COOKIE, browser.cookie_header())
+            .header("Range", "bytes=100-199")
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        let bytes = part.bytes().await.expect("bytes");
+        let expected: Vec<u8> = (100..200).map(|i| (i % 251) as u8).collect();
+        assert_eq!(bytes.as_ref(), expected.as_slice());
         let resp = browser
             .http
             .get(&url)

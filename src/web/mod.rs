@@ -82,7 +82,24 @@ pub fn router(web: Web) -> Router {
         .route("/static/style.css", get(pages::stylesheet))
         .route("/media/{file}", get(media::serve))
         .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
+}
+
+/// No framing (clickjacking), no content sniffing, no URLs leaked to other sites.
+async fn safety_headers(mut r: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = r.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    r
 }
 
 /// Serves the site on `listener` until the task is dropped.
