@@ -9,11 +9,13 @@
 //! PostgreSQL: 127.0.0.1:5432 as user postgres (or the admin URL in WANGYUAN_TEST_PG); the
 //! benchmark makes its own database and drops it.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sqlx::Connection;
+use support::BenchDb;
 use wangyuan::app::ledger::{self, Award};
 use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::app::{Actor, standings};
@@ -88,52 +90,12 @@ async fn run_backend(backend: &str, args: &Args) -> Result<(), Box<dyn std::erro
         let name = format!("{} (existing database)", db.backend().name());
         return bench(&db, &name, args).await;
     }
-    match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            let db = Db::open(&url).await?;
-            bench(&db, "SQLite", args).await?;
-            db.close().await;
-            Ok(())
-        }
-        "postgres" => {
-            let admin = match std::env::var("WANGYUAN_TEST_PG") {
-                Ok(v) if v.starts_with("postgres") => v,
-                _ => "postgres://postgres@127.0.0.1:5432/postgres".into(),
-            };
-            sqlx::any::install_default_drivers();
-            let mut conn = match sqlx::AnyConnection::connect(&admin).await {
-                Ok(c) => c,
-                Err(e) => {
-                    println!("PostgreSQL: skipped ({admin} not reachable: {e})");
-                    return Ok(());
-                }
-            };
-            let name = format!("wy_bench_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await?;
-            let url = match admin.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/{name}"),
-                None => return Err("bad admin url".into()),
-            };
-            let result = async {
-                let db = Db::open(&url).await?;
-                let r = bench(&db, "PostgreSQL", args).await;
-                db.close().await;
-                r
-            }
-            .await;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await?;
-            result
-        }
-        other => Err(format!("unknown backend {other}").into()),
-    }
+    let Some(b) = BenchDb::open(backend).await? else {
+        return Ok(());
+    };
+    let result = bench(&b.db, b.name, args).await;
+    b.finish().await?;
+    result
 }
 
 async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {

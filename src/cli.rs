@@ -240,6 +240,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
             rng_seed: 2026,
         };
         let summary = seed::demo(&db, &opts).await?;
+        app::demo_courses::insert(&db, now).await?;
         println!(
             "已生成：单位 {} 个，课程 {} 门，学员 {} 名，学分记录 {} 条，用时 {:.1} 秒。",
             summary.units,
@@ -250,6 +251,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         );
         write_credentials(&credentials, &summary)?;
     }
+    write_demo_media(&settings.media_dir())?;
     match std::fs::read_to_string(&credentials) {
         Ok(text) => print!("{text}"),
         Err(_) => println!(
@@ -263,7 +265,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
     }
     ensure_private_dir(&settings.keys_dir)?;
     println!(
-        "\n学员用浏览器打开 {} ，用上面的演示学员账号登录（例如 {}）。",
+        "\n学员用浏览器打开 {} ，用上面的演示学员账号登录（例如 {}），在“课程”中搜索 DEMO 播放演示短课程。",
         web_address(settings),
         sample_learner(&credentials).unwrap_or_else(|| "ld00001".into())
     );
@@ -285,6 +287,27 @@ fn sample_learner(credentials: &Path) -> Option<String> {
     let line = text.lines().find(|l| l.starts_with("演示学员"))?;
     let name = line.rsplit("例如用户名 ").next()?.trim();
     (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Generates the demo courses' media files that are missing (each as long as its course).
+fn write_demo_media(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for c in app::demo_courses::DEMO_COURSES {
+        let path = dir.join(c.media);
+        if !path.exists() {
+            std::fs::write(&path, crate::demo::media::tick_wav(c.duration_s))?;
+        }
+    }
+    let codes: Vec<&str> = app::demo_courses::DEMO_COURSES
+        .iter()
+        .map(|c| c.code)
+        .collect();
+    println!(
+        "可播放的演示短课程：{}（媒体文件在 {}）",
+        codes.join("、"),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Creates the keys directory (owner-only) when it does not exist yet; `demo` sets up everything.
@@ -366,9 +389,10 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
     let site = crate::web::Web::new(crate::web::Options {
         db: db.clone(),
         key: cookie_key,
-        media_dir: settings.data_dir.join("media"),
+        media_dir: settings.media_dir(),
         secure_cookies: settings.secure_cookies,
         clock: crate::web::Clock::system(),
+        node: format!("web@{}", settings.http_listen),
     });
     let mut web = tokio::spawn(crate::web::serve(http, site));
     tracing::info!(

@@ -11,6 +11,8 @@ use serde::Deserialize;
 pub struct Settings {
     /// Where the SQLite database, demo credentials and media live.
     pub data_dir: PathBuf,
+    /// Lecture media served to learners; default `media` in `data_dir`.
+    pub media_dir: Option<PathBuf>,
     /// `sqlite://…` or `postgres://…`; default: SQLite `wangyuan.db` in `data_dir`.
     pub database_url: Option<String>,
     /// SSH host keys and the cookie key (mode 0600, made at first start).
@@ -29,6 +31,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             data_dir: PathBuf::from("data"),
+            media_dir: None,
             database_url: None,
             keys_dir: PathBuf::from("keys"),
             ssh_listen: SocketAddr::from(([0, 0, 0, 0], 2222)),
@@ -120,6 +123,9 @@ impl Settings {
         if let Some((_, v)) = get(env, "data_dir") {
             self.data_dir = PathBuf::from(v);
         }
+        if let Some((_, v)) = get(env, "media_dir") {
+            self.media_dir = Some(PathBuf::from(v));
+        }
         if let Some((_, v)) = get(env, "keys_dir") {
             self.keys_dir = PathBuf::from(v);
         }
@@ -177,6 +183,13 @@ impl Settings {
         Ok(())
     }
 
+    /// The folder of lecture media (`courses.media_path` names a file in it).
+    pub fn media_dir(&self) -> PathBuf {
+        self.media_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
+    }
+
     /// The database to use; `default_file` names the SQLite file in `data_dir` when no URL is set.
     pub fn database_url_or(&self, default_file: &str) -> String {
         match &self.database_url {
@@ -213,6 +226,10 @@ mod tests {
             s.database_url_or("wangyuan.db"),
             "sqlite:///tmp/wy/wangyuan.db"
         );
+        assert_eq!(s.media_dir(), PathBuf::from("/tmp/wy/media"));
+        let env = MapEnv(HashMap::from([("WANGYUAN_MEDIA_DIR", "/srv/media")]));
+        let s = Settings::load(None, &env).expect("settings");
+        assert_eq!(s.media_dir(), PathBuf::from("/srv/media"));
     }
 
     #[test]

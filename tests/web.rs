@@ -43,6 +43,7 @@ async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
         media_dir: folder,
         secure_cookies: false,
         clock: clock.clone(),
+        node: "test".into(),
     });
     let task = tokio::spawn(web::serve(listener, site));
     Site {
@@ -246,7 +247,10 @@ async fn sign_in_pages_and_sign_out() {
             .await
             .expect("headers");
         assert_eq!(
-            framed.headers().get("x-frame-options").and_then(|v| v.to_str().ok()),
+            framed
+                .headers()
+                .get("x-frame-options")
+                .and_then(|v| v.to_str().ok()),
             Some("DENY")
         );
         let css = browser.get("/static/style.css").await;
@@ -564,5 +568,162 @@ async fn media_needs_a_session_and_answers_ranges() {
         }
         let _ = &site.media;
         let _ = &site.key;
+    }
+}
+
+/// A published 60-second required course with designated credits 1.5.
+async fn short_course(db: &Db, code: &str) {
+    let mut tx = db.begin().await.expect("begin");
+    wangyuan::store::courses::insert(
+        &mut tx,
+        &wangyuan::store::courses::NewCourse {
+            code,
+            title: "网页测试短课",
+            category: "theory",
+            kind: "required",
+            duration_s: 60,
+            designated_tenths: Some(15),
+            source: "local",
+            media_path: Some("clip.bin"),
+            description: "",
+        },
+        NOW,
+    )
+    .await
+    .expect("course");
+    tx.commit().await.expect("commit");
+}
+
+impl Browser {
+    async fn api(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", csrf)
+            .json(&body);
+        let page = self.send(req).await;
+        let json = serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null);
+        (page.status, json)
+    }
+}
+
+fn data_csrf(html: &str) -> String {
+    let marker = "data-csrf=\"";
+    let start = html.find(marker).expect("player csrf") + marker.len();
+    html[start..].split('"').next().expect("token").to_string()
+}
+
+#[tokio::test]
+async fn play_a_short_course_to_completion_over_http() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        short_course(&t.db, "WEB01").await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let id = Actor::load(&t.db, &a, "t")
+            .await
+            .expect("actor")
+            .account_id
+            .expect("id");
+        let before = wangyuan::store::ledger::standing_of(t.db.reader(), id, 2026)
+            .await
+            .expect("standing");
+
+        let list = browser.get("/courses?q=WEB01").await;
+        assert!(
+            list.body.contains("href=\"/courses/WEB01\""),
+            "{}",
+            list.body
+        );
+        let page = browser.get("/courses/WEB01").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name);
+        assert!(page.body.contains("/static/player.js"));
+        let js = browser.get("/static/player.js").await;
+        assert!(js.body.contains("/api/beat"));
+        let csrf = data_csrf(&page.body);
+
+        // Without the CSRF header the API refuses.
+        let (status, _) = browser
+            .api("/api/courses/WEB01/open", "nope", serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, opened) = browser
+            .api("/api/courses/WEB01/open", &csrf, serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{opened}");
+        assert_eq!(opened["media"], "clip.bin");
+        assert_eq!(opened["resume_at_s"], 0);
+        let lease = opened["lease_id"].as_str().expect("lease").to_string();
+
+        let mut pos = 0.0;
+        let mut completion = serde_json::Value::Null;
+        let mut check: Option<String> = None;
+        for _ in 0..12 {
+            site.clock.advance(12);
+            pos += 12.0;
+            let (status, reply) = browser
+                .api(
+                    "/api/beat",
+                    &csrf,
+                    serde_json::json!({"lease_id": lease, "position_s": pos, "rate": 1.0,
+                        "paused": false, "visible": true, "check_code": check.take()}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{reply}");
+            assert_eq!(reply["status"], "ok", "{reply}");
+            if let Some(code) = reply["check"]["code"].as_str() {
+                check = Some(code.to_string());
+            }
+            if !reply["completion"].is_null() {
+                completion = reply["completion"].clone();
+                break;
+            }
+        }
+        assert_eq!(completion["credits"], "1.5", "{}", t.name);
+        assert_eq!(completion["bucket"], "必修");
+        let after = wangyuan::store::ledger::standing_of(t.db.reader(), id, 2026)
+            .await
+            .expect("standing");
+        assert_eq!(after.required.0, before.required.0 + 15);
+        let archive = browser.get("/archive").await;
+        assert!(archive.body.contains("WEB01"));
+        let list = browser.get("/courses?q=WEB01").await;
+        assert!(list.body.contains("已完成"));
+
+        // A second playback (another device) supersedes the first page's lease.
+        let mut other = Browser::new(&site);
+        assert_eq!(other.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let other_page = other.get("/courses/WEB01").await;
+        let other_csrf = data_csrf(&other_page.body);
+        let (status, _) = other
+            .api(
+                "/api/courses/WEB01/open",
+                &other_csrf,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        site.clock.advance(12);
+        let (_, reply) = browser
+            .api(
+                "/api/beat",
+                &csrf,
+                serde_json::json!({"lease_id": lease, "position_s": 10.0, "rate": 1.0,
+                    "paused": false, "visible": true, "check_code": null}),
+            )
+            .await;
+        assert_eq!(reply["status"], "superseded", "{reply}");
+        // Beats need a session.
+        let mut anonymous = Browser::new(&site);
+        let (status, _) = anonymous
+            .api("/api/beat", &csrf, serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }

@@ -30,8 +30,20 @@ pub enum Award {
 /// course's credits, once.
 pub async fn complete_course(db: &Db, learner_id: i64, course_id: i64, now: i64) -> Result<Award> {
     let mut tx = db.begin().await?;
-    require_learner(&mut tx, learner_id).await?;
-    let course = courses::by_id_tx(&mut tx, course_id)
+    let award = complete_course_tx(&mut tx, learner_id, course_id, now).await?;
+    finish(tx, award).await
+}
+
+/// [`complete_course`] inside the caller's transaction (the heartbeat that completed the course
+/// writes the playback and the ledger entry together). Writes nothing when already granted.
+pub async fn complete_course_tx(
+    tx: &mut Tx,
+    learner_id: i64,
+    course_id: i64,
+    now: i64,
+) -> Result<Award> {
+    require_learner(tx, learner_id).await?;
+    let course = courses::by_id_tx(tx, course_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {course_id}")))?;
     let kind = CourseKind::from_code(&course.kind)
@@ -63,8 +75,14 @@ pub async fn complete_course(db: &Db, learner_id: i64, course_id: i64, now: i64)
 /// Awards an exam's bonus credits after a passed attempt, once.
 pub async fn pass_exam(db: &Db, learner_id: i64, exam_id: i64, now: i64) -> Result<Award> {
     let mut tx = db.begin().await?;
-    require_learner(&mut tx, learner_id).await?;
-    let exam = courses::exam_by_id_tx(&mut tx, exam_id)
+    let award = pass_exam_tx(&mut tx, learner_id, exam_id, now).await?;
+    finish(tx, award).await
+}
+
+/// [`pass_exam`] inside the caller's transaction (the graded attempt and the bonus together).
+pub async fn pass_exam_tx(tx: &mut Tx, learner_id: i64, exam_id: i64, now: i64) -> Result<Award> {
+    require_learner(tx, learner_id).await?;
+    let exam = courses::exam_by_id_tx(tx, exam_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("考试 {exam_id}")))?;
     let bonus = Tenths(exam.bonus_tenths);
@@ -87,22 +105,25 @@ pub async fn pass_exam(db: &Db, learner_id: i64, exam_id: i64, now: i64) -> Resu
     append_award(tx, entry, now).await
 }
 
-async fn append_award(mut tx: Tx, entry: NewEntry, now: i64) -> Result<Award> {
-    match entries::append(&mut tx, &entry, now).await? {
-        Some(entry_id) => {
-            tx.commit().await?;
-            Ok(Award::Granted {
-                entry_id,
-                tenths: entry.tenths,
-                year: entry.credit_year,
-                rule: entry.rule,
-            })
-        }
-        None => {
-            tx.rollback().await?;
-            Ok(Award::AlreadyGranted)
-        }
+async fn append_award(tx: &mut Tx, entry: NewEntry, now: i64) -> Result<Award> {
+    Ok(match entries::append(tx, &entry, now).await? {
+        Some(entry_id) => Award::Granted {
+            entry_id,
+            tenths: entry.tenths,
+            year: entry.credit_year,
+            rule: entry.rule,
+        },
+        None => Award::AlreadyGranted,
+    })
+}
+
+/// Commits a granted award; rolls back when nothing was written.
+async fn finish(tx: Tx, award: Award) -> Result<Award> {
+    match award {
+        Award::Granted { .. } => tx.commit().await?,
+        Award::AlreadyGranted => tx.rollback().await?,
     }
+    Ok(award)
 }
 
 /// Revokes an entry (fraud ruling, error) by appending its opposite in the same bucket and credit

@@ -242,7 +242,7 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
 }
 
 /// A small bank per exam: enough for the draw of five, of every question kind.
-async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
+pub(crate) async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
     let questions: [(&str, String, &str, &str); 8] = [
         (
             "single",

@@ -65,6 +65,15 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Course(Course),
+    /// 考试题库：import 从标准输入导入一门课程的题库（CSV 或 JSON）
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "exam import <课程编号> [选项] < 题库.csv|题库.json",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Exam(Exam),
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +110,38 @@ pub enum Course {
         override_usage = "course list [--category 类别] [--kind 类型] [--source 来源] [--format 格式]"
     )]
     List(CourseArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Exam {
+    /// 导入课程考试题库（替换原有题目；任何一行有误则不导入），格式见 docs/exams.md
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "exam import <课程编号> [--questions 题数] [--pass 及格分] [--attempts 次数] [--bonus 学分] < 题库文件"
+    )]
+    Import(ExamImportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct ExamImportArgs {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub course: String,
+    /// 每次考试抽取的题数（新考试默认 5）
+    #[arg(long, value_name = "题数")]
+    pub questions: Option<i64>,
+    /// 及格分（百分制，新考试默认 60）
+    #[arg(long = "pass", value_name = "及格分")]
+    pub pass_percent: Option<i64>,
+    /// 允许考试的次数（新考试默认 3）
+    #[arg(long, value_name = "次数")]
+    pub attempts: Option<i64>,
+    /// 考试合格奖励学分，如 1.0（新考试默认 1.0）
+    #[arg(long, value_name = "学分")]
+    pub bonus: Option<String>,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// Options every command shares.

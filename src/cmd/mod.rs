@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod check;
+pub mod exams;
 pub mod format;
 pub mod help;
 pub mod reports;
@@ -17,7 +18,7 @@ use clap::error::ErrorKind;
 use crate::app::{self, Actor};
 use crate::store::Db;
 
-use args::{Archive, Command, Course, Line, Output, Report};
+use args::{Archive, Command, Course, Exam, Line, Output, Report};
 pub use stdin::Stdin;
 
 /// Exit statuses shared by every command.
@@ -97,7 +98,7 @@ async fn execute(
     db: &Db,
     actor: &Actor,
     command: Command,
-    _stdin: &mut Stdin,
+    stdin: &mut Stdin,
 ) -> Result<Vec<u8>, Failure> {
     let (table, o): (format::Table, Output) = match command {
         Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
@@ -108,6 +109,13 @@ async fn execute(
         Command::Report(Report::Units(a)) => (reports::units(db, actor, &a).await?, a.output),
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+        Command::Exam(Exam::Import(a)) => {
+            let bytes = stdin
+                .read_all(exams::MAX_BANK_BYTES)
+                .await
+                .map_err(|e| Failure::Usage(format!("错误：{e}")))?;
+            (exams::import(db, actor, &a, &bytes).await?, a.output)
+        }
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

@@ -3,6 +3,7 @@
 //! `app::seed` writes what they make.
 
 pub mod data;
+pub mod media;
 
 use rand::Rng;
 use rand::rngs::StdRng;

@@ -3,9 +3,11 @@
 pub mod calendar;
 pub mod catalog;
 pub mod credits;
+pub mod exam;
 pub mod idnum;
 pub mod ledger;
 pub mod plan;
+pub mod playback;
 pub mod standing;
 pub mod tenths;
 

@@ -63,6 +63,22 @@ pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<CourseRow>, sqlx::E
     .await
 }
 
+pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<CourseRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM courses WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn id_by_code(pool: &AnyPool, code: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM courses WHERE code = $1")
+        .bind(code)
+        .fetch_optional(pool)
+        .await
+}
+
 pub async fn all(pool: &AnyPool) -> Result<Vec<CourseRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM courses ORDER BY code"

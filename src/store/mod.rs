@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod check;
 pub mod classes;
 pub mod courses;
+pub mod exams;
 pub mod ledger;
 pub mod notices;
 pub mod playback;

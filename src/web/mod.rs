@@ -8,6 +8,7 @@ mod keys;
 mod limit;
 mod media;
 mod pages;
+mod play;
 mod session;
 
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{get, post};
 
+use crate::app::playback::Heartbeats;
 use crate::store::Db;
 
 pub use axum_extra::extract::cookie::Key;
@@ -33,6 +35,8 @@ pub struct Options {
     /// Mark cookies `Secure` (set when the site is behind HTTPS).
     pub secure_cookies: bool,
     pub clock: Clock,
+    /// This node's name, recorded with each playback lease.
+    pub node: String,
 }
 
 /// Shared state of every request.
@@ -46,11 +50,16 @@ struct Inner {
     secure: bool,
     clock: Clock,
     limiter: limit::Limiter,
+    heartbeats: Heartbeats,
+    node: String,
 }
 
 impl Web {
+    /// Must be called inside the tokio runtime (it starts the heartbeat writer).
     pub fn new(o: Options) -> Web {
         Web(Arc::new(Inner {
+            heartbeats: Heartbeats::spawn(o.db.clone()),
+            node: o.node,
             db: o.db,
             key: o.key,
             media_dir: o.media_dir,
@@ -77,6 +86,10 @@ pub fn router(web: Web) -> Router {
         .route("/logout", post(pages::logout))
         .route("/password", get(pages::password_form).post(pages::password))
         .route("/courses", get(pages::catalogue))
+        .route("/courses/{code}", get(play::course))
+        .route("/api/courses/{code}/open", post(play::open))
+        .route("/api/beat", post(play::beat))
+        .route("/static/player.js", get(play::script))
         .route("/archive", get(pages::archive))
         .route("/archive/certificate", get(pages::certificate))
         .route("/static/style.css", get(pages::stylesheet))

@@ -28,7 +28,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    fn of(me: &Me, name: String, active: &'static str) -> Option<Chrome> {
+    pub fn of(me: &Me, name: String, active: &'static str) -> Option<Chrome> {
         Some(Chrome {
             name,
             csrf: me.csrf.clone(),
@@ -37,7 +37,7 @@ impl Chrome {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -65,7 +65,12 @@ fn error_page(status: StatusCode, message: String) -> Response {
 
 /// An app error as an HTTP answer (400 invalid, 403 not allowed, 404 not found, 409, 500).
 pub fn failure(e: app::Error) -> Response {
-    let status = match &e {
+    error_page(status_of(&e), e.to_string())
+}
+
+/// The HTTP status of an app error; server-side failures are logged here.
+pub fn status_of(e: &app::Error) -> StatusCode {
+    match e {
         app::Error::Invalid { .. } => StatusCode::BAD_REQUEST,
         app::Error::Forbidden(_) => StatusCode::FORBIDDEN,
         app::Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -74,8 +79,7 @@ pub fn failure(e: app::Error) -> Response {
             tracing::error!(error = %e, "网站请求失败");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-    };
-    error_page(status, e.to_string())
+    }
 }
 
 pub async fn not_found() -> Response {

@@ -1,0 +1,203 @@
+//! Heartbeat throughput (issue 4), in process (no HTTP): N learners each hold a playback lease and
+//! send beats back to back through `app::playback::Heartbeats`, the batching writer, with a
+//! simulated clock 12 s ahead per beat (answering anti-idle checks); every beat must be accepted. Prints the
+//! accepted beats per second and the latency of a beat (queueing included) on SQLite and
+//! PostgreSQL, then checks that the stored unions add up.
+//!
+//!     cargo bench --bench playback                         # 2,000 sessions × 10 beats, both databases
+//!     cargo bench --bench playback -- --sessions 500 --rounds 20 --backend sqlite
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::BenchDb;
+use wangyuan::app::Actor;
+use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::store::Db;
+use wangyuan::store::courses::{self, NewCourse};
+
+const T0: i64 = 1_781_496_000;
+const COURSE: &str = "BENCH-BEATS";
+
+struct Args {
+    sessions: usize,
+    rounds: i64,
+    backends: Vec<String>,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        sessions: 2_000,
+        rounds: 10,
+        backends: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match arg.as_str() {
+            "--sessions" => a.sessions = value().parse().unwrap_or(a.sessions),
+            "--rounds" => a.rounds = value().parse().unwrap_or(a.rounds),
+            "--backend" => a.backends.push(value()),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    if a.backends.is_empty() {
+        a.backends = vec!["sqlite".into(), "postgres".into()];
+    }
+    a
+}
+
+fn main() {
+    let args = parse_args();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    for backend in &args.backends {
+        let run = async {
+            let Some(b) = BenchDb::open(backend).await? else {
+                return Ok(());
+            };
+            let result = bench(&b.db, b.name, &args).await;
+            b.finish().await?;
+            result
+        };
+        if let Err(e) = rt.block_on(run) {
+            eprintln!("{backend}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "== {name}: {} sessions × {} beats",
+        args.sessions, args.rounds
+    );
+    seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners: args.sessions,
+            year: 2026,
+            per_learner: 0,
+            now: T0,
+            rng_seed: 1,
+        },
+        |_| {},
+    )
+    .await?;
+    let mut tx = db.begin().await?;
+    courses::insert(
+        &mut tx,
+        &NewCourse {
+            code: COURSE,
+            title: "心跳基准课程",
+            category: "theory",
+            kind: "required",
+            duration_s: 1_000_000,
+            designated_tenths: None,
+            source: "local",
+            media_path: None,
+            description: "",
+        },
+        T0,
+    )
+    .await?;
+    tx.commit().await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
+    )
+    .bind(args.sessions as i64)
+    .fetch_all(db.reader())
+    .await?;
+    let started = Instant::now();
+    let mut sessions = Vec::with_capacity(names.len());
+    for name in &names {
+        let actor = Actor::load(db, name, "127.0.0.1").await?;
+        let opened = playback::open(db, &actor, COURSE, "bench", T0).await?;
+        sessions.push((actor, opened.lease_id));
+    }
+    println!(
+        "opened {} leases in {:.1} s",
+        sessions.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    let hb = Heartbeats::spawn(db.clone());
+    let rounds = args.rounds;
+    let started = Instant::now();
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|(actor, lease)| {
+            let hb = hb.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(rounds as usize);
+                let mut credited = 0;
+                let mut answer: Option<String> = None;
+                for r in 1..=rounds {
+                    // The simulated learner answers an anti-idle check on the next beat.
+                    let beat = Beat {
+                        lease_id: lease.clone(),
+                        position_s: (12 * r) as f64,
+                        rate: 1.0,
+                        paused: false,
+                        visible: true,
+                        check_code: answer.take(),
+                    };
+                    let t = Instant::now();
+                    let reply = hb.beat(&actor, beat, T0 + 12 * r).await?;
+                    latencies.push(t.elapsed());
+                    if reply.status != BeatStatus::Ok {
+                        return Err(format!("beat {r} of {}: {reply:?}", actor.username).into());
+                    }
+                    credited += reply.credited_s;
+                    answer = reply.check.map(|c| c.code);
+                }
+                Ok::<_, BoxError>((latencies, credited))
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut credited = 0;
+    for task in tasks {
+        let (l, c) = task.await?.map_err(|e| e.to_string())?;
+        latencies.extend(l);
+        credited += c;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+    println!(
+        "{} beats acknowledged in {:.2} s: {:.0} beats/s; latency p50 {} p99 {} max {}",
+        latencies.len(),
+        elapsed.as_secs_f64(),
+        latencies.len() as f64 / elapsed.as_secs_f64(),
+        ms(pct(0.5)),
+        ms(pct(0.99)),
+        ms(pct(1.0)),
+    );
+    let stored: i64 = sqlx::query_scalar("SELECT CAST(SUM(watched_s) AS BIGINT) FROM playback")
+        .fetch_one(db.reader())
+        .await?;
+    // Every beat credits 12 s, except one per anti-idle check answered.
+    let most = names.len() as i64 * rounds * 12;
+    println!("stored watched seconds {stored}; acknowledged {credited} (at most {most})");
+    if stored != credited || credited > most || credited < most / 2 {
+        return Err("stored unions do not add up".into());
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,75 @@
+//! A throwaway database for a benchmark: a SQLite file in a temporary folder, or a fresh
+//! PostgreSQL database (127.0.0.1:5432 as user postgres, or the admin URL in WANGYUAN_TEST_PG)
+//! dropped afterwards.
+
+use sqlx::Connection;
+use wangyuan::store::Db;
+
+pub struct BenchDb {
+    pub db: Db,
+    pub name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl BenchDb {
+    /// None when PostgreSQL was asked for but is not reachable (the caller says it was skipped).
+    pub async fn open(backend: &str) -> Result<Option<BenchDb>, Box<dyn std::error::Error>> {
+        match backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Ok(Some(BenchDb {
+                    db: Db::open(&url).await?,
+                    name: "SQLite",
+                    _dir: Some(dir),
+                    pg: None,
+                }))
+            }
+            "postgres" => {
+                let admin = match std::env::var("WANGYUAN_TEST_PG") {
+                    Ok(v) if v.starts_with("postgres") => v,
+                    _ => "postgres://postgres@127.0.0.1:5432/postgres".into(),
+                };
+                sqlx::any::install_default_drivers();
+                let mut conn = match sqlx::AnyConnection::connect(&admin).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        println!("PostgreSQL: skipped ({admin} not reachable: {e})");
+                        return Ok(None);
+                    }
+                };
+                let name = format!("wy_bench_{}_{}", std::process::id(), rand::random::<u32>());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await?;
+                let _ = conn.close().await;
+                let url = match admin.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => return Err("bad admin url".into()),
+                };
+                Ok(Some(BenchDb {
+                    db: Db::open(&url).await?,
+                    name: "PostgreSQL",
+                    _dir: None,
+                    pg: Some((admin, name)),
+                }))
+            }
+            other => Err(format!("unknown backend {other}").into()),
+        }
+    }
+
+    /// Closes the pools and drops a PostgreSQL database.
+    pub async fn finish(self) -> Result<(), Box<dyn std::error::Error>> {
+        self.db.close().await;
+        if let Some((admin, name)) = self.pg {
+            let mut conn = sqlx::AnyConnection::connect(&admin).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,409 @@
+//! Exams (Art. 10): a learner who completed a course may take its exam; an attempt draws N
+//! questions at random from the bank; the server grades; passing earns the bonus credits once.
+//! The college imports question banks (`exam import`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rand::seq::SliceRandom;
+
+use crate::rules::Tenths;
+use crate::rules::exam::{self, QuestionKind};
+use crate::rules::standing::Bucket;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::courses::{self, NewExam};
+use crate::store::exams::{self as store, ExamRow};
+use crate::store::{Db, Tx};
+
+use super::actor::RoleKind;
+use super::ledger;
+use super::playback::Completion;
+use super::{Actor, Error, Result};
+
+/// Seconds after the deadline an answer sheet is still accepted (slow networks).
+pub const SUBMIT_GRACE_S: i64 = 60;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExamInfo {
+    pub course_code: String,
+    pub title: String,
+    /// Questions drawn per attempt.
+    pub questions: i64,
+    pub pass_percent: i64,
+    pub attempts_allowed: i64,
+    pub attempts_used: i64,
+    pub passed: bool,
+    pub bonus_credits: String,
+    pub course_completed: bool,
+}
+
+/// The exam of a course as the learner sees it; None when the course has no exam.
+pub async fn info(db: &Db, actor: &Actor, course_code: &str) -> Result<Option<ExamInfo>> {
+    let account_id = learner_id(actor)?;
+    let course = course_id(db, course_code).await?;
+    let Some(exam) = store::by_course(db.reader(), course).await? else {
+        return Ok(None);
+    };
+    let record = store::record(db.reader(), exam.id, exam.course_id, account_id).await?;
+    Ok(Some(ExamInfo {
+        course_code: exam.course_code,
+        title: exam.title,
+        questions: exam.question_count,
+        pass_percent: exam.pass_percent,
+        attempts_allowed: exam.max_attempts,
+        attempts_used: record.attempts,
+        passed: record.passed > 0,
+        bonus_credits: Tenths(exam.bonus_tenths).to_string(),
+        course_completed: record.course_done > 0,
+    }))
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Question {
+    pub id: i64,
+    /// single | multiple | truefalse
+    pub kind: String,
+    pub text: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attempt {
+    pub attempt_id: i64,
+    pub questions: Vec<Question>,
+    /// Unix seconds by which the answers must be in.
+    pub deadline: Option<i64>,
+}
+
+/// Starts an attempt (or returns the learner's unfinished one, so reloading the page does not
+/// draw new questions or cost an attempt).
+pub async fn start(db: &Db, actor: &Actor, course_code: &str, now: i64) -> Result<Attempt> {
+    let account_id = learner_id(actor)?;
+    let course = course_id(db, course_code).await?;
+    let mut tx = db.begin().await?;
+    let exam = store::by_course(&mut *tx, course)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("课程 {course_code} 的考试")))?;
+    let record = store::record(&mut *tx, exam.id, exam.course_id, account_id).await?;
+    if record.passed > 0 {
+        return Err(Error::Conflict("您已通过本课程考试".into()));
+    }
+    if record.course_done == 0 {
+        return Err(Error::Conflict("请先完成课程学习，再参加考试".into()));
+    }
+    if let Some(open) = store::open_attempt(&mut tx, exam.id, account_id).await? {
+        if now <= open.started_at + exam.time_limit_s {
+            let ids = parse_ids(&open.question_ids)?;
+            let attempt = attempt_view(&mut tx, &exam, open.id, &ids, open.started_at).await?;
+            tx.commit().await?;
+            return Ok(attempt);
+        }
+        // Time ran out without answers: the attempt counts as failed.
+        store::finish_attempt(&mut tx, open.id, None, 0, false, now).await?;
+    }
+    if record.attempts >= exam.max_attempts {
+        return Err(Error::Conflict(format!(
+            "考试次数已用完（共 {} 次）",
+            exam.max_attempts
+        )));
+    }
+    let mut bank = store::active_question_ids(&mut tx, exam.id).await?;
+    if bank.is_empty() {
+        return Err(Error::Conflict("本考试的题库为空，请联系市网络学院".into()));
+    }
+    bank.shuffle(&mut rand::thread_rng());
+    bank.truncate(usize::try_from(exam.question_count).unwrap_or(1).max(1));
+    let ids_text = bank
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let id = store::insert_attempt(&mut tx, exam.id, account_id, &ids_text, now).await?;
+    let attempt = attempt_view(&mut tx, &exam, id, &bank, now).await?;
+    tx.commit().await?;
+    Ok(attempt)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Graded {
+    pub score_percent: i64,
+    pub passed: bool,
+    pub correct: i64,
+    pub total: i64,
+    pub award: Option<Completion>,
+    pub attempts_left: i64,
+}
+
+/// Grades an attempt. answers: question id → chosen option indexes (0-based; true/false:
+/// 0 = 对, 1 = 错). Answers after the deadline (plus a short grace) count as a failed attempt.
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    attempt_id: i64,
+    answers: &BTreeMap<i64, Vec<usize>>,
+    now: i64,
+) -> Result<Graded> {
+    let account_id = learner_id(actor)?;
+    let mut tx = db.begin().await?;
+    let attempt = store::attempt_tx(&mut tx, attempt_id)
+        .await?
+        .filter(|a| a.account_id == account_id)
+        .ok_or_else(|| Error::NotFound(format!("考试记录 {attempt_id}")))?;
+    if attempt.finished_at.is_some() {
+        return Err(Error::Conflict("本次考试已交卷".into()));
+    }
+    let exam = store::by_id_tx(&mut tx, attempt.exam_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("考试 {}", attempt.exam_id)))?;
+    let ids = parse_ids(&attempt.question_ids)?;
+    let keys: HashMap<i64, (QuestionKind, String)> = store::questions(&mut tx, exam.id)
+        .await?
+        .into_iter()
+        .filter_map(|q| Some((q.id, (QuestionKind::from_code(&q.kind)?, q.answer))))
+        .collect();
+    let in_time = now <= attempt.started_at + exam.time_limit_s + SUBMIT_GRACE_S;
+    let correct = if in_time {
+        ids.iter()
+            .filter(|id| match (keys.get(id), answers.get(id)) {
+                (Some((kind, key)), Some(chosen)) => exam::is_correct(*kind, key, chosen),
+                _ => false,
+            })
+            .count() as i64
+    } else {
+        0
+    };
+    let total = ids.len() as i64;
+    let score = exam::score_percent(correct, total);
+    let passed = in_time && exam::is_pass(score, exam.pass_percent);
+    let sheet: BTreeMap<i64, &Vec<usize>> = answers
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|(id, v)| (*id, v))
+        .collect();
+    let sheet = serde_json::to_string(&sheet).map_err(|e| Error::Internal(e.to_string()))?;
+    if !store::finish_attempt(&mut tx, attempt.id, Some(&sheet), score, passed, now).await? {
+        return Err(Error::Conflict("本次考试已交卷".into()));
+    }
+    let award = if passed {
+        let award = ledger::pass_exam_tx(&mut tx, account_id, exam.id, now).await?;
+        Completion::of(&award, Bucket::Exam)
+    } else {
+        None
+    };
+    let record = store::record(&mut *tx, exam.id, exam.course_id, account_id).await?;
+    tx.commit().await?;
+    Ok(Graded {
+        score_percent: score,
+        passed,
+        correct,
+        total,
+        award,
+        attempts_left: if passed {
+            0
+        } else {
+            (exam.max_attempts - record.attempts).max(0)
+        },
+    })
+}
+
+/// Exam settings given with an import; None keeps the current value (or the default for a new
+/// exam: 5 questions, pass at 60 %, 3 attempts, 1.0 bonus credit).
+#[derive(Debug, Clone, Default)]
+pub struct ImportSettings {
+    pub questions: Option<i64>,
+    pub pass_percent: Option<i64>,
+    pub attempts: Option<i64>,
+    pub bonus: Option<Tenths>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub course_code: String,
+    pub exam_id: i64,
+    pub created: bool,
+    pub questions: usize,
+    pub retired: u64,
+    pub draw: i64,
+}
+
+/// Replaces a course's question bank (creating the exam if it has none) from a CSV or JSON bank
+/// (docs/exams.md). College or office only; audited. Nothing is saved if any row is bad.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    course_code: &str,
+    bank_text: &str,
+    settings: &ImportSettings,
+    now: i64,
+) -> Result<Imported> {
+    if !(actor.is_local() || actor.has(RoleKind::College) || actor.has(RoleKind::Office)) {
+        return Err(Error::Forbidden(
+            "导入考试题库仅限市网络学院和市在线学习办".into(),
+        ));
+    }
+    let bank = exam::parse_bank(bank_text).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        Error::invalid(
+            "题库",
+            format!(
+                "{} 处错误，未导入任何题目：\n{}",
+                errors.len(),
+                lines.join("\n")
+            ),
+        )
+    })?;
+    check_range("--pass", settings.pass_percent, 0, 100)?;
+    check_range("--attempts", settings.attempts, 1, 100)?;
+    check_range("--questions", settings.questions, 1, bank.len() as i64)?;
+    if settings.bonus.is_some_and(|b| b.0 < 0) {
+        return Err(Error::invalid("--bonus", "奖励学分不能为负"));
+    }
+    let course_id = course_id(db, course_code).await?;
+    let mut tx = db.begin().await?;
+    let course = courses::by_id_tx(&mut tx, course_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("课程 {course_code}")))?;
+    let existing = store::by_course(&mut *tx, course_id).await?;
+    let created = existing.is_none();
+    let (exam_id, draw, retired) = match existing {
+        Some(e) => {
+            let draw = settings.questions.unwrap_or(e.question_count);
+            if draw > bank.len() as i64 {
+                return Err(Error::invalid(
+                    "--questions",
+                    format!("每次抽题 {draw} 道，但题库只有 {} 道", bank.len()),
+                ));
+            }
+            store::update_settings(
+                &mut tx,
+                e.id,
+                draw,
+                settings.pass_percent.unwrap_or(e.pass_percent),
+                settings.attempts.unwrap_or(e.max_attempts),
+                settings.bonus.map_or(e.bonus_tenths, |b| b.0),
+            )
+            .await?;
+            let retired = store::retire_questions(&mut tx, e.id).await?;
+            (e.id, draw, retired)
+        }
+        None => {
+            let draw = settings.questions.unwrap_or(5).min(bank.len() as i64);
+            let id = courses::insert_exam(
+                &mut tx,
+                &NewExam {
+                    course_id,
+                    title: &format!("《{}》结业测试", course.title),
+                    question_count: draw,
+                    pass_percent: settings.pass_percent.unwrap_or(60),
+                    max_attempts: settings.attempts.unwrap_or(3),
+                    bonus_tenths: settings.bonus.map_or(10, |b| b.0),
+                },
+                now,
+            )
+            .await?;
+            (id, draw, 0)
+        }
+    };
+    for (i, q) in bank.iter().enumerate() {
+        courses::insert_question(
+            &mut tx,
+            exam_id,
+            q.kind.code(),
+            &q.stem,
+            &q.options.join("\n"),
+            &q.answer,
+            i as i64,
+        )
+        .await?;
+    }
+    audit::write(
+        &mut tx,
+        &AuditEntry {
+            actor_id: actor.account_id,
+            actor: &actor.username,
+            address: &actor.address,
+            action: "exam.import",
+            target: format!("course:{}", course.code),
+            before: (!created).then(|| format!("{retired} 道题")),
+            after: Some(format!("{} 道题，每次抽 {draw} 道", bank.len())),
+            detail: String::new(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Imported {
+        course_code: course.code,
+        exam_id,
+        created,
+        questions: bank.len(),
+        retired,
+        draw,
+    })
+}
+
+fn check_range(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<()> {
+    match value {
+        Some(v) if v < min || v > max => Err(Error::invalid(
+            field,
+            format!("{v} 超出范围（应在 {min} 到 {max} 之间）"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+async fn attempt_view(
+    tx: &mut Tx,
+    exam: &ExamRow,
+    attempt_id: i64,
+    ids: &[i64],
+    started_at: i64,
+) -> Result<Attempt> {
+    let by_id: HashMap<i64, store::QuestionRow> = store::questions(tx, exam.id)
+        .await?
+        .into_iter()
+        .map(|q| (q.id, q))
+        .collect();
+    let questions = ids
+        .iter()
+        .map(|id| {
+            let q = by_id
+                .get(id)
+                .ok_or_else(|| Error::Internal(format!("试题 {id} 不存在")))?;
+            Ok(Question {
+                id: q.id,
+                kind: q.kind.clone(),
+                text: q.stem.clone(),
+                options: q.options.lines().map(str::to_string).collect(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Attempt {
+        attempt_id,
+        questions,
+        deadline: Some(started_at + exam.time_limit_s),
+    })
+}
+
+fn parse_ids(text: &str) -> Result<Vec<i64>> {
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| Error::Internal(format!("考试记录的题号“{s}”无效")))
+        })
+        .collect()
+}
+
+fn learner_id(actor: &Actor) -> Result<i64> {
+    actor
+        .account_id
+        .ok_or_else(|| Error::Forbidden("只有学员可以参加考试".into()))
+}
+
+async fn course_id(db: &Db, code: &str) -> Result<i64> {
+    let code = code.trim();
+    courses::id_by_code(db.reader(), code)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))
+}

@@ -1,0 +1,294 @@
+//! Playback on both databases: opening takes the one lease, beats through the batching writer
+//! earn credit, completion writes the ledger once in the beat's transaction, a second playback
+//! supersedes the first, and one bad beat fails alone.
+
+mod common;
+
+use common::{NOW, TestDb};
+use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
+use wangyuan::app::{Actor, Error};
+use wangyuan::store::Db;
+use wangyuan::store::courses::{self, NewCourse};
+use wangyuan::store::ledger::standing_of;
+
+/// A short required course of `duration_s` seconds; returns its code.
+pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
+    let mut tx = db.begin().await.expect("begin");
+    courses::insert(
+        &mut tx,
+        &NewCourse {
+            code,
+            title: "测试短课",
+            category: "theory",
+            kind: "required",
+            duration_s,
+            designated_tenths: Some(15),
+            source: "local",
+            media_path: Some("test.wav"),
+            description: "",
+        },
+        NOW,
+    )
+    .await
+    .expect("insert course");
+    tx.commit().await.expect("commit");
+    code.to_string()
+}
+
+async fn learners(db: &Db, n: i64) -> Vec<Actor> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
+    )
+    .bind(n)
+    .fetch_all(db.reader())
+    .await
+    .expect("learners");
+    let mut out = Vec::new();
+    for name in names {
+        out.push(Actor::load(db, &name, "127.0.0.1").await.expect("actor"));
+    }
+    out
+}
+
+fn playing(lease: &str, pos: f64) -> Beat {
+    Beat {
+        lease_id: lease.into(),
+        position_s: pos,
+        rate: 1.0,
+        paused: false,
+        visible: true,
+        check_code: None,
+    }
+}
+
+async fn watched_s(db: &Db, account: i64, code: &str) -> (i64, Option<i64>) {
+    sqlx::query_as(
+        "SELECT p.watched_s, p.completed_at FROM playback p JOIN courses c ON c.id = p.course_id \
+         WHERE p.account_id = $1 AND c.code = $2",
+    )
+    .bind(account)
+    .bind(code)
+    .fetch_one(db.reader())
+    .await
+    .expect("playback row")
+}
+
+async fn course_entries(db: &Db, account: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'course'")
+        .bind(account)
+        .fetch_one(db.reader())
+        .await
+        .expect("ledger count")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_course_played_to_the_end_earns_its_credits_once() {
+    for t in TestDb::with_city(2).await {
+        let code = short_course(&t.db, "T-60", 60).await;
+        let me = &learners(&t.db, 1).await[0];
+        let id = me.account_id.expect("id");
+        let hb = Heartbeats::spawn(t.db.clone());
+        let opened = playback::open(&t.db, me, &code, "node-a", NOW)
+            .await
+            .expect("open");
+        assert_eq!(
+            (opened.duration_s, opened.resume_at_s, opened.completed),
+            (60, 0, false)
+        );
+        assert_eq!(opened.media, "test.wav");
+        assert!(opened.lease_id.len() >= 32);
+        let mut completions = Vec::new();
+        for i in 1..=6 {
+            let r = hb
+                .beat(me, playing(&opened.lease_id, 12.0 * i as f64), NOW + 12 * i)
+                .await
+                .expect("beat");
+            assert_eq!(r.status, BeatStatus::Ok, "{}: {r:?}", t.name);
+            // The sixth beat is past the end (clamped to 60 s): nothing new.
+            assert_eq!(r.credited_s, if i <= 5 { 12 } else { 0 });
+            assert!(
+                r.check.is_none(),
+                "first check comes after 90 s at the earliest"
+            );
+            if let Some(c) = r.completion {
+                completions.push((i, c));
+            }
+        }
+        // 55 s (= 60 − 5) is reached on the 5th beat (60 s); exactly one completion.
+        assert_eq!(completions.len(), 1, "{}", t.name);
+        assert_eq!(completions[0].0, 5);
+        assert_eq!(completions[0].1.credits, "1.5");
+        assert_eq!(completions[0].1.bucket, "必修");
+        assert_eq!(course_entries(&t.db, id).await, 1);
+        let (w, done) = watched_s(&t.db, id, &code).await;
+        assert_eq!((w, done), (60, Some(NOW + 60)));
+        let standing = standing_of(t.db.reader(), id, 2026)
+            .await
+            .expect("standing");
+        assert_eq!(standing.required.0, 15, "{}", t.name);
+        // Reopening resumes at the end and shows the union.
+        let again = playback::open(&t.db, me, &code, "node-a", NOW + 100)
+            .await
+            .expect("reopen");
+        assert_eq!(again.watched, vec![(0, 60)]);
+        assert!(again.completed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_playback_supersedes_the_first() {
+    for t in TestDb::with_city(2).await {
+        let code = short_course(&t.db, "T-600", 600).await;
+        let me = &learners(&t.db, 1).await[0];
+        let id = me.account_id.expect("id");
+        let hb = Heartbeats::spawn(t.db.clone());
+        let first = playback::open(&t.db, me, &code, "node-a", NOW)
+            .await
+            .expect("open");
+        let r = hb
+            .beat(me, playing(&first.lease_id, 12.0), NOW + 12)
+            .await
+            .expect("beat");
+        assert_eq!((r.status, r.credited_s), (BeatStatus::Ok, 12));
+        // The same learner on another device (and node).
+        let second = playback::open(&t.db, me, &code, "node-b", NOW + 13)
+            .await
+            .expect("open 2");
+        assert_eq!(second.resume_at_s, 12);
+        assert_ne!(first.lease_id, second.lease_id);
+        let r = hb
+            .beat(me, playing(&first.lease_id, 24.0), NOW + 24)
+            .await
+            .expect("beat");
+        assert_eq!((r.status, r.credited_s), (BeatStatus::Superseded, 0));
+        assert!(r.message.is_some());
+        let r = hb
+            .beat(me, playing(&second.lease_id, 24.0), NOW + 25)
+            .await
+            .expect("beat");
+        assert_eq!((r.status, r.credited_s), (BeatStatus::Ok, 12));
+        assert_eq!(watched_s(&t.db, id, &code).await.0, 24);
+        // A learner without any lease, or someone else's lease id: expired / superseded.
+        let other = &learners(&t.db, 2).await[1];
+        let r = hb
+            .beat(other, playing(&second.lease_id, 36.0), NOW + 36)
+            .await
+            .expect("beat");
+        assert_eq!(r.status, BeatStatus::Expired);
+        assert_eq!(watched_s(&t.db, id, &code).await.0, 24);
+        // Not a learner account at all.
+        let err = playback::open(&t.db, &Actor::local_operator(), &code, "n", NOW)
+            .await
+            .expect_err("operator");
+        assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+        let err = playback::open(&t.db, me, "NO-SUCH", "n", NOW)
+            .await
+            .expect_err("missing");
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_beats_are_all_acknowledged_and_persisted_and_a_bad_one_fails_alone() {
+    for t in TestDb::with_city(40).await {
+        let code = short_course(&t.db, "T-3600", 3600).await;
+        let all = learners(&t.db, 40).await;
+        assert_eq!(all.len(), 40);
+        let hb = Heartbeats::spawn(t.db.clone());
+        let mut leases = Vec::new();
+        for me in &all {
+            let o = playback::open(&t.db, me, &code, "n", NOW)
+                .await
+                .expect("open");
+            leases.push(o.lease_id);
+        }
+        // One learner's stored union is corrupt: their beats fail, nobody else's.
+        let bad = all[7].account_id.expect("id");
+        sqlx::query("UPDATE playback SET watched = 'garbage' WHERE account_id = $1")
+            .bind(bad)
+            .execute(t.db.reader())
+            .await
+            .expect("corrupt");
+        let tasks: Vec<_> = all
+            .iter()
+            .cloned()
+            .zip(leases)
+            .map(|(me, lease)| {
+                let hb = hb.clone();
+                tokio::spawn(async move {
+                    let mut results = Vec::new();
+                    for i in 1..=5i64 {
+                        results.push(
+                            hb.beat(&me, playing(&lease, 12.0 * i as f64), NOW + 12 * i)
+                                .await,
+                        );
+                    }
+                    (me, results)
+                })
+            })
+            .collect();
+        for task in tasks {
+            let (me, results) = task.await.expect("join");
+            let id = me.account_id.expect("id");
+            if id == bad {
+                assert!(results.iter().all(|r| r.is_err()), "{}", t.name);
+                continue;
+            }
+            let credited: i64 = results
+                .into_iter()
+                .map(|r| {
+                    let r = r.expect("acknowledged");
+                    assert_eq!(r.status, BeatStatus::Ok);
+                    r.credited_s
+                })
+                .sum();
+            assert_eq!(credited, 60, "{}", t.name);
+            assert_eq!(watched_s(&t.db, id, &code).await.0, 60, "{}", t.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
+    use wangyuan::app::demo_courses::{self, DEMO_COURSES};
+    use wangyuan::app::exams;
+    use wangyuan::demo::media::{tick_wav, wav_duration_s};
+    for t in TestDb::with_city(1).await {
+        demo_courses::insert(&t.db, NOW)
+            .await
+            .expect("demo courses");
+        let me = &learners(&t.db, 1).await[0];
+        let hb = Heartbeats::spawn(t.db.clone());
+        for c in DEMO_COURSES {
+            let wav = tick_wav(c.duration_s);
+            assert_eq!(wav_duration_s(&wav), Some(f64::from(c.duration_s)));
+            let o = playback::open(&t.db, me, c.code, "n", NOW)
+                .await
+                .expect("open");
+            assert_eq!(
+                (o.media.as_str(), o.duration_s),
+                (c.media, i64::from(c.duration_s))
+            );
+            let has_exam = exams::info(&t.db, me, c.code)
+                .await
+                .expect("info")
+                .is_some();
+            assert_eq!(has_exam, c.exam, "{}", c.code);
+        }
+        // The shortest one, played through after reopening it (the last open took the lease).
+        let first = DEMO_COURSES[0];
+        let o = playback::open(&t.db, me, first.code, "n", NOW)
+            .await
+            .expect("open");
+        let mut earned = None;
+        for i in 1..=i64::from(first.duration_s) / 12 {
+            let r = hb
+                .beat(me, playing(&o.lease_id, (12 * i) as f64), NOW + 12 * i)
+                .await
+                .expect("beat");
+            earned = earned.or(r.completion);
+        }
+        let earned = earned.expect("completed");
+        assert_eq!(earned.credits, "1.0", "{}", t.name);
+    }
+}
