@@ -727,3 +727,98 @@ async fn play_a_short_course_to_completion_over_http() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }
+
+/// Every `name="q<id>"` in a page, once each, in order.
+fn question_ids(html: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for part in html.split("name=\"q").skip(1) {
+        if let Some(id) = part.split('"').next().and_then(|n| n.parse::<i64>().ok())
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn take_an_exam_over_http() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let id = Actor::load(&t.db, &a, "t")
+            .await
+            .expect("actor")
+            .account_id
+            .expect("id");
+        let (code, course_id): (String, i64) = sqlx::query_as(
+            "SELECT c.code, c.id FROM exams e JOIN courses c ON c.id = e.course_id \
+             WHERE c.id NOT IN (SELECT course_id FROM ledger WHERE account_id = $1 AND course_id IS NOT NULL) \
+             AND e.id NOT IN (SELECT exam_id FROM ledger WHERE account_id = $1 AND exam_id IS NOT NULL) \
+             ORDER BY c.code LIMIT 1",
+        )
+        .bind(id)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("an exam course");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let path = format!("/courses/{code}/exam");
+        let before = browser.get(&path).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", t.name);
+        assert!(
+            before.body.contains("学完课程后才能参加考试"),
+            "{}",
+            before.body
+        );
+        assert!(!before.body.contains("开始考试"));
+        app::ledger::complete_course(&t.db, id, course_id, NOW)
+            .await
+            .expect("complete");
+        let info = browser.get(&path).await;
+        assert!(info.body.contains("开始考试"));
+        let csrf = csrf_of(&info.body);
+        assert_eq!(
+            browser.post(&path, &[("csrf", "bad")]).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let attempt = browser.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(attempt.status, StatusCode::OK, "{}", attempt.body);
+        let marker = format!("action=\"/courses/{code}/exam/");
+        let start_at = attempt.body.find(&marker).expect("answer form") + marker.len();
+        let attempt_id: i64 = attempt.body[start_at..]
+            .split('"')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("attempt id");
+        let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+        let ids = question_ids(&attempt.body);
+        assert!(!ids.is_empty());
+        for q in ids {
+            let (kind, key): (String, String) =
+                sqlx::query_as("SELECT kind, answer FROM exam_questions WHERE id = $1")
+                    .bind(q)
+                    .fetch_one(t.db.reader())
+                    .await
+                    .expect("question");
+            let kind = wangyuan::rules::exam::QuestionKind::from_code(&kind).expect("kind");
+            for i in wangyuan::rules::exam::key_indexes(kind, &key).expect("key") {
+                form.push((format!("q{q}"), i.to_string()));
+            }
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let graded = browser.post(&format!("{path}/{attempt_id}"), &form).await;
+        assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
+        assert!(graded.body.contains("合格："), "{}", graded.body);
+        assert!(graded.body.contains("考试合格奖励"), "{}", graded.body);
+        let exam_entries: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'",
+        )
+        .bind(id)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("count");
+        assert!(exam_entries >= 1);
+        assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
+    }
+}

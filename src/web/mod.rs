@@ -4,6 +4,7 @@
 //! layer only reads requests and renders answers.
 
 mod clock;
+mod exam;
 mod keys;
 mod limit;
 mod media;
@@ -87,6 +88,8 @@ pub fn router(web: Web) -> Router {
         .route("/password", get(pages::password_form).post(pages::password))
         .route("/courses", get(pages::catalogue))
         .route("/courses/{code}", get(play::course))
+        .route("/courses/{code}/exam", get(exam::info).post(exam::start))
+        .route("/courses/{code}/exam/{attempt}", post(exam::submit))
         .route("/api/courses/{code}/open", post(play::open))
         .route("/api/beat", post(play::beat))
         .route("/static/player.js", get(play::script))

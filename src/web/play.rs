@@ -42,6 +42,7 @@ struct CoursePage {
     credits: String,
     rule: String,
     status: String,
+    has_exam: bool,
 }
 
 pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) -> Response {
@@ -69,6 +70,7 @@ pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) ->
         hours: line.course.credit.hours,
         credits: line.course.credit.tenths.to_string(),
         rule: line.course.credit.rule,
+        has_exam: line.course.has_exam,
     })
 }
 
