@@ -213,13 +213,17 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Keys(#[from] crate::ssh::keys::KeyError),
+    #[error(transparent)]
+    WebKey(#[from] crate::web::KeyError),
 }
 
 impl CliError {
     fn exit_code(&self) -> i32 {
         match self {
             CliError::App(e) => e.exit_code(),
-            CliError::Open(_) | CliError::Io(_) | CliError::Keys(_) => exit::FAILURE,
+            CliError::Open(_) | CliError::Io(_) | CliError::Keys(_) | CliError::WebKey(_) => {
+                exit::FAILURE
+            }
         }
     }
 }
@@ -281,6 +285,11 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         return Ok(exit::OK);
     }
     ensure_private_dir(&settings.keys_dir)?;
+    println!(
+        "\n学员用浏览器打开 {} ，用上面的演示学员账号登录（例如 {}），在“课程”中搜索 DEMO 播放演示短课程。",
+        web_address(settings),
+        sample_learner(&credentials).unwrap_or_else(|| "ld00001".into())
+    );
     let port = settings.ssh_listen.port();
     println!("\n管理人员用任意 SSH 客户端登录（密码见上）：");
     for user in ["office", "college", "lx_liaison"] {
@@ -291,6 +300,14 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         credit_year(app::now())
     );
     run_services(settings, db).await
+}
+
+/// The sample learner's username, from the credentials file `write_credentials` made.
+fn sample_learner(credentials: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(credentials).ok()?;
+    let line = text.lines().find(|l| l.starts_with("演示学员"))?;
+    let name = line.rsplit("例如用户名 ").next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// Generates the demo courses' media files that are missing (each as long as its course).
@@ -364,20 +381,24 @@ async fn serve(settings: &Settings) -> CliResult {
     run_services(settings, db).await
 }
 
-/// Starts the SSH server on the configured address and runs until SIGINT or SIGTERM.
+/// Binds `addr`, naming the setting in the error.
+async fn bind(
+    addr: std::net::SocketAddr,
+    what: &str,
+    key: &str,
+) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        std::io::Error::new(e.kind(), format!("无法监听{what}地址 {addr}（{key}）：{e}"))
+    })
+}
+
+/// Starts the SSH server and the learner web site on the configured addresses and runs until
+/// SIGINT or SIGTERM, or until either server fails.
 async fn run_services(settings: &Settings, db: Db) -> CliResult {
     let keys = crate::ssh::keys::load_or_create(&settings.keys_dir)?;
-    let listener = tokio::net::TcpListener::bind(settings.ssh_listen)
-        .await
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!(
-                    "无法监听 SSH 地址 {}（ssh_listen）：{e}",
-                    settings.ssh_listen
-                ),
-            )
-        })?;
+    let cookie_key = crate::web::load_or_create_key(&settings.keys_dir)?;
+    let listener = bind(settings.ssh_listen, " SSH ", "ssh_listen").await?;
+    let http = bind(settings.http_listen, "网站", "http_listen").await?;
     // Listen for signals before saying we are ready, so a stop right after is never missed.
     let shutdown = Shutdown::listen()?;
     let shared = crate::ssh::Shared {
@@ -386,21 +407,34 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
         web_address: web_address(settings),
     };
     let mut ssh = tokio::spawn(crate::ssh::serve(shared, keys, listener));
+    let site = crate::web::Web::new(crate::web::Options {
+        db: db.clone(),
+        key: cookie_key,
+        media_dir: settings.media_dir(),
+        secure_cookies: settings.secure_cookies,
+        clock: crate::web::Clock::system(),
+        node: format!("web@{}", settings.http_listen),
+    });
+    let mut web = tokio::spawn(crate::web::serve(http, site));
     tracing::info!(
         backend = db.backend().name(),
         ssh = %settings.ssh_listen,
-        "服务已就绪：SSH 管理界面已启动（学员网站将在后续版本启用），按 Ctrl-C 退出"
+        http = %settings.http_listen,
+        "服务已就绪：SSH 管理界面与学员网站已启动，按 Ctrl-C 退出"
     );
+    let ended = |r: Result<std::io::Result<()>, tokio::task::JoinError>| match r {
+        Ok(Ok(())) => Ok(exit::OK),
+        Ok(Err(e)) => Err(CliError::Io(e)),
+        Err(e) => Err(CliError::Io(std::io::Error::other(e.to_string()))),
+    };
     let result = tokio::select! {
         _ = shutdown.wait() => Ok(exit::OK),
-        ended = &mut ssh => match ended {
-            Ok(Ok(())) => Ok(exit::OK),
-            Ok(Err(e)) => Err(CliError::Io(e)),
-            Err(e) => Err(CliError::Io(std::io::Error::other(e.to_string()))),
-        },
+        r = &mut ssh => ended(r),
+        r = &mut web => ended(r),
     };
     tracing::info!("正在停止");
     ssh.abort();
+    web.abort();
     db.close().await;
     result
 }

@@ -19,6 +19,8 @@ pub struct Settings {
     pub keys_dir: PathBuf,
     pub ssh_listen: SocketAddr,
     pub http_listen: SocketAddr,
+    /// Mark the web site's cookies `Secure` (when it is served over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
     /// Idle interface sessions are warned, then closed, after this many seconds.
     pub idle_timeout_secs: u64,
     /// tracing filter, e.g. `info` or `wangyuan=debug`.
@@ -34,6 +36,7 @@ impl Default for Settings {
             keys_dir: PathBuf::from("keys"),
             ssh_listen: SocketAddr::from(([0, 0, 0, 0], 2222)),
             http_listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            secure_cookies: false,
             idle_timeout_secs: 900,
             log: "info".into(),
         }
@@ -157,6 +160,13 @@ impl Settings {
                     "应为秒数（非负整数）",
                 )
             })?;
+        }
+        if let Some((var, v)) = get(env, "secure_cookies") {
+            self.secure_cookies = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => return Err(bad("secure_cookies", var, v, "应为 true 或 false")),
+            };
         }
         if let Some((_, v)) = get(env, "log") {
             self.log = v;

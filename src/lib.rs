@@ -1,6 +1,6 @@
 //! wangyuan (网院): the cadre online-learning college of a city. See ARCHITECTURE.md for the
 //! layers: `rules` (pure) ← `store` (SQL) ← `app` (use-cases, permissions, audit) ← fronts
-//! (`cli`, `cmd`, `tui`, and later `ssh`, `web`).
+//! (`cli`, `cmd`, `tui`, `ssh`, `web`).
 
 pub mod app;
 pub mod cli;
@@ -11,3 +11,4 @@ pub mod rules;
 pub mod ssh;
 pub mod store;
 pub mod tui;
+pub mod web;

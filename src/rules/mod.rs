@@ -7,6 +7,7 @@ pub mod exam;
 pub mod idnum;
 pub mod ledger;
 pub mod password;
+pub mod plan;
 pub mod playback;
 pub mod sheet;
 pub mod standing;

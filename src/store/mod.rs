@@ -11,6 +11,7 @@ pub mod classes;
 pub mod courses;
 pub mod exams;
 pub mod ledger;
+pub mod notices;
 pub mod passwords;
 pub mod playback;
 pub mod prefs;
@@ -19,6 +20,7 @@ pub mod settings;
 pub mod standings;
 pub mod submission;
 pub mod units;
+pub mod web_sessions;
 
 use std::time::Duration;
 

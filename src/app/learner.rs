@@ -1,0 +1,211 @@
+//! A learner's own pages: this year's standing with the fewest courses that close the gap, the
+//! catalogue with my status per course, my notices. Every function answers for the actor's own
+//! account only.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::rules::calendar::credit_year;
+use crate::rules::plan::{Candidate, fewest_courses};
+use crate::rules::standing::{Bucket, Gap, Standing, Targets};
+use crate::store::{Db, ledger, notices, playback};
+
+use super::catalog::{self, CourseInfo, Filter};
+use super::standings::year_settings;
+use super::{Actor, Error, Result};
+
+/// How far I am in a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    NotStarted,
+    /// Watched share in whole percent (0–99).
+    Watching(u32),
+    Completed,
+}
+
+impl Status {
+    /// 未开始 / 35% / 已完成
+    pub fn label(self) -> String {
+        match self {
+            Status::NotStarted => "未开始".into(),
+            Status::Watching(p) => format!("{p}%"),
+            Status::Completed => "已完成".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogueLine {
+    pub course: CourseInfo,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub year: i32,
+    pub targets: Targets,
+    pub standing: Standing,
+    pub gap: Gap,
+    pub compliant: bool,
+    /// The fewest published courses I have not completed that close the gap, largest first.
+    pub plan: Vec<CourseInfo>,
+    /// Whether `plan` closes the gap (the catalogue may be too small).
+    pub plan_closes: bool,
+    pub notices: Vec<Notice>,
+}
+
+fn own_id(actor: &Actor) -> Result<i64> {
+    actor
+        .account_id
+        .ok_or_else(|| Error::Forbidden("本机控制台没有学员档案".into()))
+}
+
+/// My status in every course I have touched, by course id.
+async fn statuses(db: &Db, account_id: i64) -> Result<HashMap<String, Status>> {
+    let mut out = HashMap::new();
+    for p in playback::progress_of(db.reader(), account_id).await? {
+        let status = if p.completed_at.is_some() {
+            Status::Completed
+        } else if p.duration_s > 0 {
+            let pct = (p.watched_s.max(0) * 100 / p.duration_s).min(99);
+            Status::Watching(u32::try_from(pct).unwrap_or(0))
+        } else {
+            Status::Watching(0)
+        };
+        out.insert(p.course_code, status);
+    }
+    Ok(out)
+}
+
+/// Courses whose credits I already earned (a course earns once), by course id.
+async fn earned_courses(db: &Db, account_id: i64) -> Result<HashSet<i64>> {
+    Ok(ledger::entries_of(db.reader(), account_id, None)
+        .await?
+        .into_iter()
+        .filter(|e| e.kind == "course")
+        .filter_map(|e| e.course_id)
+        .collect())
+}
+
+/// The catalogue (published courses matching `filter`) with my status in each.
+pub async fn catalogue(db: &Db, actor: &Actor, filter: &Filter) -> Result<Vec<CatalogueLine>> {
+    let id = own_id(actor)?;
+    let statuses = statuses(db, id).await?;
+    let earned = earned_courses(db, id).await?;
+    Ok(catalog::list(db, filter)
+        .await?
+        .into_iter()
+        .filter(|c| c.published)
+        .map(|course| {
+            let status = if earned.contains(&course.id) {
+                Status::Completed
+            } else {
+                statuses
+                    .get(&course.code)
+                    .copied()
+                    .unwrap_or(Status::NotStarted)
+            };
+            CatalogueLine { course, status }
+        })
+        .collect())
+}
+
+/// My home page for the credit year of `now`.
+pub async fn home(db: &Db, actor: &Actor, now: i64) -> Result<Home> {
+    let id = own_id(actor)?;
+    let year = credit_year(now);
+    let settings = year_settings(db, year).await?;
+    let standing = ledger::standing_of(db.reader(), id, year).await?;
+    let gap = standing.gap(&settings.targets);
+    let open: Vec<CourseInfo> = catalogue(db, actor, &Filter::default())
+        .await?
+        .into_iter()
+        .filter(|l| l.status != Status::Completed)
+        .map(|l| l.course)
+        .collect();
+    let candidates: Vec<Candidate> = open
+        .iter()
+        .map(|c| Candidate {
+            bucket: Bucket::for_kind(c.kind),
+            tenths: c.credit.tenths,
+        })
+        .collect();
+    let plan = fewest_courses(gap, &candidates);
+    let notices = notices::for_learner(db.reader(), id, 20)
+        .await?
+        .into_iter()
+        .map(|n| Notice {
+            title: n.title,
+            body: n.body,
+            created_at: n.created_at,
+        })
+        .collect();
+    Ok(Home {
+        year,
+        targets: settings.targets,
+        compliant: standing.is_compliant(&settings.targets),
+        standing,
+        gap,
+        plan: plan
+            .picks
+            .iter()
+            .filter_map(|&i| open.get(i).cloned())
+            .collect(),
+        plan_closes: plan.closes,
+        notices,
+    })
+}
+
+/// One credit year of my archive: the entries (newest first) and what they add up to.
+#[derive(Debug, Clone)]
+pub struct YearBlock {
+    pub year: i32,
+    pub standing: Standing,
+    pub entries: Vec<super::archive::Entry>,
+}
+
+/// My archive grouped by credit year (newest year first), with the college's name for the
+/// certificate.
+#[derive(Debug, Clone)]
+pub struct MyArchive {
+    pub archive: super::archive::Archive,
+    pub years: Vec<YearBlock>,
+    pub college: String,
+}
+
+pub async fn archive(db: &Db, actor: &Actor) -> Result<MyArchive> {
+    own_id(actor)?;
+    let archive = super::archive::show(db, actor, &actor.username, None).await?;
+    let mut years: Vec<YearBlock> = Vec::new();
+    for e in &archive.entries {
+        let at = match years.iter().position(|y| y.year == e.year) {
+            Some(i) => i,
+            None => {
+                years.push(YearBlock {
+                    year: e.year,
+                    standing: Standing::default(),
+                    entries: Vec::new(),
+                });
+                years.len() - 1
+            }
+        };
+        years[at].standing.add(e.bucket, e.tenths);
+        years[at].entries.push(e.clone());
+    }
+    years.sort_by_key(|y| std::cmp::Reverse(y.year));
+    let college = match crate::store::units::root(db.reader()).await? {
+        Some(root) => format!("{}干部网络学院", root.name),
+        None => "干部网络学院".into(),
+    };
+    Ok(MyArchive {
+        archive,
+        years,
+        college,
+    })
+}

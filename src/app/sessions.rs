@@ -1,0 +1,115 @@
+//! Web sessions: one database row per sign-in, so any node can check a cookie and staff can end a
+//! learner's logins. The cookie holds only the random session id (encrypted by the web layer).
+
+use rand::RngCore;
+
+use crate::store::audit::{self, AuditEntry};
+use crate::store::{Db, accounts, units, web_sessions};
+
+use super::auth::SignedIn;
+use super::{Actor, Error, Result};
+
+/// A session ends after this long without a request.
+pub const IDLE_SECS: i64 = 2 * 3600;
+/// …and at the latest this long after sign-in.
+pub const MAX_SECS: i64 = 12 * 3600;
+/// The idle expiry is moved forward at most this often (one write per session per interval).
+const TOUCH_EVERY_SECS: i64 = 300;
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub actor: Actor,
+    pub must_change: bool,
+}
+
+/// Records a new session for a successful sign-in; returns its id (256 random bits, hex).
+pub async fn start(db: &Db, signed: &SignedIn, user_agent: &str, now: i64) -> Result<String> {
+    let account_id = signed
+        .actor
+        .account_id
+        .ok_or_else(|| Error::Internal("登录结果缺少账号".into()))?;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let agent: String = user_agent.chars().take(200).collect();
+    let mut tx = db.begin().await?;
+    web_sessions::insert(
+        &mut tx,
+        &web_sessions::NewSession {
+            id: &id,
+            account_id,
+            expires_at: now + IDLE_SECS,
+            address: &signed.actor.address,
+            user_agent: &agent,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The live session with this id, or None when it is unknown, ended, expired, or its account is
+/// no longer active.
+pub async fn resume(db: &Db, id: &str, address: &str, now: i64) -> Result<Option<Session>> {
+    let Some(row) = web_sessions::get(db.reader(), id).await? else {
+        return Ok(None);
+    };
+    let live = row.revoked == 0
+        && row.expires_at > now
+        && row.created_at + MAX_SECS > now
+        && row.status == "active";
+    if !live {
+        return Ok(None);
+    }
+    if now - row.last_seen_at >= TOUCH_EVERY_SECS {
+        let mut tx = db.begin().await?;
+        let expires = (now + IDLE_SECS).min(row.created_at + MAX_SECS);
+        web_sessions::touch(&mut tx, id, now, expires).await?;
+        tx.commit().await?;
+    }
+    let actor = Actor::load(db, &row.username, address).await?;
+    Ok(Some(Session {
+        id: row.id,
+        actor,
+        must_change: row.must_change == 1,
+    }))
+}
+
+/// Signs out: the session can no longer be used, on any node.
+pub async fn end(db: &Db, id: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    web_sessions::revoke(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every web session of `username` (staff whose scope covers the account, or the account
+/// itself); audited. Returns how many sessions were live.
+pub async fn end_all_of(db: &Db, actor: &Actor, username: &str, now: i64) -> Result<u64> {
+    let account = accounts::by_username(db.reader(), username)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    if actor.account_id != Some(account.id) {
+        let unit = units::by_id(db.reader(), account.unit_id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("账号 {username} 的单位不存在")))?;
+        actor.require_covers(&unit.path, &unit.name)?;
+    }
+    let mut tx = db.begin().await?;
+    let ended = web_sessions::revoke_all_of(&mut tx, account.id, now).await?;
+    let entry = AuditEntry {
+        actor_id: actor.account_id,
+        actor: &actor.username,
+        address: &actor.address,
+        action: "web.sessions.end",
+        target: format!("user:{username}"),
+        detail: format!("结束网页登录 {ended} 个"),
+        ..Default::default()
+    };
+    audit::write(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}

@@ -1,0 +1,608 @@
+//! Page handlers: read the request, call `app/`, render a template.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::catalog::Filter;
+use crate::app::{self, auth, learner, sessions};
+use crate::rules::Tenths;
+use crate::rules::calendar::date_cst;
+use crate::rules::catalog::{Category, Source};
+use crate::rules::credits::CourseKind;
+use crate::rules::standing::Bucket;
+
+use super::Web;
+use super::session::{self, FORM_COOKIE, Me, Peer, SESSION_COOKIE};
+
+const STYLE: &str = include_str!("style.css");
+
+/// The header every signed-in page shows: who, and the sign-out form's token.
+pub struct Chrome {
+    pub name: String,
+    pub csrf: String,
+    pub active: &'static str,
+}
+
+impl Chrome {
+    pub fn of(me: &Me, name: String, active: &'static str) -> Option<Chrome> {
+        Some(Chrome {
+            name,
+            csrf: me.csrf.clone(),
+            active,
+        })
+    }
+}
+
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "页面渲染失败");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Option<Chrome>,
+    message: String,
+}
+
+fn error_page(status: StatusCode, message: String) -> Response {
+    let mut r = render(&ErrorPage {
+        chrome: None,
+        message,
+    });
+    *r.status_mut() = status;
+    r
+}
+
+/// An app error as an HTTP answer (400 invalid, 403 not allowed, 404 not found, 409, 500).
+pub fn failure(e: app::Error) -> Response {
+    error_page(status_of(&e), e.to_string())
+}
+
+/// The HTTP status of an app error; server-side failures are logged here.
+pub fn status_of(e: &app::Error) -> StatusCode {
+    match e {
+        app::Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+        app::Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        app::Error::NotFound(_) => StatusCode::NOT_FOUND,
+        app::Error::Conflict(_) => StatusCode::CONFLICT,
+        app::Error::Db(_) | app::Error::Internal(_) => {
+            tracing::error!(error = %e, "网站请求失败");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    }
+}
+
+pub async fn not_found() -> Response {
+    error_page(StatusCode::NOT_FOUND, "未找到该页面。".into())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+async fn real_name(web: &Web, me: &Me) -> Result<String, Response> {
+    me.actor().real_name(web.db()).await.map_err(failure)
+}
+
+// ---- sign-in, sign-out, password ----
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Option<Chrome>,
+    csrf: String,
+    username: String,
+    error: Option<String>,
+}
+
+fn login_page(web: &Web, status: StatusCode, username: String, error: Option<String>) -> Response {
+    let csrf = session::token();
+    let jar = axum_extra::extract::cookie::PrivateCookieJar::new(web.0.key.clone())
+        .add(session::cookie(web, FORM_COOKIE, csrf.clone()));
+    let page = render(&LoginPage {
+        chrome: None,
+        csrf,
+        username,
+        error,
+    });
+    (status, jar, page).into_response()
+}
+
+pub async fn login_form(State(web): State<Web>) -> Response {
+    login_page(&web, StatusCode::OK, String::new(), None)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+pub async fn login(
+    State(web): State<Web>,
+    Peer(ip): Peer,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let now = web.now();
+    if !web.0.limiter.allow(ip, now) {
+        return login_page(
+            &web,
+            StatusCode::TOO_MANY_REQUESTS,
+            f.username,
+            Some("尝试过于频繁，请一分钟后再试。".into()),
+        );
+    }
+    let jar =
+        axum_extra::extract::cookie::PrivateCookieJar::from_headers(&headers, web.0.key.clone());
+    let expected = jar.get(FORM_COOKIE).map(|c| c.value().to_string());
+    if !expected.is_some_and(|t| session::same_token(&t, &f.csrf)) {
+        return login_page(
+            &web,
+            StatusCode::FORBIDDEN,
+            f.username,
+            Some("页面已过期，请重新输入。".into()),
+        );
+    }
+    let username = f.username.trim().to_string();
+    let signed =
+        match auth::with_password(web.db(), &username, &f.password, &ip.to_string(), now).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(denied)) => {
+                return login_page(
+                    &web,
+                    StatusCode::UNAUTHORIZED,
+                    username,
+                    Some(denied.to_string()),
+                );
+            }
+            Err(e) => return failure(e),
+        };
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let sid = match sessions::start(web.db(), &signed, agent, now).await {
+        Ok(id) => id,
+        Err(e) => return failure(e),
+    };
+    let jar = jar
+        .remove(session::removal(FORM_COOKIE))
+        .add(session::cookie(
+            &web,
+            SESSION_COOKIE,
+            format!("{sid}.{}", session::token()),
+        ));
+    let to = if signed.must_change { "/password" } else { "/" };
+    (jar, Redirect::to(to)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(State(web): State<Web>, me: Me, Form(f): Form<CsrfForm>) -> Response {
+    if !me.csrf_ok(&f.csrf) {
+        return session::csrf_refused();
+    }
+    if let Err(e) = sessions::end(web.db(), &me.session.id).await {
+        return failure(e);
+    }
+    let jar = axum_extra::extract::cookie::PrivateCookieJar::new(web.0.key.clone())
+        .remove(session::removal(SESSION_COOKIE));
+    (jar, Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Option<Chrome>,
+    forced: bool,
+    error: Option<String>,
+}
+
+pub async fn password_form(State(web): State<Web>, me: Me) -> Response {
+    let name = match real_name(&web, &me).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    render(&PasswordPage {
+        forced: me.session.must_change,
+        chrome: Chrome::of(&me, name, ""),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn password(
+    State(web): State<Web>,
+    Peer(ip): Peer,
+    me: Me,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    if !me.csrf_ok(&f.csrf) {
+        return session::csrf_refused();
+    }
+    let name = match real_name(&web, &me).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let again = |status: StatusCode, error: String| {
+        let mut r = render(&PasswordPage {
+            forced: me.session.must_change,
+            chrome: Chrome::of(&me, name.clone(), ""),
+            error: Some(error),
+        });
+        *r.status_mut() = status;
+        r
+    };
+    let now = web.now();
+    if !web.0.limiter.allow(ip, now) {
+        return again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "尝试过于频繁，请一分钟后再试。".into(),
+        );
+    }
+    if f.new != f.confirm {
+        return again(StatusCode::BAD_REQUEST, "两次输入的新密码不一致。".into());
+    }
+    match app::credentials::change_password(web.db(), me.actor(), &f.current, &f.new, now).await {
+        Ok(()) => Redirect::to("/").into_response(),
+        Err(e @ app::Error::Invalid { .. }) => again(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => failure(e),
+    }
+}
+
+// ---- home ----
+
+struct Bar {
+    label: &'static str,
+    earned: String,
+    target: String,
+    percent: i64,
+    met: bool,
+}
+
+fn bar(label: &'static str, earned: Tenths, target: Tenths) -> Bar {
+    let percent = if target.0 <= 0 {
+        100
+    } else {
+        (earned.0.max(0) * 100 / target.0).min(100)
+    };
+    Bar {
+        label,
+        earned: earned.to_string(),
+        target: target.to_string(),
+        percent,
+        met: earned >= target,
+    }
+}
+
+struct PlanLine {
+    code: String,
+    title: String,
+    kind: &'static str,
+    hours: i64,
+    credits: String,
+}
+
+struct NoticeLine {
+    title: String,
+    body: String,
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Option<Chrome>,
+    year: i32,
+    bars: Vec<Bar>,
+    required: String,
+    elective: String,
+    exam: String,
+    total: String,
+    compliant: bool,
+    gap_total: String,
+    gap_required: String,
+    plan: Vec<PlanLine>,
+    plan_closes: bool,
+    notices: Vec<NoticeLine>,
+}
+
+pub async fn home(State(web): State<Web>, me: Me) -> Response {
+    let name = match real_name(&web, &me).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let h = match learner::home(web.db(), me.actor(), web.now()).await {
+        Ok(h) => h,
+        Err(e) => return failure(e),
+    };
+    let s = h.standing;
+    render(&HomePage {
+        chrome: Chrome::of(&me, name, "home"),
+        year: h.year,
+        bars: vec![
+            bar("必修", s.required, h.targets.required),
+            bar("合计", s.total(), h.targets.total),
+        ],
+        required: s.required.to_string(),
+        elective: s.elective.to_string(),
+        exam: s.exam.to_string(),
+        total: s.total().to_string(),
+        compliant: h.compliant,
+        gap_total: h.gap.total.to_string(),
+        gap_required: h.gap.required.to_string(),
+        plan: h
+            .plan
+            .into_iter()
+            .map(|c| PlanLine {
+                code: c.code,
+                title: c.title,
+                kind: c.kind.label(),
+                hours: c.credit.hours,
+                credits: c.credit.tenths.to_string(),
+            })
+            .collect(),
+        plan_closes: h.plan_closes,
+        notices: h
+            .notices
+            .into_iter()
+            .map(|n| NoticeLine {
+                title: n.title,
+                body: n.body,
+                date: date_cst(n.created_at),
+            })
+            .collect(),
+    })
+}
+
+// ---- catalogue ----
+
+#[derive(Deserialize, Default)]
+pub struct CatalogueQuery {
+    category: Option<String>,
+    kind: Option<String>,
+    source: Option<String>,
+    q: Option<String>,
+}
+
+struct Choice {
+    code: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+struct CourseLine {
+    code: String,
+    title: String,
+    category: &'static str,
+    kind: &'static str,
+    source: &'static str,
+    hours: i64,
+    credits: String,
+    rule: String,
+    has_exam: bool,
+    status: String,
+    status_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "courses.html")]
+struct CataloguePage {
+    chrome: Option<Chrome>,
+    categories: Vec<Choice>,
+    kinds: Vec<Choice>,
+    sources: Vec<Choice>,
+    q: String,
+    lines: Vec<CourseLine>,
+}
+
+fn picked<T: Copy>(
+    raw: &Option<String>,
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> app::Result<Option<T>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| app::Error::invalid(field, format!("无此选项：{v}"))),
+    }
+}
+
+fn filter_of(q: &CatalogueQuery) -> app::Result<Filter> {
+    Ok(Filter {
+        category: picked(&q.category, "类别", Category::from_code)?,
+        kind: picked(&q.kind, "类型", CourseKind::from_code)?,
+        source: picked(&q.source, "来源", Source::from_code)?,
+        text: q.q.clone().filter(|t| !t.trim().is_empty()),
+    })
+}
+
+pub async fn catalogue(
+    State(web): State<Web>,
+    me: Me,
+    Query(q): Query<CatalogueQuery>,
+) -> Response {
+    let filter = match filter_of(&q) {
+        Ok(f) => f,
+        Err(e) => return failure(e),
+    };
+    let name = match real_name(&web, &me).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    let lines = match learner::catalogue(web.db(), me.actor(), &filter).await {
+        Ok(l) => l,
+        Err(e) => return failure(e),
+    };
+    render(&CataloguePage {
+        chrome: Chrome::of(&me, name, "courses"),
+        categories: Category::ALL
+            .into_iter()
+            .map(|c| Choice {
+                code: c.code(),
+                label: c.label(),
+                selected: filter.category == Some(c),
+            })
+            .collect(),
+        kinds: CourseKind::ALL
+            .into_iter()
+            .map(|c| Choice {
+                code: c.code(),
+                label: c.label(),
+                selected: filter.kind == Some(c),
+            })
+            .collect(),
+        sources: Source::ALL
+            .into_iter()
+            .map(|c| Choice {
+                code: c.code(),
+                label: c.label(),
+                selected: filter.source == Some(c),
+            })
+            .collect(),
+        q: filter.text.clone().unwrap_or_default(),
+        lines: lines
+            .into_iter()
+            .map(|l| CourseLine {
+                status: l.status.label(),
+                status_class: match l.status {
+                    learner::Status::NotStarted => "none",
+                    learner::Status::Watching(_) => "part",
+                    learner::Status::Completed => "done",
+                },
+                code: l.course.code,
+                title: l.course.title,
+                category: l.course.category.label(),
+                kind: l.course.kind.label(),
+                source: l.course.source.label(),
+                hours: l.course.credit.hours,
+                credits: l.course.credit.tenths.to_string(),
+                rule: l.course.credit.rule,
+                has_exam: l.course.has_exam,
+            })
+            .collect(),
+    })
+}
+
+// ---- archive and certificate ----
+
+struct EntryLine {
+    date: String,
+    kind: &'static str,
+    bucket: &'static str,
+    reference: String,
+    credits: String,
+    rule: String,
+    reason: String,
+}
+
+struct YearLine {
+    year: i32,
+    required: String,
+    elective: String,
+    exam: String,
+    total: String,
+    entries: Vec<EntryLine>,
+}
+
+#[derive(Template)]
+#[template(path = "archive.html")]
+struct ArchivePage {
+    chrome: Option<Chrome>,
+    years: Vec<YearLine>,
+}
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    chrome: Option<Chrome>,
+    real_name: String,
+    username: String,
+    unit: String,
+    years: Vec<YearLine>,
+    college: String,
+    issued: String,
+}
+
+fn year_lines(a: &learner::MyArchive) -> Vec<YearLine> {
+    a.years
+        .iter()
+        .map(|y| YearLine {
+            year: y.year,
+            required: y.standing.get(Bucket::Required).to_string(),
+            elective: y.standing.get(Bucket::Elective).to_string(),
+            exam: y.standing.get(Bucket::Exam).to_string(),
+            total: y.standing.total().to_string(),
+            entries: y
+                .entries
+                .iter()
+                .map(|e| EntryLine {
+                    date: date_cst(e.earned_at),
+                    kind: e.kind.label(),
+                    bucket: e.bucket.label(),
+                    reference: e.reference.clone(),
+                    credits: e.tenths.to_string(),
+                    rule: e.rule.clone(),
+                    reason: e.reason.clone(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub async fn archive(State(web): State<Web>, me: Me) -> Response {
+    let a = match learner::archive(web.db(), me.actor()).await {
+        Ok(a) => a,
+        Err(e) => return failure(e),
+    };
+    render(&ArchivePage {
+        chrome: Chrome::of(&me, a.archive.real_name.clone(), "archive"),
+        years: year_lines(&a),
+    })
+}
+
+pub async fn certificate(State(web): State<Web>, me: Me) -> Response {
+    let a = match learner::archive(web.db(), me.actor()).await {
+        Ok(a) => a,
+        Err(e) => return failure(e),
+    };
+    render(&CertificatePage {
+        chrome: Chrome::of(&me, a.archive.real_name.clone(), "archive"),
+        years: year_lines(&a),
+        real_name: a.archive.real_name,
+        username: a.archive.username,
+        unit: a.archive.unit_name,
+        college: a.college,
+        issued: date_cst(web.now()),
+    })
+}

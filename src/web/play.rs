@@ -1,0 +1,122 @@
+//! The course page with its player, and the playback API the player calls (JSON, CSRF token in
+//! the `X-CSRF-Token` header). Crediting is decided by `app::playback`.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::catalog::Filter;
+use crate::app::playback::{self, Beat};
+use crate::app::{self, learner};
+
+use super::Web;
+use super::pages::{Chrome, failure, render, status_of};
+use super::session::{self, Me};
+
+const PLAYER_JS: &str = include_str!("player.js");
+
+pub async fn script() -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PLAYER_JS,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "course.html")]
+struct CoursePage {
+    chrome: Option<Chrome>,
+    code: String,
+    title: String,
+    kind: &'static str,
+    hours: i64,
+    credits: String,
+    rule: String,
+    status: String,
+    has_exam: bool,
+}
+
+pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) -> Response {
+    let filter = Filter {
+        text: Some(code.clone()),
+        ..Filter::default()
+    };
+    let line = match learner::catalogue(web.db(), me.actor(), &filter).await {
+        Ok(lines) => lines.into_iter().find(|l| l.course.code == code),
+        Err(e) => return failure(e),
+    };
+    let Some(line) = line else {
+        return failure(app::Error::NotFound(format!("课程 {code}")));
+    };
+    let name = match me.actor().real_name(web.db()).await {
+        Ok(n) => n,
+        Err(e) => return failure(e),
+    };
+    render(&CoursePage {
+        chrome: Chrome::of(&me, name, "courses"),
+        status: line.status.label(),
+        code: line.course.code,
+        title: line.course.title,
+        kind: line.course.kind.label(),
+        hours: line.course.credit.hours,
+        credits: line.course.credit.tenths.to_string(),
+        rule: line.course.credit.rule,
+        has_exam: line.course.has_exam,
+    })
+}
+
+/// An app error as JSON `{ "message": … }` with the matching status.
+fn json_failure(e: app::Error) -> Response {
+    let status = status_of(&e);
+    (
+        status,
+        Json(serde_json::json!({ "message": e.to_string() })),
+    )
+        .into_response()
+}
+
+fn header_csrf(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+pub async fn open(
+    State(web): State<Web>,
+    me: Me,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    if !me.csrf_ok(header_csrf(&headers)) {
+        return session::csrf_refused();
+    }
+    match playback::open(web.db(), me.actor(), &code, &web.0.node, web.now()).await {
+        Ok(opened) => Json(opened).into_response(),
+        Err(e) => json_failure(e),
+    }
+}
+
+pub async fn beat(
+    State(web): State<Web>,
+    me: Me,
+    headers: HeaderMap,
+    Json(b): Json<Beat>,
+) -> Response {
+    if !me.csrf_ok(header_csrf(&headers)) {
+        return session::csrf_refused();
+    }
+    match web.0.heartbeats.beat(me.actor(), b, web.now()).await {
+        Ok(reply) => Json(reply).into_response(),
+        Err(e) => json_failure(e),
+    }
+}

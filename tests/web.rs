@@ -1,0 +1,824 @@
+//! The learner web site over real HTTP (loopback), on both databases: sign-in, lockout, forced
+//! password change, CSRF refusal, sessions ended by staff or sign-out, no way into another
+//! learner's data, media only with a session and with Range (206/416).
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{NOW, TestDb};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::app::{self, Actor, Error};
+use wangyuan::store::Db;
+use wangyuan::web::{self, Clock, Options, Web};
+
+const MEDIA_LEN: usize = 4000;
+
+/// A site on 127.0.0.1 with its own media folder, a manual clock and a fixed cookie key.
+struct Site {
+    base: String,
+    clock: Clock,
+    key: web::Key,
+    media: tempfile::TempDir,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
+    let media = tempfile::tempdir().expect("media dir");
+    let folder = media.path().join("media");
+    std::fs::create_dir(&folder).expect("media folder");
+    let bytes: Vec<u8> = (0..MEDIA_LEN).map(|i| (i % 251) as u8).collect();
+    std::fs::write(folder.join("clip.bin"), &bytes).expect("media file");
+    // Beside the media folder: must never be reachable.
+    std::fs::write(media.path().join("secret.txt"), "secret").expect("secret file");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let site = Web::new(Options {
+        db: db.clone(),
+        key: key.clone(),
+        media_dir: folder,
+        secure_cookies: false,
+        clock: clock.clone(),
+        node: "test".into(),
+    });
+    let task = tokio::spawn(web::serve(listener, site));
+    Site {
+        base,
+        clock,
+        key,
+        media,
+        task,
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A browser: follows no redirects, keeps cookies.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(site: &Site) -> Browser {
+        Browser {
+            base: site.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header(COOKIE, self.cookie_header())
+        };
+        let resp = req.send().await.expect("request");
+        for v in resp.headers().get_all(SET_COOKIE) {
+            let text = v.to_str().expect("cookie text");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        Page {
+            status: resp.status(),
+            location: resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: resp.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.send(req).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = csrf_of(&form.body);
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+}
+
+/// The CSRF token in a page's form.
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().expect("token").to_string()
+}
+
+/// Two active learners with a few credits each, and their shared password.
+async fn learners(db: &Db) -> (String, String, String) {
+    let summary = seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners: 20,
+            year: 2026,
+            per_learner: 3,
+            now: NOW,
+            rng_seed: 7,
+        },
+        |_| {},
+    )
+    .await
+    .expect("seed");
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' ORDER BY id",
+    )
+    .fetch_all(db.reader())
+    .await
+    .expect("learners");
+    (names[0].clone(), names[1].clone(), summary.password)
+}
+
+async fn real_name(db: &Db, username: &str) -> String {
+    Actor::load(db, username, "test")
+        .await
+        .expect("actor")
+        .real_name(db)
+        .await
+        .expect("name")
+}
+
+#[tokio::test]
+async fn sign_in_pages_and_sign_out() {
+    for t in TestDb::all().await {
+        let (a, b, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        let first = browser.get("/").await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", t.name);
+        assert_eq!(first.location.as_deref(), Some("/login"));
+
+        let wrong = browser.sign_in(&a, "wrong-password1").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.body.contains("用户名或密码错误"), "{}", wrong.body);
+        assert!(!browser.cookies.contains_key("wy_session"));
+
+        let ok = browser.sign_in(&a, &pw).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        assert_eq!(ok.location.as_deref(), Some("/"));
+        assert!(browser.cookies.contains_key("wy_session"));
+
+        let home = browser.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("2026 年度学分"), "{}", home.body);
+        assert!(home.body.contains(&real_name(&t.db, &a).await));
+        assert!(!home.body.contains(&real_name(&t.db, &b).await));
+        assert!(home.body.contains("建议学习") || home.body.contains("已完成本年度学分任务"));
+        assert!(home.body.contains("我的通知"));
+
+        let all = browser.get("/courses").await;
+        assert_eq!(all.status, StatusCode::OK);
+        assert!(all.body.contains("计分规则"));
+        let required = browser.get("/courses?kind=required&q=").await;
+        assert_eq!(required.status, StatusCode::OK);
+        assert!(required.body.len() < all.body.len());
+        assert!(!required.body.contains("<td>选修</td>"));
+        let bad = browser.get("/courses?kind=bogus").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains("类型"), "{}", bad.body);
+
+        let archive = browser.get("/archive").await;
+        assert_eq!(archive.status, StatusCode::OK);
+        assert!(archive.body.contains("2026 年"), "{}", archive.body);
+        assert!(archive.body.contains("完成课程学习") || archive.body.contains("学时"));
+        let cert = browser.get("/archive/certificate").await;
+        assert_eq!(cert.status, StatusCode::OK);
+        assert!(cert.body.contains("学时证明"));
+        assert!(cert.body.contains("娄底市干部网络学院"));
+        assert!(cert.body.contains(&real_name(&t.db, &a).await));
+
+        let framed = browser
+            .http
+            .get(format!("{}/", site.base))
+            .header(COOKIE, browser.cookie_header())
+            .send()
+            .await
+            .expect("headers");
+        assert_eq!(
+            framed
+                .headers()
+                .get("x-frame-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("DENY")
+        );
+        let css = browser.get("/static/style.css").await;
+        assert_eq!(css.status, StatusCode::OK);
+        assert!(css.body.contains("@page"));
+
+        // Sign-out ends the session on the server: the old cookie no longer works.
+        let stolen = browser.cookies.clone();
+        let csrf = csrf_of(&home.body);
+        let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        let mut replay = Browser::new(&site);
+        replay.cookies = stolen;
+        assert_eq!(replay.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart_and_staff_can_end_them() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let key = web::Key::generate();
+        let site = start(&t.db, key.clone(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        drop(site);
+        // A new process with the same key (and database) knows the cookie.
+        let again = start(&t.db, key, Clock::manual(NOW + 60)).await;
+        browser.base = again.base.clone();
+        assert_eq!(browser.get("/").await.status, StatusCode::OK, "{}", t.name);
+        // A different key cannot read it.
+        let other = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        browser.base = other.base.clone();
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+        // The office ends every web login of the learner.
+        browser.base = again.base.clone();
+        let ended = app::sessions::end_all_of(&t.db, &Actor::local_operator(), &a, NOW + 70)
+            .await
+            .expect("end");
+        assert_eq!(ended, 1);
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+        // Idle sessions expire.
+        let mut idle = Browser::new(&again);
+        assert_eq!(idle.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(idle.get("/").await.status, StatusCode::OK);
+        again.clock.advance(app::sessions::IDLE_SECS + 1);
+        assert_eq!(idle.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn lockout_after_five_failures() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        for _ in 0..5 {
+            let r = browser.sign_in(&a, "Wrong12345").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        let locked = browser.sign_in(&a, &pw).await;
+        assert_eq!(locked.status, StatusCode::UNAUTHORIZED, "{}", t.name);
+        assert!(locked.body.contains("锁定"), "{}", locked.body);
+        // The lock is the same one SSH uses: it lasts 15 minutes.
+        site.clock.advance(app::auth::WINDOW_SECS + 1);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn initial_password_must_be_changed() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        sqlx::query("UPDATE accounts SET must_change = 1 WHERE username = $1")
+            .bind(&a)
+            .execute(t.db.reader())
+            .await
+            .expect("flag");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        let r = browser.sign_in(&a, &pw).await;
+        assert_eq!(r.location.as_deref(), Some("/password"), "{}", t.name);
+        for path in ["/", "/courses", "/archive"] {
+            let p = browser.get(path).await;
+            assert_eq!(p.location.as_deref(), Some("/password"), "{path}");
+        }
+        let form = browser.get("/password").await;
+        assert!(form.body.contains("首次登录须修改初始密码"));
+        let csrf = csrf_of(&form.body);
+        let mismatch = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2027"),
+        ];
+        let r = browser.post("/password", &mismatch).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("不一致"), "{}", r.body);
+        let weak = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "short1"),
+            ("confirm", "short1"),
+        ];
+        let r = browser.post("/password", &weak).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("至少 8 位"), "{}", r.body);
+        let letters = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "onlyletters"),
+            ("confirm", "onlyletters"),
+        ];
+        assert!(
+            browser
+                .post("/password", &letters)
+                .await
+                .body
+                .contains("字母和数字")
+        );
+        let same_as_name = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", a.as_str()),
+            ("confirm", a.as_str()),
+        ];
+        assert!(
+            browser
+                .post("/password", &same_as_name)
+                .await
+                .body
+                .contains("用户名")
+        );
+        let wrong_current = [
+            ("csrf", csrf.as_str()),
+            ("current", "Nope12345"),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2026"),
+        ];
+        assert!(
+            browser
+                .post("/password", &wrong_current)
+                .await
+                .body
+                .contains("当前密码")
+        );
+        let good = [
+            ("csrf", csrf.as_str()),
+            ("current", pw.as_str()),
+            ("new", "Newpass2026"),
+            ("confirm", "Newpass2026"),
+        ];
+        let done = browser.post("/password", &good).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(done.location.as_deref(), Some("/"));
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        let history: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM password_history h JOIN accounts a ON a.id = h.account_id WHERE a.username = $1",
+        )
+        .bind(&a)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("history");
+        assert_eq!(history, 1);
+        // The old password is gone, the new one works.
+        let mut fresh = Browser::new(&site);
+        assert_eq!(
+            fresh.sign_in(&a, &pw).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let ok = fresh.sign_in(&a, "Newpass2026").await;
+        assert_eq!(ok.location.as_deref(), Some("/"));
+    }
+}
+
+#[tokio::test]
+async fn posts_without_the_right_csrf_token_are_refused() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        // Sign-in without the form's cookie (a cross-site post) is refused and counts nothing.
+        let mut cross = Browser::new(&site);
+        let r = cross
+            .post(
+                "/login",
+                &[
+                    ("username", a.as_str()),
+                    ("password", pw.as_str()),
+                    ("csrf", "0123"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.name);
+        assert!(!cross.cookies.contains_key("wy_session"));
+
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let home = browser.get("/").await;
+        let csrf = csrf_of(&home.body);
+        for token in ["", "deadbeef", &csrf[1..]] {
+            let r = browser.post("/logout", &[("csrf", token)]).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{token}");
+            let r = browser
+                .post(
+                    "/password",
+                    &[
+                        ("csrf", token),
+                        ("current", pw.as_str()),
+                        ("new", "Abcdefg123"),
+                        ("confirm", "Abcdefg123"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
+        // Still signed in, password unchanged.
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        let mut again = Browser::new(&site);
+        assert_eq!(again.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn nobody_reaches_another_learners_data() {
+    for t in TestDb::all().await {
+        let (a, b, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let b_name = real_name(&t.db, &b).await;
+        for path in ["/", "/archive", "/archive/certificate", "/courses"] {
+            let p = browser.get(path).await;
+            assert!(!p.body.contains(&b_name), "{path} shows {b}'s name");
+        }
+        // Query parameters cannot switch the learner either.
+        let p = browser
+            .get(&format!("/archive?user={b}&username={b}"))
+            .await;
+        assert!(!p.body.contains(&b_name));
+        // A forged cookie value (not encrypted with the site's key) is no session.
+        let mut forged = Browser::new(&site);
+        forged.cookies.insert("wy_session".into(), "abc.def".into());
+        assert_eq!(forged.get("/archive").await.status, StatusCode::SEE_OTHER);
+        // In the use-cases, a learner asking for another learner's records is refused.
+        let learner = Actor::load(&t.db, &a, "test").await.expect("actor");
+        let e = app::archive::show(&t.db, &learner, &b, None)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        let e = app::progress::of(&t.db, &learner, &b)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+        let e = app::sessions::end_all_of(&t.db, &learner, &b, NOW)
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, Error::Forbidden(_)), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn media_needs_a_session_and_answers_ranges() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut anonymous = Browser::new(&site);
+        let r = anonymous.get("/media/clip.bin").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.name);
+
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let whole = browser.get("/media/clip.bin").await;
+        assert_eq!(whole.status, StatusCode::OK);
+        let url = format!("{}/media/clip.bin", site.base);
+        let part = browser
+            .http
+            .get(&url)
+            .header(COOKIE, browser.cookie_header())
+            .header("Range", "bytes=100-199")
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        let bytes = part.bytes().await.expect("bytes");
+        let expected: Vec<u8> = (100..200).map(|i| (i % 251) as u8).collect();
+        assert_eq!(bytes.as_ref(), expected.as_slice());
+        let resp = browser
+            .http
+            .get(&url)
+            .header(COOKIE, browser.cookie_header())
+            .header("Range", "bytes=3990-")
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            resp.headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok()),
+            Some(format!("bytes 3990-3999/{MEDIA_LEN}").as_str())
+        );
+        let beyond = browser
+            .send(browser.http.get(&url).header("Range", "bytes=5000-6000"))
+            .await;
+        assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
+        for bad in [
+            "/media/..%2Fsecret.txt",
+            "/media/%2E%2E%2Fsecret.txt",
+            "/media/.hidden",
+            "/media/missing.bin",
+        ] {
+            let r = browser.get(bad).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+            assert!(!r.body.contains("secret\n") && r.body != "secret", "{bad}");
+        }
+        let _ = &site.media;
+        let _ = &site.key;
+    }
+}
+
+/// A published 60-second required course with designated credits 1.5.
+async fn short_course(db: &Db, code: &str) {
+    let mut tx = db.begin().await.expect("begin");
+    wangyuan::store::courses::insert(
+        &mut tx,
+        &wangyuan::store::courses::NewCourse {
+            code,
+            title: "网页测试短课",
+            category: "theory",
+            kind: "required",
+            duration_s: 60,
+            designated_tenths: Some(15),
+            source: "local",
+            media_path: Some("clip.bin"),
+            description: "",
+        },
+        NOW,
+    )
+    .await
+    .expect("course");
+    tx.commit().await.expect("commit");
+}
+
+impl Browser {
+    async fn api(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", csrf)
+            .json(&body);
+        let page = self.send(req).await;
+        let json = serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null);
+        (page.status, json)
+    }
+}
+
+fn data_csrf(html: &str) -> String {
+    let marker = "data-csrf=\"";
+    let start = html.find(marker).expect("player csrf") + marker.len();
+    html[start..].split('"').next().expect("token").to_string()
+}
+
+#[tokio::test]
+async fn play_a_short_course_to_completion_over_http() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        short_course(&t.db, "WEB01").await;
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let id = Actor::load(&t.db, &a, "t")
+            .await
+            .expect("actor")
+            .account_id
+            .expect("id");
+        let before = wangyuan::store::ledger::standing_of(t.db.reader(), id, 2026)
+            .await
+            .expect("standing");
+
+        let list = browser.get("/courses?q=WEB01").await;
+        assert!(
+            list.body.contains("href=\"/courses/WEB01\""),
+            "{}",
+            list.body
+        );
+        let page = browser.get("/courses/WEB01").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", t.name);
+        assert!(page.body.contains("/static/player.js"));
+        let js = browser.get("/static/player.js").await;
+        assert!(js.body.contains("/api/beat"));
+        let csrf = data_csrf(&page.body);
+
+        // Without the CSRF header the API refuses.
+        let (status, _) = browser
+            .api("/api/courses/WEB01/open", "nope", serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, opened) = browser
+            .api("/api/courses/WEB01/open", &csrf, serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{opened}");
+        assert_eq!(opened["media"], "clip.bin");
+        assert_eq!(opened["resume_at_s"], 0);
+        let lease = opened["lease_id"].as_str().expect("lease").to_string();
+
+        let mut pos = 0.0;
+        let mut completion = serde_json::Value::Null;
+        let mut check: Option<String> = None;
+        for _ in 0..12 {
+            site.clock.advance(12);
+            pos += 12.0;
+            let (status, reply) = browser
+                .api(
+                    "/api/beat",
+                    &csrf,
+                    serde_json::json!({"lease_id": lease, "position_s": pos, "rate": 1.0,
+                        "paused": false, "visible": true, "check_code": check.take()}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{reply}");
+            assert_eq!(reply["status"], "ok", "{reply}");
+            if let Some(code) = reply["check"]["code"].as_str() {
+                check = Some(code.to_string());
+            }
+            if !reply["completion"].is_null() {
+                completion = reply["completion"].clone();
+                break;
+            }
+        }
+        assert_eq!(completion["credits"], "1.5", "{}", t.name);
+        assert_eq!(completion["bucket"], "必修");
+        let after = wangyuan::store::ledger::standing_of(t.db.reader(), id, 2026)
+            .await
+            .expect("standing");
+        assert_eq!(after.required.0, before.required.0 + 15);
+        let archive = browser.get("/archive").await;
+        assert!(archive.body.contains("WEB01"));
+        let list = browser.get("/courses?q=WEB01").await;
+        assert!(list.body.contains("已完成"));
+
+        // A second playback (another device) supersedes the first page's lease.
+        let mut other = Browser::new(&site);
+        assert_eq!(other.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let other_page = other.get("/courses/WEB01").await;
+        let other_csrf = data_csrf(&other_page.body);
+        let (status, _) = other
+            .api(
+                "/api/courses/WEB01/open",
+                &other_csrf,
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        site.clock.advance(12);
+        let (_, reply) = browser
+            .api(
+                "/api/beat",
+                &csrf,
+                serde_json::json!({"lease_id": lease, "position_s": 10.0, "rate": 1.0,
+                    "paused": false, "visible": true, "check_code": null}),
+            )
+            .await;
+        assert_eq!(reply["status"], "superseded", "{reply}");
+        // Beats need a session.
+        let mut anonymous = Browser::new(&site);
+        let (status, _) = anonymous
+            .api("/api/beat", &csrf, serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+/// Every `name="q<id>"` in a page, once each, in order.
+fn question_ids(html: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for part in html.split("name=\"q").skip(1) {
+        if let Some(id) = part.split('"').next().and_then(|n| n.parse::<i64>().ok())
+            && !out.contains(&id)
+        {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn take_an_exam_over_http() {
+    for t in TestDb::all().await {
+        let (a, _, pw) = learners(&t.db).await;
+        let id = Actor::load(&t.db, &a, "t")
+            .await
+            .expect("actor")
+            .account_id
+            .expect("id");
+        let (code, course_id): (String, i64) = sqlx::query_as(
+            "SELECT c.code, c.id FROM exams e JOIN courses c ON c.id = e.course_id \
+             WHERE c.id NOT IN (SELECT course_id FROM ledger WHERE account_id = $1 AND course_id IS NOT NULL) \
+             AND e.id NOT IN (SELECT exam_id FROM ledger WHERE account_id = $1 AND exam_id IS NOT NULL) \
+             ORDER BY c.code LIMIT 1",
+        )
+        .bind(id)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("an exam course");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let path = format!("/courses/{code}/exam");
+        let before = browser.get(&path).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", t.name);
+        assert!(
+            before.body.contains("学完课程后才能参加考试"),
+            "{}",
+            before.body
+        );
+        assert!(!before.body.contains("开始考试"));
+        app::ledger::complete_course(&t.db, id, course_id, NOW)
+            .await
+            .expect("complete");
+        let info = browser.get(&path).await;
+        assert!(info.body.contains("开始考试"));
+        let csrf = csrf_of(&info.body);
+        assert_eq!(
+            browser.post(&path, &[("csrf", "bad")]).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let attempt = browser.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(attempt.status, StatusCode::OK, "{}", attempt.body);
+        let marker = format!("action=\"/courses/{code}/exam/");
+        let start_at = attempt.body.find(&marker).expect("answer form") + marker.len();
+        let attempt_id: i64 = attempt.body[start_at..]
+            .split('"')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("attempt id");
+        let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+        let ids = question_ids(&attempt.body);
+        assert!(!ids.is_empty());
+        for q in ids {
+            let (kind, key): (String, String) =
+                sqlx::query_as("SELECT kind, answer FROM exam_questions WHERE id = $1")
+                    .bind(q)
+                    .fetch_one(t.db.reader())
+                    .await
+                    .expect("question");
+            let kind = wangyuan::rules::exam::QuestionKind::from_code(&kind).expect("kind");
+            for i in wangyuan::rules::exam::key_indexes(kind, &key).expect("key") {
+                form.push((format!("q{q}"), i.to_string()));
+            }
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let graded = browser.post(&format!("{path}/{attempt_id}"), &form).await;
+        assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
+        assert!(graded.body.contains("合格："), "{}", graded.body);
+        assert!(graded.body.contains("考试合格奖励"), "{}", graded.body);
+        let exam_entries: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'",
+        )
+        .bind(id)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("count");
+        assert!(exam_entries >= 1);
+        assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
+    }
+}
