@@ -105,14 +105,15 @@ async fn run_backend(backend: &str, args: &Args) -> Result<(), Box<dyn std::erro
 }
 
 async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    if args.url.is_some() {
+        println!("== {name}, year {YEAR}");
+        return measure(db, args).await;
+    }
     println!(
         "== {name}: {} learners × {} completions, year {YEAR}",
         args.learners, args.per_learner
     );
     let started = Instant::now();
-    if args.url.is_some() {
-        return measure(db, args).await;
-    }
     let opts = SyntheticOptions {
         learners: args.learners,
         year: YEAR,
