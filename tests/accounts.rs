@@ -463,3 +463,27 @@ async fn roles_keys_and_own_password_over_exec() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_initial_password_must_be_changed_before_other_commands() {
+    for (t, _) in seeded().await {
+        let office = actor(&t, "office").await;
+        let initial = credentials::reset_password(&t.db, &office, "lx_liaison", "忘记密码", NOW)
+            .await
+            .expect("reset");
+        let lx = actor(&t, "lx_liaison").await;
+        for line in ["whoami", "report units --format json", "account find 张"] {
+            let r = run(&t, &lx, line).await;
+            assert_eq!(r.code, 3, "{}: {line}: {}", t.name, r.err);
+            assert!(r.out.is_empty(), "{line}");
+            assert!(r.err.contains("请先修改初始密码"), "{line}: {}", r.err);
+            assert!(r.err.contains("password"), "{line}: {}", r.err);
+        }
+        // Help stays available, and `password` is the way out.
+        assert!(!ok(&t, &lx, "help").await.is_empty());
+        let r = run_in(&t, &lx, "password", &format!("{initial}\nXinmima2026\n")).await;
+        assert_eq!(r.code, 0, "{}: {}", t.name, r.err);
+        ok(&t, &lx, "whoami").await;
+        assert!(!credentials::must_change(&t.db, &lx).await.expect("db"));
+    }
+}

@@ -7,8 +7,8 @@ mod common;
 use common::TestDb;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use wangyuan::app::Actor;
 use wangyuan::app::roster::{SortKey, Status};
+use wangyuan::app::{Actor, credentials};
 use wangyuan::tui::app::{Popup, Tab};
 use wangyuan::tui::{
     App, ColorDepth, Effect, Event, KeyCode, KeyEvent, KeyModifiers, SessionContext, data,
@@ -37,6 +37,10 @@ async fn harness_on(t: TestDb, username: &str, width: u16, height: u16) -> Harne
             .fetch_one(t.db.reader())
             .await
             .expect("name");
+    // As the SSH session does: an initial password opens the change form first.
+    let must_change = credentials::must_change(&t.db, &actor)
+        .await
+        .expect("must change");
     let app = App::new(SessionContext {
         actor: actor.clone(),
         real_name,
@@ -46,6 +50,7 @@ async fn harness_on(t: TestDb, username: &str, width: u16, height: u16) -> Harne
         color_depth: ColorDepth::Sixteen,
         width,
         height,
+        must_change,
     });
     let mut h = Harness {
         t,
@@ -437,6 +442,7 @@ async fn monochrome_terminals_get_no_colour() {
         color_depth: ColorDepth::Monochrome,
         width: 80,
         height: 24,
+        must_change: false,
     };
     hs.app = App::new(ctx);
     let first = hs.app.start();
@@ -555,4 +561,67 @@ async fn roster_workflow_80x24() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roster_workflow_120x40() {
     roster_workflow_in_the_tui(120, 40).await;
+}
+
+#[tokio::test]
+async fn an_initial_password_is_changed_before_the_interface_opens() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    let office = Actor::load(&t.db, "office", "test").await.expect("office");
+    let initial =
+        credentials::reset_password(&t.db, &office, "lx_liaison", "忘记密码", common::NOW)
+            .await
+            .expect("reset");
+    let mut hs = harness_on(t, "lx_liaison", 80, 24).await;
+    assert!(hs.app.changing_password());
+    let screen = hs.screen();
+    insta::assert_snapshot!("password_change_80x24", screen);
+    assert!(screen.contains("请修改初始密码"), "{screen}");
+    assert!(
+        !screen.contains("花名册"),
+        "nothing else before the change: {screen}"
+    );
+
+    // A new password the policy refuses: the app's reason, nothing changed.
+    hs.keys(&initial).await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("short1").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("short1").await;
+    let effects = hs.key(KeyCode::Enter).await;
+    assert!(effects.is_empty(), "{effects:?}");
+    let screen = hs.screen();
+    assert!(screen.contains("未修改"), "{screen}");
+    assert!(!screen.contains("short1"), "input is masked: {screen}");
+    assert!(!screen.contains(&initial), "input is masked: {screen}");
+    assert!(hs.app.changing_password());
+
+    // The two new ones differ: refused before asking the app.
+    hs.keys("Xinmima2026").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("Xinmima2027").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains("两次输入的新密码不一致"));
+
+    // Corrected: the interface opens and the account no longer has to change its password.
+    let ctrl_u = Event::Key(KeyEvent::new(KeyCode::Char('u')).modifiers(KeyModifiers::CTRL));
+    let effects = hs.app.handle(ctrl_u);
+    hs.pump(effects).await;
+    hs.keys("Xinmima2026").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(!hs.app.changing_password());
+    let screen = hs.screen();
+    assert!(screen.contains("花名册"), "{screen}");
+    assert!(screen.contains("总览"), "{screen}");
+    assert!(
+        !credentials::must_change(&hs.t.db, &hs.actor)
+            .await
+            .expect("db")
+    );
+    let changes = common::count(
+        &hs.t.db,
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'password.change' AND actor = 'lx_liaison'",
+    )
+    .await;
+    assert_eq!(changes, 1);
 }

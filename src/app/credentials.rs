@@ -37,6 +37,16 @@ pub async fn change_password(db: &Db, actor: &Actor, old: &str, new: &str, now: 
     Ok(())
 }
 
+/// Whether the actor must change an initial password before doing anything else (the local
+/// console has none).
+pub async fn must_change(db: &Db, actor: &Actor) -> Result<bool> {
+    let Some(id) = actor.account_id else {
+        return Ok(false);
+    };
+    let account = account_rows::by_id(db.reader(), id).await?;
+    Ok(account.is_some_and(|a| a.must_change == 1))
+}
+
 /// Gives an account a new random initial password, which must be changed at the next sign-in.
 /// Returns it: it is shown once and not kept.
 pub async fn reset_password(

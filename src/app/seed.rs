@@ -725,6 +725,9 @@ async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
     ];
     let mut out = Vec::new();
     for (role, username, name, unit) in wanted {
+        // A printed password of our choosing: demo logins work at once, by script too, without
+        // the must-change step an issued initial password has.
+        let password = super::password::random_initial();
         let added = admin::add_staff(
             db,
             &operator,
@@ -733,7 +736,7 @@ async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
                 unit_code: unit,
                 username,
                 real_name: Some(name),
-                password: None,
+                password: Some(password.clone()),
             },
             now,
         )
@@ -741,7 +744,7 @@ async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
         out.push(StaffLogin {
             role,
             username: username.into(),
-            password: added.generated_password.unwrap_or_default(),
+            password,
             unit_name: added.unit_name,
         });
     }

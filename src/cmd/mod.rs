@@ -68,6 +68,19 @@ pub async fn run(
             "无权操作：脚本命令仅限市在线学习办、市网络学院和单位联络员使用。",
         );
     }
+    if !matches!(first, Some("help" | "password")) {
+        match app::credentials::must_change(db, actor).await {
+            Ok(false) => {}
+            Ok(true) => {
+                return fail(
+                    err,
+                    exit::FORBIDDEN,
+                    "请先修改初始密码：运行 password 命令（标准输入两行：原密码、新密码），或登录终端界面修改。",
+                );
+            }
+            Err(e) => return fail(err, e.exit_code(), &format!("错误：{e}")),
+        }
+    }
     let words = std::iter::once("wangyuan").chain(args.iter().map(String::as_str));
     let line = match Line::try_parse_from(words) {
         Ok(line) => line,

@@ -90,6 +90,9 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
     let prefs = crate::app::prefs::get(&s.db, &s.actor)
         .await
         .unwrap_or_default();
+    let must_change = crate::app::credentials::must_change(&s.db, &s.actor)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let year = crate::rules::calendar::credit_year(crate::app::now());
     let mut app = App::new(SessionContext {
         actor: s.actor.clone(),
@@ -100,6 +103,7 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
         color_depth: depth,
         width: s.cols,
         height: s.rows,
+        must_change,
     });
     let sink = Sink::default();
     let mut term = Terminal::with_options(

@@ -7,11 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use tui_input::{Input, InputRequest};
 
-use super::input::is_ctrl;
+use super::input::{edit_request, is_ctrl};
 use super::keys::{self, Action, Binding};
 use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
+use super::screens::password::PasswordForm;
 use super::screens::roster::{self, Roster};
 use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
@@ -56,6 +57,8 @@ pub struct App {
     cadre: Option<Cadre>,
     catalog: Catalog,
     submissions: Submissions,
+    /// The initial password must be changed first: nothing else is shown or loaded until it is.
+    password: Option<PasswordForm>,
     popup: Option<Popup>,
     /// The filter line being edited for the current screen.
     filter: Option<Input>,
@@ -84,6 +87,7 @@ impl App {
                 ctx.actor.roles.first().map(|r| r.kind),
                 &ctx.actor.username,
             ),
+            password: ctx.must_change.then(PasswordForm::new),
             popup: None,
             filter: None,
             scope_units: Vec::new(),
@@ -94,7 +98,7 @@ impl App {
 
     /// The first loads. `handle` calls it on the first event if the session did not.
     pub fn start(&mut self) -> Vec<Effect> {
-        if self.started {
+        if self.started || self.password.is_some() {
             return Vec::new();
         }
         self.started = true;
@@ -103,6 +107,11 @@ impl App {
         out.extend(self.catalog.load());
         out.extend(self.submissions.load());
         out
+    }
+
+    /// The password-change form is on screen.
+    pub fn changing_password(&self) -> bool {
+        self.password.is_some()
     }
 
     pub fn tab(&self) -> Tab {
@@ -161,6 +170,15 @@ impl App {
     }
 
     fn data(&mut self, msg: DataMsg) -> Vec<Effect> {
+        if let Some(form) = self.password.as_mut() {
+            return match form.on_data(&msg) {
+                Some(true) => {
+                    self.password = None;
+                    self.start()
+                }
+                _ => Vec::new(),
+            };
+        }
         if let Some(effects) = self.submissions.on_data(&msg) {
             return effects;
         }
@@ -203,6 +221,9 @@ impl App {
                 return Vec::new();
             }
             None => {}
+        }
+        if let Some(form) = self.password.as_mut() {
+            return form.key(k);
         }
         if self.filter.is_some() {
             return self.filter_key(k);
@@ -342,15 +363,10 @@ impl App {
                 self.filter = None;
                 return self.apply_filter(String::new());
             }
-            KeyCode::Backspace => InputRequest::DeletePrevChar,
-            KeyCode::Delete => InputRequest::DeleteNextChar,
-            KeyCode::Left => InputRequest::GoToPrevChar,
-            KeyCode::Right => InputRequest::GoToNextChar,
-            KeyCode::Home => InputRequest::GoToStart,
-            KeyCode::End => InputRequest::GoToEnd,
-            KeyCode::Char('u') if is_ctrl(&k, 'u') => InputRequest::DeleteLine,
-            KeyCode::Char(c) if !c.is_control() => InputRequest::InsertChar(c),
-            _ => return Vec::new(),
+            _ => match edit_request(&k) {
+                Some(r) => r,
+                None => return Vec::new(),
+            },
         };
         input.handle(request);
         let text = input.value().to_string();
@@ -358,6 +374,10 @@ impl App {
     }
 
     fn paste(&mut self, text: &str) -> Vec<Effect> {
+        if let Some(form) = self.password.as_mut() {
+            form.paste(text);
+            return Vec::new();
+        }
         if self.tab == Tab::Submissions && self.submissions.editing() {
             self.submissions.paste(text);
             return Vec::new();
@@ -419,6 +439,11 @@ impl App {
         f.render_widget(Paragraph::new("").style(look.text()), area);
         if self.too_small() {
             self.draw_too_small(f, area, &look);
+        } else if let Some(form) = &self.password {
+            let [header, body] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+            self.draw_header(f, header, &look);
+            form.draw(f, body, &look);
         } else {
             let [header, tabs, body, footer] = Layout::vertical([
                 Constraint::Length(1),

@@ -8,7 +8,7 @@ use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
 use crate::app::units::{self, Tally, UnitLine};
-use crate::app::{Actor, standings};
+use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
@@ -36,6 +36,21 @@ pub enum Request {
         id: i64,
         op: SubmissionOp,
     },
+    /// The actor changes their own password; answered with `DataMsg::PasswordChanged`.
+    ChangePassword {
+        old: Secret,
+        new: Secret,
+    },
+}
+
+/// A password on its way to `app::credentials`: compared and cloned like a string, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +114,9 @@ pub enum DataMsg {
         id: i64,
         result: Result<String, String>,
     },
+    PasswordChanged {
+        result: Result<(), String>,
+    },
 }
 
 pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
@@ -141,6 +159,11 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::SubmissionOp { id, op } => DataMsg::SubmissionDone {
             id,
             result: submission_op(db, actor, id, op)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::ChangePassword { old, new } => DataMsg::PasswordChanged {
+            result: credentials::change_password(db, actor, &old.0, &new.0, crate::app::now())
                 .await
                 .map_err(|e| e.to_string()),
         },

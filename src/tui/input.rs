@@ -130,6 +130,22 @@ fn convert(ev: terminput::Event) -> Option<Event> {
     }
 }
 
+/// The edit a key makes in a one-line text field (tui-input), if it is an editing key.
+pub fn edit_request(k: &KeyEvent) -> Option<tui_input::InputRequest> {
+    use tui_input::InputRequest;
+    Some(match k.code {
+        KeyCode::Backspace => InputRequest::DeletePrevChar,
+        KeyCode::Delete => InputRequest::DeleteNextChar,
+        KeyCode::Left => InputRequest::GoToPrevChar,
+        KeyCode::Right => InputRequest::GoToNextChar,
+        KeyCode::Home => InputRequest::GoToStart,
+        KeyCode::End => InputRequest::GoToEnd,
+        KeyCode::Char('u') if is_ctrl(k, 'u') => InputRequest::DeleteLine,
+        KeyCode::Char(c) if !c.is_control() => InputRequest::InsertChar(c),
+        _ => return None,
+    })
+}
+
 /// Whether a key is Ctrl + the given letter.
 pub fn is_ctrl(k: &KeyEvent, c: char) -> bool {
     k.code == KeyCode::Char(c) && k.modifiers.contains(KeyModifiers::CTRL)

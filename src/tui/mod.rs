@@ -60,6 +60,8 @@ pub struct SessionContext {
     pub color_depth: ColorDepth,
     pub width: u16,
     pub height: u16,
+    /// The account still has an initial password: the interface opens on the form to change it.
+    pub must_change: bool,
 }
 
 // Data answers are the large variant; they arrive a few times per keystroke at most, so the

@@ -4,6 +4,7 @@
 pub mod cadre;
 pub mod catalog;
 pub mod dashboard;
+pub mod password;
 pub mod roster;
 pub mod submissions;
 

@@ -18,7 +18,7 @@ use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
 use crate::tui::data::{DataMsg, Request, SubmissionOp};
-use crate::tui::input::is_ctrl;
+use crate::tui::input::edit_request;
 use crate::tui::keys::Action;
 use crate::tui::screens::step;
 use crate::tui::widgets::Look;
@@ -263,12 +263,10 @@ impl Submissions {
                 self.message = None;
                 return vec![Effect::Load(Request::SubmissionOp { id, op })];
             }
-            KeyCode::Backspace => InputRequest::DeletePrevChar,
-            KeyCode::Left => InputRequest::GoToPrevChar,
-            KeyCode::Right => InputRequest::GoToNextChar,
-            KeyCode::Char('u') if is_ctrl(&k, 'u') => InputRequest::DeleteLine,
-            KeyCode::Char(c) if !c.is_control() => InputRequest::InsertChar(c),
-            _ => return Vec::new(),
+            _ => match edit_request(&k) {
+                Some(r) => r,
+                None => return Vec::new(),
+            },
         };
         input.handle(request);
         Vec::new()
