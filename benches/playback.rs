@@ -11,7 +11,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::BenchDb;
 use wangyuan::app::Actor;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
 use wangyuan::app::seed::{self, SyntheticOptions};
@@ -33,48 +32,19 @@ fn parse_args() -> Args {
         rounds: 10,
         backends: Vec::new(),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match arg.as_str() {
-            "--sessions" => a.sessions = value().parse().unwrap_or(a.sessions),
-            "--rounds" => a.rounds = value().parse().unwrap_or(a.rounds),
-            "--backend" => a.backends.push(value()),
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    if a.backends.is_empty() {
-        a.backends = vec!["sqlite".into(), "postgres".into()];
-    }
+    a.backends = support::parse_args(&["--sessions", "--rounds"], |name, value| match name {
+        "--sessions" => a.sessions = value.parse().unwrap_or(a.sessions),
+        _ => a.rounds = value.parse().unwrap_or(a.rounds),
+    });
     a
 }
 
 fn main() {
     let args = parse_args();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    for backend in &args.backends {
-        let run = async {
-            let Some(b) = BenchDb::open(backend).await? else {
-                return Ok(());
-            };
-            let result = bench(&b.db, b.name, &args).await;
-            b.finish().await?;
-            result
-        };
-        if let Err(e) = rt.block_on(run) {
-            eprintln!("{backend}: {e}");
-            std::process::exit(1);
-        }
-    }
+    support::run_each(&args.backends, |db, name| {
+        let args = &args;
+        async move { bench(&db, name, args).await.map_err(|e| e.to_string()) }
+    });
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
