@@ -13,9 +13,7 @@ use std::time::{Duration, Instant};
 
 use wangyuan::app::Actor;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
-use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::store::courses::{self, NewCourse};
 
 const T0: i64 = 1_781_496_000;
 const COURSE: &str = "BENCH-BEATS";
@@ -54,36 +52,9 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         "== {name}: {} sessions × {} beats",
         args.sessions, args.rounds
     );
-    seed::synthetic(
-        db,
-        &SyntheticOptions {
-            learners: args.sessions,
-            year: 2026,
-            per_learner: 0,
-            now: T0,
-            rng_seed: 1,
-        },
-        |_| {},
-    )
-    .await?;
-    let mut tx = db.begin().await?;
-    courses::insert(
-        &mut tx,
-        &NewCourse {
-            code: COURSE,
-            title: "心跳基准课程",
-            category: "theory",
-            kind: "required",
-            duration_s: 1_000_000,
-            designated_tenths: None,
-            source: "local",
-            media_path: None,
-            description: "",
-        },
-        T0,
-    )
-    .await?;
-    tx.commit().await?;
+    support::seed_viewers(db, args.sessions, COURSE, 1_000_000, T0)
+        .await
+        .map_err(|e| e.to_string())?;
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
     )

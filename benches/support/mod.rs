@@ -126,3 +126,48 @@ where
         }
     }
 }
+
+/// `learners` synthetic learners without credits and one published required course `code` of
+/// `duration_s`; returns the learners' shared password.
+#[allow(dead_code)] // not every benchmark uses it
+pub async fn seed_viewers(
+    db: &Db,
+    learners: usize,
+    code: &str,
+    duration_s: i64,
+    now: i64,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use wangyuan::app::seed::{self, SyntheticOptions};
+    use wangyuan::store::courses::{self, NewCourse};
+    let summary = seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners,
+            year: 2026,
+            per_learner: 0,
+            now,
+            rng_seed: 1,
+        },
+        |_| {},
+    )
+    .await?;
+    let mut tx = db.begin().await?;
+    courses::insert(
+        &mut tx,
+        &NewCourse {
+            code,
+            title: "心跳基准课程",
+            category: "theory",
+            kind: "required",
+            duration_s,
+            designated_tenths: None,
+            source: "local",
+            media_path: None,
+            description: "",
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(summary.password)
+}
