@@ -11,12 +11,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::BenchDb;
 use wangyuan::app::Actor;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
-use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::store::courses::{self, NewCourse};
 
 const T0: i64 = 1_781_496_000;
 const COURSE: &str = "BENCH-BEATS";
@@ -33,48 +30,19 @@ fn parse_args() -> Args {
         rounds: 10,
         backends: Vec::new(),
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match arg.as_str() {
-            "--sessions" => a.sessions = value().parse().unwrap_or(a.sessions),
-            "--rounds" => a.rounds = value().parse().unwrap_or(a.rounds),
-            "--backend" => a.backends.push(value()),
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    if a.backends.is_empty() {
-        a.backends = vec!["sqlite".into(), "postgres".into()];
-    }
+    a.backends = support::parse_args(&["--sessions", "--rounds"], |name, value| match name {
+        "--sessions" => a.sessions = value.parse().unwrap_or(a.sessions),
+        _ => a.rounds = value.parse().unwrap_or(a.rounds),
+    });
     a
 }
 
 fn main() {
     let args = parse_args();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    for backend in &args.backends {
-        let run = async {
-            let Some(b) = BenchDb::open(backend).await? else {
-                return Ok(());
-            };
-            let result = bench(&b.db, b.name, &args).await;
-            b.finish().await?;
-            result
-        };
-        if let Err(e) = rt.block_on(run) {
-            eprintln!("{backend}: {e}");
-            std::process::exit(1);
-        }
-    }
+    support::run_each(&args.backends, |db, name| {
+        let args = &args;
+        async move { bench(&db, name, args).await.map_err(|e| e.to_string()) }
+    });
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -84,36 +52,9 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         "== {name}: {} sessions × {} beats",
         args.sessions, args.rounds
     );
-    seed::synthetic(
-        db,
-        &SyntheticOptions {
-            learners: args.sessions,
-            year: 2026,
-            per_learner: 0,
-            now: T0,
-            rng_seed: 1,
-        },
-        |_| {},
-    )
-    .await?;
-    let mut tx = db.begin().await?;
-    courses::insert(
-        &mut tx,
-        &NewCourse {
-            code: COURSE,
-            title: "心跳基准课程",
-            category: "theory",
-            kind: "required",
-            duration_s: 1_000_000,
-            designated_tenths: None,
-            source: "local",
-            media_path: None,
-            description: "",
-        },
-        T0,
-    )
-    .await?;
-    tx.commit().await?;
+    support::seed_viewers(db, args.sessions, COURSE, 1_000_000, T0)
+        .await
+        .map_err(|e| e.to_string())?;
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
     )

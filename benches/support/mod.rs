@@ -73,3 +73,101 @@ impl BenchDb {
         Ok(())
     }
 }
+
+/// The command line of a benchmark: `--backend NAME` (repeatable; both databases when absent) and
+/// `--NAME VALUE` options handed to `option`; anything else (cargo passes `--bench`) is ignored.
+#[allow(dead_code)] // not every benchmark uses it
+pub fn parse_args(takes_value: &[&str], mut option: impl FnMut(&str, String)) -> Vec<String> {
+    let mut backends = Vec::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        if arg == "--backend" {
+            backends.push(it.next().unwrap_or_default());
+        } else if takes_value.contains(&arg.as_str()) {
+            option(&arg, it.next().unwrap_or_default());
+        }
+    }
+    if backends.is_empty() {
+        backends = vec!["sqlite".into(), "postgres".into()];
+    }
+    backends
+}
+
+/// Runs `bench` on a throwaway database of each backend in turn; exits with status 1 at the first
+/// failure.
+#[allow(dead_code)] // not every benchmark uses it
+pub fn run_each<F, Fut>(backends: &[String], bench: F)
+where
+    F: Fn(Db, &'static str) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    for backend in backends {
+        let run = async {
+            let Some(b) = BenchDb::open(backend).await.map_err(|e| e.to_string())? else {
+                return Ok(());
+            };
+            let result = bench(b.db.clone(), b.name).await;
+            b.finish().await.map_err(|e| e.to_string())?;
+            result
+        };
+        if let Err(e) = rt.block_on(run) {
+            eprintln!("{backend}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// `learners` synthetic learners without credits and one published required course `code` of
+/// `duration_s`; returns the learners' shared password.
+#[allow(dead_code)] // not every benchmark uses it
+pub async fn seed_viewers(
+    db: &Db,
+    learners: usize,
+    code: &str,
+    duration_s: i64,
+    now: i64,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use wangyuan::app::seed::{self, SyntheticOptions};
+    use wangyuan::store::courses::{self, NewCourse};
+    let summary = seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners,
+            year: 2026,
+            per_learner: 0,
+            now,
+            rng_seed: 1,
+        },
+        |_| {},
+    )
+    .await?;
+    let mut tx = db.begin().await?;
+    courses::insert(
+        &mut tx,
+        &NewCourse {
+            code,
+            title: "心跳基准课程",
+            category: "theory",
+            kind: "required",
+            duration_s,
+            designated_tenths: None,
+            source: "local",
+            media_path: None,
+            description: "",
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(summary.password)
+}

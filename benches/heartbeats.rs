@@ -1,0 +1,402 @@
+//! Heartbeat throughput over real HTTP (issue 4): the web site runs in process on 127.0.0.1:0;
+//! N learners sign in through the sign-in form (Argon2id), open a playback lease through the JSON
+//! API, then send beats over loopback HTTP (reqwest, keep-alive, one connection pool per group of
+//! learners) at a target rate: each session one beat every `--every-ms` (default 200 ms, so 2,000
+//! sessions offer 10,000 beats/s) for `--secs` seconds. Prints accepted beats/s, latency
+//! percentiles and errors on SQLite and PostgreSQL, then checks that what the replies said is
+//! stored: the sum of each session's last acknowledged `watched_s` equals SUM(playback.watched_s).
+//!
+//! The server runs on a manual test clock (`web::Clock::manual`), moved in step with the beats:
+//! each round the clock moves 12 s (one player interval) and every session sends one beat, spread
+//! evenly over `--every-ms` of wall time; the next round starts when that time is over and every
+//! beat of the round was answered. So every beat is credited as a real player's would be, and
+//! when the server is slower than the offered rate, rounds stretch (the achieved rate is printed). Sign-in is rate limited per address, so each group of 16
+//! learners connects from its own loopback address (127.0.x.y).
+//!
+//!     cargo bench --bench heartbeats                       # 2,000 sessions, 10 s, both databases
+//!     cargo bench --bench heartbeats -- --sessions 500 --secs 5 --every-ms 200 --backend sqlite
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use wangyuan::store::Db;
+use wangyuan::web::{self, Clock, Options, Web};
+
+const T0: i64 = 1_781_496_000;
+const COURSE: &str = "BENCH-HTTP";
+/// Server seconds one beat interval stands for (the player's cadence).
+const STEP_S: i64 = 12;
+/// Learners per client address (the sign-in form allows 20 posts per address per minute).
+const PER_ADDRESS: usize = 16;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Args {
+    sessions: usize,
+    secs: u64,
+    every_ms: u64,
+    backends: Vec<String>,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        sessions: 2_000,
+        secs: 10,
+        every_ms: 200,
+        backends: Vec::new(),
+    };
+    a.backends =
+        support::parse_args(
+            &["--sessions", "--secs", "--every-ms"],
+            |name, value| match name {
+                "--sessions" => a.sessions = value.parse().unwrap_or(a.sessions),
+                "--secs" => a.secs = value.parse().unwrap_or(a.secs),
+                _ => a.every_ms = value.parse().unwrap_or(a.every_ms).max(1),
+            },
+        );
+    a
+}
+
+fn main() {
+    let args = parse_args();
+    support::run_each(&args.backends, |db, name| {
+        let args = &args;
+        async move { bench(&db, name, args).await.map_err(|e| e.to_string()) }
+    });
+}
+
+/// One signed-in learner: its connection pool, cookies, CSRF token and lease.
+struct Viewer {
+    http: reqwest::Client,
+    cookies: String,
+    csrf: String,
+    lease: String,
+}
+
+/// Keeps the `name=value` pairs a response set.
+fn keep_cookies(jar: &mut HashMap<String, String>, resp: &reqwest::Response) {
+    for v in resp.headers().get_all(reqwest::header::SET_COOKIE) {
+        let Ok(text) = v.to_str() else { continue };
+        let pair = text.split(';').next().unwrap_or("");
+        if let Some((name, value)) = pair.split_once('=') {
+            jar.insert(name.to_string(), value.to_string());
+        }
+    }
+}
+
+fn cookie_header(jar: &HashMap<String, String>) -> String {
+    jar.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The value after `marker` up to the next quote.
+fn attribute(html: &str, marker: &str) -> Result<String, BoxError> {
+    let start = html
+        .find(marker)
+        .ok_or_else(|| format!("no {marker} in page"))?
+        + marker.len();
+    Ok(html[start..].split('"').next().unwrap_or("").to_string())
+}
+
+/// Signs in through the form, loads the course page and opens a lease, as the player does.
+async fn sign_in(
+    http: reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> Result<Viewer, BoxError> {
+    let mut jar = HashMap::new();
+    let form = http.get(format!("{base}/login")).send().await?;
+    keep_cookies(&mut jar, &form);
+    let csrf = attribute(&form.text().await?, "name=\"csrf\" value=\"")?;
+    let resp = http
+        .post(format!("{base}/login"))
+        .header(reqwest::header::COOKIE, cookie_header(&jar))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await?;
+    if resp.status() != reqwest::StatusCode::SEE_OTHER {
+        return Err(format!("sign-in of {username}: {}", resp.status()).into());
+    }
+    keep_cookies(&mut jar, &resp);
+    jar.remove("wy_form");
+    let cookies = cookie_header(&jar);
+    let page = http
+        .get(format!("{base}/courses/{COURSE}"))
+        .header(reqwest::header::COOKIE, &cookies)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let csrf = attribute(&page, "data-csrf=\"")?;
+    let opened: serde_json::Value = http
+        .post(format!("{base}/api/courses/{COURSE}/open"))
+        .header(reqwest::header::COOKIE, &cookies)
+        .header("X-CSRF-Token", &csrf)
+        .json(&serde_json::json!({}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let lease = opened["lease_id"]
+        .as_str()
+        .ok_or_else(|| format!("open for {username}: {opened}"))?
+        .to_string();
+    Ok(Viewer {
+        http,
+        cookies,
+        csrf,
+        lease,
+    })
+}
+
+/// What one viewer saw.
+#[derive(Default)]
+struct Tally {
+    latencies: Vec<Duration>,
+    ok: u64,
+    not_ok: u64,
+    errors: u64,
+    credited: i64,
+    /// `watched_s` of the last acknowledged beat.
+    watched: i64,
+}
+
+async fn seed_all(db: &Db, sessions: usize) -> Result<(Vec<String>, String), BoxError> {
+    let password = support::seed_viewers(db, sessions, COURSE, 10_000_000, T0).await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' \
+         ORDER BY id LIMIT $1",
+    )
+    .bind(sessions as i64)
+    .fetch_all(db.reader())
+    .await?;
+    Ok((names, password))
+}
+
+async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), BoxError> {
+    println!(
+        "== {name}: {} sessions, one beat each every {} ms, {} s",
+        args.sessions, args.every_ms, args.secs
+    );
+    let (names, password) = seed_all(db, args.sessions).await?;
+    let media = tempfile::tempdir()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let clock = Clock::manual(T0);
+    let site = Web::new(Options {
+        db: db.clone(),
+        key: web::Key::generate(),
+        media_dir: media.path().to_path_buf(),
+        secure_cookies: false,
+        clock: clock.clone(),
+        node: "bench".into(),
+    });
+    let server = tokio::spawn(web::serve(listener, site));
+    let result = drive(db, &base, &clock, &names, &password, args).await;
+    server.abort();
+    result
+}
+
+async fn drive(
+    db: &Db,
+    base: &str,
+    clock: &Clock,
+    names: &[String],
+    password: &str,
+    args: &Args,
+) -> Result<(), BoxError> {
+    // Sign everyone in, a few at a time (Argon2id runs on the server's blocking threads).
+    let started = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(32));
+    let mut tasks = Vec::with_capacity(names.len());
+    for (group, chunk) in names.chunks(PER_ADDRESS).enumerate() {
+        let g = group as u32 + 1;
+        let address = IpAddr::V4(Ipv4Addr::new(127, 1, (g >> 8) as u8, (g & 0xff) as u8));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(address)
+            .pool_max_idle_per_host(PER_ADDRESS)
+            .build()?;
+        for username in chunk {
+            let (http, base, username) = (http.clone(), base.to_string(), username.clone());
+            let (password, gate) = (password.to_string(), gate.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = gate.acquire_owned().await?;
+                sign_in(http, &base, &username, &password).await
+            }));
+        }
+    }
+    let mut viewers = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        viewers.push(t.await??);
+    }
+    println!(
+        "signed in and opened {} leases over HTTP in {:.1} s",
+        viewers.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Rounds: the server's clock moves one player interval (12 s), then every session sends one
+    // beat (spread evenly over the beat interval); the next round starts when the interval is over
+    // and every beat of this round was answered, so no session falls behind the clock.
+    let every = Duration::from_millis(args.every_ms);
+    let (round_tx, round_rx) = tokio::sync::watch::channel(0u64);
+    let done = Arc::new(AtomicUsize::new(0));
+    let all_done = Arc::new(tokio::sync::Notify::new());
+    let count = viewers.len();
+    if count == 0 {
+        return Err("no learner signed in".into());
+    }
+    let tasks: Vec<_> = viewers
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let (base, rounds) = (base.to_string(), round_rx.clone());
+            let (done, all_done) = (done.clone(), all_done.clone());
+            let offset = every * i as u32 / count.max(1) as u32;
+            tokio::spawn(async move {
+                viewer(v, base, rounds, offset, || {
+                    if done.fetch_add(1, Ordering::SeqCst) + 1 == count {
+                        all_done.notify_one();
+                    }
+                })
+                .await
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut round = 0;
+    while started.elapsed() < Duration::from_secs(args.secs) {
+        let next = tokio::time::Instant::now() + every;
+        round += 1;
+        clock.advance(STEP_S);
+        done.store(0, Ordering::SeqCst);
+        round_tx.send(round)?;
+        all_done.notified().await;
+        tokio::time::sleep_until(next).await;
+    }
+    round_tx.send(u64::MAX)?;
+    let elapsed = started.elapsed();
+    let mut all = Tally::default();
+    let mut last_watched = 0;
+    for t in tasks {
+        let v = t.await?;
+        all.latencies.extend(v.latencies);
+        all.ok += v.ok;
+        all.not_ok += v.not_ok;
+        all.errors += v.errors;
+        all.credited += v.credited;
+        last_watched += v.watched;
+    }
+    report(&all, elapsed, args);
+
+    let stored: i64 = sqlx::query_scalar("SELECT CAST(SUM(watched_s) AS BIGINT) FROM playback")
+        .fetch_one(db.reader())
+        .await?;
+    println!(
+        "stored watched seconds {stored}; last acknowledged watched_s summed {last_watched}; \
+         credited by acknowledged beats {}",
+        all.credited
+    );
+    // Every anti-idle check is answered in time, so nothing credited is taken back.
+    if stored != last_watched || stored != all.credited {
+        return Err("stored unions do not match the acknowledged replies".into());
+    }
+    if all.ok == 0 {
+        return Err("no beat was accepted".into());
+    }
+    Ok(())
+}
+
+fn report(all: &Tally, elapsed: Duration, args: &Args) {
+    let mut latencies = all.latencies.clone();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len().saturating_sub(1)) as f64 * p) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    let offered = args.sessions as f64 * 1000.0 / args.every_ms as f64;
+    println!(
+        "offered {offered:.0} beats/s; {} beats acknowledged in {:.2} s: {:.0} beats/s \
+         ({} ok, {} not ok); errors {}; latency p50 {} p99 {} max {}",
+        all.ok + all.not_ok,
+        elapsed.as_secs_f64(),
+        (all.ok + all.not_ok) as f64 / elapsed.as_secs_f64(),
+        all.ok,
+        all.not_ok,
+        all.errors,
+        ms(pct(0.5)),
+        ms(pct(0.99)),
+        ms(pct(1.0)),
+    );
+}
+
+/// One player: a beat per round, `offset` into the round, answering an anti-idle check on the
+/// next beat; its position is the round's playback time. Calls `answered` after each beat.
+async fn viewer(
+    v: Viewer,
+    base: String,
+    mut rounds: tokio::sync::watch::Receiver<u64>,
+    offset: Duration,
+    answered: impl Fn(),
+) -> Tally {
+    let mut tally = Tally::default();
+    let url = format!("{base}/api/beat");
+    let mut answer: Option<String> = None;
+    while rounds.changed().await.is_ok() {
+        let round = *rounds.borrow_and_update();
+        if round == u64::MAX {
+            break;
+        }
+        tokio::time::sleep(offset).await;
+        let position = (round as i64 * STEP_S) as f64;
+        let body = serde_json::json!({"lease_id": v.lease, "position_s": position, "rate": 1.0,
+            "paused": false, "visible": true, "check_code": answer.take()});
+        let t = Instant::now();
+        let sent = v
+            .http
+            .post(&url)
+            .header(reqwest::header::COOKIE, &v.cookies)
+            .header("X-CSRF-Token", &v.csrf)
+            .json(&body)
+            .send()
+            .await;
+        let reply = match sent {
+            Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok(),
+            Ok(_) | Err(_) => None,
+        };
+        answered();
+        let Some(reply) = reply else {
+            tally.errors += 1;
+            continue;
+        };
+        tally.latencies.push(t.elapsed());
+        if reply["status"] == "ok" {
+            tally.ok += 1;
+        } else {
+            tally.not_ok += 1;
+        }
+        tally.credited += reply["credited_s"].as_i64().unwrap_or(0);
+        tally.watched = reply["watched_s"].as_i64().unwrap_or(tally.watched);
+        answer = reply["check"]["code"].as_str().map(str::to_string);
+    }
+    tally
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
