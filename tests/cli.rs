@@ -261,6 +261,7 @@ fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
         .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
         .env("WANGYUAN_KEYS_DIR", &keys)
         .env("WANGYUAN_SSH_LISTEN", "127.0.0.1:0")
+        .env("WANGYUAN_HTTP_LISTEN", "127.0.0.1:0")
         .env("WANGYUAN_LOG", "info")
         .env_remove("WANGYUAN_DATABASE_URL")
         .stderr(Stdio::piped())
