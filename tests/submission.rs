@@ -4,14 +4,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::TestDb;
+use common::ssh::{Client, connect};
 use russh::ChannelMsg;
-use russh::client::{self, Handle};
-use russh::keys::PublicKeyOrCertificate;
+use russh::client::Handle;
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::seed::DemoSummary;
@@ -19,46 +17,6 @@ use wangyuan::app::submission::{self, Decision, Progress};
 use wangyuan::app::{Actor, Error};
 use wangyuan::cmd;
 use wangyuan::rules::idnum::complete;
-
-struct Client;
-
-impl client::Handler for Client {
-    type Error = russh::Error;
-
-    async fn check_server_key(
-        &mut self,
-        _key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
-        Ok(true)
-    }
-}
-
-async fn serve(t: &TestDb) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let shared = wangyuan::ssh::Shared {
-        db: t.db.clone(),
-        idle_timeout: Duration::from_secs(900),
-        web_address: "http://127.0.0.1:8080/".into(),
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let keys = wangyuan::ssh::keys::load_or_create(dir.path()).expect("host keys");
-    tokio::spawn(async move { wangyuan::ssh::serve(shared, keys, listener).await });
-    addr
-}
-
-async fn sign_in(addr: SocketAddr, user: &str, password: &str) -> Option<Handle<Client>> {
-    let mut handle = client::connect(Arc::new(client::Config::default()), addr, Client)
-        .await
-        .expect("connect");
-    let auth = handle
-        .authenticate_password(user, password)
-        .await
-        .expect("auth exchange");
-    auth.success().then_some(handle)
-}
 
 struct Ran {
     code: Option<u32>,
@@ -146,14 +104,14 @@ fn submitted_id(out: &str) -> i64 {
 async fn from_submission_to_signed_in_accounts_over_ssh() {
     for t in TestDb::all().await {
         let summary = common::seed_demo(&t.db, 50).await;
-        let addr = serve(&t).await;
-        let lx = sign_in(addr, "lx_liaison", &password_of(&summary, "lx_liaison"))
+        let addr = common::ssh::start(&t.db).await;
+        let lx = connect(addr, "lx_liaison", &password_of(&summary, "lx_liaison"))
             .await
             .expect("liaison");
-        let college = sign_in(addr, "college", &password_of(&summary, "college"))
+        let college = connect(addr, "college", &password_of(&summary, "college"))
             .await
             .expect("college");
-        let office = sign_in(addr, "office", &password_of(&summary, "office"))
+        let office = connect(addr, "office", &password_of(&summary, "office"))
             .await
             .expect("office");
 
@@ -240,8 +198,8 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
         .await;
         assert_eq!(must_change, 2);
         let (user, pw) = &issued[0];
-        assert!(sign_in(addr, user, pw).await.is_some(), "{user} signs in");
-        assert!(sign_in(addr, user, "wrong").await.is_none());
+        assert!(connect(addr, user, pw).await.is_some(), "{user} signs in");
+        assert!(connect(addr, user, "wrong").await.is_none());
     }
 }
 

@@ -3,6 +3,8 @@
 //! PostgreSQL fails the test; without it, PostgreSQL tests print that they were skipped.
 #![allow(dead_code)]
 
+pub mod ssh;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
