@@ -67,16 +67,7 @@ fn parse_args() -> Args {
 
 fn main() {
     let args = parse_args();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let rt = support::runtime();
     let backends = if args.url.is_some() {
         &args.backends[..1]
     } else {

@@ -10,6 +10,8 @@
 //! PostgreSQL: 127.0.0.1:5432 as user postgres (or the admin URL in WANGYUAN_TEST_PG); the
 //! benchmark makes its own database and drops it.
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,16 +57,7 @@ fn parse_args() -> Args {
 
 fn main() {
     let args = parse_args();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let rt = support::runtime();
     for backend in &args.backends {
         if let Err(e) = rt.block_on(run_backend(backend, &args)) {
             eprintln!("{backend}: {e}");

@@ -14,6 +14,8 @@
 //!
 //! The report database is one made by `wangyuan seed --learners 100000 --year 2026`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -368,16 +370,7 @@ async fn report_bench(url: &str) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() {
     let a = parse_args();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let rt = support::runtime();
     let result = rt.block_on(async {
         sessions_bench(&a).await?;
         if let Some(url) = &a.report_db {

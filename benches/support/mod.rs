@@ -93,15 +93,10 @@ pub fn parse_args(takes_value: &[&str], mut option: impl FnMut(&str, String)) ->
     backends
 }
 
-/// Runs `bench` on a throwaway database of each backend in turn; exits with status 1 at the first
-/// failure.
+/// A multi-threaded runtime for a benchmark's `main`; exits with status 1 when none can be made.
 #[allow(dead_code)] // not every benchmark uses it
-pub fn run_each<F, Fut>(backends: &[String], bench: F)
-where
-    F: Fn(Db, &'static str) -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let rt = match tokio::runtime::Builder::new_multi_thread()
+pub fn runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
@@ -110,7 +105,18 @@ where
             eprintln!("runtime: {e}");
             std::process::exit(1);
         }
-    };
+    }
+}
+
+/// Runs `bench` on a throwaway database of each backend in turn; exits with status 1 at the first
+/// failure.
+#[allow(dead_code)] // not every benchmark uses it
+pub fn run_each<F, Fut>(backends: &[String], bench: F)
+where
+    F: Fn(Db, &'static str) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let rt = runtime();
     for backend in backends {
         let run = async {
             let Some(b) = BenchDb::open(backend).await.map_err(|e| e.to_string())? else {
