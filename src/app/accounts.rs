@@ -3,7 +3,8 @@
 //! (the office only) grant or revoke staff roles. Every change is one transaction with its audit
 //! row (actor, address, before, after). Passwords and keys are in `credentials`.
 
-use crate::store::account_care::{self as store, AccountLine, HistoryRow};
+pub use crate::store::account_care::AccountLine;
+use crate::store::account_care::{self as store, HistoryRow};
 use crate::store::accounts::{self, RoleRow};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::auth::{self as keys, KeyRow};

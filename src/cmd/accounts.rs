@@ -2,11 +2,11 @@
 //! `Table`, changes a one-line confirmation in Chinese. Everything goes through `app::accounts`
 //! and `app::credentials`, which check scope and write the audit log.
 
+use crate::app::accounts::AccountLine;
 use crate::app::accounts::{self, Detail};
 use crate::app::actor::RoleKind;
 use crate::app::{self, Actor, Error, Result, credentials};
 use crate::store::Db;
-use crate::store::account_care::AccountLine;
 
 use super::args::{Account, KeyCmd, Output, RoleArgs, RoleCmd, RoleName};
 use super::format::{Cell, Column, Table, col};
