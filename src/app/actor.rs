@@ -1,7 +1,7 @@
 //! Who is acting: an account with its staff roles and their unit scopes, or the local operator.
 //! Every permission question is answered here.
 
-use crate::store::{Db, accounts};
+use crate::store::{Db, accounts, units};
 
 use super::{Error, Result};
 
@@ -162,6 +162,21 @@ impl Actor {
         } else {
             Err(Error::Forbidden(format!("{unit_name}不在您的管理范围内")))
         }
+    }
+
+    /// Refuses unless `account` is the actor's own or belongs to a unit the actor covers.
+    pub async fn require_self_or_covers(
+        &self,
+        db: &Db,
+        account: &accounts::AccountRow,
+    ) -> Result<()> {
+        if self.account_id == Some(account.id) {
+            return Ok(());
+        }
+        let unit = units::by_id(db.reader(), account.unit_id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("账号 {} 的单位不存在", account.username)))?;
+        self.require_covers(&unit.path, &unit.name)
     }
 }
 

@@ -1,6 +1,6 @@
 //! A learner's course progress (the playback table), for staff whose scope covers the learner.
 
-use crate::store::{Db, accounts, playback, units};
+use crate::store::{Db, accounts, playback};
 
 use super::{Actor, Error, Result};
 
@@ -28,12 +28,7 @@ pub async fn of(db: &Db, actor: &Actor, username: &str) -> Result<Vec<CourseProg
     let account = accounts::by_username(db.reader(), username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("学员 {username}")))?;
-    if actor.account_id != Some(account.id) {
-        let unit = units::by_id(db.reader(), account.unit_id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("学员 {username} 的单位不存在")))?;
-        actor.require_covers(&unit.path, &unit.name)?;
-    }
+    actor.require_self_or_covers(db, &account).await?;
     Ok(playback::progress_of(db.reader(), account.id)
         .await?
         .into_iter()

@@ -4,7 +4,7 @@
 use rand::RngCore;
 
 use crate::store::audit::{self, AuditEntry};
-use crate::store::{Db, accounts, units, web_sessions};
+use crate::store::{Db, accounts, web_sessions};
 
 use super::auth::SignedIn;
 use super::{Actor, Error, Result};
@@ -92,12 +92,7 @@ pub async fn end_all_of(db: &Db, actor: &Actor, username: &str, now: i64) -> Res
     let account = accounts::by_username(db.reader(), username)
         .await?
         .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
-    if actor.account_id != Some(account.id) {
-        let unit = units::by_id(db.reader(), account.unit_id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("账号 {username} 的单位不存在")))?;
-        actor.require_covers(&unit.path, &unit.name)?;
-    }
+    actor.require_self_or_covers(db, &account).await?;
     let mut tx = db.begin().await?;
     let ended = web_sessions::revoke_all_of(&mut tx, account.id, now).await?;
     let entry = AuditEntry {
