@@ -171,6 +171,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     // ASCII borders and the monochrome theme (是/否 instead of ✓/✗).
     hs.keys("b").await;
     hs.key(KeyCode::Tab).await; // 名单
+    hs.key(KeyCode::Tab).await; // 账号
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -214,7 +215,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Submissions, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Accounts, "wraps around");
+    hs.key(KeyCode::Left).await;
+    assert_eq!(hs.app.tab(), Tab::Submissions);
 }
 
 #[tokio::test]
@@ -624,4 +627,144 @@ async fn an_initial_password_is_changed_before_the_interface_opens() {
     )
     .await;
     assert_eq!(changes, 1);
+}
+
+/// The first learner by username, in a county's units.
+async fn first_learner(t: &TestDb, county: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT a.username FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE a.is_learner = 1 AND u.code LIKE $1 ORDER BY a.username LIMIT 1",
+    )
+    .bind(format!("{county}%"))
+    .fetch_one(t.db.reader())
+    .await
+    .expect("learner")
+}
+
+/// The office on the 账号 tab, with `username` found and (if `open`) opened.
+async fn account_open(w: u16, h: u16) -> (Harness, String) {
+    let mut hs = harness("office", w, h).await;
+    let username = first_learner(&hs.t, "LX").await;
+    hs.key(KeyCode::Left).await;
+    assert_eq!(hs.app.tab(), Tab::Accounts);
+    hs.keys("/").await;
+    hs.keys(&username).await;
+    hs.key(KeyCode::Enter).await;
+    (hs, username)
+}
+
+async fn account_screens(w: u16, h: u16) {
+    let (mut hs, username) = account_open(w, h).await;
+    let size = format!("{w}x{h}");
+    let screen = hs.screen();
+    assert!(screen.contains(&username), "{screen}");
+    insta::assert_snapshot!(format!("accounts_{size}"), screen);
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(screen.contains(&format!("账号 {username}")), "{screen}");
+    insta::assert_snapshot!(format!("account_{size}"), screen);
+    hs.key(KeyCode::Esc).await;
+    assert!(!hs.screen().contains("最近记录"), "back to the list");
+}
+
+#[tokio::test]
+async fn account_screens_80x24() {
+    account_screens(80, 24).await;
+}
+
+#[tokio::test]
+async fn account_screens_120x40() {
+    account_screens(120, 40).await;
+}
+
+async fn account_value(t: &TestDb, username: &str, column: &'static str) -> i64 {
+    let sql = match column {
+        "must_change" => "SELECT must_change FROM accounts WHERE username = $1",
+        _ => {
+            "SELECT CASE WHEN status = 'disabled' THEN 1 ELSE 0 END FROM accounts WHERE username = $1"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(username.to_string())
+        .fetch_one(t.db.reader())
+        .await
+        .expect("account")
+}
+
+/// (actor, detail) of the newest audit row with `action`.
+async fn last_audit(t: &TestDb, action: &str) -> Option<(String, String)> {
+    sqlx::query_as("SELECT actor, detail FROM audit_log WHERE action = $1 ORDER BY id DESC LIMIT 1")
+        .bind(action.to_string())
+        .fetch_optional(t.db.reader())
+        .await
+        .expect("audit")
+}
+
+#[tokio::test]
+async fn disable_and_reset_an_account_from_the_tui() {
+    let (mut hs, username) = account_open(80, 24).await;
+    hs.key(KeyCode::Enter).await;
+
+    // Enabling an active account is refused, in Chinese.
+    hs.keys("e").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("y").await;
+    assert!(hs.screen().contains("已是启用状态"), "{}", hs.screen());
+
+    // Disable: reason, then the confirmation; n cancels, y does it.
+    hs.keys("d").await;
+    hs.keys("调离本市").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains("停用账号"), "{}", hs.screen());
+    hs.keys("n").await;
+    assert_eq!(account_value(&hs.t, &username, "disabled").await, 0);
+    assert!(last_audit(&hs.t, "account.disable").await.is_none());
+    hs.keys("d").await;
+    hs.keys("调离本市").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("y").await;
+    assert!(hs.screen().contains("已停用"), "{}", hs.screen());
+    assert_eq!(account_value(&hs.t, &username, "disabled").await, 1);
+    let (actor, detail) = last_audit(&hs.t, "account.disable")
+        .await
+        .expect("audit row");
+    assert_eq!(actor, "office");
+    assert!(
+        detail.contains(&username) && detail.contains("调离本市"),
+        "{detail}"
+    );
+
+    // Reset: the new password is shown once, must be changed, and is audited.
+    assert_eq!(account_value(&hs.t, &username, "must_change").await, 0);
+    hs.keys("r").await;
+    hs.keys("忘记密码").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("y").await;
+    let screen = hs.screen();
+    assert!(screen.contains("新初始密码"), "{screen}");
+    assert_eq!(account_value(&hs.t, &username, "must_change").await, 1);
+    let (actor, detail) = last_audit(&hs.t, "password.reset")
+        .await
+        .expect("audit row");
+    assert_eq!(actor, "office");
+    assert!(detail.contains("忘记密码"), "{detail}");
+    hs.keys("z").await;
+    let screen = hs.screen();
+    assert!(!screen.contains("新初始密码"), "{screen}");
+    assert!(
+        screen.contains("重置密码"),
+        "history shows the reset: {screen}"
+    );
+
+    // A batch outside 1..3 is refused before anything is asked.
+    hs.keys("b").await;
+    hs.keys("7").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(
+        hs.screen().contains("批次只能是 1、2 或 3"),
+        "{}",
+        hs.screen()
+    );
+    hs.key(KeyCode::Esc).await;
+    assert!(!hs.screen().contains("新批次"), "{}", hs.screen());
 }

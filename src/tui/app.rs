@@ -9,6 +9,7 @@ use tui_input::{Input, InputRequest};
 
 use super::input::{edit_request, is_ctrl};
 use super::keys::{self, Action, Binding};
+use super::screens::accounts::Accounts;
 use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
@@ -28,13 +29,15 @@ pub enum Tab {
     Roster,
     Catalog,
     Submissions,
+    Accounts,
 }
 
-const TABS: [(Tab, &str); 4] = [
+const TABS: [(Tab, &str); 5] = [
     (Tab::Dashboard, "总览"),
     (Tab::Roster, "花名册"),
     (Tab::Catalog, "课程"),
     (Tab::Submissions, "名单"),
+    (Tab::Accounts, "账号"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +60,7 @@ pub struct App {
     cadre: Option<Cadre>,
     catalog: Catalog,
     submissions: Submissions,
+    accounts: Accounts,
     /// The initial password must be changed first: nothing else is shown or loaded until it is.
     password: Option<PasswordForm>,
     popup: Option<Popup>,
@@ -87,6 +91,7 @@ impl App {
                 ctx.actor.roles.first().map(|r| r.kind),
                 &ctx.actor.username,
             ),
+            accounts: Accounts::default(),
             password: ctx.must_change.then(PasswordForm::new),
             popup: None,
             filter: None,
@@ -182,6 +187,9 @@ impl App {
         if let Some(effects) = self.submissions.on_data(&msg) {
             return effects;
         }
+        if let Some(effects) = self.accounts.on_data(&msg) {
+            return effects;
+        }
         if self.dashboard.on_data(&msg, self.year) {
             if self.dashboard.depth() == 1 {
                 self.scope_units = self.dashboard.child_units();
@@ -231,6 +239,9 @@ impl App {
         if self.tab == Tab::Submissions && self.submissions.editing() {
             return self.submissions.input_key(k);
         }
+        if self.tab == Tab::Accounts && self.accounts.editing() {
+            return self.accounts.input_key(k);
+        }
         if self.too_small() {
             if k.code == KeyCode::Char('q') {
                 self.popup = Some(Popup::ConfirmQuit);
@@ -256,6 +267,8 @@ impl App {
             Tab::Catalog => keys::CATALOG,
             Tab::Submissions if self.submissions.is_open() => keys::SUBMISSION,
             Tab::Submissions => keys::SUBMISSIONS,
+            Tab::Accounts if self.accounts.is_open() => keys::ACCOUNT,
+            Tab::Accounts => keys::ACCOUNTS,
         }
     }
 
@@ -314,6 +327,7 @@ impl App {
                     Tab::Roster => self.roster.filter(),
                     Tab::Catalog => self.catalog.filter(),
                     Tab::Submissions => "",
+                    Tab::Accounts => self.accounts.query(),
                 };
                 self.filter = Some(Input::new(current.to_string()));
                 return Vec::new();
@@ -347,6 +361,7 @@ impl App {
             },
             Tab::Catalog => self.catalog.on_action(a, page),
             Tab::Submissions => self.submissions.on_action(a, page),
+            Tab::Accounts => self.accounts.on_action(a, page),
         }
     }
 
@@ -382,6 +397,10 @@ impl App {
             self.submissions.paste(text);
             return Vec::new();
         }
+        if self.tab == Tab::Accounts && self.accounts.editing() {
+            self.accounts.paste(text);
+            return Vec::new();
+        }
         let Some(input) = self.filter.as_mut() else {
             return Vec::new();
         };
@@ -401,6 +420,7 @@ impl App {
             Tab::Roster => self.roster.set_filter(&text, self.height),
             Tab::Catalog => self.catalog.set_filter(&text),
             Tab::Submissions => Vec::new(),
+            Tab::Accounts => self.accounts.set_query(&text),
         }
     }
 
@@ -462,6 +482,7 @@ impl App {
                 },
                 Tab::Catalog => self.catalog.draw(f, body, &look),
                 Tab::Submissions => self.submissions.draw(f, body, &look),
+                Tab::Accounts => self.accounts.draw(f, body, &look),
             }
             self.draw_footer(f, footer, &look);
             if self.popup == Some(Popup::Help) {

@@ -2,6 +2,7 @@
 //! (which checks the actor's scope); the session runs it outside the interface and sends the
 //! answer back as `Event::Data`.
 
+use crate::app::accounts::{self, AccountLine, Detail};
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
 use crate::app::progress::{self, CourseProgress};
@@ -12,6 +13,7 @@ use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
+use crate::store::account_care::HistoryRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -41,6 +43,37 @@ pub enum Request {
         old: Secret,
         new: Secret,
     },
+    /// Accounts in scope matching a text.
+    Accounts(String),
+    /// One account with its recent history.
+    Account(String),
+    /// A change to an account; answered with `DataMsg::AccountDone`.
+    AccountOp {
+        username: String,
+        op: AccountOp,
+    },
+}
+
+/// A change to an account, with the reason where the use-case records one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountOp {
+    Disable(String),
+    Enable(String),
+    ResetPassword(String),
+    /// Some(reason) marks exempt, None clears the mark.
+    Exempt(Option<String>),
+    Move {
+        unit_code: String,
+        reason: String,
+    },
+    Batch(i64),
+}
+
+/// What an account change did: a sentence, and the new password after a reset (shown once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountOutcome {
+    pub text: String,
+    pub password: Option<Secret>,
 }
 
 /// A password on its way to `app::credentials`: compared and cloned like a string, never printed.
@@ -117,7 +150,22 @@ pub enum DataMsg {
     PasswordChanged {
         result: Result<(), String>,
     },
+    Accounts {
+        text: String,
+        result: Result<Vec<AccountLine>, String>,
+    },
+    Account {
+        username: String,
+        result: Result<(Detail, Vec<HistoryRow>), String>,
+    },
+    AccountDone {
+        username: String,
+        result: Result<AccountOutcome, String>,
+    },
 }
+
+/// How many history entries the account screen shows.
+pub const ACCOUNT_HISTORY: i64 = 30;
 
 pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
     match req {
@@ -167,7 +215,77 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .await
                 .map_err(|e| e.to_string()),
         },
+        Request::Accounts(text) => DataMsg::Accounts {
+            result: accounts::find(db, actor, &text, accounts::FIND_LIMIT)
+                .await
+                .map_err(|e| e.to_string()),
+            text,
+        },
+        Request::Account(username) => DataMsg::Account {
+            result: account(db, actor, &username)
+                .await
+                .map_err(|e| e.to_string()),
+            username,
+        },
+        Request::AccountOp { username, op } => DataMsg::AccountDone {
+            result: account_op(db, actor, &username, op)
+                .await
+                .map_err(|e| e.to_string()),
+            username,
+        },
     }
+}
+
+async fn account(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+) -> crate::app::Result<(Detail, Vec<HistoryRow>)> {
+    let detail = accounts::show(db, actor, username).await?;
+    let history = accounts::history(db, actor, username, ACCOUNT_HISTORY).await?;
+    Ok((detail, history))
+}
+
+async fn account_op(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    op: AccountOp,
+) -> crate::app::Result<AccountOutcome> {
+    let now = crate::app::now();
+    let mut password = None;
+    let text = match op {
+        AccountOp::Disable(reason) => {
+            accounts::set_enabled(db, actor, username, false, &reason, now).await?;
+            format!("账号 {username} 已停用")
+        }
+        AccountOp::Enable(reason) => {
+            accounts::set_enabled(db, actor, username, true, &reason, now).await?;
+            format!("账号 {username} 已启用")
+        }
+        AccountOp::ResetPassword(reason) => {
+            let new = credentials::reset_password(db, actor, username, &reason, now).await?;
+            password = Some(Secret(new));
+            format!("账号 {username} 的密码已重置，须在下次登录后修改")
+        }
+        AccountOp::Exempt(Some(reason)) => {
+            accounts::set_exempt(db, actor, username, Some(&reason), now).await?;
+            format!("账号 {username} 已标记为免考核")
+        }
+        AccountOp::Exempt(None) => {
+            accounts::set_exempt(db, actor, username, None, now).await?;
+            format!("账号 {username} 已取消免考核")
+        }
+        AccountOp::Move { unit_code, reason } => {
+            let unit = accounts::move_unit(db, actor, username, &unit_code, &reason, now).await?;
+            format!("账号 {username} 已调至{}", unit.name)
+        }
+        AccountOp::Batch(batch) => {
+            accounts::set_batch(db, actor, username, batch, now).await?;
+            format!("账号 {username} 已调为第 {batch} 批")
+        }
+    };
+    Ok(AccountOutcome { text, password })
 }
 
 async fn submission_op(

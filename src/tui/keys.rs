@@ -39,6 +39,13 @@ pub enum Action {
     PassOn,
     Approve,
     SendBack,
+    /// Account care: disable, enable, reset the password, exempt, move unit, change batch.
+    Disable,
+    Enable,
+    ResetPassword,
+    Exempt,
+    MoveUnit,
+    Batch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +346,49 @@ pub const SUBMISSION: &[Binding] = &[
         Action::Back,
         true,
     ),
+];
+
+pub const ACCOUNTS: &[Binding] = &[
+    MOVE[0],
+    MOVE[1],
+    MOVE[2],
+    MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "打开账号",
+        Action::Open,
+        true,
+    ),
+    b(
+        &[C('/')],
+        "/",
+        "按用户名、姓名或身份证号查找",
+        Action::Filter,
+        true,
+    ),
+];
+
+pub const ACCOUNT: &[Binding] = &[
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
+        true,
+    ),
+    b(&[C('d')], "d", "停用", Action::Disable, true),
+    b(&[C('e')], "e", "启用", Action::Enable, true),
+    b(
+        &[C('r')],
+        "r",
+        "重置密码（新密码只显示一次）",
+        Action::ResetPassword,
+        true,
+    ),
+    b(&[C('x')], "x", "标记 / 取消免考核", Action::Exempt, true),
+    b(&[C('m')], "m", "调动到其他单位", Action::MoveUnit, false),
+    b(&[C('b')], "b", "调整批次", Action::Batch, false),
 ];
 
 fn matches(k: &Key, ev: &KeyEvent) -> bool {
