@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
-use super::input::{edit_request, is_ctrl};
+use super::input::{edit_request, is_ctrl, paste_into};
 use super::keys::{self, Action, Binding};
 use super::screens::accounts::Accounts;
 use super::screens::cadre::Cadre;
@@ -17,7 +17,7 @@ use super::screens::password::PasswordForm;
 use super::screens::roster::{self, Roster};
 use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
-use super::widgets::{Look, centered};
+use super::widgets::{Look, centered, confirm};
 use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, Request, SessionContext};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -404,9 +404,7 @@ impl App {
         let Some(input) = self.filter.as_mut() else {
             return Vec::new();
         };
-        for c in text.chars().filter(|c| !c.is_control()).take(100) {
-            input.handle(InputRequest::InsertChar(c));
-        }
+        paste_into(input, text, 100);
         let text = input.value().to_string();
         self.apply_filter(text)
     }
@@ -490,22 +488,13 @@ impl App {
             }
         }
         if self.popup == Some(Popup::ConfirmQuit) {
-            let rect = centered(area, 30, 5);
-            f.render_widget(Clear, rect);
-            let text = vec![
-                Line::from(Span::styled("确定退出？", look.theme.warn())),
-                Line::from(vec![
-                    Span::styled("y", look.theme.key()),
-                    Span::styled(" 退出   ", look.theme.text()),
-                    Span::styled("n", look.theme.key()),
-                    Span::styled(" 取消", look.theme.text()),
-                ]),
-            ];
-            f.render_widget(
-                Paragraph::new(text)
-                    .centered()
-                    .block(look.block("退出", true)),
-                rect,
+            confirm(
+                f,
+                centered(area, 30, 5),
+                &look,
+                "退出",
+                "确定退出？",
+                "退出",
             );
         }
     }

@@ -130,6 +130,13 @@ fn convert(ev: terminput::Event) -> Option<Event> {
     }
 }
 
+/// Types pasted text into a line: control characters dropped, at most `limit` characters.
+pub fn paste_into(input: &mut tui_input::Input, text: &str, limit: usize) {
+    for c in text.chars().filter(|c| !c.is_control()).take(limit) {
+        input.handle(tui_input::InputRequest::InsertChar(c));
+    }
+}
+
 /// The edit a key makes in a one-line text field (tui-input), if it is an editing key.
 pub fn edit_request(k: &KeyEvent) -> Option<tui_input::InputRequest> {
     use tui_input::InputRequest;

@@ -1,11 +1,12 @@
 //! Small drawing helpers shared by the screens: bordered blocks (box or ASCII), yes/no marks that
 //! never rely on colour alone, text bars and the sparkline's symbol set.
 
+use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::theme::Theme;
 
@@ -124,4 +125,25 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         width: w,
         height: h,
     }
+}
+
+/// A y/n question in a popup over `rect`.
+pub fn confirm(f: &mut Frame, rect: Rect, look: &Look, title: &str, question: &str, yes: &str) {
+    let text = vec![
+        Line::from(Span::styled(question.to_string(), look.theme.warn())),
+        Line::from(vec![
+            Span::styled("y", look.theme.key()),
+            Span::styled(format!(" {yes}   "), look.theme.text()),
+            Span::styled("n", look.theme.key()),
+            Span::styled(" 取消", look.theme.text()),
+        ]),
+    ];
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(text)
+            .centered()
+            .wrap(Wrap { trim: true })
+            .block(look.block(title, true)),
+        rect,
+    );
 }

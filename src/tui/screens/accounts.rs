@@ -8,17 +8,17 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
 use crate::app::accounts::{AccountLine, Detail, action_label};
 use crate::app::actor::RoleKind;
 use crate::rules::calendar::datetime_cst;
 use crate::store::account_care::HistoryRow;
 use crate::tui::data::{AccountOp, DataMsg, Request, Secret};
-use crate::tui::input::edit_request;
+use crate::tui::input::{edit_request, paste_into};
 use crate::tui::keys::Action;
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, centered};
+use crate::tui::widgets::{Look, centered, confirm};
 use crate::tui::{Effect, KeyCode, KeyEvent};
 
 /// What a typed line is for.
@@ -259,9 +259,7 @@ impl Accounts {
 
     pub fn paste(&mut self, text: &str) {
         if let Some((_, input)) = self.asking.as_mut() {
-            for c in text.chars().filter(|c| !c.is_control()).take(200) {
-                input.handle(InputRequest::InsertChar(c));
-            }
+            paste_into(input, text, 200);
         }
     }
 
@@ -274,27 +272,8 @@ impl Accounts {
         }
         self.draw_status(f, status, look);
         if let (Some(op), Some(open)) = (&self.confirm, &self.open) {
-            let text = vec![
-                Line::from(Span::styled(
-                    question(&open.username, op),
-                    look.theme.warn(),
-                )),
-                Line::from(vec![
-                    Span::styled("y", look.theme.key()),
-                    Span::styled(" 确定   ", look.theme.text()),
-                    Span::styled("n", look.theme.key()),
-                    Span::styled(" 取消", look.theme.text()),
-                ]),
-            ];
             let rect = centered(area, 60.min(area.width), 6);
-            f.render_widget(Clear, rect);
-            f.render_widget(
-                Paragraph::new(text)
-                    .centered()
-                    .wrap(Wrap { trim: true })
-                    .block(look.block("确认", true)),
-                rect,
-            );
+            confirm(f, rect, look, "确认", &question(&open.username, op), "确定");
         }
         if let Some((username, password)) = &self.password {
             let text = vec![

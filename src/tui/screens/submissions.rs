@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
-use tui_input::{Input, InputRequest};
+use tui_input::Input;
 
 use crate::app::actor::RoleKind;
 use crate::app::submission::{Progress, Row, Submission, row_status_label, status_label};
@@ -18,7 +18,7 @@ use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
 use crate::tui::data::{DataMsg, Request, SubmissionOp};
-use crate::tui::input::edit_request;
+use crate::tui::input::{edit_request, paste_into};
 use crate::tui::keys::Action;
 use crate::tui::screens::step;
 use crate::tui::widgets::Look;
@@ -274,9 +274,7 @@ impl Submissions {
 
     pub fn paste(&mut self, text: &str) {
         if let Some((_, input)) = self.asking.as_mut() {
-            for c in text.chars().filter(|c| !c.is_control()).take(200) {
-                input.handle(InputRequest::InsertChar(c));
-            }
+            paste_into(input, text, 200);
         }
     }
 
