@@ -701,7 +701,7 @@ async fn last_audit(t: &TestDb, action: &str) -> Option<(String, String)> {
 }
 
 #[tokio::test]
-async fn disable_and_reset_an_account_from_the_tui() {
+async fn account_actions_from_the_tui() {
     let (mut hs, username) = account_open(80, 24).await;
     hs.key(KeyCode::Enter).await;
 
@@ -767,4 +767,32 @@ async fn disable_and_reset_an_account_from_the_tui() {
     );
     hs.key(KeyCode::Esc).await;
     assert!(!hs.screen().contains("新批次"), "{}", hs.screen());
+
+    // Batch, move and exempt (then clear it), each confirmed and audited.
+    for (keys, action) in [
+        ("b3", "account.batch"),
+        ("mLX01 工作调动", "account.move"),
+        ("x省管干部", "account.exempt"),
+    ] {
+        hs.keys(keys).await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert!(
+            last_audit(&hs.t, action).await.is_some(),
+            "{action}: {}",
+            hs.screen()
+        );
+    }
+    let (batch, unit, exempt): (i64, String, i64) = sqlx::query_as(
+        "SELECT a.batch, u.code, a.exempt FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE a.username = $1",
+    )
+    .bind(username.clone())
+    .fetch_one(hs.t.db.reader())
+    .await
+    .expect("account");
+    assert_eq!((batch, unit.as_str(), exempt), (3, "LX01", 1));
+    assert!(hs.screen().contains("免考核：省管干部"), "{}", hs.screen());
+    hs.keys("xy").await;
+    assert!(hs.screen().contains("已取消免考核"), "{}", hs.screen());
 }
