@@ -1,0 +1,458 @@
+//! A real browser against the learner site: headless Chromium (Debian's `chromium`, installed here
+//! with apt-get where it is missing and this runs as root) signs in through the form, opens the
+//! 60-second demo course DEMO01 (generated WAV media), plays it, and the test sees the player's
+//! heartbeats reach the database. The site runs on 127.0.0.1 with the real clock. Driven over the
+//! DevTools protocol (JSON over a websocket). Where Chromium cannot be had, the test prints
+//! "skipped: …" and passes.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestDb;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::app::{Actor, demo_courses};
+use wangyuan::store::Db;
+use wangyuan::web::{self, Clock, Options, Web};
+
+const CHROMIUM: &str = "chromium";
+const COURSE: &str = "DEMO01";
+
+/// Tells the person running the tests, past the harness's capture.
+fn notice(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+fn chromium_runs() -> bool {
+    Command::new(CHROMIUM)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn apt_get(args: &[&str]) -> bool {
+    Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Chromium is there, or installed now; Err says why not.
+fn ensure_chromium() -> Result<(), String> {
+    if chromium_runs() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("chromium is missing and this is not root (apt-get install chromium)".into());
+    }
+    notice("chromium is missing: installing it with apt-get (takes a few minutes)");
+    if !apt_get(&["install", "-y", "-q", CHROMIUM]) {
+        let _ = apt_get(&["update", "-q"]);
+        let _ = apt_get(&["install", "-y", "-q", CHROMIUM]);
+    }
+    if chromium_runs() {
+        Ok(())
+    } else {
+        Err("chromium is missing and apt-get could not install it".into())
+    }
+}
+
+/// The Chromium process, killed on every way out of the test.
+struct Chromium {
+    child: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts headless Chromium and returns it with its DevTools websocket URL, read from stderr.
+async fn launch() -> (Chromium, String) {
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--no-proxy-server",
+            "--mute-audio",
+            "--autoplay-policy=no-user-gesture-required",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chromium");
+    let stderr = child.stderr.take().expect("chromium stderr");
+    let browser = Chromium {
+        child,
+        _profile: profile,
+    };
+    let (found, url) = tokio::sync::oneshot::channel();
+    // Reads stderr to its end, so Chromium never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(at) = line.find("ws://")
+                && line.contains("DevTools listening on")
+                && let Some(tx) = found.take()
+            {
+                let _ = tx.send(line[at..].trim().to_string());
+            }
+        }
+    });
+    let url = tokio::time::timeout(Duration::from_secs(30), url)
+        .await
+        .expect("chromium announced no DevTools URL within 30 s")
+        .expect("chromium ended before announcing its DevTools URL");
+    (browser, url)
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A minimal DevTools protocol client for one page.
+struct Cdp {
+    ws: Socket,
+    next_id: u64,
+}
+
+impl Cdp {
+    /// Connects to the page Chromium opened (found through its /json/list endpoint).
+    async fn page(browser_ws: &str) -> Cdp {
+        let host = browser_ws
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .expect("devtools host");
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        let targets: Value = http
+            .get(format!("http://{host}/json/list"))
+            .send()
+            .await
+            .expect("devtools targets")
+            .json()
+            .await
+            .expect("targets json");
+        let page_ws = targets
+            .as_array()
+            .and_then(|all| all.iter().find(|t| t["type"] == "page"))
+            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            .unwrap_or_else(|| panic!("no page target in {targets}"))
+            .to_string();
+        let (ws, _) = tokio_tungstenite::connect_async(page_ws.as_str())
+            .await
+            .expect("connect to the page");
+        Cdp { ws, next_id: 0 }
+    }
+
+    /// Sends one command and returns its result (events in between are skipped).
+    async fn call(&mut self, method: &str, params: Value) -> Result<Value, String> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let text = json!({"id": id, "method": method, "params": params}).to_string();
+        self.ws
+            .send(Message::text(text))
+            .await
+            .map_err(|e| format!("send {method}: {e}"))?;
+        let answer = async {
+            while let Some(msg) = self.ws.next().await {
+                let msg = msg.map_err(|e| format!("read {method}: {e}"))?;
+                let Message::Text(text) = msg else { continue };
+                let v: Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+                if v["id"].as_u64() == Some(id) {
+                    if !v["error"].is_null() {
+                        return Err(format!("{method}: {}", v["error"]));
+                    }
+                    return Ok(v["result"].clone());
+                }
+            }
+            Err(format!("{method}: the DevTools connection closed"))
+        };
+        tokio::time::timeout(Duration::from_secs(20), answer)
+            .await
+            .map_err(|_| format!("{method}: no answer within 20 s"))?
+    }
+
+    /// Evaluates a JavaScript expression in the page (awaiting a promise) and returns its value.
+    async fn eval(&mut self, expression: &str) -> Result<Value, String> {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await?;
+        if !r["exceptionDetails"].is_null() {
+            return Err(format!("{expression}: {}", r["exceptionDetails"]));
+        }
+        Ok(r["result"]["value"].clone())
+    }
+
+    async fn navigate(&mut self, url: &str) {
+        self.call("Page.navigate", json!({ "url": url }))
+            .await
+            .expect("navigate");
+    }
+
+    /// Waits until `condition` (JavaScript) is true; a page still loading counts as not yet.
+    async fn wait_for(&mut self, condition: &str, within: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + within;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            match self.eval(condition).await {
+                Ok(Value::Bool(true)) => return Ok(()),
+                Ok(other) => last = other.to_string(),
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Err(format!("not within {within:?}: {condition} (last: {last})"))
+    }
+
+    /// What the page shows of the player, for failure messages.
+    async fn player_state(&mut self) -> String {
+        self.eval(
+            "(function () { var v = document.getElementById('video'); \
+             var s = document.getElementById('player-status'); \
+             var b = document.getElementById('player'); \
+             return location.href + ' | status: ' + (s ? s.textContent : '-') + \
+             ' | beats: ' + (b ? b.getAttribute('data-beats') : '-') + \
+             (v ? ' | at ' + v.currentTime + ' paused ' + v.paused + ' error ' + \
+             (v.error ? v.error.code : 'none') : ''); })()",
+        )
+        .await
+        .map(|v| v.to_string())
+        .unwrap_or_else(|e| e)
+    }
+}
+
+/// A site on 127.0.0.1 with the real clock, serving the demo media.
+struct Site {
+    base: String,
+    _media: tempfile::TempDir,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn start(db: &Db) -> Site {
+    let media = tempfile::tempdir().expect("media dir");
+    for c in demo_courses::DEMO_COURSES {
+        std::fs::write(
+            media.path().join(c.media),
+            wangyuan::demo::media::tick_wav(c.duration_s),
+        )
+        .expect("demo media");
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let site = Web::new(Options {
+        db: db.clone(),
+        key: web::Key::generate(),
+        media_dir: media.path().to_path_buf(),
+        secure_cookies: false,
+        clock: Clock::system(),
+        node: "browser-test".into(),
+    });
+    let task = tokio::spawn(web::serve(listener, site));
+    Site {
+        base,
+        _media: media,
+        task,
+    }
+}
+
+/// Seeds a city (learners whose password needs no change) and the demo courses at the real time;
+/// returns a learner and the password.
+async fn seed_now(db: &Db, now: i64) -> (String, String) {
+    let year = time::OffsetDateTime::from_unix_timestamp(now)
+        .expect("now")
+        .year();
+    let summary = seed::synthetic(
+        db,
+        &SyntheticOptions {
+            learners: 5,
+            year,
+            per_learner: 0,
+            now,
+            rng_seed: 11,
+        },
+        |_| {},
+    )
+    .await
+    .expect("seed");
+    demo_courses::insert(db, now).await.expect("demo courses");
+    let name: String = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' ORDER BY id",
+    )
+    .fetch_one(db.reader())
+    .await
+    .expect("a learner");
+    (name, summary.password)
+}
+
+/// The learner's lease and playback row for the course: (started_at, last_beat_at, position_s).
+async fn beat_state(db: &Db, account: i64, course: i64) -> Option<(i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT l.started_at, l.last_beat_at, p.position_s FROM playback_leases l \
+         JOIN playback p ON p.account_id = l.account_id AND p.course_id = l.course_id \
+         WHERE l.account_id = $1 AND l.course_id = $2",
+    )
+    .bind(account)
+    .bind(course)
+    .fetch_optional(db.reader())
+    .await
+    .expect("playback state")
+}
+
+#[tokio::test]
+async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
+    if let Err(why) = ensure_chromium() {
+        notice(&format!("skipped: headless Chromium test ({why})"));
+        return;
+    }
+    for t in TestDb::all().await {
+        let now = Clock::system().now();
+        let (username, password) = seed_now(&t.db, now).await;
+        let account = Actor::load(&t.db, &username, "t")
+            .await
+            .expect("actor")
+            .account_id
+            .expect("account id");
+        let course: i64 = sqlx::query_scalar("SELECT id FROM courses WHERE code = $1")
+            .bind(COURSE)
+            .fetch_one(t.db.reader())
+            .await
+            .expect("demo course");
+        let site = start(&t.db).await;
+        let (_chromium, browser_ws) = launch().await;
+        let mut page = Cdp::page(&browser_ws).await;
+
+        page.navigate(&format!("{}/login", site.base)).await;
+        page.wait_for(
+            "document.readyState === 'complete' && !!document.querySelector('input[name=password]')",
+            Duration::from_secs(20),
+        )
+        .await
+        .expect("the sign-in form");
+        let submit = format!(
+            "(function () {{ var p = document.querySelector('input[name=password]'); \
+             var f = p.form; f.username.value = {}; p.value = {}; f.submit(); return true; }})()",
+            Value::from(username.as_str()),
+            Value::from(password.as_str()),
+        );
+        assert_eq!(page.eval(&submit).await, Ok(Value::Bool(true)));
+        if let Err(e) = page
+            .wait_for(
+                "location.pathname === '/' && document.readyState === 'complete' \
+                 && document.body.innerText.indexOf('年度学分') >= 0",
+                Duration::from_secs(20),
+            )
+            .await
+        {
+            let body = page.eval("document.body.innerText").await;
+            panic!("{}: not signed in: {e}\n{body:?}", t.name);
+        }
+
+        page.navigate(&format!("{}/courses/{COURSE}", site.base))
+            .await;
+        if let Err(e) = page
+            .wait_for(
+                "document.getElementById('player-status') !== null && \
+                 document.getElementById('player-status').textContent === '可以开始学习。'",
+                Duration::from_secs(20),
+            )
+            .await
+        {
+            panic!(
+                "{}: player not ready: {e}\n{}",
+                t.name,
+                page.player_state().await
+            );
+        }
+        let played = page
+            .eval(
+                "(function () { var v = document.getElementById('video'); v.muted = true; \
+                 return v.play().then(function () { return 'playing'; }, \
+                 function (e) { return 'refused: ' + e; }); })()",
+            )
+            .await;
+        assert_eq!(
+            played,
+            Ok(Value::from("playing")),
+            "{}: {}",
+            t.name,
+            page.player_state().await
+        );
+
+        // The first beat comes after beat_every_s (12 s); allow 40 s.
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let mut seen = None;
+        while Instant::now() < deadline {
+            seen = beat_state(&t.db, account, course).await;
+            if let Some((started, last_beat, position)) = seen
+                && last_beat > started
+                && position > 0
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let state = page.player_state().await;
+        let Some((started, last_beat, position)) = seen else {
+            panic!("{}: no playback row after 40 s; page: {state}", t.name);
+        };
+        assert!(
+            last_beat > started && position > 0,
+            "{}: no heartbeat with progress in 40 s (started {started}, last beat {last_beat}, \
+             position {position}); page: {state}",
+            t.name
+        );
+        let beats = page
+            .eval("Number(document.getElementById('player').getAttribute('data-beats'))")
+            .await
+            .expect("beats on the page");
+        assert!(
+            beats.as_i64().is_some_and(|n| n >= 1),
+            "{}: {state}",
+            t.name
+        );
+        assert!(state.contains("已学习"), "{}: {state}", t.name);
+    }
+}
