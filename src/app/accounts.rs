@@ -409,14 +409,12 @@ pub(super) async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>, now: i64) 
         format!("账号 {}；原因：{}", c.username, c.detail)
     };
     let entry = AuditEntry {
-        actor_id: actor.account_id,
-        actor: &actor.username,
-        address: &actor.address,
         action: c.action,
         target: format!("account:{}", c.account_id),
         before: c.before,
         after: c.after,
         detail,
+        ..actor.audit_entry()
     };
     Ok(audit::write(tx, &entry, now).await?)
 }

@@ -1,6 +1,7 @@
 //! Who is acting: an account with its staff roles and their unit scopes, or the local operator.
 //! Every permission question is answered here.
 
+use crate::store::audit::AuditEntry;
 use crate::store::{Db, accounts, units};
 
 use super::{Error, Result};
@@ -161,6 +162,16 @@ impl Actor {
             Ok(())
         } else {
             Err(Error::Forbidden(format!("{unit_name}不在您的管理范围内")))
+        }
+    }
+
+    /// An audit-log entry by this actor (who and from where); the caller fills in the rest.
+    pub fn audit_entry(&self) -> AuditEntry<'_> {
+        AuditEntry {
+            actor_id: self.account_id,
+            actor: &self.username,
+            address: &self.address,
+            ..Default::default()
         }
     }
 

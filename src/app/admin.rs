@@ -92,9 +92,6 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     audit::write(
         &mut tx,
         &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
             action: "role.grant",
             target: format!("account:{account_id}"),
             before: None,
@@ -104,6 +101,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
             } else {
                 String::new()
             },
+            ..actor.audit_entry()
         },
         now,
     )

@@ -318,14 +318,12 @@ pub async fn import(
     audit::write(
         &mut tx,
         &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
             action: "exam.import",
             target: format!("course:{}", course.code),
             before: (!created).then(|| format!("{retired} 道题")),
             after: Some(format!("{} 道题，每次抽 {draw} 道", bank.len())),
             detail: String::new(),
+            ..actor.audit_entry()
         },
         now,
     )

@@ -170,14 +170,12 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
     audit::write(
         &mut tx,
         &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
             action: "ledger.revoke",
             target: format!("ledger:{entry_id}"),
             before: Some(format!("{} {} {}", original.kind, original.bucket, tenths)),
             after: Some(format!("revocation:{id} {}", -tenths)),
             detail: reason.into(),
+            ..actor.audit_entry()
         },
         now,
     )
@@ -234,14 +232,12 @@ pub async fn adjust(db: &Db, actor: &Actor, a: &Adjustment<'_>, now: i64) -> Res
     audit::write(
         &mut tx,
         &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
             action: "ledger.adjust",
             target: format!("account:{learner_id}"),
             before: None,
             after: Some(format!("{year} {} {tenths}", bucket.code())),
             detail: reason.into(),
+            ..actor.audit_entry()
         },
         now,
     )

@@ -174,9 +174,6 @@ pub async fn import(
         }
     }
     let entry = AuditEntry {
-        actor_id: actor.account_id,
-        actor: &actor.username,
-        address: &actor.address,
         action: "legacy.import",
         target: "legacy".into(),
         before: None,
@@ -190,6 +187,7 @@ pub async fn import(
             report.records_present,
             report.problems.len()
         ),
+        ..actor.audit_entry()
     };
     audit::write(&mut tx, &entry, now).await?;
     tx.commit().await?;

@@ -96,13 +96,10 @@ pub async fn end_all_of(db: &Db, actor: &Actor, username: &str, now: i64) -> Res
     let mut tx = db.begin().await?;
     let ended = web_sessions::revoke_all_of(&mut tx, account.id, now).await?;
     let entry = AuditEntry {
-        actor_id: actor.account_id,
-        actor: &actor.username,
-        address: &actor.address,
         action: "web.sessions.end",
         target: format!("user:{username}"),
         detail: format!("结束网页登录 {ended} 个"),
-        ..Default::default()
+        ..actor.audit_entry()
     };
     audit::write(&mut tx, &entry, now).await?;
     tx.commit().await?;

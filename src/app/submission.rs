@@ -618,14 +618,12 @@ async fn write_audit(
     audit::write(
         tx,
         &AuditEntry {
-            actor_id: actor.account_id,
-            actor: &actor.username,
-            address: &actor.address,
             action,
             target: format!("roster:{id}"),
             before: before.map(str::to_string),
             after: after.map(str::to_string),
             detail,
+            ..actor.audit_entry()
         },
         now,
     )
