@@ -1,5 +1,6 @@
 //! Heartbeat throughput (issue 4), in process (no HTTP): N learners each hold a playback lease and
-//! send beats back to back through `app::playback::Heartbeats`, the batching writer, with a
+//! send beats (each with its web session, as the site sends them) back to back through
+//! `app::playback::Heartbeats`, the batching writer, with a
 //! simulated clock 12 s ahead per beat (answering anti-idle checks); every beat must be accepted. Prints the
 //! accepted beats per second and the latency of a beat (queueing included) on SQLite and
 //! PostgreSQL, then checks that the stored unions add up.
@@ -11,8 +12,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use wangyuan::app::Actor;
-use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
+use wangyuan::app::auth::SignedIn;
+use wangyuan::app::playback::{Beat, BeatStatus, Heartbeats};
+use wangyuan::app::{self, Actor};
 use wangyuan::store::Db;
 
 const T0: i64 = 1_781_496_000;
@@ -56,17 +58,26 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         .await
         .map_err(|e| e.to_string())?;
     let names: Vec<String> = sqlx::query_scalar(
-        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
+        "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' \
+         ORDER BY id LIMIT $1",
     )
     .bind(args.sessions as i64)
     .fetch_all(db.reader())
     .await?;
+    let hb = Heartbeats::spawn(db.clone());
     let started = Instant::now();
     let mut sessions = Vec::with_capacity(names.len());
     for name in &names {
         let actor = Actor::load(db, name, "127.0.0.1").await?;
-        let opened = playback::open(db, &actor, COURSE, "bench", T0).await?;
-        sessions.push((actor, opened.lease_id));
+        let signed = SignedIn {
+            actor: actor.clone(),
+            real_name: String::new(),
+            must_change: false,
+        };
+        let session = app::sessions::start(db, &signed, "bench", T0).await?;
+        // As the site does: the player opens the course, then beats.
+        let opened = hb.open(&actor, &session, COURSE, "bench", T0).await?;
+        sessions.push((actor, session, opened.lease_id));
     }
     println!(
         "opened {} leases in {:.1} s",
@@ -74,12 +85,11 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         started.elapsed().as_secs_f64()
     );
 
-    let hb = Heartbeats::spawn(db.clone());
     let rounds = args.rounds;
     let started = Instant::now();
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|(actor, lease)| {
+        .map(|(actor, session, lease)| {
             let hb = hb.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(rounds as usize);
@@ -96,7 +106,7 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
                         check_code: answer.take(),
                     };
                     let t = Instant::now();
-                    let reply = hb.beat(&actor, beat, T0 + 12 * r).await?;
+                    let reply = hb.beat(&session, "127.0.0.1", beat, T0 + 12 * r).await?;
                     latencies.push(t.elapsed());
                     if reply.status != BeatStatus::Ok {
                         return Err(format!("beat {r} of {}: {reply:?}", actor.username).into());

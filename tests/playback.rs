@@ -5,8 +5,9 @@
 mod common;
 
 use common::{NOW, TestDb};
+use wangyuan::app::auth::SignedIn;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
-use wangyuan::app::{Actor, Error};
+use wangyuan::app::{Actor, Error, sessions};
 use wangyuan::store::Db;
 use wangyuan::store::courses::{self, NewCourse};
 use wangyuan::store::ledger::standing_of;
@@ -35,6 +36,18 @@ pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
     code.to_string()
 }
 
+/// A web session of `actor`, as a sign-in would start it (beats come with one).
+async fn session_of(db: &Db, actor: &Actor, now: i64) -> String {
+    let signed = SignedIn {
+        actor: actor.clone(),
+        real_name: String::new(),
+        must_change: false,
+    };
+    sessions::start(db, &signed, "test", now)
+        .await
+        .expect("session")
+}
+
 async fn learners(db: &Db, n: i64) -> Vec<Actor> {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
@@ -49,6 +62,8 @@ async fn learners(db: &Db, n: i64) -> Vec<Actor> {
     }
     out
 }
+
+const IP: &str = "127.0.0.1";
 
 fn playing(lease: &str, pos: f64) -> Beat {
     Beat {
@@ -87,6 +102,7 @@ async fn a_short_course_played_to_the_end_earns_its_credits_once() {
         let code = short_course(&t.db, "T-60", 60).await;
         let me = &learners(&t.db, 1).await[0];
         let id = me.account_id.expect("id");
+        let sid = session_of(&t.db, me, NOW).await;
         let hb = Heartbeats::spawn(t.db.clone());
         let opened = playback::open(&t.db, me, &code, "node-a", NOW)
             .await
@@ -100,7 +116,12 @@ async fn a_short_course_played_to_the_end_earns_its_credits_once() {
         let mut completions = Vec::new();
         for i in 1..=6 {
             let r = hb
-                .beat(me, playing(&opened.lease_id, 12.0 * i as f64), NOW + 12 * i)
+                .beat(
+                    &sid,
+                    IP,
+                    playing(&opened.lease_id, 12.0 * i as f64),
+                    NOW + 12 * i,
+                )
                 .await
                 .expect("beat");
             assert_eq!(r.status, BeatStatus::Ok, "{}: {r:?}", t.name);
@@ -141,12 +162,13 @@ async fn a_second_playback_supersedes_the_first() {
         let code = short_course(&t.db, "T-600", 600).await;
         let me = &learners(&t.db, 1).await[0];
         let id = me.account_id.expect("id");
+        let sid = session_of(&t.db, me, NOW).await;
         let hb = Heartbeats::spawn(t.db.clone());
         let first = playback::open(&t.db, me, &code, "node-a", NOW)
             .await
             .expect("open");
         let r = hb
-            .beat(me, playing(&first.lease_id, 12.0), NOW + 12)
+            .beat(&sid, IP, playing(&first.lease_id, 12.0), NOW + 12)
             .await
             .expect("beat");
         assert_eq!((r.status, r.credited_s), (BeatStatus::Ok, 12));
@@ -157,21 +179,22 @@ async fn a_second_playback_supersedes_the_first() {
         assert_eq!(second.resume_at_s, 12);
         assert_ne!(first.lease_id, second.lease_id);
         let r = hb
-            .beat(me, playing(&first.lease_id, 24.0), NOW + 24)
+            .beat(&sid, IP, playing(&first.lease_id, 24.0), NOW + 24)
             .await
             .expect("beat");
         assert_eq!((r.status, r.credited_s), (BeatStatus::Superseded, 0));
         assert!(r.message.is_some());
         let r = hb
-            .beat(me, playing(&second.lease_id, 24.0), NOW + 25)
+            .beat(&sid, IP, playing(&second.lease_id, 24.0), NOW + 25)
             .await
             .expect("beat");
         assert_eq!((r.status, r.credited_s), (BeatStatus::Ok, 12));
         assert_eq!(watched_s(&t.db, id, &code).await.0, 24);
         // A learner without any lease, or someone else's lease id: expired / superseded.
         let other = &learners(&t.db, 2).await[1];
+        let other_sid = session_of(&t.db, other, NOW).await;
         let r = hb
-            .beat(other, playing(&second.lease_id, 36.0), NOW + 36)
+            .beat(&other_sid, IP, playing(&second.lease_id, 36.0), NOW + 36)
             .await
             .expect("beat");
         assert_eq!(r.status, BeatStatus::Expired);
@@ -209,19 +232,22 @@ async fn concurrent_beats_are_all_acknowledged_and_persisted_and_a_bad_one_fails
             .execute(t.db.reader())
             .await
             .expect("corrupt");
+        let mut sids = Vec::new();
+        for me in &all {
+            sids.push(session_of(&t.db, me, NOW).await);
+        }
         let tasks: Vec<_> = all
             .iter()
             .cloned()
             .zip(leases)
-            .map(|(me, lease)| {
+            .zip(sids)
+            .map(|((me, lease), sid)| {
                 let hb = hb.clone();
                 tokio::spawn(async move {
                     let mut results = Vec::new();
                     for i in 1..=5i64 {
-                        results.push(
-                            hb.beat(&me, playing(&lease, 12.0 * i as f64), NOW + 12 * i)
-                                .await,
-                        );
+                        let beat = playing(&lease, 12.0 * i as f64);
+                        results.push(hb.beat(&sid, IP, beat, NOW + 12 * i).await);
                     }
                     (me, results)
                 })
@@ -258,6 +284,7 @@ async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
             .await
             .expect("demo courses");
         let me = &learners(&t.db, 1).await[0];
+        let sid = session_of(&t.db, me, NOW).await;
         let hb = Heartbeats::spawn(t.db.clone());
         for c in DEMO_COURSES {
             let wav = tick_wav(c.duration_s);
@@ -283,12 +310,141 @@ async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
         let mut earned = None;
         for i in 1..=i64::from(first.duration_s) / 12 {
             let r = hb
-                .beat(me, playing(&o.lease_id, (12 * i) as f64), NOW + 12 * i)
+                .beat(
+                    &sid,
+                    IP,
+                    playing(&o.lease_id, (12 * i) as f64),
+                    NOW + 12 * i,
+                )
                 .await
                 .expect("beat");
             earned = earned.or(r.completion);
         }
         let earned = earned.expect("completed");
         assert_eq!(earned.credits, "1.0", "{}", t.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beats_stop_counting_once_the_session_ends() {
+    for t in TestDb::with_city(2).await {
+        let code = short_course(&t.db, "T-900", 900).await;
+        let me = &learners(&t.db, 1).await[0];
+        let id = me.account_id.expect("id");
+        let hb = Heartbeats::spawn(t.db.clone());
+        let o = playback::open(&t.db, me, &code, "n", NOW)
+            .await
+            .expect("open");
+        // Signed out: the next beat (owner already cached) is refused in its batch.
+        let sid = session_of(&t.db, me, NOW).await;
+        let r = hb
+            .beat(&sid, IP, playing(&o.lease_id, 12.0), NOW + 12)
+            .await;
+        assert_eq!(r.expect("beat").credited_s, 12, "{}", t.name);
+        sessions::end(&t.db, &sid).await.expect("sign out");
+        let r = hb
+            .beat(&sid, IP, playing(&o.lease_id, 24.0), NOW + 24)
+            .await;
+        assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
+        // Ended by staff, on a fresh sign-in.
+        let sid = session_of(&t.db, me, NOW + 25).await;
+        let r = hb
+            .beat(&sid, IP, playing(&o.lease_id, 36.0), NOW + 36)
+            .await;
+        assert_eq!(r.expect("beat").status, BeatStatus::Ok, "{}", t.name);
+        sessions::end_all_of(&t.db, &Actor::local_operator(), &me.username, NOW + 37)
+            .await
+            .expect("end all");
+        let r = hb
+            .beat(&sid, IP, playing(&o.lease_id, 48.0), NOW + 48)
+            .await;
+        assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
+        // Expired by idleness; an unknown session never reaches the writer.
+        let sid = session_of(&t.db, me, NOW + 50).await;
+        let late = NOW + 50 + sessions::IDLE_SECS + 1;
+        let r = hb.beat(&sid, IP, playing(&o.lease_id, 60.0), late).await;
+        assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
+        let r = hb
+            .beat("no-such", IP, playing(&o.lease_id, 60.0), NOW + 60)
+            .await;
+        assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
+        // Only the beats of live sessions counted: 0–12, then 12–36 on the fresh sign-in.
+        assert_eq!(watched_s(&t.db, id, &code).await.0, 36, "{}", t.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beats_keep_a_session_alive() {
+    for t in TestDb::with_city(1).await {
+        let code = short_course(&t.db, "T-9000", 9000).await;
+        let me = &learners(&t.db, 1).await[0];
+        let hb = Heartbeats::spawn(t.db.clone());
+        let o = playback::open(&t.db, me, &code, "n", NOW)
+            .await
+            .expect("open");
+        let sid = session_of(&t.db, me, NOW).await;
+        // Beats every 12 s for longer than the idle limit: the session stays live throughout.
+        let beats = sessions::IDLE_SECS / 12 + 30;
+        for i in 1..=beats {
+            let r = hb
+                .beat(
+                    &sid,
+                    IP,
+                    playing(&o.lease_id, (12 * i) as f64),
+                    NOW + 12 * i,
+                )
+                .await
+                .expect("beat");
+            assert_eq!(r.status, BeatStatus::Ok, "{} beat {i}", t.name);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_anti_idle_check_is_flagged_for_the_office_once_per_year() {
+    for t in TestDb::with_city(1).await {
+        let code = short_course(&t.db, "T-3000", 3000).await;
+        let me = &learners(&t.db, 1).await[0];
+        let id = me.account_id.expect("id");
+        let sid = session_of(&t.db, me, NOW).await;
+        let hb = Heartbeats::spawn(t.db.clone());
+        let o = playback::open(&t.db, me, &code, "n", NOW)
+            .await
+            .expect("open");
+        let flags = || async {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT status, detail FROM fraud_flags \
+                 WHERE account_id = $1 AND kind = 'failed_checks'",
+            )
+            .bind(id)
+            .fetch_all(t.db.reader())
+            .await
+            .expect("flags");
+            rows
+        };
+        let mut at = 0;
+        for miss in 1..=2 {
+            // A check falls due on the next beat; nobody answers it.
+            sqlx::query("UPDATE playback_leases SET next_check_at = $1 WHERE account_id = $2")
+                .bind(NOW + at)
+                .bind(id)
+                .execute(t.db.reader())
+                .await
+                .expect("force a check");
+            let mut missed = false;
+            for _ in 0..8 {
+                at += 12;
+                let r = hb
+                    .beat(&sid, IP, playing(&o.lease_id, at as f64), NOW + at)
+                    .await
+                    .expect("beat");
+                missed |= r.message.as_deref().is_some_and(|m| m.contains("60 秒"));
+            }
+            assert!(missed, "{}: check {miss} was not missed", t.name);
+            let found = flags().await;
+            assert_eq!(found.len(), 1, "{}: {found:?}", t.name);
+            assert_eq!(found[0].0, "open");
+            assert!(found[0].1.contains("T-3000"), "{}", found[0].1);
+        }
     }
 }

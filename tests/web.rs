@@ -701,7 +701,7 @@ async fn play_a_short_course_to_completion_over_http() {
         assert_eq!(other.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let other_page = other.get("/courses/WEB01").await;
         let other_csrf = data_csrf(&other_page.body);
-        let (status, _) = other
+        let (status, opened) = other
             .api(
                 "/api/courses/WEB01/open",
                 &other_csrf,
@@ -709,6 +709,7 @@ async fn play_a_short_course_to_completion_over_http() {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
+        let other_lease = opened["lease_id"].as_str().unwrap_or_default().to_string();
         site.clock.advance(12);
         let (_, reply) = browser
             .api(
@@ -719,6 +720,26 @@ async fn play_a_short_course_to_completion_over_http() {
             )
             .await;
         assert_eq!(reply["status"], "superseded", "{reply}");
+        // The new playback counts until staff end the learner's logins; then its beats are
+        // refused at once (the cookie is still sent).
+        let other_beat = |at: f64| {
+            serde_json::json!({"lease_id": other_lease, "position_s": at, "rate": 1.0,
+                "paused": false, "visible": true, "check_code": null})
+        };
+        site.clock.advance(12);
+        let (status, reply) = other.api("/api/beat", &other_csrf, other_beat(12.0)).await;
+        assert_eq!(
+            (status, &reply["status"]),
+            (StatusCode::OK, &"ok".into()),
+            "{reply}"
+        );
+        app::sessions::end_all_of(&t.db, &Actor::local_operator(), &a, site.clock.now())
+            .await
+            .expect("end sessions");
+        site.clock.advance(12);
+        let (status, reply) = other.api("/api/beat", &other_csrf, other_beat(24.0)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{reply}");
+        assert_eq!(reply["status"], "signed_out", "{reply}");
         // Beats need a session.
         let mut anonymous = Browser::new(&site);
         let (status, _) = anonymous

@@ -95,6 +95,11 @@ pub fn parse_args(takes_value: &[&str], mut option: impl FnMut(&str, String)) ->
 
 /// A multi-threaded runtime for a benchmark's `main`; exits with status 1 when none can be made.
 #[allow(dead_code)] // not every benchmark uses it
+/// The allocator the `wangyuan` binary uses (src/main.rs), so the server parts measured here run
+/// as they do in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub fn runtime() -> tokio::runtime::Runtime {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -133,7 +138,8 @@ where
     }
 }
 
-/// `learners` synthetic learners without credits and one published required course `code` of
+/// At least `learners` active synthetic learners without credits (a few more are seeded, as the
+/// synthetic city disables some accounts) and one published required course `code` of
 /// `duration_s`; returns the learners' shared password.
 #[allow(dead_code)] // not every benchmark uses it
 pub async fn seed_viewers(
@@ -148,7 +154,7 @@ pub async fn seed_viewers(
     let summary = seed::synthetic(
         db,
         &SyntheticOptions {
-            learners,
+            learners: learners + learners / 20 + 10,
             year: 2026,
             per_learner: 0,
             now,

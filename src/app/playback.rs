@@ -4,19 +4,21 @@
 //! after that transaction committed.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::rules::calendar::credit_year;
 use crate::rules::credits::CourseKind;
 use crate::rules::playback::{self as rules, Dice, Lease, Note, Report, Union};
 use crate::rules::standing::Bucket;
 use crate::store::playback::{self as store, LeaseRow, LeaseUpdate, NewLease, PlaybackUpdate};
-use crate::store::{Backend, Db, Tx, accounts, courses};
+use crate::store::web_sessions::{self, SessionRow, Touch};
+use crate::store::{Backend, Db, Tx, accounts, courses, fraud};
 
 use super::ledger::{self, Award};
-use super::{Actor, Error, Result};
+use super::{Actor, Error, Result, sessions};
 
 /// Beats applied in one transaction at most.
 pub const BATCH: usize = 256;
@@ -115,6 +117,8 @@ pub enum BeatStatus {
     Superseded,
     /// The lease is unknown or ended.
     Expired,
+    /// The web session behind the beat has ended (signed out, ended by staff, expired).
+    SignedOut,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -165,6 +169,7 @@ impl BeatReply {
     fn ended(status: BeatStatus) -> BeatReply {
         let message = match status {
             BeatStatus::Superseded => "您已在其他页面或设备上开始播放，本页已停止计时",
+            BeatStatus::SignedOut => "登录已失效，请重新登录后继续学习",
             BeatStatus::Expired | BeatStatus::Ok => "播放已结束，请重新打开课程",
         };
         BeatReply {
@@ -181,6 +186,7 @@ impl BeatReply {
 
 struct Job {
     account_id: i64,
+    session_id: String,
     beat: Beat,
     now: i64,
     dice: Dice,
@@ -192,16 +198,27 @@ struct Job {
 ///
 /// SQLite has one writer, so one task; on PostgreSQL a few tasks write in parallel, each owning
 /// the learners whose id falls to it (a learner's beats stay in order).
+///
+/// A beat names the web session it came with. Which learner a session belongs to never changes,
+/// so that is cached here (the only read a beat does outside its batch); whether the session is
+/// still live is checked inside the batch's transaction, so a sign-out or a session ended by
+/// staff stops crediting at once, on every node.
 #[derive(Clone)]
 pub struct Heartbeats {
+    db: Db,
     writers: Arc<[mpsc::Sender<Job>]>,
+    owners: Arc<Mutex<HashMap<String, i64>>>,
 }
+
+/// Sessions whose owner is remembered at most; past this the cache starts again (a miss costs
+/// one read).
+const OWNERS_MAX: usize = 200_000;
 
 impl Heartbeats {
     pub fn spawn(db: Db) -> Heartbeats {
         let n = match db.backend() {
             Backend::Sqlite => 1,
-            Backend::Postgres => 12,
+            Backend::Postgres => 3,
         };
         let writers: Vec<mpsc::Sender<Job>> = (0..n)
             .map(|_| {
@@ -211,12 +228,24 @@ impl Heartbeats {
             })
             .collect();
         Heartbeats {
+            db,
             writers: writers.into(),
+            owners: Arc::default(),
         }
     }
 
-    pub async fn beat(&self, actor: &Actor, beat: Beat, now: i64) -> Result<BeatReply> {
-        let account_id = learner_id(actor)?;
+    /// Applies one beat sent with web session `session_id` from `address`; answers after the
+    /// transaction holding it committed.
+    pub async fn beat(
+        &self,
+        session_id: &str,
+        address: &str,
+        beat: Beat,
+        now: i64,
+    ) -> Result<BeatReply> {
+        let Some(account_id) = self.owner_of(session_id, address, now).await? else {
+            return Ok(BeatReply::ended(BeatStatus::SignedOut));
+        };
         let dice = {
             let mut rng = rand::thread_rng();
             Dice {
@@ -227,6 +256,7 @@ impl Heartbeats {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             account_id,
+            session_id: session_id.to_string(),
             beat,
             now,
             dice,
@@ -236,6 +266,50 @@ impl Heartbeats {
         let stopped = || Error::Internal("心跳写入任务已停止".into());
         self.writers[shard].send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Opens a course for the learner signed in with web session `session_id` (see [`open`]),
+    /// and remembers whose session it is, so the beats that follow need no lookup.
+    pub async fn open(
+        &self,
+        actor: &Actor,
+        session_id: &str,
+        course_code: &str,
+        node: &str,
+        now: i64,
+    ) -> Result<Opened> {
+        let opened = open(&self.db, actor, course_code, node, now).await?;
+        let account_id = learner_id(actor)?;
+        self.remember(session_id, account_id);
+        Ok(opened)
+    }
+
+    fn remember(&self, session_id: &str, account_id: i64) {
+        let mut owners = self.owners();
+        if owners.len() >= OWNERS_MAX && !owners.contains_key(session_id) {
+            owners.clear();
+        }
+        owners.insert(session_id.to_string(), account_id);
+    }
+
+    /// The account of a live web session (None when it is not live).
+    async fn owner_of(&self, session_id: &str, address: &str, now: i64) -> Result<Option<i64>> {
+        if let Some(id) = self.owners().get(session_id) {
+            return Ok(Some(*id));
+        }
+        let Some(session) = sessions::resume(&self.db, session_id, address, now).await? else {
+            return Ok(None);
+        };
+        let account_id = learner_id(&session.actor)?;
+        self.remember(session_id, account_id);
+        Ok(Some(account_id))
+    }
+
+    fn owners(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        // The map holds no invariant a panicking holder could break.
+        self.owners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -280,7 +354,7 @@ async fn write_batch(db: &Db, jobs: Vec<Job>) {
 
 async fn apply_all(db: &Db, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut tx = db.begin().await?;
-    let replies = apply(&mut tx, db.backend(), jobs).await?;
+    let replies = apply(&mut tx, jobs).await?;
     tx.commit().await?;
     Ok(replies)
 }
@@ -293,6 +367,8 @@ struct State {
     completed: bool,
     completed_now: Option<(usize, i64)>,
     check_ok_at: Option<i64>,
+    /// When this batch saw an anti-idle check go unanswered.
+    missed_at: Option<i64>,
     last_now: i64,
     touched: bool,
 }
@@ -300,10 +376,19 @@ struct State {
 /// Applies a batch of beats: one read of every lease involved, the rules in memory (in order,
 /// so two beats of one learner see each other), then one write of the leases and one of the
 /// playback rows, and the ledger entries of the courses completed.
-async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatReply>> {
+async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut ids: Vec<i64> = jobs.iter().map(|j| j.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    let mut sids: Vec<&str> = jobs.iter().map(|j| j.session_id.as_str()).collect();
+    sids.sort_unstable();
+    sids.dedup();
+    let web: HashMap<String, SessionRow> = web_sessions::get_many(tx, &sids)
+        .await?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    touch_sessions(tx, &web, jobs).await?;
     let mut states: HashMap<i64, State> = HashMap::with_capacity(ids.len());
     for row in store::leases_of(tx, &ids).await? {
         let watched = parse_union(row.watched.as_deref().unwrap_or(""))?;
@@ -329,6 +414,7 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
                 watched,
                 completed_now: None,
                 check_ok_at: None,
+                missed_at: None,
                 last_now: 0,
                 touched: false,
             },
@@ -338,6 +424,15 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
     let mut replies = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
         let beat = &job.beat;
+        let signed_in = web.get(&job.session_id).is_some_and(|row| {
+            row.account_id == job.account_id
+                && row.must_change == 0
+                && sessions::is_live(row, job.now)
+        });
+        if !signed_in {
+            replies.push(BeatReply::ended(BeatStatus::SignedOut));
+            continue;
+        }
         let Some(st) = states.get_mut(&job.account_id) else {
             replies.push(BeatReply::ended(BeatStatus::Expired));
             continue;
@@ -364,8 +459,10 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
         );
         st.touched = true;
         st.last_now = st.last_now.max(job.now);
-        if outcome.note == Some(Note::CheckPassed) {
-            st.check_ok_at = Some(job.now);
+        match outcome.note {
+            Some(Note::CheckPassed) => st.check_ok_at = Some(job.now),
+            Some(Note::CheckMissed) => st.missed_at = Some(job.now),
+            _ => {}
         }
         if outcome.completed_now {
             st.completed = true;
@@ -400,6 +497,7 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
             LeaseUpdate {
                 account_id: st.row.account_id,
                 lease_id: &st.row.lease_id,
+                course_id: st.row.course_id,
                 last_beat_at: st.lease.last_beat_at,
                 last_position: st.lease.last_position,
                 check_code: check.map(|c| c.code.as_str()),
@@ -410,7 +508,7 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
             }
         })
         .collect();
-    let written: HashSet<i64> = store::update_leases(tx, backend, &lease_rows)
+    let written: HashSet<i64> = store::update_leases(tx, &lease_rows)
         .await?
         .into_iter()
         .collect();
@@ -438,8 +536,18 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
             updated_at: st.last_now,
         })
         .collect();
-    store::update_playbacks(tx, backend, &playback_rows).await?;
+    store::update_playbacks(tx, &playback_rows).await?;
 
+    for st in &kept {
+        if let Some(at) = st.missed_at {
+            let detail = format!(
+                "未在 {} 秒内完成防挂机验证（最近一次：课程 {}）",
+                rules::CHECK_ANSWER_S,
+                st.row.course_code
+            );
+            fraud::note_failed_check(tx, st.row.account_id, credit_year(at), &detail, at).await?;
+        }
+    }
     for st in kept {
         let Some((job_index, at)) = st.completed_now else {
             continue;
@@ -454,6 +562,30 @@ async fn apply(tx: &mut Tx, backend: Backend, jobs: &[Job]) -> Result<Vec<BeatRe
         }
     }
     Ok(replies)
+}
+
+/// Beats count as activity: moves the idle expiry of the live sessions that are due (each at most
+/// once per few minutes), in one statement.
+async fn touch_sessions(
+    tx: &mut Tx,
+    web: &HashMap<String, SessionRow>,
+    jobs: &[Job],
+) -> Result<()> {
+    let mut latest: HashMap<&str, i64> = HashMap::new();
+    for job in jobs {
+        let at = latest.entry(job.session_id.as_str()).or_insert(job.now);
+        *at = (*at).max(job.now);
+    }
+    let due: Vec<Touch<'_>> = latest
+        .into_iter()
+        .filter_map(|(id, seen)| {
+            let row = web.get(id).filter(|row| sessions::is_live(row, seen))?;
+            let expires = sessions::touch_due(row, seen)?;
+            Some(Touch { id, seen, expires })
+        })
+        .collect();
+    web_sessions::touch_many(tx, &due).await?;
+    Ok(())
 }
 
 fn learner_id(actor: &Actor) -> Result<i64> {

@@ -4,6 +4,7 @@
 use rand::RngCore;
 
 use crate::store::audit::{self, AuditEntry};
+use crate::store::web_sessions::SessionRow;
 use crate::store::{Db, accounts, web_sessions};
 
 use super::auth::SignedIn;
@@ -57,16 +58,11 @@ pub async fn resume(db: &Db, id: &str, address: &str, now: i64) -> Result<Option
     let Some(row) = web_sessions::get(db.reader(), id).await? else {
         return Ok(None);
     };
-    let live = row.revoked == 0
-        && row.expires_at > now
-        && row.created_at + MAX_SECS > now
-        && row.status == "active";
-    if !live {
+    if !is_live(&row, now) {
         return Ok(None);
     }
-    if now - row.last_seen_at >= TOUCH_EVERY_SECS {
+    if let Some(expires) = touch_due(&row, now) {
         let mut tx = db.begin().await?;
-        let expires = (now + IDLE_SECS).min(row.created_at + MAX_SECS);
         web_sessions::touch(&mut tx, id, now, expires).await?;
         tx.commit().await?;
     }
@@ -76,6 +72,22 @@ pub async fn resume(db: &Db, id: &str, address: &str, now: i64) -> Result<Option
         actor,
         must_change: row.must_change == 1,
     }))
+}
+
+/// Whether a session row can still be used: not ended, not expired (idle or absolute), and its
+/// account active. The one place this is decided (pages and heartbeats alike).
+pub fn is_live(row: &SessionRow, now: i64) -> bool {
+    row.revoked == 0
+        && row.expires_at > now
+        && row.created_at + MAX_SECS > now
+        && row.status == "active"
+}
+
+/// The new idle expiry when a request at `now` should move it forward (at most once per
+/// `TOUCH_EVERY_SECS`, never past the absolute limit).
+pub fn touch_due(row: &SessionRow, now: i64) -> Option<i64> {
+    (now - row.last_seen_at >= TOUCH_EVERY_SECS)
+        .then(|| (now + IDLE_SECS).min(row.created_at + MAX_SECS))
 }
 
 /// Signs out: the session can no longer be used, on any node.

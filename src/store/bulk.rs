@@ -1,7 +1,7 @@
 //! Multi-row inserts for seeding large data sets (demo data and benchmarks): one statement per
 //! chunk, every value bound. Only for tables whose rows need no per-row logic.
 
-use super::Tx;
+use super::{Backend, Tx, backend_of, placeholders};
 
 /// One bound value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +38,8 @@ impl From<Option<String>> for Val {
     }
 }
 
-/// Parameters per statement. Larger statements got slower per row on SQLite through sqlx (binding
-/// cost grows with the parameter count); 250 was the fastest of 100–30,000 for the demo seed.
+/// Parameters per statement. With named `$k` parameters, larger statements got slower per row on
+/// SQLite (see `placeholders`); 250 was the fastest of 100–30,000 for the demo seed then.
 const MAX_PARAMS: usize = 250;
 
 /// Inserts `rows` (each as long as `columns`) into `table`. `table` and `columns` are constants of
@@ -53,7 +53,7 @@ pub async fn insert(
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
     let mut inserted = 0;
     for chunk in rows.chunks(per_chunk) {
-        let sql = statement(table, columns, chunk.len());
+        let sql = statement(backend_of(tx), table, columns, chunk.len());
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for row in chunk {
             debug_assert_eq!(row.len(), columns.len());
@@ -71,25 +71,16 @@ pub async fn insert(
     Ok(inserted)
 }
 
-fn statement(table: &str, columns: &[&str], rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        sql.push('(');
-        for c in 0..columns.len() {
-            if c > 0 {
-                sql.push(',');
-            }
-            n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
-        }
-        sql.push(')');
-    }
-    sql
+fn statement(backend: Backend, table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let values: Vec<String> = (0..rows)
+        .map(|r| format!("({})", placeholders(backend, r * width + 1, width)))
+        .collect();
+    format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        values.join(", ")
+    )
 }
 
 /// Writes the standings of the accounts with ids in `first..=last` from their ledger entries, for
@@ -133,8 +124,12 @@ mod tests {
     #[test]
     fn statement_numbers_every_placeholder() {
         assert_eq!(
-            statement("t", &["a", "b"], 2),
-            "INSERT INTO t (a, b) VALUES ($1,$2),($3,$4)"
+            statement(Backend::Postgres, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            statement(Backend::Sqlite, "t", &["a", "b"], 2),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
         );
     }
 }

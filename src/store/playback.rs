@@ -1,9 +1,8 @@
 //! Reads of the playback table: how far a learner got in each course.
 
-use sqlx::any::AnyArguments;
-use sqlx::{Any, AnyPool, FromRow, Row};
+use sqlx::{AnyPool, FromRow, Row};
 
-use super::{Backend, Tx};
+use super::{Tx, backend_of, in_json, json, json_rows};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ProgressRow {
@@ -112,16 +111,9 @@ pub struct LeaseRow {
     pub pending: String,
     pub duration_s: i64,
     pub course_kind: String,
+    pub course_code: String,
     pub watched: Option<String>,
     pub completed_at: Option<i64>,
-}
-
-/// `$from, $from+1, …` for `n` values: placeholders built from fixed fragments only.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The current leases of these learners (one query for a whole batch of beats).
@@ -132,24 +124,24 @@ pub async fn leases_of(tx: &mut Tx, account_ids: &[i64]) -> Result<Vec<LeaseRow>
     let sql = format!(
         "SELECT l.account_id, l.lease_id, l.course_id, l.last_beat_at, l.last_position, \
          l.check_code, l.check_issued_at, l.next_check_at, l.pending, c.duration_s, \
-         c.kind AS course_kind, p.watched, p.completed_at \
+         c.kind AS course_kind, c.code AS course_code, p.watched, p.completed_at \
          FROM playback_leases l JOIN courses c ON c.id = l.course_id \
          LEFT JOIN playback p ON p.account_id = l.account_id AND p.course_id = l.course_id \
-         WHERE l.account_id IN ({})",
-        placeholders(1, account_ids.len())
+         WHERE l.account_id {}",
+        in_json(backend_of(tx), 1, "bigint")
     );
-    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-    for id in account_ids {
-        q = q.bind(*id);
-    }
-    q.fetch_all(&mut **tx).await
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(json(account_ids)?)
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// A lease's state after a beat.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LeaseUpdate<'a> {
     pub account_id: i64,
     pub lease_id: &'a str,
+    pub course_id: i64,
     pub last_beat_at: i64,
     pub last_position: i64,
     pub check_code: Option<&'a str>,
@@ -159,74 +151,55 @@ pub struct LeaseUpdate<'a> {
     pub pending: &'a str,
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, Any, AnyArguments>;
+const LEASE_COLUMNS: &[(&str, &str)] = &[
+    ("account_id", "bigint"),
+    ("lease_id", "text"),
+    ("course_id", "bigint"),
+    ("last_beat_at", "bigint"),
+    ("last_position", "bigint"),
+    ("check_code", "text"),
+    ("check_issued_at", "bigint"),
+    ("check_ok_at", "bigint"),
+    ("next_check_at", "bigint"),
+    ("pending", "text"),
+];
 
-impl LeaseUpdate<'_> {
-    /// Binds the nine values in the order of the lease statements below.
-    fn bind<'q>(&'q self, q: AnyQuery<'q>) -> AnyQuery<'q> {
-        q.bind(self.account_id)
-            .bind(self.lease_id)
-            .bind(self.last_beat_at)
-            .bind(self.last_position)
-            .bind(self.check_code)
-            .bind(self.check_issued_at)
-            .bind(self.check_ok_at)
-            .bind(self.next_check_at)
-            .bind(self.pending)
-    }
-}
-
-/// Writes the leases' states; returns the accounts whose lease was still the same (a lease
-/// replaced meanwhile is left alone). On PostgreSQL one statement for all rows (round trips are
-/// what costs); on SQLite, whose `UPDATE … FROM` joins without an index, one prepared statement
-/// per row (no round trips there).
-pub async fn update_leases(
-    tx: &mut Tx,
-    backend: Backend,
-    rows: &[LeaseUpdate<'_>],
-) -> Result<Vec<i64>, sqlx::Error> {
+/// Writes the leases' states in one statement; returns the accounts whose lease was still the
+/// same (a lease replaced meanwhile is left alone).
+///
+/// A multi-row upsert serves as the batched update on both databases: each row finds its lease
+/// through the primary key (SQLite's `UPDATE … FROM` would scan instead). The rows always exist
+/// (read in this transaction; leases are replaced, never deleted), so the `INSERT` half never
+/// adds one; `started_at` is there only to satisfy it.
+pub async fn update_leases(tx: &mut Tx, rows: &[LeaseUpdate<'_>]) -> Result<Vec<i64>, sqlx::Error> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    if backend == Backend::Sqlite {
-        let mut written = Vec::with_capacity(rows.len());
-        for u in rows {
-            let q = sqlx::query(
-                "UPDATE playback_leases SET last_beat_at = $3, last_position = $4, \
-                 check_code = $5, check_issued_at = $6, \
-                 last_check_ok_at = COALESCE($7, last_check_ok_at), next_check_at = $8, \
-                 pending = $9 WHERE account_id = $1 AND lease_id = $2",
-            );
-            let done = u.bind(q).execute(&mut **tx).await?;
-            if done.rows_affected() == 1 {
-                written.push(u.account_id);
-            }
-        }
-        return Ok(written);
-    }
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| format!("({})", placeholders(i * 9 + 1, 9)))
-        .collect();
     let sql = format!(
-        "UPDATE playback_leases SET last_beat_at = v.column3, last_position = v.column4, \
-         check_code = v.column5, check_issued_at = v.column6, \
-         last_check_ok_at = COALESCE(v.column7, playback_leases.last_check_ok_at), \
-         next_check_at = v.column8, pending = v.column9 \
-         FROM (VALUES {}) AS v \
-         WHERE playback_leases.account_id = v.column1 AND playback_leases.lease_id = v.column2 \
-         RETURNING playback_leases.account_id",
-        values.join(", ")
+        "INSERT INTO playback_leases AS l (account_id, lease_id, course_id, last_beat_at, \
+         last_position, check_code, check_issued_at, last_check_ok_at, next_check_at, pending, \
+         started_at) \
+         SELECT v.account_id, v.lease_id, v.course_id, v.last_beat_at, v.last_position, \
+         v.check_code, v.check_issued_at, v.check_ok_at, v.next_check_at, v.pending, \
+         v.last_beat_at FROM {} WHERE true \
+         ON CONFLICT (account_id) DO UPDATE SET last_beat_at = excluded.last_beat_at, \
+         last_position = excluded.last_position, check_code = excluded.check_code, \
+         check_issued_at = excluded.check_issued_at, \
+         last_check_ok_at = COALESCE(excluded.last_check_ok_at, l.last_check_ok_at), \
+         next_check_at = excluded.next_check_at, pending = excluded.pending \
+         WHERE l.lease_id = excluded.lease_id \
+         RETURNING account_id",
+        json_rows(backend_of(tx), 1, LEASE_COLUMNS)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for u in rows {
-        q = u.bind(q);
-    }
-    let returned = q.fetch_all(&mut **tx).await?;
+    let returned = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json(rows)?)
+        .fetch_all(&mut **tx)
+        .await?;
     returned.iter().map(|r| r.try_get::<i64, _>(0)).collect()
 }
 
 /// A playback row's state after a beat.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct PlaybackUpdate<'a> {
     pub account_id: i64,
     pub course_id: i64,
@@ -237,53 +210,35 @@ pub struct PlaybackUpdate<'a> {
     pub updated_at: i64,
 }
 
-impl PlaybackUpdate<'_> {
-    /// Binds the seven values in the order of the playback statements below.
-    fn bind<'q>(&'q self, q: AnyQuery<'q>) -> AnyQuery<'q> {
-        q.bind(self.account_id)
-            .bind(self.course_id)
-            .bind(self.watched)
-            .bind(self.watched_s)
-            .bind(self.position_s)
-            .bind(self.completed_at)
-            .bind(self.updated_at)
-    }
-}
+const PLAYBACK_COLUMNS: &[(&str, &str)] = &[
+    ("account_id", "bigint"),
+    ("course_id", "bigint"),
+    ("watched", "text"),
+    ("watched_s", "bigint"),
+    ("position_s", "bigint"),
+    ("completed_at", "bigint"),
+    ("updated_at", "bigint"),
+];
 
-/// Writes the playback rows (one statement on PostgreSQL, one per row on SQLite, as above).
-pub async fn update_playbacks(
-    tx: &mut Tx,
-    backend: Backend,
-    rows: &[PlaybackUpdate<'_>],
-) -> Result<(), sqlx::Error> {
+/// Writes the playback rows in one statement (an upsert, as for the leases above).
+pub async fn update_playbacks(tx: &mut Tx, rows: &[PlaybackUpdate<'_>]) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
-    if backend == Backend::Sqlite {
-        for u in rows {
-            let q = sqlx::query(
-                "UPDATE playback SET watched = $3, watched_s = $4, position_s = $5, \
-                 completed_at = COALESCE(completed_at, $6), updated_at = $7 \
-                 WHERE account_id = $1 AND course_id = $2",
-            );
-            u.bind(q).execute(&mut **tx).await?;
-        }
-        return Ok(());
-    }
-    let values: Vec<String> = (0..rows.len())
-        .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
-        .collect();
     let sql = format!(
-        "UPDATE playback SET watched = v.column3, watched_s = v.column4, position_s = v.column5, \
-         completed_at = COALESCE(playback.completed_at, v.column6), updated_at = v.column7 \
-         FROM (VALUES {}) AS v \
-         WHERE playback.account_id = v.column1 AND playback.course_id = v.column2",
-        values.join(", ")
+        "INSERT INTO playback AS p (account_id, course_id, watched, watched_s, position_s, \
+         completed_at, updated_at) \
+         SELECT v.account_id, v.course_id, v.watched, v.watched_s, v.position_s, \
+         v.completed_at, v.updated_at FROM {} WHERE true \
+         ON CONFLICT (account_id, course_id) DO UPDATE SET watched = excluded.watched, \
+         watched_s = excluded.watched_s, position_s = excluded.position_s, \
+         completed_at = COALESCE(p.completed_at, excluded.completed_at), \
+         updated_at = excluded.updated_at",
+        json_rows(backend_of(tx), 1, PLAYBACK_COLUMNS)
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for u in rows {
-        q = u.bind(q);
-    }
-    q.execute(&mut **tx).await?;
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json(rows)?)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -53,6 +53,52 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<SessionRow>, sqlx::E
     .await
 }
 
+/// The sessions with these ids, as `get` reads them (one query for a batch of heartbeats).
+pub async fn get_many(tx: &mut Tx, ids: &[&str]) -> Result<Vec<SessionRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT w.id, w.account_id, a.username, a.status, a.must_change, w.created_at, \
+         w.last_seen_at, w.expires_at, w.revoked FROM web_sessions w \
+         JOIN accounts a ON a.id = w.account_id WHERE w.id {}",
+        super::in_json(super::backend_of(tx), 1, "text")
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(super::json(ids)?)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// A session seen again: its new `last_seen_at` and idle expiry.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Touch<'a> {
+    pub id: &'a str,
+    pub seen: i64,
+    pub expires: i64,
+}
+
+/// Moves the idle expiry of many live sessions forward in one statement (heartbeat batches).
+pub async fn touch_many(tx: &mut Tx, rows: &[Touch<'_>]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE web_sessions SET last_seen_at = v.seen, expires_at = v.expires FROM {} \
+         WHERE web_sessions.id = v.id AND web_sessions.revoked = 0",
+        super::json_rows(
+            super::backend_of(tx),
+            1,
+            &[("id", "text"), ("seen", "bigint"), ("expires", "bigint")]
+        )
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(super::json(rows)?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Moves the idle expiry of a live session forward.
 pub async fn touch(tx: &mut Tx, id: &str, now: i64, expires_at: i64) -> Result<(), sqlx::Error> {
     sqlx::query(

@@ -4,16 +4,16 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::catalog::Filter;
-use crate::app::playback::{self, Beat};
+use crate::app::playback::{Beat, BeatStatus};
 use crate::app::{self, learner};
 
 use super::Web;
 use super::pages::{Chrome, failure, render, status_of};
-use super::session::{self, Me};
+use super::session::{self, Cookied, Me};
 
 const PLAYER_JS: &str = include_str!("player.js");
 
@@ -100,22 +100,37 @@ pub async fn open(
     if !me.csrf_ok(header_csrf(&headers)) {
         return session::csrf_refused();
     }
-    match playback::open(web.db(), me.actor(), &code, &web.0.node, web.now()).await {
+    let opened = web
+        .0
+        .heartbeats
+        .open(me.actor(), &me.session.id, &code, &web.0.node, web.now());
+    match opened.await {
         Ok(opened) => Json(opened).into_response(),
         Err(e) => json_failure(e),
     }
 }
 
+/// A heartbeat. The session is checked by the heartbeat writer, inside the transaction that
+/// applies the beat, rather than looked up here (see `app::playback::Heartbeats`).
 pub async fn beat(
     State(web): State<Web>,
-    me: Me,
+    caller: Cookied,
     headers: HeaderMap,
     Json(b): Json<Beat>,
 ) -> Response {
-    if !me.csrf_ok(header_csrf(&headers)) {
+    if !caller.csrf_ok(header_csrf(&headers)) {
         return session::csrf_refused();
     }
-    match web.0.heartbeats.beat(me.actor(), b, web.now()).await {
+    let address = caller.peer.to_string();
+    match web
+        .0
+        .heartbeats
+        .beat(&caller.session_id, &address, b, web.now())
+        .await
+    {
+        Ok(reply) if reply.status == BeatStatus::SignedOut => {
+            (StatusCode::UNAUTHORIZED, Json(reply)).into_response()
+        }
         Ok(reply) => Json(reply).into_response(),
         Err(e) => json_failure(e),
     }

@@ -87,6 +87,7 @@
     post('/api/beat', body, function (status, r, text) {
       beatsSent += 1;
       box.setAttribute('data-beats', String(beatsSent));
+      if (r && r.status === 'signed_out') { stop('登录已失效，请重新登录后继续学习。'); return; }
       if (status !== 200 || !r) { say('与服务器通信失败（' + status + '）：' + (text || '')); return; }
       if (r.status === 'superseded') { stop('已在其他设备播放，本页停止计时。'); return; }
       if (r.status === 'expired') { stop('本次播放已结束，请刷新页面后继续。'); return; }

@@ -107,43 +107,77 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/media/") || path.starts_with("/api/")
 }
 
-impl FromRequestParts<Web> for Me {
+/// The session cookie alone, decrypted but not looked up: for the heartbeat API, which checks
+/// the session inside its batch (see `app::playback::Heartbeats`). Refused with 401 when absent.
+pub struct Cookied {
+    pub session_id: String,
+    pub csrf: String,
+    pub peer: IpAddr,
+}
+
+impl Cookied {
+    pub fn csrf_ok(&self, sent: &str) -> bool {
+        same_token(sent, &self.csrf)
+    }
+}
+
+impl FromRequestParts<Web> for Cookied {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Me, Response> {
-        let path = parts.uri.path().to_string();
-        let refuse = || {
-            if is_api(&path) {
-                (StatusCode::UNAUTHORIZED, "请先登录。").into_response()
-            } else {
-                Redirect::to("/login").into_response()
-            }
-        };
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Cookied, Response> {
         let value = jar(web, parts).get(SESSION_COOKIE);
-        let Some((sid, csrf)) = value
+        let Some((session_id, csrf)) = value
             .as_ref()
             .and_then(|c| c.value().split_once('.'))
             .map(|(s, c)| (s.to_string(), c.to_string()))
         else {
-            return Err(refuse());
+            return Err(refusal(parts.uri.path()));
         };
-        let Peer(ip) = match Peer::from_request_parts(parts, web).await {
+        let Peer(peer) = match Peer::from_request_parts(parts, web).await {
             Ok(p) => p,
             Err(never) => match never {},
         };
-        let session = match sessions::resume(web.db(), &sid, &ip.to_string(), web.now()).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return Err(refuse()),
-            Err(e) => return Err(super::pages::failure(e)),
-        };
+        Ok(Cookied {
+            session_id,
+            csrf,
+            peer,
+        })
+    }
+}
+
+/// No live session: pages go to the sign-in page, media and the API get 401.
+fn refusal(path: &str) -> Response {
+    if is_api(path) {
+        (StatusCode::UNAUTHORIZED, "请先登录。").into_response()
+    } else {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<Web> for Me {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Me, Response> {
+        let cookied = Cookied::from_request_parts(parts, web).await?;
+        let path = parts.uri.path();
+        let address = cookied.peer.to_string();
+        let session =
+            match sessions::resume(web.db(), &cookied.session_id, &address, web.now()).await {
+                Ok(Some(s)) => s,
+                Ok(None) => return Err(refusal(path)),
+                Err(e) => return Err(super::pages::failure(e)),
+            };
         if session.must_change && path != "/password" && path != "/logout" {
-            return Err(if is_api(&path) {
+            return Err(if is_api(path) {
                 (StatusCode::FORBIDDEN, "请先修改初始密码。").into_response()
             } else {
                 Redirect::to("/password").into_response()
             });
         }
-        Ok(Me { session, csrf })
+        Ok(Me {
+            session,
+            csrf: cookied.csrf,
+        })
     }
 }
 
