@@ -2,7 +2,7 @@
 //! never rely on colour alone, text bars and the sparkline's symbol set.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
@@ -113,6 +113,11 @@ impl Look<'_> {
     pub fn text(&self) -> Style {
         self.theme.text()
     }
+}
+
+/// A screen's body and the two status lines below it (prompt and outcome).
+pub fn with_status(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area)
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
