@@ -894,7 +894,7 @@ async fn role_and_key_prompts_refuse_in_chinese() {
 
     hs.key(KeyCode::Delete).await;
     assert!(
-        hs.screen().contains("的角色 单位联络员（LX 娄星区）？"),
+        hs.screen().contains("的角色 单位联络员（LX）？"),
         "{}",
         hs.screen()
     );

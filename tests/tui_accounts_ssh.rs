@@ -101,15 +101,12 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
     for t in TestDb::all().await {
         let summary = common::seed_demo(&t.db, 50).await;
         let addr = start(&t.db).await;
-        let sign_in = |user: &'static str| {
+        let mut signed_in = Vec::new();
+        for user in ["lx_liaison", "college", "office"] {
             let password = common::staff_password(&summary, user);
-            async move { connect(addr, user, &password).await.expect(user) }
-        };
-        let (lx, college, office) = (
-            sign_in("lx_liaison").await,
-            sign_in("college").await,
-            sign_in("office").await,
-        );
+            signed_in.push(connect(addr, user, &password).await.expect(user));
+        }
+        let [lx, college, office] = <[_; 3]>::try_from(signed_in).ok().expect("three sessions");
 
         // The liaison submits the file over exec.
         let sent = exec(

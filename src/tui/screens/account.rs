@@ -166,8 +166,7 @@ impl AccountView {
             Action::Enable => Ask::Enable,
             Action::ResetPassword => Ask::Reset,
             Action::Exempt if exempt => {
-                let q = format!("取消账号 {} 的免考核标记？", self.username);
-                self.confirm = Some(Confirm::new(AccountOp::Exempt(None), q));
+                self.ask_yes(AccountOp::Exempt(None));
                 return Vec::new();
             }
             Action::Exempt => Ask::Exempt,
@@ -177,7 +176,15 @@ impl AccountView {
             Action::AddKey => Ask::AddKey,
             Action::RemoveHeld => {
                 match items.get(self.selected) {
-                    Some(item) => self.confirm_removal(item.clone()),
+                    Some(Held::Role {
+                        kind, unit_code, ..
+                    }) => self.ask_yes(AccountOp::RevokeRole {
+                        role: *kind,
+                        unit_code: Some(unit_code.clone()),
+                    }),
+                    Some(Held::Key { fingerprint, .. }) => {
+                        self.ask_yes(AccountOp::RemoveKey(fingerprint.clone()))
+                    }
                     None => self.message = Some((false, "没有可撤销的角色或可删除的公钥".into())),
                 }
                 return Vec::new();
@@ -196,25 +203,10 @@ impl AccountView {
         Vec::new()
     }
 
-    fn confirm_removal(&mut self, item: Held) {
-        let u = &self.username;
-        self.confirm = Some(match item {
-            Held::Role {
-                kind,
-                unit_code,
-                text,
-            } => Confirm::new(
-                AccountOp::RevokeRole {
-                    role: kind,
-                    unit_code: Some(unit_code),
-                },
-                format!("撤销账号 {u} 的角色 {text}？"),
-            ),
-            Held::Key { fingerprint, .. } => {
-                let q = format!("删除账号 {u} 的公钥 {fingerprint}？删除后不能再用它登录");
-                Confirm::new(AccountOp::RemoveKey(fingerprint), q)
-            }
-        });
+    /// Holds a change until y/n, asking the question it calls for.
+    fn ask_yes(&mut self, op: AccountOp) {
+        let q = question(&self.username, &op);
+        self.confirm = Some(Confirm::new(op, q));
     }
 
     /// A key while a line is typed, a confirmation asked or a new password shown.
@@ -241,8 +233,7 @@ impl AccountView {
                 Ok(op) => {
                     self.asking = None;
                     self.message = None;
-                    let q = question(&self.username, &op);
-                    self.confirm = Some(Confirm::new(op, q));
+                    self.ask_yes(op);
                 }
                 Err(e) => self.message = Some((false, e)),
             },
@@ -521,7 +512,7 @@ fn role_of(text: &str) -> Result<AccountOp, String> {
     })
 }
 
-/// The y/n question for a typed change.
+/// The y/n question for a change.
 fn question(username: &str, op: &AccountOp) -> String {
     match op {
         AccountOp::Disable(_) => format!("停用账号 {username}？停用后不能登录"),
@@ -536,13 +527,17 @@ fn question(username: &str, op: &AccountOp) -> String {
             role.label(),
             unit_code.as_deref().unwrap_or("全市")
         ),
-        AccountOp::RevokeRole { role, .. } => {
-            format!("撤销账号 {username} 的角色 {}？", role.label())
-        }
+        AccountOp::RevokeRole { role, unit_code } => format!(
+            "撤销账号 {username} 的角色 {}（{}）？",
+            role.label(),
+            unit_code.as_deref().unwrap_or("全市")
+        ),
         AccountOp::AddKey { fingerprint, .. } => {
             format!("为账号 {username} 添加公钥 {fingerprint}？")
         }
-        AccountOp::RemoveKey(fp) => format!("删除账号 {username} 的公钥 {fp}？"),
+        AccountOp::RemoveKey(fp) => {
+            format!("删除账号 {username} 的公钥 {fp}？删除后不能再用它登录")
+        }
     }
 }
 
