@@ -110,6 +110,15 @@ impl Look<'_> {
         Line::from(spans)
     }
 
+    /// "正在加载…" in a block titled `title`, while a screen waits for its data.
+    pub fn loading(&self, f: &mut Frame, area: Rect, title: &str) {
+        f.render_widget(
+            Paragraph::new(Span::styled("正在加载…", self.theme.muted()))
+                .block(self.block(title, true)),
+            area,
+        );
+    }
+
     pub fn text(&self) -> Style {
         self.theme.text()
     }

@@ -278,13 +278,8 @@ impl AccountView {
     }
 
     fn draw_body(&self, f: &mut Frame, area: Rect, look: &Look) {
-        let th = look.theme;
         let Some((d, history)) = &self.data else {
-            f.render_widget(
-                Paragraph::new(Span::styled("正在加载…", th.muted()))
-                    .block(look.block(&format!("账号 {}", self.username), true)),
-                area,
-            );
+            look.loading(f, area, &format!("账号 {}", self.username));
             return;
         };
         let items = held(d);

@@ -398,11 +398,7 @@ impl Submissions {
     fn draw_open(&self, f: &mut Frame, area: Rect, look: &Look, open: &Open) {
         let th = look.theme;
         let Some((s, rows)) = &open.data else {
-            f.render_widget(
-                Paragraph::new(Span::styled("正在加载…", th.muted()))
-                    .block(look.block(&format!("名单 {}", open.id), true)),
-                area,
-            );
+            look.loading(f, area, &format!("名单 {}", open.id));
             return;
         };
         let [info, table_area] =
