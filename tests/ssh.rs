@@ -145,8 +145,11 @@ async fn an_interactive_session_draws_moves_resizes_and_quits() {
             .await
             .expect("filter text");
         channel.data_bytes(&b"\r"[..]).await.expect("enter");
+        // The filter shows in the title at once; Enter must wait for the filtered page, where
+        // the cadre's row is the selected one.
+        let selected = format!("▶ {}", cadre.username);
         assert!(
-            read_until(&mut channel, &mut screen, &cadre.username).await,
+            read_until(&mut channel, &mut screen, &selected).await,
             "{}: filtered roster\n{}",
             t.name,
             screen.screen().contents()

@@ -190,7 +190,8 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
         off.send(b"\t/").await;
         off.expect(&["筛选："]).await;
         off.send(format!("{user}\r").as_bytes()).await;
-        off.expect(&[&format!("查找“{user}” · 1 个")]).await;
+        off.expect(&[&format!("查找“{user}” · 1 个"), &format!("▶ {user}")])
+            .await;
         off.send(b"\r").await;
         off.expect(&[&format!("账号 {user}"), "角色与公钥", "没有管理角色"])
             .await;
@@ -285,7 +286,8 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
         col.send(b"\t/").await;
         col.expect(&["筛选："]).await;
         col.send(format!("{user}\r").as_bytes()).await;
-        col.expect(&[&format!("查找“{user}” · 1 个")]).await;
+        col.expect(&[&format!("查找“{user}” · 1 个"), &format!("▶ {user}")])
+            .await;
         col.send(b"\r").await;
         col.expect(&["市在线学习办（LD 娄底市）"]).await;
         col.send(b"g").await;
