@@ -51,6 +51,20 @@ async fn import(db: &Db) -> Report {
     .expect("import")
 }
 
+/// The rows of `users_csv` and `RECORDS_CSV` that are not imported, where and why.
+fn assert_problems(report: &Report) {
+    let where_: Vec<(&str, u64)> = report.problems.iter().map(|p| (p.file, p.line)).collect();
+    assert_eq!(
+        where_,
+        vec![("users.csv", 5), ("users.csv", 6), ("records.csv", 4)],
+        "{:?}",
+        report.problems
+    );
+    assert!(report.problems[0].reason.contains("NOSUCH"));
+    assert!(report.problems[1].reason.contains("重复"));
+    assert!(report.problems[2].reason.contains("nobody"));
+}
+
 async fn scheme(t: &TestDb, username: &'static str) -> String {
     let sql: &'static str = match username {
         "wangli" => "SELECT password_scheme FROM accounts WHERE username = 'wangli'",
@@ -75,16 +89,7 @@ async fn import_reports_bad_rows_and_a_rerun_adds_nothing() {
             t.name
         );
         assert_eq!((first.records_added, first.records_present), (2, 0));
-        let where_: Vec<(&str, u64)> = first.problems.iter().map(|p| (p.file, p.line)).collect();
-        assert_eq!(
-            where_,
-            vec![("users.csv", 5), ("users.csv", 6), ("records.csv", 4)],
-            "{:?}",
-            first.problems
-        );
-        assert!(first.problems[0].reason.contains("NOSUCH"));
-        assert!(first.problems[1].reason.contains("重复"));
-        assert!(first.problems[2].reason.contains("nobody"));
+        assert_problems(&first);
 
         let ledger_sql = "SELECT COUNT(*) FROM ledger WHERE kind = 'legacy'";
         assert_eq!(common::count(&t.db, ledger_sql).await, 2);
@@ -118,6 +123,77 @@ async fn import_reports_bad_rows_and_a_rerun_adds_nothing() {
             )
             .await,
             2
+        );
+    }
+}
+
+/// The same two files saved as GBK, as the old Chinese site exports them, import the same: Chinese
+/// headers, names, titles and kinds decoded, the same rows reported.
+#[tokio::test]
+async fn gbk_users_and_records_import_like_utf8() {
+    for t in TestDb::with_city(1).await {
+        let users = users_csv();
+        let (users_gbk, _, unmappable) =
+            encoding_rs::GBK.encode(users.trim_start_matches('\u{feff}'));
+        assert!(!unmappable);
+        let records = RECORDS_CSV.replace(
+            "record_id,username,title,kind,credits,date",
+            "记录编号,用户名,课程名称,类型,学分,日期",
+        );
+        let (records_gbk, _, unmappable) = encoding_rs::GBK.encode(&records);
+        assert!(!unmappable);
+        assert!(std::str::from_utf8(&users_gbk).is_err(), "really GBK bytes");
+        assert!(
+            std::str::from_utf8(&records_gbk).is_err(),
+            "really GBK bytes"
+        );
+        let report = legacy::import(
+            &t.db,
+            &Actor::local_operator(),
+            &users_gbk,
+            Some(&records_gbk),
+            NOW,
+        )
+        .await
+        .expect("import");
+        assert_eq!(
+            (report.users_added, report.records_added),
+            (3, 2),
+            "{}: {:?}",
+            t.name,
+            report.problems
+        );
+        assert_problems(&report);
+        let name: String =
+            sqlx::query_scalar("SELECT real_name FROM accounts WHERE username = 'zhaoqiang'")
+                .fetch_one(t.db.reader())
+                .await
+                .expect("name");
+        assert_eq!(name, "赵强", "{}", t.name);
+        let titles: Vec<String> = sqlx::query_scalar(
+            "SELECT l.reason FROM ledger l JOIN accounts a ON a.id = l.account_id \
+             WHERE a.username = 'wangli' AND l.kind = 'legacy' ORDER BY l.earned_at",
+        )
+        .fetch_all(t.db.reader())
+        .await
+        .expect("titles");
+        assert_eq!(titles, ["学习贯彻党章", "经济形势分析"], "{}", t.name);
+
+        // Bytes that are neither UTF-8 nor GB18030 refuse the file, and nothing is imported.
+        let before = common::count(&t.db, "SELECT COUNT(*) FROM accounts").await;
+        let mut broken = users_gbk.to_vec();
+        broken.extend_from_slice(b"\xff\xff,x,y,LX,z\n");
+        let r = legacy::import(&t.db, &Actor::local_operator(), &broken, None, NOW).await;
+        match r {
+            Err(Error::Invalid { field, reason }) => {
+                assert_eq!(field, "users.csv");
+                assert!(reason.contains("编码无法识别"), "{reason}");
+            }
+            other => panic!("{}: {other:?}", t.name),
+        }
+        assert_eq!(
+            common::count(&t.db, "SELECT COUNT(*) FROM accounts").await,
+            before
         );
     }
 }

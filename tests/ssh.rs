@@ -6,42 +6,13 @@ mod common;
 use std::time::Duration;
 
 use common::TestDb;
-use common::ssh::{Client, connect, start, start_with_idle};
+use common::ssh::{connect, exec, nz, read_until, start, start_with_idle};
 use russh::ChannelMsg;
-use russh::client::{self, Handle};
 use wangyuan::app::seed::DemoSummary;
 use wangyuan::store::Db;
 
 async fn demo(t: &TestDb) -> DemoSummary {
     common::seed_demo(&t.db, 200).await
-}
-
-struct Output {
-    status: Option<u32>,
-    stdout: String,
-    stderr: String,
-}
-
-async fn exec(handle: &Handle<Client>, command: &str) -> Output {
-    let mut channel = handle.channel_open_session().await.expect("channel");
-    channel.exec(true, command).await.expect("exec");
-    let (mut out, mut err, mut status) = (Vec::new(), Vec::new(), None);
-    while let Some(msg) = tokio::time::timeout(Duration::from_secs(30), channel.wait())
-        .await
-        .expect("no hang")
-    {
-        match msg {
-            ChannelMsg::Data { data } => out.extend_from_slice(&data),
-            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
-            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
-            _ => {}
-        }
-    }
-    Output {
-        status,
-        stdout: String::from_utf8_lossy(&out).into(),
-        stderr: String::from_utf8_lossy(&err).into(),
-    }
 }
 
 fn password_of(s: &DemoSummary, user: &str) -> String {
@@ -62,46 +33,51 @@ async fn exec_commands_with_exit_codes_and_scope() {
         let office = connect(addr, "office", &password_of(&summary, "office"))
             .await
             .expect("office signs in");
-        let who = exec(&office, "whoami").await;
-        assert_eq!(who.status, Some(0), "{}: {}", t.name, who.stderr);
-        assert!(who.stdout.contains("office"), "{}", who.stdout);
+        let who = exec(&office, "whoami", b"").await;
+        assert_eq!(who.code, Some(0), "{}: {}", t.name, who.err);
+        assert!(who.text().contains("office"), "{}", who.text());
 
-        let csv = exec(&office, "report standings --year 2026 --format csv").await;
-        assert_eq!(csv.status, Some(0), "{}", csv.stderr);
-        let lines = csv.stdout.lines().count();
+        let csv = exec(&office, "report standings --year 2026 --format csv", b"").await;
+        assert_eq!(csv.code, Some(0), "{}", csv.err);
+        let lines = csv.text().lines().count();
         assert!(
             lines > 150,
             "header plus one line per assessed learner: {lines}"
         );
 
-        let bogus = exec(&office, "report nonsense").await;
-        assert_eq!(bogus.status, Some(2), "usage error");
-        assert!(bogus.stdout.is_empty() && !bogus.stderr.is_empty());
+        let bogus = exec(&office, "report nonsense", b"").await;
+        assert_eq!(bogus.code, Some(2), "usage error");
+        assert!(bogus.out.is_empty() && !bogus.err.is_empty());
 
         let lx = connect(addr, "lx_liaison", &password_of(&summary, "lx_liaison"))
             .await
             .expect("liaison");
-        let own = exec(&lx, "report units --year 2026 --format json").await;
-        assert_eq!(own.status, Some(0), "{}", own.stderr);
-        let other = exec(&lx, "report standings --year 2026 --unit XH --format csv").await;
+        let own = exec(&lx, "report units --year 2026 --format json", b"").await;
+        assert_eq!(own.code, Some(0), "{}", own.err);
+        let other = exec(
+            &lx,
+            "report standings --year 2026 --unit XH --format csv",
+            b"",
+        )
+        .await;
         assert_eq!(
-            other.status,
+            other.code,
             Some(3),
             "another county is not allowed: {}",
-            other.stderr
+            other.err
         );
-        assert!(other.stdout.is_empty(), "no data for another unit");
+        assert!(other.out.is_empty(), "no data for another unit");
 
         // A learner signs in but is sent to the web site.
         let learner = connect(addr, &summary.sample_learner, &summary.learner_password)
             .await
             .expect("learner");
-        let refused = exec(&learner, "whoami").await;
-        assert_eq!(refused.status, Some(3));
+        let refused = exec(&learner, "whoami", b"").await;
+        assert_eq!(refused.code, Some(3));
         assert!(
-            refused.stderr.contains("http://127.0.0.1:8080/"),
+            refused.err.contains("http://127.0.0.1:8080/"),
             "{}",
-            refused.stderr
+            refused.err
         );
     }
 }
@@ -124,29 +100,6 @@ async fn some_cadre(db: &Db) -> wangyuan::app::roster::Row {
     };
     let page = page(db, &office, &query).await.expect("roster page");
     page.rows.into_iter().next().expect("a cadre")
-}
-
-fn nz(n: u16) -> std::num::NonZeroU16 {
-    std::num::NonZeroU16::new(n).expect("non-zero")
-}
-
-/// Reads channel output into the screen until `want` shows (or the time runs out).
-async fn read_until(
-    channel: &mut russh::Channel<client::Msg>,
-    screen: &mut vt100::Parser,
-    want: &str,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if screen.screen().contents().contains(want) {
-            return true;
-        }
-        match tokio::time::timeout_at(deadline, channel.wait()).await {
-            Ok(Some(ChannelMsg::Data { data })) => screen.process(&data),
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => return screen.screen().contents().contains(want),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,8 +145,11 @@ async fn an_interactive_session_draws_moves_resizes_and_quits() {
             .await
             .expect("filter text");
         channel.data_bytes(&b"\r"[..]).await.expect("enter");
+        // The filter shows in the title at once; Enter must wait for the filtered page, where
+        // the cadre's row is the selected one.
+        let selected = format!("▶ {}", cadre.username);
         assert!(
-            read_until(&mut channel, &mut screen, &cadre.username).await,
+            read_until(&mut channel, &mut screen, &selected).await,
             "{}: filtered roster\n{}",
             t.name,
             screen.screen().contents()
@@ -342,9 +298,9 @@ async fn legacy_staff_sign_in_over_ssh_rehashes() {
         let handle = connect(addr, "old_liaison", "Jiuzhan2015")
             .await
             .expect("the old password signs in over SSH");
-        let who = exec(&handle, "whoami --format csv").await;
-        assert_eq!(who.status, Some(0), "{}: {}", t.name, who.stderr);
-        assert!(who.stdout.contains("old_liaison"), "{}", who.stdout);
+        let who = exec(&handle, "whoami --format csv", b"").await;
+        assert_eq!(who.code, Some(0), "{}: {}", t.name, who.err);
+        assert!(who.text().contains("old_liaison"), "{}", who.text());
         let scheme: String = sqlx::query_scalar(
             "SELECT password_scheme FROM accounts WHERE username = 'old_liaison'",
         )

@@ -4,12 +4,8 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::TestDb;
-use common::ssh::{Client, connect};
-use russh::ChannelMsg;
-use russh::client::Handle;
+use common::ssh::{connect, exec};
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::seed::DemoSummary;
@@ -17,45 +13,6 @@ use wangyuan::app::submission::{self, Decision, Progress};
 use wangyuan::app::{Actor, Error};
 use wangyuan::cmd;
 use wangyuan::rules::idnum::complete;
-
-struct Ran {
-    code: Option<u32>,
-    out: Vec<u8>,
-    err: String,
-}
-
-impl Ran {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out).into_owned()
-    }
-}
-
-/// Runs `line` over SSH exec, sending `input` as its standard input then EOF.
-async fn ssh(handle: &Handle<Client>, line: &str, input: &[u8]) -> Ran {
-    let mut channel = handle.channel_open_session().await.expect("channel");
-    channel.exec(true, line).await.expect("exec");
-    if !input.is_empty() {
-        channel.data(input).await.expect("stdin");
-    }
-    channel.eof().await.expect("eof");
-    let (mut out, mut err, mut code) = (Vec::new(), Vec::new(), None);
-    while let Some(msg) = tokio::time::timeout(Duration::from_secs(60), channel.wait())
-        .await
-        .expect("no hang")
-    {
-        match msg {
-            ChannelMsg::Data { data } => out.extend_from_slice(&data),
-            ChannelMsg::ExtendedData { data, .. } => err.extend_from_slice(&data),
-            ChannelMsg::ExitStatus { exit_status } => code = Some(exit_status),
-            _ => {}
-        }
-    }
-    Ran {
-        code,
-        out,
-        err: String::from_utf8_lossy(&err).into_owned(),
-    }
-}
 
 /// Runs `line` in process, as `wangyuan exec` does.
 async fn local(t: &TestDb, actor: &Actor, line: &str, input: &[u8]) -> (i32, String, String) {
@@ -92,14 +49,6 @@ fn roster_csv(rows: &[(&str, String, &str)]) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn submitted_id(out: &str) -> i64 {
-    out.trim_start_matches("已提交名单 ")
-        .split('（')
-        .next()
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no roster id in {out}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_submission_to_signed_in_accounts_over_ssh() {
     for t in TestDb::all().await {
@@ -115,7 +64,7 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
             .await
             .expect("office");
 
-        let template = ssh(&lx, "roster template --format xlsx", b"").await;
+        let template = exec(&lx, "roster template --format xlsx", b"").await;
         assert_eq!(template.code, Some(0), "{}", template.err);
         assert!(template.out.starts_with(b"PK"), "an xlsx file");
 
@@ -127,21 +76,21 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
         ]))
         .expect("utf8");
         let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
-        let sent = ssh(&lx, "roster submit --name 娄星区第一批.csv", &gbk).await;
+        let sent = exec(&lx, "roster submit --name 娄星区第一批.csv", &gbk).await;
         assert_eq!(sent.code, Some(0), "{}: {}", t.name, sent.err);
-        let rid = submitted_id(&sent.text());
+        let rid = common::submitted_id(&sent.text());
 
-        let shown = ssh(&college, &format!("roster show {rid} --format csv"), b"").await;
+        let shown = exec(&college, &format!("roster show {rid} --format csv"), b"").await;
         assert_eq!(shown.code, Some(0), "{}", shown.err);
         assert!(shown.text().contains("单雄") && shown.text().contains("校验通过"));
 
         // The unit cannot review, the college cannot approve.
-        let refused = ssh(&lx, &format!("roster review {rid} --accept all"), b"").await;
+        let refused = exec(&lx, &format!("roster review {rid} --accept all"), b"").await;
         assert_eq!(refused.code, Some(3), "{}", refused.err);
-        let early = ssh(&office, &format!("roster approve {rid}"), b"").await;
+        let early = exec(&office, &format!("roster approve {rid}"), b"").await;
         assert_eq!(early.code, Some(1), "not reviewed yet: {}", early.err);
 
-        let review = ssh(
+        let review = exec(
             &college,
             &format!("roster review {rid} --accept 2-3 --reject 4 --reason 非本单位干部 --pass"),
             b"",
@@ -150,7 +99,7 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
         assert_eq!(review.code, Some(0), "{}", review.err);
         assert!(review.text().contains("报送"), "{}", review.text());
 
-        let approved = ssh(&office, &format!("roster approve {rid}"), b"").await;
+        let approved = exec(&office, &format!("roster approve {rid}"), b"").await;
         assert_eq!(approved.code, Some(0), "{}", approved.err);
         assert!(
             approved.text().contains("发放账号 2 个"),
@@ -158,25 +107,18 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
             approved.text()
         );
 
-        let list = ssh(&lx, "roster list --format json", b"").await;
+        let list = exec(&lx, "roster list --format json", b"").await;
         let rows: serde_json::Value = serde_json::from_slice(&list.out).expect("json");
         assert_eq!(rows[0]["status"], "approved");
         assert_eq!(rows[0]["approved_by"], "office");
 
-        let creds = ssh(&lx, &format!("roster credentials {rid} --format csv"), b"").await;
+        let creds = exec(&lx, &format!("roster credentials {rid} --format csv"), b"").await;
         assert_eq!(creds.code, Some(0), "{}", creds.err);
-        let mut reader = csv::Reader::from_reader(creds.out.as_slice());
-        let issued: Vec<(String, String)> = reader
-            .records()
-            .map(|r| {
-                let r = r.expect("record");
-                (r[3].to_string(), r[4].to_string())
-            })
-            .collect();
+        let issued = common::credential_rows(&creds.out);
         let names: Vec<&str> = issued.iter().map(|(u, _)| u.as_str()).collect();
         assert_eq!(names, ["shanxiong", "zengmin"], "{}", t.name);
 
-        let again = ssh(&lx, &format!("roster credentials {rid} --format csv"), b"").await;
+        let again = exec(&lx, &format!("roster credentials {rid} --format csv"), b"").await;
         assert_eq!(again.code, Some(1), "only once");
         assert!(
             again.out.is_empty() && again.err.contains("已领取"),
@@ -255,7 +197,7 @@ async fn another_unit_cannot_see_or_act_and_bad_files_save_nothing() {
         let good = roster_csv(&[("张三", id(10), "LX01")]);
         let (code, out, err) = local(&t, &lx, "roster submit", &good).await;
         assert_eq!(code, 0, "{err}");
-        let rid = submitted_id(&out);
+        let rid = common::submitted_id(&out);
 
         // The same person again while the first roster is open.
         let (code, _, err) = local(&t, &lx, "roster submit", &good).await;

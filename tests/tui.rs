@@ -109,6 +109,18 @@ impl Harness {
         self.pump(effects).await;
     }
 
+    /// Types `keys` and Enter on a prompt, sees `refusal` without a question asked, then Esc
+    /// closes the prompt whose label contains `label`.
+    async fn refused(&mut self, keys: &str, refusal: &str, label: &str) {
+        self.keys(keys).await;
+        self.key(KeyCode::Enter).await;
+        let screen = self.screen();
+        assert!(screen.contains(refusal), "{keys}: {screen}");
+        assert!(!screen.contains("y 确定"), "nothing asked: {screen}");
+        self.key(KeyCode::Esc).await;
+        assert!(!self.screen().contains(label), "{}", self.screen());
+    }
+
     fn screen(&self) -> String {
         let mut terminal =
             Terminal::new(TestBackend::new(self.width, self.height)).expect("terminal");
@@ -477,18 +489,10 @@ async fn monochrome_terminals_get_no_colour() {
 
 /// A roster with Chinese names submitted by 娄星区's liaison at the fixed clock.
 async fn submitted_roster(t: &TestDb) -> i64 {
-    use wangyuan::rules::idnum::complete;
     let lx = Actor::load(&t.db, "lx_liaison", "test")
         .await
         .expect("actor");
-    let mut csv = "姓名,身份证号,单位,职务/职级,手机,批次\n".to_string();
-    for (i, (name, unit)) in [("单雄信", "LX01"), ("曾国华", "LX03"), ("吕梅", "LX05")]
-        .iter()
-        .enumerate()
-    {
-        let id = complete(&format!("43130220010203{i:03}")).expect("id");
-        csv.push_str(&format!("{name},{id},{unit},科员,13800000000,2\n"));
-    }
+    let csv = common::lx_roster_csv();
     wangyuan::app::submission::submit(&t.db, &lx, csv.as_bytes(), None, "娄星区.csv", common::NOW)
         .await
         .expect("submit")
@@ -531,7 +535,23 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
     }
     assert!(hs.screen().contains("待审批：1 份"), "{}", hs.screen());
     hs.key(KeyCode::Enter).await;
+    // Approval asks first: n leaves the roster as it is, y issues the accounts.
     hs.keys("o").await;
+    assert!(
+        hs.screen().contains("为通过审核的 2 人发放账号？"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("n").await;
+    assert_eq!(
+        common::count(
+            &hs.t.db,
+            "SELECT COUNT(*) FROM roster_rows WHERE account_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    hs.keys("oy").await;
     let screen = hs.screen();
     assert!(screen.contains("发放账号 2 个"), "{screen}");
     assert!(
@@ -641,16 +661,38 @@ async fn first_learner(t: &TestDb, county: &str) -> String {
     .expect("learner")
 }
 
-/// The office on the 账号 tab, with `username` found and (if `open`) opened.
+/// The office on the 账号 tab, with the first 娄星区 learner found (not yet opened).
 async fn account_open(w: u16, h: u16) -> (Harness, String) {
     let mut hs = harness("office", w, h).await;
     let username = first_learner(&hs.t, "LX").await;
+    find_account(&mut hs, &username).await;
+    (hs, username)
+}
+
+async fn roles_of(t: &TestDb, username: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM roles r JOIN accounts a ON a.id = r.account_id WHERE a.username = $1",
+    )
+    .bind(username.to_string())
+    .fetch_one(t.db.reader())
+    .await
+    .expect("roles")
+}
+
+/// Goes to the 账号 tab and finds `username`.
+async fn find_account(hs: &mut Harness, username: &str) {
     hs.key(KeyCode::Left).await;
     assert_eq!(hs.app.tab(), Tab::Accounts);
     hs.keys("/").await;
-    hs.keys(&username).await;
+    hs.keys(username).await;
     hs.key(KeyCode::Enter).await;
-    (hs, username)
+}
+
+/// Goes to the 账号 tab, finds `username` and opens it.
+async fn open_account(hs: &mut Harness, username: &str) {
+    find_account(hs, username).await;
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains("角色与公钥"), "{}", hs.screen());
 }
 
 async fn account_screens(w: u16, h: u16) {
@@ -757,16 +799,7 @@ async fn account_actions_from_the_tui() {
     );
 
     // A batch outside 1..3 is refused before anything is asked.
-    hs.keys("b").await;
-    hs.keys("7").await;
-    hs.key(KeyCode::Enter).await;
-    assert!(
-        hs.screen().contains("批次只能是 1、2 或 3"),
-        "{}",
-        hs.screen()
-    );
-    hs.key(KeyCode::Esc).await;
-    assert!(!hs.screen().contains("新批次"), "{}", hs.screen());
+    hs.refused("b7", "批次只能是 1、2 或 3", "新批次").await;
 
     // Batch, move and exempt (then clear it), each confirmed and audited.
     for (keys, action) in [
@@ -795,4 +828,79 @@ async fn account_actions_from_the_tui() {
     assert!(hs.screen().contains("免考核：省管干部"), "{}", hs.screen());
     hs.keys("xy").await;
     assert!(hs.screen().contains("已取消免考核"), "{}", hs.screen());
+
+    // The help lists the role and key actions of this page.
+    hs.keys("?").await;
+    let screen = hs.screen();
+    for want in [
+        "授予管理角色",
+        "添加 SSH 公钥",
+        "撤销所选角色 / 删除所选公钥",
+    ] {
+        assert!(screen.contains(want), "{want}: {screen}");
+    }
+    hs.key(KeyCode::Esc).await;
+}
+
+/// A liaison is told at once that roles are the office's; a unit role without its unit, a
+/// city-wide role with one, or a line that is not a key is refused before anything is asked; the
+/// office grants a unit role and revokes it with Del, each audited.
+#[tokio::test]
+async fn role_and_key_prompts_refuse_in_chinese() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    let username = first_learner(&t, "LX").await;
+
+    let mut hs = harness_on(t, "lx_liaison", 120, 40).await;
+    open_account(&mut hs, &username).await;
+    hs.keys("g").await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("无权操作：授予或撤销管理角色仅限市在线学习办"),
+        "{screen}"
+    );
+    assert!(!screen.contains("授予角色（"), "no prompt: {screen}");
+
+    let mut hs = harness_on(hs.t, "office", 120, 40).await;
+    open_account(&mut hs, &username).await;
+    for (keys, refusal) in [
+        ("gunit", "单位联络员须写单位代码"),
+        ("gcollege LX", "市网络学院的范围是全市"),
+        ("gadmin", "角色只能是 office、college"),
+    ] {
+        hs.refused(keys, refusal, "授予角色（").await;
+    }
+    hs.keys("a").await;
+    let effects = hs
+        .app
+        .handle(Event::Paste("ssh-ed25519 不是公钥 x@y".into()));
+    hs.pump(effects).await;
+    hs.refused("", "公钥：无法识别的 OpenSSH 公钥", "粘贴 SSH 公钥")
+        .await;
+    assert_eq!(roles_of(&hs.t, &username).await, 0);
+    assert_eq!(
+        common::count(&hs.t.db, "SELECT COUNT(*) FROM ssh_keys").await,
+        0
+    );
+
+    hs.keys("gunit LX").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("y").await;
+    let screen = hs.screen();
+    assert!(screen.contains("角色：单位联络员（娄星区）"), "{screen}");
+    assert!(screen.contains("单位联络员（LX 娄星区）"), "{screen}");
+    assert_eq!(roles_of(&hs.t, &username).await, 1);
+    assert!(last_audit(&hs.t, "role.grant").await.is_some());
+
+    hs.key(KeyCode::Delete).await;
+    assert!(
+        hs.screen().contains("的角色 单位联络员（LX）？"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("y").await;
+    assert!(hs.screen().contains("已撤销账号"), "{}", hs.screen());
+    assert_eq!(roles_of(&hs.t, &username).await, 0);
+    let (actor, _) = last_audit(&hs.t, "role.revoke").await.expect("audited");
+    assert_eq!(actor, "office");
 }

@@ -289,6 +289,12 @@ pub async fn revoke_role(
     Ok(unit)
 }
 
+/// Whether the actor may grant and revoke staff roles (the office only). Fronts ask it before
+/// offering the action; `grant_role` and `revoke_role` check it again.
+pub fn may_change_roles(actor: &Actor) -> Result<()> {
+    actor.require_office("授予或撤销管理角色")
+}
+
 /// The account and the unit a role change is about; the office only.
 async fn role_target(
     db: &Db,

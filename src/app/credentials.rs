@@ -101,9 +101,7 @@ pub async fn add_key(
     now: i64,
 ) -> Result<String> {
     let account = key_holder(db, actor, username).await?;
-    let key = russh::keys::PublicKey::from_openssh(line.trim())
-        .map_err(|e| Error::invalid("公钥", format!("无法识别的 OpenSSH 公钥：{e}")))?;
-    let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
+    let (key, fingerprint) = parse_key(line)?;
     let openssh = key
         .to_openssh()
         .map_err(|e| Error::invalid("公钥", format!("无法编码公钥：{e}")))?;
@@ -130,6 +128,20 @@ pub async fn add_key(
     .await?;
     tx.commit().await?;
     Ok(fingerprint)
+}
+
+/// An OpenSSH public key line and its SHA-256 fingerprint, or why the line is not one.
+fn parse_key(line: &str) -> Result<(russh::keys::PublicKey, String)> {
+    let key = russh::keys::PublicKey::from_openssh(line.trim())
+        .map_err(|e| Error::invalid("公钥", format!("无法识别的 OpenSSH 公钥：{e}")))?;
+    let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
+    Ok((key, fingerprint))
+}
+
+/// The SHA-256 fingerprint of an OpenSSH public key line (no I/O): fronts show it before asking
+/// to add the key.
+pub fn key_fingerprint(line: &str) -> Result<String> {
+    parse_key(line).map(|(_, fingerprint)| fingerprint)
 }
 
 /// The account's SSH keys.

@@ -13,6 +13,7 @@ use crate::rules::Tenths;
 use crate::rules::calendar::credit_year;
 use crate::rules::idnum::IdNumber;
 use crate::rules::ledger::{EntryKind, award_key};
+use crate::rules::sheet::decode_text;
 use crate::rules::standing::Bucket;
 use crate::store::account_care as care;
 use crate::store::accounts::{self, NewAccount};
@@ -236,10 +237,14 @@ impl Sheet {
         if bytes.len() > MAX_FILE_BYTES {
             return Err(Error::invalid(file, "文件过大（上限 64 MB）"));
         }
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if std::str::from_utf8(bytes).is_err() {
-            return Err(Error::invalid(file, "不是 UTF-8 编码，请另存为 UTF-8 CSV"));
-        }
+        // UTF-8 (with or without BOM) or GBK/GB18030, decoded as the roster reader does.
+        let text = decode_text(bytes).map_err(|_| {
+            Error::invalid(
+                file,
+                "文件编码无法识别：请另存为 UTF-8 或 GBK（GB18030）编码的 CSV",
+            )
+        })?;
+        let bytes = text.as_bytes();
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let header = reader
             .headers()
@@ -546,9 +551,26 @@ mod tests {
         let mut problems = Vec::new();
         let e = parse_users(b"username,name\nx,y\n", &mut problems).expect_err("columns");
         assert!(e.to_string().contains("id_number"), "{e}");
-        let gbk = b"username,name,id_number,unit,password_hash\n\xcd\xf5,\xcd\xf5,1,LX,x\n";
-        let e = parse_users(gbk, &mut problems).expect_err("encoding");
-        assert!(e.to_string().contains("UTF-8"), "{e}");
+        // Neither UTF-8 nor GB18030 (0xFF starts no GB18030 character).
+        let garbage = b"username,name,id_number,unit,password_hash\n\xff\xfe,\xff,1,LX,x\n";
+        let e = parse_users(garbage, &mut problems).expect_err("encoding");
+        assert!(e.to_string().contains("编码无法识别"), "{e}");
+    }
+
+    #[test]
+    fn gbk_files_read_like_utf8() {
+        let csv = format!(
+            "用户名,姓名,身份证号,单位代码,密码哈希\n\
+             wang01,王一,{GOOD_ID},LX,5f4dcc3b5aa765d61d8327deb882cf99\n"
+        );
+        let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+        assert!(std::str::from_utf8(&gbk).is_err(), "really GBK bytes");
+        let (mut p1, mut p2) = (Vec::new(), Vec::new());
+        let from_gbk = parse_users(&gbk, &mut p1).expect("gbk");
+        let from_utf8 = parse_users(csv.as_bytes(), &mut p2).expect("utf-8");
+        assert_eq!(from_gbk, from_utf8);
+        assert_eq!(from_gbk[0].real_name, "王一");
+        assert!(p1.is_empty(), "{p1:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tui_input::Input;
 
 use super::input::{edit_request, is_ctrl, paste_into};
 use super::keys::{self, Action, Binding};
+use super::prompt::is_yes;
 use super::screens::accounts::Accounts;
 use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
@@ -91,7 +92,11 @@ impl App {
                 ctx.actor.roles.first().map(|r| r.kind),
                 &ctx.actor.username,
             ),
-            accounts: Accounts::default(),
+            accounts: Accounts::new(
+                crate::app::accounts::may_change_roles(&ctx.actor)
+                    .err()
+                    .map(|e| e.to_string()),
+            ),
             password: ctx.must_change.then(PasswordForm::new),
             popup: None,
             filter: None,
@@ -214,9 +219,10 @@ impl App {
         match self.popup {
             Some(Popup::ConfirmQuit) => {
                 self.popup = None;
-                return match k.code {
-                    KeyCode::Char('y' | 'Y') | KeyCode::Enter => vec![Effect::Quit],
-                    _ => Vec::new(),
+                return if is_yes(&k) {
+                    vec![Effect::Quit]
+                } else {
+                    Vec::new()
                 };
             }
             Some(Popup::Help) => {

@@ -3,6 +3,7 @@
 //! answer back as `Event::Data`.
 
 use crate::app::accounts::{self, AccountLine, Detail};
+use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
 use crate::app::progress::{self, CourseProgress};
@@ -67,6 +68,22 @@ pub enum AccountOp {
         reason: String,
     },
     Batch(i64),
+    /// A staff role with its unit (None: the city, for office and college).
+    GrantRole {
+        role: RoleKind,
+        unit_code: Option<String>,
+    },
+    RevokeRole {
+        role: RoleKind,
+        unit_code: Option<String>,
+    },
+    /// An OpenSSH public key line, with the fingerprint shown when asking.
+    AddKey {
+        line: String,
+        fingerprint: String,
+    },
+    /// A key by its SHA-256 fingerprint.
+    RemoveKey(String),
 }
 
 /// What an account change did: a sentence, and the new password after a reset (shown once).
@@ -283,6 +300,32 @@ async fn account_op(
         AccountOp::Batch(batch) => {
             accounts::set_batch(db, actor, username, batch, now).await?;
             format!("账号 {username} 已调为第 {batch} 批")
+        }
+        AccountOp::GrantRole { role, unit_code } => {
+            let unit =
+                accounts::grant_role(db, actor, username, role, unit_code.as_deref(), now).await?;
+            format!(
+                "已授予账号 {username} 角色：{}（{}）",
+                role.label(),
+                unit.name
+            )
+        }
+        AccountOp::RevokeRole { role, unit_code } => {
+            let unit =
+                accounts::revoke_role(db, actor, username, role, unit_code.as_deref(), now).await?;
+            format!(
+                "已撤销账号 {username} 的角色：{}（{}）",
+                role.label(),
+                unit.name
+            )
+        }
+        AccountOp::AddKey { line, .. } => {
+            let fingerprint = credentials::add_key(db, actor, username, &line, now).await?;
+            format!("已为账号 {username} 添加公钥 {fingerprint}")
+        }
+        AccountOp::RemoveKey(fingerprint) => {
+            credentials::remove_key(db, actor, username, &fingerprint, now).await?;
+            format!("已删除账号 {username} 的公钥 {fingerprint}")
         }
     };
     Ok(AccountOutcome { text, password })

@@ -46,6 +46,11 @@ pub enum Action {
     Exempt,
     MoveUnit,
     Batch,
+    /// Account care: grant a staff role, add an SSH key, revoke the selected role or remove the
+    /// selected key.
+    GrantRole,
+    AddKey,
+    RemoveHeld,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,7 +339,7 @@ pub const SUBMISSION: &[Binding] = &[
     b(
         &[C('o')],
         "o",
-        "批准并发放账号（市在线学习办）",
+        "批准并发放账号（市在线学习办，须确认）",
         Action::Approve,
         true,
     ),
@@ -389,6 +394,35 @@ pub const ACCOUNT: &[Binding] = &[
     b(&[C('x')], "x", "标记 / 取消免考核", Action::Exempt, true),
     b(&[C('m')], "m", "调动到其他单位", Action::MoveUnit, false),
     b(&[C('b')], "b", "调整批次", Action::Batch, false),
+    ba(
+        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
+        "j/k ↑↓",
+        "j/k",
+        "在角色与公钥中上下移动",
+        Action::Down,
+        false,
+    ),
+    b(
+        &[C('g')],
+        "g",
+        "授予管理角色（市在线学习办）",
+        Action::GrantRole,
+        false,
+    ),
+    b(
+        &[C('a')],
+        "a",
+        "添加 SSH 公钥（粘贴一行）",
+        Action::AddKey,
+        false,
+    ),
+    b(
+        &[Code(KeyCode::Delete), C('-')],
+        "Del/-",
+        "撤销所选角色 / 删除所选公钥",
+        Action::RemoveHeld,
+        false,
+    ),
 ];
 
 fn matches(k: &Key, ev: &KeyEvent) -> bool {

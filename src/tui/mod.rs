@@ -5,12 +5,14 @@
 //!
 //! Layout: `app` holds the frame (header, tabs, footer, popups) and routes keys; each screen under
 //! `screens/` owns its state, key table and drawing; `keys` turns keys into actions through
-//! per-screen tables that also feed the footer and the help popup; `theme` gives styles by meaning.
+//! per-screen tables that also feed the footer and the help popup; `prompt` is the one-line
+//! question and y/n confirmation the screens share; `theme` gives styles by meaning.
 
 pub mod app;
 pub mod data;
 pub mod input;
 pub mod keys;
+mod prompt;
 pub mod screens;
 pub mod theme;
 mod widgets;

@@ -2,7 +2,7 @@
 //! never rely on colour alone, text bars and the sparkline's symbol set.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
@@ -110,9 +110,23 @@ impl Look<'_> {
         Line::from(spans)
     }
 
+    /// "正在加载…" in a block titled `title`, while a screen waits for its data.
+    pub fn loading(&self, f: &mut Frame, area: Rect, title: &str) {
+        f.render_widget(
+            Paragraph::new(Span::styled("正在加载…", self.theme.muted()))
+                .block(self.block(title, true)),
+            area,
+        );
+    }
+
     pub fn text(&self) -> Style {
         self.theme.text()
     }
+}
+
+/// A screen's body and the two status lines below it (prompt and outcome).
+pub fn with_status(area: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area)
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.

@@ -191,3 +191,36 @@ pub fn staff_password(s: &wangyuan::app::seed::DemoSummary, user: &str) -> Strin
         .map(|x| x.password.clone())
         .expect("staff user")
 }
+
+/// The roster number in what `roster submit` prints ("已提交名单 12（…").
+pub fn submitted_id(out: &str) -> i64 {
+    out.trim_start_matches("已提交名单 ")
+        .split('（')
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no roster id in {out}"))
+}
+
+/// A roster of three people for 娄星区's units (batch 2), as its liaison would submit it.
+pub fn lx_roster_csv() -> String {
+    let mut csv = "姓名,身份证号,单位,职务/职级,手机,批次\n".to_string();
+    for (i, (name, unit)) in [("单雄信", "LX01"), ("曾国华", "LX03"), ("吕梅", "LX05")]
+        .iter()
+        .enumerate()
+    {
+        let id = wangyuan::rules::idnum::complete(&format!("43130220010203{i:03}")).expect("id");
+        csv.push_str(&format!("{name},{id},{unit},科员,13800000000,2\n"));
+    }
+    csv
+}
+
+/// (username, initial password) of each row of `roster credentials --format csv`.
+pub fn credential_rows(csv: &[u8]) -> Vec<(String, String)> {
+    csv::Reader::from_reader(csv)
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            (r[3].to_string(), r[4].to_string())
+        })
+        .collect()
+}

@@ -1,6 +1,7 @@
 //! One module per screen: each owns its state, reacts to actions and data answers, and draws
 //! itself. Screens return effects; they never do I/O.
 
+pub mod account;
 pub mod accounts;
 pub mod cadre;
 pub mod catalog;

@@ -10,7 +10,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
-use tui_input::Input;
 
 use crate::app::actor::RoleKind;
 use crate::app::submission::{Progress, Row, Submission, row_status_label, status_label};
@@ -18,17 +17,30 @@ use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
 use crate::tui::data::{DataMsg, Request, SubmissionOp};
-use crate::tui::input::{edit_request, paste_into};
 use crate::tui::keys::Action;
+use crate::tui::prompt::{Confirm, Prompt, Typed};
 use crate::tui::screens::step;
-use crate::tui::widgets::Look;
-use crate::tui::{Effect, KeyCode, KeyEvent};
+use crate::tui::widgets::{Look, with_status};
+use crate::tui::{Effect, KeyEvent};
 
 /// What a typed reason is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Asking {
     Reject(Vec<(i64, i64)>),
     Return,
+}
+
+/// Longest reason typed.
+const REASON_LIMIT: usize = 200;
+
+impl Asking {
+    fn prompt(self) -> Prompt<Asking> {
+        let label = match &self {
+            Asking::Reject(rows) => format!("不通过 {} 行的理由：", rows.len()),
+            Asking::Return => "退回理由：".to_string(),
+        };
+        Prompt::new(self, label, REASON_LIMIT)
+    }
 }
 
 #[derive(Debug)]
@@ -48,7 +60,9 @@ pub struct Submissions {
     error: Option<String>,
     selected: usize,
     open: Option<Open>,
-    asking: Option<(Asking, Input)>,
+    asking: Option<Prompt<Asking>>,
+    /// Approval waiting for y/n: it issues accounts and cannot be undone.
+    confirm: Option<Confirm<SubmissionOp>>,
     /// The last action's outcome: (succeeded, text).
     message: Option<(bool, String)>,
     /// Issuing under way.
@@ -66,6 +80,7 @@ impl Submissions {
             selected: 0,
             open: None,
             asking: None,
+            confirm: None,
             message: None,
             issuing: None,
         }
@@ -79,9 +94,9 @@ impl Submissions {
         self.open.is_some()
     }
 
-    /// A reason is being typed: keys go to `input_key`.
+    /// A reason is being typed or approval confirmed: keys go to `input_key`.
     pub fn editing(&self) -> bool {
-        self.asking.is_some()
+        self.asking.is_some() || self.confirm.is_some()
     }
 
     /// Issuing accounts: the session should send ticks so the progress redraws.
@@ -190,19 +205,24 @@ impl Submissions {
             Action::Reject => {
                 let t = targets();
                 if !t.is_empty() {
-                    self.asking = Some((Asking::Reject(t), Input::default()));
+                    self.asking = Some(Asking::Reject(t).prompt());
                 }
                 return Vec::new();
             }
             Action::SendBack => {
-                self.asking = Some((Asking::Return, Input::default()));
+                self.asking = Some(Asking::Return.prompt());
                 return Vec::new();
             }
             Action::PassOn => SubmissionOp::Pass,
             Action::Approve => {
-                let progress = Progress::default();
-                self.issuing = Some(progress.clone());
-                SubmissionOp::Approve(progress)
+                let accepted = open.data.as_ref().map_or(0, |d| d.0.accepted);
+                let question = format!("批准名单 {id}，为通过审核的 {accepted} 人发放账号？");
+                self.message = None;
+                self.confirm = Some(Confirm::new(
+                    SubmissionOp::Approve(Progress::default()),
+                    question,
+                ));
+                return Vec::new();
             }
             a => {
                 open.selected = step(open.selected, rows.len(), a, page);
@@ -236,56 +256,59 @@ impl Submissions {
         Vec::new()
     }
 
-    /// A key while a reason is typed: Enter sends, Esc cancels.
+    /// A key while a reason is typed (Enter sends, Esc cancels) or approval is confirmed.
     pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        let Some((asking, input)) = self.asking.as_mut() else {
+        let Some(id) = self.open.as_ref().map(|o| o.id) else {
+            self.asking = None;
+            self.confirm = None;
             return Vec::new();
         };
-        let request = match k.code {
-            KeyCode::Esc => {
+        if let Some(c) = self.confirm.take() {
+            let Some(op) = c.answer(&k) else {
+                return Vec::new();
+            };
+            if let SubmissionOp::Approve(progress) = &op {
+                self.issuing = Some(progress.clone());
+            }
+            return vec![Effect::Load(Request::SubmissionOp { id, op })];
+        }
+        let Some(prompt) = self.asking.as_mut() else {
+            return Vec::new();
+        };
+        let reason = match prompt.key(&k) {
+            Typed::Editing => return Vec::new(),
+            Typed::Entered(reason) if reason.is_empty() => return Vec::new(),
+            Typed::Entered(reason) => reason,
+            Typed::Cancelled => {
                 self.asking = None;
                 return Vec::new();
             }
-            KeyCode::Enter => {
-                let reason = input.value().trim().to_string();
-                if reason.is_empty() {
-                    return Vec::new();
-                }
-                let Some(id) = self.open.as_ref().map(|o| o.id) else {
-                    self.asking = None;
-                    return Vec::new();
-                };
-                let op = match asking {
-                    Asking::Reject(rows) => SubmissionOp::Reject(std::mem::take(rows), reason),
-                    Asking::Return => SubmissionOp::Return(reason),
-                };
-                self.asking = None;
-                self.message = None;
-                return vec![Effect::Load(Request::SubmissionOp { id, op })];
-            }
-            _ => match edit_request(&k) {
-                Some(r) => r,
-                None => return Vec::new(),
-            },
         };
-        input.handle(request);
-        Vec::new()
+        let op = match self.asking.take().map(|p| p.what) {
+            Some(Asking::Reject(rows)) => SubmissionOp::Reject(rows, reason),
+            Some(Asking::Return) => SubmissionOp::Return(reason),
+            None => return Vec::new(),
+        };
+        self.message = None;
+        vec![Effect::Load(Request::SubmissionOp { id, op })]
     }
 
     pub fn paste(&mut self, text: &str) {
-        if let Some((_, input)) = self.asking.as_mut() {
-            paste_into(input, text, 200);
+        if let Some(prompt) = self.asking.as_mut() {
+            prompt.paste(text);
         }
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
-        let [main, status] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+        let [main, status] = with_status(area);
         match &self.open {
             Some(open) => self.draw_open(f, main, look, open),
             None => self.draw_list(f, main, look),
         }
         self.draw_status(f, status, look);
+        if let Some(c) = &self.confirm {
+            c.draw(f, area, look, "批准");
+        }
     }
 
     fn draw_list(&self, f: &mut Frame, area: Rect, look: &Look) {
@@ -375,11 +398,7 @@ impl Submissions {
     fn draw_open(&self, f: &mut Frame, area: Rect, look: &Look, open: &Open) {
         let th = look.theme;
         let Some((s, rows)) = &open.data else {
-            f.render_widget(
-                Paragraph::new(Span::styled("正在加载…", th.muted()))
-                    .block(look.block(&format!("名单 {}", open.id), true)),
-                area,
-            );
+            look.loading(f, area, &format!("名单 {}", open.id));
             return;
         };
         let [info, table_area] =
@@ -515,16 +534,8 @@ impl Submissions {
 
     fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
         let th = look.theme;
-        let line = if let Some((asking, input)) = &self.asking {
-            let what = match asking {
-                Asking::Reject(rows) => format!("不通过 {} 行的理由：", rows.len()),
-                Asking::Return => "退回理由：".to_string(),
-            };
-            Line::from(vec![
-                Span::styled(what, th.key()),
-                Span::styled(input.value().to_string(), th.text()),
-                Span::styled("   Enter 确定  Esc 取消", th.muted()),
-            ])
+        let line = if let Some(prompt) = &self.asking {
+            prompt.line(look, area.width)
         } else if let Some(p) = &self.issuing {
             let (done, total) = p.get();
             let permille = (done * 1000).checked_div(total).unwrap_or(0) as u32;

@@ -1,0 +1,577 @@
+//! One account opened on the 账号 tab: its profile, its staff roles and SSH keys (with
+//! fingerprints, one selectable list), and its recent history. From here it can be disabled or
+//! enabled, get a new initial password (shown once), be marked exempt, moved or given another
+//! batch; roles are granted and revoked (the office only) and keys added or removed. Each change
+//! asks for its reason or value on a `Prompt`, then for y/n on a `Confirm`; `app/` checks the scope
+//! and writes the audit log.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
+
+use crate::app::accounts::{Detail, action_label};
+use crate::app::actor::RoleKind;
+use crate::app::credentials::key_fingerprint;
+use crate::rules::calendar::datetime_cst;
+use crate::store::account_care::HistoryRow;
+use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
+use crate::tui::keys::Action;
+use crate::tui::prompt::{Confirm, Prompt, Typed};
+use crate::tui::screens::step;
+use crate::tui::widgets::{Look, centered, with_status};
+use crate::tui::{Effect, KeyEvent};
+
+/// Longest reason or value typed on a prompt.
+const LINE_LIMIT: usize = 200;
+/// Longest public key line pasted (an RSA 8192 key fits).
+const KEY_LIMIT: usize = 8 * 1024;
+
+/// What a typed line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    Disable,
+    Enable,
+    Reset,
+    Exempt,
+    /// "单位代码 原因".
+    Move,
+    Batch,
+    /// "office", "college" or "unit 单位代码".
+    Grant,
+    /// One OpenSSH public key line.
+    AddKey,
+}
+
+impl Ask {
+    fn label(self) -> &'static str {
+        match self {
+            Ask::Disable => "停用原因：",
+            Ask::Enable => "启用原因：",
+            Ask::Reset => "重置密码原因：",
+            Ask::Exempt => "免考核原因（如 省管干部）：",
+            Ask::Move => "调入单位代码（空格后写原因）：",
+            Ask::Batch => "新批次（1、2 或 3）：",
+            Ask::Grant => "授予角色（office、college 或 unit 单位代码）：",
+            Ask::AddKey => "粘贴 SSH 公钥（一行）：",
+        }
+    }
+}
+
+/// A role or key of the account, as listed and as removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Held {
+    Role {
+        kind: RoleKind,
+        unit_code: String,
+        text: String,
+    },
+    Key {
+        fingerprint: String,
+        text: String,
+    },
+}
+
+fn held(d: &Detail) -> Vec<Held> {
+    let roles = d.roles.iter().filter_map(|r| {
+        let kind = RoleKind::from_code(&r.role)?;
+        Some(Held::Role {
+            kind,
+            unit_code: r.unit_code.clone(),
+            text: format!("{}（{} {}）", kind.label(), r.unit_code, r.unit_name),
+        })
+    });
+    let keys = d.keys.iter().map(|k| Held::Key {
+        fingerprint: k.fingerprint.clone(),
+        text: format!("{} {} {}", k.fingerprint, k.algorithm, k.comment),
+    });
+    roles.chain(keys).collect()
+}
+
+#[derive(Debug)]
+pub struct AccountView {
+    pub username: String,
+    data: Option<(Detail, Vec<HistoryRow>)>,
+    /// The selected role or key.
+    selected: usize,
+    asking: Option<Prompt<Ask>>,
+    confirm: Option<Confirm<AccountOp>>,
+    /// A new password, shown once until a key is pressed.
+    password: Option<Secret>,
+    /// The last action's outcome: (succeeded, text).
+    message: Option<(bool, String)>,
+}
+
+impl AccountView {
+    pub fn new(username: &str) -> AccountView {
+        AccountView {
+            username: username.to_string(),
+            data: None,
+            selected: 0,
+            asking: None,
+            confirm: None,
+            password: None,
+            message: None,
+        }
+    }
+
+    pub fn load(&self) -> Effect {
+        Effect::Load(Request::Account(self.username.clone()))
+    }
+
+    /// A line is typed, a confirmation asked or a password shown: keys go to `input_key`.
+    pub fn editing(&self) -> bool {
+        self.asking.is_some() || self.confirm.is_some() || self.password.is_some()
+    }
+
+    pub fn loaded(&mut self, result: &Result<(Detail, Vec<HistoryRow>), String>) {
+        match result {
+            Ok(d) => {
+                self.selected = self.selected.min(held(&d.0).len().saturating_sub(1));
+                self.data = Some(d.clone());
+            }
+            Err(e) => self.message = Some((false, e.clone())),
+        }
+    }
+
+    pub fn done(&mut self, result: &Result<AccountOutcome, String>) {
+        self.message = Some(match result {
+            Ok(outcome) => {
+                self.password = outcome.password.clone();
+                (true, outcome.text.clone())
+            }
+            Err(e) => (false, e.clone()),
+        });
+    }
+
+    /// `roles_refusal`: why this actor may not change roles (None: it may).
+    pub fn on_action(&mut self, action: Action, roles_refusal: Option<&str>) -> Vec<Effect> {
+        let Some((detail, _)) = self.data.as_ref() else {
+            return Vec::new();
+        };
+        let items = held(detail);
+        let exempt = detail.account.exempt == 1;
+        let about_roles = match action {
+            Action::GrantRole => true,
+            Action::RemoveHeld => matches!(items.get(self.selected), Some(Held::Role { .. })),
+            _ => false,
+        };
+        self.message = None;
+        let ask = match action {
+            _ if about_roles && roles_refusal.is_some() => {
+                self.message = roles_refusal.map(|r| (false, r.to_string()));
+                return Vec::new();
+            }
+            Action::Disable => Ask::Disable,
+            Action::Enable => Ask::Enable,
+            Action::ResetPassword => Ask::Reset,
+            Action::Exempt if exempt => {
+                self.ask_yes(AccountOp::Exempt(None));
+                return Vec::new();
+            }
+            Action::Exempt => Ask::Exempt,
+            Action::MoveUnit => Ask::Move,
+            Action::Batch => Ask::Batch,
+            Action::GrantRole => Ask::Grant,
+            Action::AddKey => Ask::AddKey,
+            Action::RemoveHeld => {
+                match items.get(self.selected) {
+                    Some(Held::Role {
+                        kind, unit_code, ..
+                    }) => self.ask_yes(AccountOp::RevokeRole {
+                        role: *kind,
+                        unit_code: Some(unit_code.clone()),
+                    }),
+                    Some(Held::Key { fingerprint, .. }) => {
+                        self.ask_yes(AccountOp::RemoveKey(fingerprint.clone()))
+                    }
+                    None => self.message = Some((false, "没有可撤销的角色或可删除的公钥".into())),
+                }
+                return Vec::new();
+            }
+            a => {
+                self.selected = step(self.selected, items.len(), a, 1);
+                return Vec::new();
+            }
+        };
+        let limit = if ask == Ask::AddKey {
+            KEY_LIMIT
+        } else {
+            LINE_LIMIT
+        };
+        self.asking = Some(Prompt::new(ask, ask.label(), limit));
+        Vec::new()
+    }
+
+    /// Holds a change until y/n, asking the question it calls for.
+    fn ask_yes(&mut self, op: AccountOp) {
+        let q = question(&self.username, &op);
+        self.confirm = Some(Confirm::new(op, q));
+    }
+
+    /// A key while a line is typed, a confirmation asked or a new password shown.
+    pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if self.password.take().is_some() {
+            return Vec::new();
+        }
+        if let Some(c) = self.confirm.take() {
+            return match c.answer(&k) {
+                Some(op) => vec![Effect::Load(Request::AccountOp {
+                    username: self.username.clone(),
+                    op,
+                })],
+                None => Vec::new(),
+            };
+        }
+        let Some(prompt) = self.asking.as_mut() else {
+            return Vec::new();
+        };
+        match prompt.key(&k) {
+            Typed::Editing => {}
+            Typed::Cancelled => self.asking = None,
+            Typed::Entered(text) => match op_of(prompt.what, text) {
+                Ok(op) => {
+                    self.asking = None;
+                    self.message = None;
+                    self.ask_yes(op);
+                }
+                Err(e) => self.message = Some((false, e)),
+            },
+        }
+        Vec::new()
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        if let Some(prompt) = self.asking.as_mut() {
+            prompt.paste(text);
+        }
+    }
+
+    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let [main, status] = with_status(area);
+        self.draw_body(f, main, look);
+        self.draw_status(f, status, look);
+        if let Some(c) = &self.confirm {
+            c.draw(f, area, look, "确定");
+        }
+        if let Some(password) = &self.password {
+            let text = vec![
+                Line::from(Span::styled(
+                    format!("账号 {} 的新初始密码（只显示这一次）：", self.username),
+                    look.theme.text(),
+                )),
+                Line::from(Span::styled(password.0.clone(), look.theme.warn())),
+                Line::from(Span::styled(
+                    "首次登录后须修改。按任意键关闭",
+                    look.theme.muted(),
+                )),
+            ];
+            let rect = centered(area, 60.min(area.width), 5);
+            f.render_widget(Clear, rect);
+            f.render_widget(
+                Paragraph::new(text)
+                    .centered()
+                    .block(look.block("新密码", true)),
+                rect,
+            );
+        }
+    }
+
+    fn draw_body(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let Some((d, history)) = &self.data else {
+            look.loading(f, area, &format!("账号 {}", self.username));
+            return;
+        };
+        let items = held(d);
+        let held_height = u16::try_from(items.len().clamp(1, 4)).unwrap_or(4) + 2;
+        let [info, held_area, table_area] = Layout::vertical([
+            Constraint::Length(6),
+            Constraint::Length(held_height),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+        profile(f, info, look, d);
+        self.draw_held(f, held_area, look, &items);
+        draw_history(f, table_area, look, history);
+    }
+
+    fn draw_held(&self, f: &mut Frame, area: Rect, look: &Look, items: &[Held]) {
+        let th = look.theme;
+        let title = "角色与公钥 · g 授予角色 · a 添加公钥 · Del 撤销/删除所选";
+        if items.is_empty() {
+            f.render_widget(
+                Paragraph::new(Span::styled("（没有管理角色，没有 SSH 公钥）", th.muted()))
+                    .block(look.block(title, false)),
+                area,
+            );
+            return;
+        }
+        let rows: Vec<TableRow> = items
+            .iter()
+            .map(|h| match h {
+                Held::Role { text, .. } => TableRow::new(["角色".to_string(), text.clone()]),
+                Held::Key { text, .. } => TableRow::new(["公钥".to_string(), text.clone()]),
+            })
+            .collect();
+        let table = Table::new(rows, [Constraint::Length(4), Constraint::Min(10)])
+            .block(look.block(title, false))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
+        let mut state = TableState::default().with_selected(Some(self.selected));
+        f.render_stateful_widget(table, area, &mut state);
+    }
+
+    fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let th = look.theme;
+        let mut lines = Vec::new();
+        if let Some(prompt) = &self.asking {
+            lines.push(prompt.line(look, area.width));
+        }
+        if let Some((ok, text)) = &self.message {
+            lines.push(Line::from(Span::styled(
+                text.clone(),
+                if *ok { th.ok() } else { th.danger() },
+            )));
+        }
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    }
+}
+
+pub fn status_label(status: &str) -> &str {
+    match status {
+        "active" => "正常",
+        "disabled" => "已停用",
+        other => other,
+    }
+}
+
+pub fn batch_text(batch: Option<i64>) -> String {
+    batch.map_or_else(|| "—".into(), |b| b.to_string())
+}
+
+fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
+    let th = look.theme;
+    let a = &d.account;
+    let exempt = if a.exempt == 1 {
+        format!("免考核：{}", a.exempt_reason)
+    } else {
+        "参加考核".into()
+    };
+    let must_change = if a.must_change == 1 {
+        " · 须修改初始密码"
+    } else {
+        ""
+    };
+    let status_style = if a.status == "active" {
+        th.ok()
+    } else {
+        th.danger()
+    };
+    let lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "{} · {} · {} {} · {}",
+                a.real_name, a.post, a.unit_code, a.unit_name, a.phone
+            ),
+            th.text(),
+        )),
+        Line::from(vec![
+            Span::styled(status_label(&a.status).to_string(), status_style),
+            Span::styled(
+                format!(" · 批次 {} · {exempt}{must_change}", batch_text(a.batch)),
+                th.text(),
+            ),
+        ]),
+        Line::from(Span::styled(
+            format!(
+                "最近登录 {} · 角色 {} 个 · 公钥 {} 个",
+                a.last_login_at.map_or_else(|| "无".into(), datetime_cst),
+                d.roles.len(),
+                d.keys.len()
+            ),
+            th.muted(),
+        )),
+        Line::from(Span::styled(
+            "d 停用 · e 启用 · r 重置密码 · x 免考核 · m 调动单位 · b 批次",
+            th.muted(),
+        )),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(look.block(&format!("账号 {}", a.username), true)),
+        area,
+    );
+}
+
+fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) {
+    let th = look.theme;
+    let wide = area.width >= 110;
+    let rows: Vec<TableRow> = history
+        .iter()
+        .map(|h| {
+            let change = match (&h.before, &h.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a.clone(),
+                (Some(b), None) => b.clone(),
+                (None, None) => String::new(),
+            };
+            let mut cells = vec![
+                Cell::from(datetime_cst(h.at)),
+                Cell::from(action_label(&h.action).to_string()),
+                Cell::from(h.actor.clone()),
+            ];
+            if wide {
+                cells.push(Cell::from(h.address.clone()));
+            }
+            cells.push(Cell::from(change));
+            TableRow::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(16),
+        Constraint::Length(14),
+        Constraint::Length(12),
+    ];
+    let mut headers = vec!["时间", "事项", "操作人"];
+    if wide {
+        widths.push(Constraint::Length(16));
+        headers.push("地址");
+    }
+    widths.push(Constraint::Min(10));
+    headers.push("变更");
+    let title = format!("最近记录 · {} 条", history.len());
+    let table = Table::new(rows, widths)
+        .header(TableRow::new(headers).style(th.title(false)))
+        .block(look.block(&title, false));
+    f.render_widget(table, area);
+}
+
+/// The change a typed line asks for, or why the line is not accepted (nothing is sent then).
+fn op_of(ask: Ask, text: String) -> Result<AccountOp, String> {
+    Ok(match ask {
+        Ask::Disable => AccountOp::Disable(text),
+        Ask::Enable => AccountOp::Enable(text),
+        Ask::Reset => AccountOp::ResetPassword(text),
+        Ask::Exempt if text.is_empty() => {
+            return Err("请写明免于考核的原因，如 省管干部".into());
+        }
+        Ask::Exempt => AccountOp::Exempt(Some(text)),
+        Ask::Move => {
+            let (code, reason) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+            if code.is_empty() {
+                return Err("请输入调入单位的代码".into());
+            }
+            AccountOp::Move {
+                unit_code: code.to_string(),
+                reason: reason.trim().to_string(),
+            }
+        }
+        Ask::Batch => match text.parse::<i64>() {
+            Ok(b @ 1..=3) => AccountOp::Batch(b),
+            _ => return Err("批次只能是 1、2 或 3".into()),
+        },
+        Ask::Grant => role_of(&text)?,
+        Ask::AddKey if text.is_empty() => return Err("请粘贴一行 OpenSSH 公钥".into()),
+        Ask::AddKey => AccountOp::AddKey {
+            fingerprint: key_fingerprint(&text).map_err(|e| e.to_string())?,
+            line: text,
+        },
+    })
+}
+
+/// "office", "college" or "unit 单位代码" (the Chinese role names work too).
+fn role_of(text: &str) -> Result<AccountOp, String> {
+    const USAGE: &str = "角色只能是 office、college，或 unit 加单位代码（如 unit LX01）";
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let kind = words
+        .first()
+        .and_then(|w| {
+            [RoleKind::Office, RoleKind::College, RoleKind::Unit]
+                .into_iter()
+                .find(|k| k.code().eq_ignore_ascii_case(w) || k.label() == *w)
+        })
+        .ok_or(USAGE)?;
+    let unit_code = match (kind, &words[1..]) {
+        (RoleKind::Unit, [code]) => Some(code.to_string()),
+        (RoleKind::Unit, []) => return Err("单位联络员须写单位代码，如 unit LX01".into()),
+        (_, []) => None,
+        (RoleKind::Office | RoleKind::College, _) => {
+            return Err(format!("{}的范围是全市，不写单位代码", kind.label()));
+        }
+        (RoleKind::Unit, _) => return Err(USAGE.into()),
+    };
+    Ok(AccountOp::GrantRole {
+        role: kind,
+        unit_code,
+    })
+}
+
+/// The y/n question for a change.
+fn question(username: &str, op: &AccountOp) -> String {
+    match op {
+        AccountOp::Disable(_) => format!("停用账号 {username}？停用后不能登录"),
+        AccountOp::Enable(_) => format!("启用账号 {username}？"),
+        AccountOp::ResetPassword(_) => format!("重置账号 {username} 的密码？"),
+        AccountOp::Exempt(Some(r)) => format!("将账号 {username} 标记为免考核（{r}）？"),
+        AccountOp::Exempt(None) => format!("取消账号 {username} 的免考核标记？"),
+        AccountOp::Move { unit_code, .. } => format!("将账号 {username} 调至单位 {unit_code}？"),
+        AccountOp::Batch(b) => format!("将账号 {username} 调为第 {b} 批？"),
+        AccountOp::GrantRole { role, unit_code } => format!(
+            "授予账号 {username} 角色：{}（{}）？",
+            role.label(),
+            unit_code.as_deref().unwrap_or("全市")
+        ),
+        AccountOp::RevokeRole { role, unit_code } => format!(
+            "撤销账号 {username} 的角色 {}（{}）？",
+            role.label(),
+            unit_code.as_deref().unwrap_or("全市")
+        ),
+        AccountOp::AddKey { fingerprint, .. } => {
+            format!("为账号 {username} 添加公钥 {fingerprint}？")
+        }
+        AccountOp::RemoveKey(fp) => {
+            format!("删除账号 {username} 的公钥 {fp}？删除后不能再用它登录")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_read_with_their_scope() {
+        let grant = |role, unit: Option<&str>| AccountOp::GrantRole {
+            role,
+            unit_code: unit.map(str::to_string),
+        };
+        assert_eq!(role_of("office"), Ok(grant(RoleKind::Office, None)));
+        assert_eq!(role_of("市网络学院"), Ok(grant(RoleKind::College, None)));
+        assert_eq!(
+            role_of("unit  LX01"),
+            Ok(grant(RoleKind::Unit, Some("LX01")))
+        );
+        assert!(role_of("unit").unwrap_err().contains("须写单位代码"));
+        assert!(role_of("office LX").unwrap_err().contains("全市"));
+        assert!(role_of("admin").unwrap_err().contains("只能是"));
+        assert!(role_of("unit LX01 LX02").unwrap_err().contains("只能是"));
+    }
+
+    #[test]
+    fn a_bad_key_line_is_refused_before_asking() {
+        let e = op_of(Ask::AddKey, "ssh-ed25519 not-base64".into()).unwrap_err();
+        assert!(e.contains("公钥"), "{e}");
+        assert!(op_of(Ask::AddKey, String::new()).is_err());
+        let line = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDQIYory/slZTCHOVKCiUiixr+5RgvvQoO1asvXWANiA me@host";
+        match op_of(Ask::AddKey, line.into()) {
+            Ok(AccountOp::AddKey { fingerprint, .. }) => {
+                assert_eq!(
+                    fingerprint,
+                    "SHA256:tEACtjlhY6DyNTPYXWB39IFHL5l1atbDAt/Mf00DgBY"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
