@@ -48,6 +48,37 @@ async fn session_of(db: &Db, actor: &Actor, now: i64) -> String {
         .expect("session")
 }
 
+/// The first learner with a web session, the writer, and a lease on a new course of
+/// `duration_s` opened at NOW.
+struct Player {
+    me: Actor,
+    id: i64,
+    sid: String,
+    hb: Heartbeats,
+    lease: String,
+    code: String,
+}
+
+async fn player(db: &Db, code: &str, duration_s: i64) -> Player {
+    let code = short_course(db, code, duration_s).await;
+    let me = learners(db, 1).await.remove(0);
+    let id = me.account_id.expect("id");
+    let sid = session_of(db, &me, NOW).await;
+    let hb = Heartbeats::spawn(db.clone());
+    let lease = playback::open(db, &me, &code, "n", NOW)
+        .await
+        .expect("open")
+        .lease_id;
+    Player {
+        me,
+        id,
+        sid,
+        hb,
+        lease,
+        code,
+    }
+}
+
 async fn learners(db: &Db, n: i64) -> Vec<Actor> {
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
@@ -328,44 +359,36 @@ async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beats_stop_counting_once_the_session_ends() {
     for t in TestDb::with_city(2).await {
-        let code = short_course(&t.db, "T-900", 900).await;
-        let me = &learners(&t.db, 1).await[0];
-        let id = me.account_id.expect("id");
-        let hb = Heartbeats::spawn(t.db.clone());
-        let o = playback::open(&t.db, me, &code, "n", NOW)
-            .await
-            .expect("open");
+        let Player {
+            me,
+            id,
+            sid,
+            hb,
+            lease,
+            code,
+        } = player(&t.db, "T-900", 900).await;
         // Signed out: the next beat (owner already cached) is refused in its batch.
-        let sid = session_of(&t.db, me, NOW).await;
-        let r = hb
-            .beat(&sid, IP, playing(&o.lease_id, 12.0), NOW + 12)
-            .await;
+        let r = hb.beat(&sid, IP, playing(&lease, 12.0), NOW + 12).await;
         assert_eq!(r.expect("beat").credited_s, 12, "{}", t.name);
         sessions::end(&t.db, &sid).await.expect("sign out");
-        let r = hb
-            .beat(&sid, IP, playing(&o.lease_id, 24.0), NOW + 24)
-            .await;
+        let r = hb.beat(&sid, IP, playing(&lease, 24.0), NOW + 24).await;
         assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
         // Ended by staff, on a fresh sign-in.
-        let sid = session_of(&t.db, me, NOW + 25).await;
-        let r = hb
-            .beat(&sid, IP, playing(&o.lease_id, 36.0), NOW + 36)
-            .await;
+        let sid = session_of(&t.db, &me, NOW + 25).await;
+        let r = hb.beat(&sid, IP, playing(&lease, 36.0), NOW + 36).await;
         assert_eq!(r.expect("beat").status, BeatStatus::Ok, "{}", t.name);
         sessions::end_all_of(&t.db, &Actor::local_operator(), &me.username, NOW + 37)
             .await
             .expect("end all");
-        let r = hb
-            .beat(&sid, IP, playing(&o.lease_id, 48.0), NOW + 48)
-            .await;
+        let r = hb.beat(&sid, IP, playing(&lease, 48.0), NOW + 48).await;
         assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
         // Expired by idleness; an unknown session never reaches the writer.
-        let sid = session_of(&t.db, me, NOW + 50).await;
+        let sid = session_of(&t.db, &me, NOW + 50).await;
         let late = NOW + 50 + sessions::IDLE_SECS + 1;
-        let r = hb.beat(&sid, IP, playing(&o.lease_id, 60.0), late).await;
+        let r = hb.beat(&sid, IP, playing(&lease, 60.0), late).await;
         assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
         let r = hb
-            .beat("no-such", IP, playing(&o.lease_id, 60.0), NOW + 60)
+            .beat("no-such", IP, playing(&lease, 60.0), NOW + 60)
             .await;
         assert_eq!(r.expect("beat").status, BeatStatus::SignedOut, "{}", t.name);
         // Only the beats of live sessions counted: 0–12, then 12–36 on the fresh sign-in.
@@ -376,25 +399,14 @@ async fn beats_stop_counting_once_the_session_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beats_keep_a_session_alive() {
     for t in TestDb::with_city(1).await {
-        let code = short_course(&t.db, "T-9000", 9000).await;
-        let me = &learners(&t.db, 1).await[0];
-        let hb = Heartbeats::spawn(t.db.clone());
-        let o = playback::open(&t.db, me, &code, "n", NOW)
-            .await
-            .expect("open");
-        let sid = session_of(&t.db, me, NOW).await;
+        let p = player(&t.db, "T-9000", 9000).await;
         // Beats every 12 s for longer than the idle limit: the session stays live throughout.
         let beats = sessions::IDLE_SECS / 12 + 30;
         for i in 1..=beats {
-            let r = hb
-                .beat(
-                    &sid,
-                    IP,
-                    playing(&o.lease_id, (12 * i) as f64),
-                    NOW + 12 * i,
-                )
-                .await
-                .expect("beat");
+            let r =
+                p.hb.beat(&p.sid, IP, playing(&p.lease, (12 * i) as f64), NOW + 12 * i)
+                    .await
+                    .expect("beat");
             assert_eq!(r.status, BeatStatus::Ok, "{} beat {i}", t.name);
         }
     }
@@ -403,14 +415,9 @@ async fn beats_keep_a_session_alive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missed_anti_idle_check_is_flagged_for_the_office_once_per_year() {
     for t in TestDb::with_city(1).await {
-        let code = short_course(&t.db, "T-3000", 3000).await;
-        let me = &learners(&t.db, 1).await[0];
-        let id = me.account_id.expect("id");
-        let sid = session_of(&t.db, me, NOW).await;
-        let hb = Heartbeats::spawn(t.db.clone());
-        let o = playback::open(&t.db, me, &code, "n", NOW)
-            .await
-            .expect("open");
+        let Player {
+            id, sid, hb, lease, ..
+        } = player(&t.db, "T-3000", 3000).await;
         let flags = || async {
             let rows: Vec<(String, String)> = sqlx::query_as(
                 "SELECT status, detail FROM fraud_flags \
@@ -435,7 +442,7 @@ async fn a_missed_anti_idle_check_is_flagged_for_the_office_once_per_year() {
             for _ in 0..8 {
                 at += 12;
                 let r = hb
-                    .beat(&sid, IP, playing(&o.lease_id, at as f64), NOW + at)
+                    .beat(&sid, IP, playing(&lease, at as f64), NOW + at)
                     .await
                     .expect("beat");
                 missed |= r.message.as_deref().is_some_and(|m| m.contains("60 秒"));

@@ -76,8 +76,13 @@ struct Page {
 
 impl Browser {
     fn new(site: &Site) -> Browser {
+        Browser::at(&site.base)
+    }
+
+    /// A browser for the site at `base` (e.g. `http://127.0.0.1:8080`).
+    fn at(base: &str) -> Browser {
         Browser {
-            base: site.base.clone(),
+            base: base.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -841,5 +846,126 @@ async fn take_an_exam_over_http() {
         .expect("count");
         assert!(exam_entries >= 1);
         assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
+    }
+}
+
+/// `wangyuan serve` on the test database, with its web site on a free loopback port; returns the
+/// process and the site's address once it answers.
+async fn serve_process(t: &TestDb, dir: &std::path::Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("WANGYUAN_DATABASE_URL", &t.url)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_KEYS_DIR", dir.join("keys"))
+        .env("WANGYUAN_SSH_LISTEN", "127.0.0.1:0")
+        .env("WANGYUAN_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (child, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("serve did not start listening on {base}");
+}
+
+/// The issue's durability rule: a beat is answered only after the transaction holding it
+/// committed, so killing the process (SIGKILL, no shutdown) while beats are in flight loses none
+/// that was acknowledged. Two learners play in real time against a real `wangyuan serve`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_beats_survive_a_killed_server() {
+    use std::sync::{Arc, Mutex};
+    for t in TestDb::all().await {
+        let (a, b, pw) = learners(&t.db).await;
+        short_course(&t.db, "KILL01").await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("keys")).expect("keys dir");
+        let (mut child, base) = serve_process(&t, dir.path()).await;
+        let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+        let mut players = Vec::new();
+        for who in [a.clone(), b.clone()] {
+            let mut browser = Browser::at(&base);
+            assert_eq!(
+                browser.sign_in(&who, &pw).await.status,
+                StatusCode::SEE_OTHER
+            );
+            let csrf = data_csrf(&browser.get("/courses/KILL01").await.body);
+            let (status, opened) = browser
+                .api("/api/courses/KILL01/open", &csrf, serde_json::json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{opened}");
+            let lease = opened["lease_id"].as_str().expect("lease").to_string();
+            let acked = acked.clone();
+            players.push(tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                loop {
+                    // Beats a second apart: the server counts whole seconds of real time.
+                    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+                    let body = serde_json::json!({"lease_id": lease,
+                        "position_s": started.elapsed().as_secs_f64(), "rate": 1.0,
+                        "paused": false, "visible": true, "check_code": null});
+                    let sent = browser
+                        .http
+                        .post(format!("{}/api/beat", browser.base))
+                        .header(COOKIE, browser.cookie_header())
+                        .header("X-CSRF-Token", &csrf)
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(reply) = sent else { return };
+                    let Ok(reply) = reply.json::<serde_json::Value>().await else {
+                        return;
+                    };
+                    if let Some(w) = reply["watched_s"].as_i64()
+                        && let Ok(mut acked) = acked.lock()
+                    {
+                        acked.push((who.clone(), w));
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        for p in players {
+            p.await.expect("player");
+        }
+        let acked = acked.lock().expect("acked").clone();
+        for who in [&a, &b] {
+            let last = acked
+                .iter()
+                .filter(|(w, _)| w == who)
+                .map(|(_, s)| *s)
+                .max()
+                .unwrap_or(0);
+            assert!(last > 0, "{}: {who} was never credited: {acked:?}", t.name);
+            let stored: i64 = sqlx::query_scalar(
+                "SELECT p.watched_s FROM playback p JOIN accounts a ON a.id = p.account_id \
+                 JOIN courses c ON c.id = p.course_id WHERE a.username = $1 AND c.code = 'KILL01'",
+            )
+            .bind(who)
+            .fetch_one(t.db.reader())
+            .await
+            .expect("stored");
+            assert!(
+                stored >= last,
+                "{}: {who} was told {last} s, {stored} s stored",
+                t.name
+            );
+        }
     }
 }

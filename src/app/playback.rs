@@ -373,9 +373,11 @@ struct State {
     touched: bool,
 }
 
-/// Applies a batch of beats: one read of every lease involved, the rules in memory (in order,
-/// so two beats of one learner see each other), then one write of the leases and one of the
-/// playback rows, and the ledger entries of the courses completed.
+/// Applies a batch of beats: one read of the web sessions they came with (a beat of a session
+/// no longer live counts for nothing) and one of every lease involved, the rules in memory (in
+/// order, so two beats of one learner see each other), then one write of the leases and one of
+/// the playback rows, the ledger entries of the courses completed, and a fraud flag for each
+/// learner who let an anti-idle check lapse.
 async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut ids: Vec<i64> = jobs.iter().map(|j| j.account_id).collect();
     ids.sort_unstable();
