@@ -342,7 +342,7 @@ async fn drive(
     // would send its next beat late: when the server cannot keep up, fewer beats are answered
     // rather than the load waiting for the server.
     let every = Duration::from_millis(args.every_ms);
-    let (round_tx, round_rx) = tokio::sync::watch::channel(0u64);
+    let (round_tx, round_rx) = tokio::sync::watch::channel((0u64, tokio::time::Instant::now()));
     let count = viewers.len();
     if count == 0 {
         return Err("no learner signed in".into());
@@ -364,13 +364,13 @@ async fn drive(
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while started.elapsed() < Duration::from_secs(args.secs) {
-        ticks.tick().await;
+        let start = ticks.tick().await;
         round += 1;
         clock.advance(STEP_S);
-        round_tx.send(round)?;
+        round_tx.send((round, start))?;
     }
     ticks.tick().await;
-    round_tx.send(u64::MAX)?;
+    round_tx.send((u64::MAX, tokio::time::Instant::now()))?;
     let elapsed = started.elapsed();
     let mut all = Tally::default();
     let mut last_watched = 0;
@@ -437,7 +437,7 @@ fn report(all: &Tally, elapsed: Duration, args: &Args) {
 async fn viewer(
     v: Viewer,
     base: String,
-    mut rounds: tokio::sync::watch::Receiver<u64>,
+    mut rounds: tokio::sync::watch::Receiver<(u64, tokio::time::Instant)>,
     offset: Duration,
     ready: Arc<tokio::sync::Barrier>,
 ) -> Tally {
@@ -447,13 +447,14 @@ async fn viewer(
     let mut answer: Option<String> = None;
     let mut last_round = 0;
     while rounds.changed().await.is_ok() {
-        let round = *rounds.borrow_and_update();
+        let (round, start) = *rounds.borrow_and_update();
         if round == u64::MAX {
             break;
         }
         tally.skipped += round - last_round - 1;
         last_round = round;
-        tokio::time::sleep(offset).await;
+        // Its moment in the round, by the round's clock (a late session sends at once).
+        tokio::time::sleep_until(start + offset).await;
         let position = (round as i64 * STEP_S) as f64;
         let body = BeatBody {
             lease_id: &v.lease,

@@ -108,6 +108,7 @@ impl Db {
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
+                tokio::spawn(checkpoints(read.clone()));
                 Ok(Db {
                     read,
                     write,
@@ -323,6 +324,28 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// How often the WAL is copied back into the SQLite database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints the SQLite WAL from a reader connection, in the background, until the pool is
+/// closed. Left to itself SQLite checkpoints inside the commit that fills the WAL to its limit,
+/// on the one writer connection, and every write queued behind that commit waits (the heartbeat
+/// writer's slowest answers). A passive checkpoint runs beside the writer instead; the writer's
+/// own limit (`wal_autocheckpoint`, raised to 10,000 pages) stays as a safety net.
+async fn checkpoints(read: AnyPool) {
+    let mut ticks = tokio::time::interval(CHECKPOINT_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !read.is_closed() {
+        ticks.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&read)
+            .await
+        {
+            tracing::debug!("WAL checkpoint: {e}");
+        }
+    }
+}
+
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
@@ -333,6 +356,7 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
+                conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
                 Ok(())
             })
         })
