@@ -427,9 +427,7 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     for (i, job) in jobs.iter().enumerate() {
         let beat = &job.beat;
         let signed_in = web.get(&job.session_id).is_some_and(|row| {
-            row.account_id == job.account_id
-                && row.must_change == 0
-                && sessions::is_live(row, job.now)
+            row.account_id == job.account_id && sessions::may_learn(row, job.now)
         });
         if !signed_in {
             replies.push(BeatReply::ended(BeatStatus::SignedOut));

@@ -83,6 +83,12 @@ pub fn is_live(row: &SessionRow, now: i64) -> bool {
         && row.status == "active"
 }
 
+/// Whether the session may earn credit now: live, and its initial password already changed
+/// (until then a learner may only change it).
+pub fn may_learn(row: &SessionRow, now: i64) -> bool {
+    is_live(row, now) && row.must_change == 0
+}
+
 /// The new idle expiry when a request at `now` should move it forward (at most once per
 /// `TOUCH_EVERY_SECS`, never past the absolute limit).
 pub fn touch_due(row: &SessionRow, now: i64) -> Option<i64> {

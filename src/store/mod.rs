@@ -242,7 +242,6 @@ pub struct MigrationReport {
     pub after: i64,
 }
 
-/// `mode=rwc` so a missing file is created.
 /// Placeholders for `n` values starting at parameter `from`, for batched statements (built from
 /// fixed fragments only). `$from, $from+1, …` on PostgreSQL; plain `?` on SQLite, which numbers
 /// them in order: sqlx binds a named `$k` by asking SQLite for each parameter's name, which walks
@@ -314,6 +313,7 @@ fn backend_of(tx: &Tx) -> Backend {
     }
 }
 
+/// `mode=rwc` so a missing file is created.
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") {
         url.to_string()
