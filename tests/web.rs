@@ -885,7 +885,9 @@ async fn serve_process(t: &TestDb, dir: &std::path::Path) -> (std::process::Chil
 
 /// The durability rule: a beat is answered only after the transaction holding it
 /// committed, so killing the process (SIGKILL, no shutdown) while beats are in flight loses none
-/// that was acknowledged. Two learners play in real time against a real `wangyuan serve`.
+/// that was acknowledged. Two learners play in real time against a real `wangyuan serve`; the kill
+/// is sent the moment an answer arrives, when a server that answered before committing would
+/// most likely still hold that beat uncommitted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_beats_survive_a_killed_server() {
     use std::sync::{Arc, Mutex};
@@ -896,6 +898,7 @@ async fn acknowledged_beats_survive_a_killed_server() {
         std::fs::create_dir(dir.path().join("keys")).expect("keys dir");
         let (mut child, base) = serve_process(&t, dir.path()).await;
         let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+        let answered = Arc::new(tokio::sync::Notify::new());
         let mut players = Vec::new();
         for who in [a.clone(), b.clone()] {
             let mut browser = Browser::at(&base);
@@ -909,7 +912,7 @@ async fn acknowledged_beats_survive_a_killed_server() {
                 .await;
             assert_eq!(status, StatusCode::OK, "{opened}");
             let lease = opened["lease_id"].as_str().expect("lease").to_string();
-            let acked = acked.clone();
+            let (acked, answered) = (acked.clone(), answered.clone());
             players.push(tokio::spawn(async move {
                 let started = std::time::Instant::now();
                 loop {
@@ -934,11 +937,17 @@ async fn acknowledged_beats_survive_a_killed_server() {
                         && let Ok(mut acked) = acked.lock()
                     {
                         acked.push((who.clone(), w));
+                        // Three answers each: both learners have been credited by now.
+                        if acked.len() >= 6 {
+                            answered.notify_one();
+                        }
                     }
                 }
             }));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
+        tokio::time::timeout(std::time::Duration::from_secs(20), answered.notified())
+            .await
+            .expect("six beats answered");
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         for p in players {

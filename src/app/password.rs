@@ -1,11 +1,10 @@
 //! Password hashing (Argon2id, run off the async threads), the legacy site's hashes (verified once,
 //! then replaced), the policy check with its "not one of the last 3", and random initial passwords.
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use md5::{Digest, Md5};
-use rand::Rng;
+use rand::{Rng, RngCore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 use subtle::ConstantTimeEq;
@@ -17,7 +16,7 @@ pub use crate::store::passwords::Stored;
 
 /// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
 /// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
-/// (which the allocator keeps afterwards) or starving everything else of CPU.
+/// or starving everything else of CPU.
 static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slot_count()));
 
 /// How many hashes may run at once (one per core).
@@ -27,18 +26,35 @@ fn slot_count() -> usize {
         .unwrap_or(2)
 }
 
-/// Runs `work` on one of the hashing threads once a hashing slot is free.
+/// Argon2id's working memory (m blocks of 1 KiB), kept by each hashing thread from one call to
+/// the next. Allocated afresh, its ~19 MiB came back from the kernel as zeroed pages on every
+/// call: the page faults cost about a third of each hash (benches/roster.rs measures both).
+#[derive(Default)]
+pub struct Memory(Vec<Block>);
+
+impl Memory {
+    fn blocks(&mut self, params: &Params) -> &mut [Block] {
+        let n = params.block_count();
+        if self.0.len() < n {
+            self.0.resize(n, Block::default());
+        }
+        &mut self.0[..n]
+    }
+}
+
+/// Runs `work` on one of the hashing threads, with that thread's memory, once a hashing slot is
+/// free.
 async fn off_thread<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
+    work: impl FnOnce(&mut Memory) -> Result<T> + Send + 'static,
 ) -> Result<T> {
     let _slot = SLOTS
         .acquire()
         .await
         .map_err(|e| Error::Internal(format!("密码计算队列已关闭：{e}")))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
+    let job: Job = Box::new(move |memory| {
         // A panic in one hash fails that sign-in only; the thread lives on.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(memory)))
             .unwrap_or_else(|_| Err(Error::Internal("密码计算出错".into())));
         let _ = tx.send(result);
     });
@@ -49,12 +65,11 @@ async fn off_thread<T: Send + 'static>(
         .map_err(|_| Error::Internal("密码计算任务失败".into()))?
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// The hashing threads, one per slot, started on first use. Always the same few threads rather
-/// than tokio's blocking pool: each Argon2id call takes ~19 MiB, which the allocator keeps per
-/// thread afterwards, so a burst of sign-ins spread over dozens of blocking threads left hundreds
-/// of MiB behind; on these threads it is one buffer per core, reused.
+/// than tokio's blocking pool, so that there is one Argon2id buffer per core, reused: spread over
+/// dozens of blocking threads, a burst of sign-ins left hundreds of MiB behind.
 static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
     let (tx, rx) = std::sync::mpsc::channel::<Job>();
     let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
@@ -63,13 +78,14 @@ static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
         let spawned = std::thread::Builder::new()
             .name(format!("argon2-{i}"))
             .spawn(move || {
+                let mut memory = Memory::default();
                 loop {
                     let job = match rx.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        Ok(job) => job(&mut memory),
                         Err(_) => return,
                     }
                 }
@@ -81,9 +97,9 @@ static HASHERS: LazyLock<std::sync::mpsc::Sender<Job>> = LazyLock::new(|| {
     tx
 });
 
-/// Hashes on a blocking thread.
+/// Hashes on a hashing thread.
 pub async fn hash(password: String) -> Result<String> {
-    off_thread(move || hash_now(&password)).await
+    off_thread(move |memory| hash_now(memory, &password)).await
 }
 
 /// Hashes many passwords using every core, counting each one done in `done`. Each of the
@@ -119,23 +135,67 @@ pub async fn hash_many(passwords: Vec<String>, done: Arc<AtomicUsize>) -> Result
     Ok(hashes)
 }
 
-pub fn hash_now(password: &str) -> Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| Error::Internal(format!("密码哈希失败：{e}")))
+/// An Argon2id PHC string of `password` with a fresh salt and the default settings
+/// (m = 19,456 KiB, t = 2, p = 1), computed in `memory`.
+pub fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
+    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("密码哈希失败：{e}"));
+    let argon2 = Argon2::default();
+    let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            memory.blocks(argon2.params()),
+        )
+        .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|e| failed(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
-/// Verifies an Argon2id hash on a blocking thread.
+/// Whether `password` matches an Argon2 PHC string, recomputed with the string's own algorithm,
+/// version and settings in `memory`. A string that does not parse never matches.
+fn argon2_matches(memory: &mut Memory, password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(want)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; want.len()];
+    argon2
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            memory.blocks(argon2.params()),
+        )
+        .is_ok()
+        && bool::from(out.ct_eq(want.as_bytes()))
+}
+
+/// Verifies an Argon2id hash on a hashing thread.
 pub async fn verify(password: String, stored: String) -> Result<bool> {
-    off_thread(move || {
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| Error::Internal(format!("无法解析密码哈希：{e}")))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
+    off_thread(move |memory| Ok(argon2_matches(memory, &password, &stored))).await
 }
 
 /// How a stored password is hashed (`accounts.password_scheme`).
@@ -181,24 +241,20 @@ impl Scheme {
     }
 }
 
-/// Verifies a password against a stored hash of any scheme, on a blocking thread.
+/// Verifies a password against a stored hash of any scheme, on a hashing thread.
 pub async fn verify_stored(password: String, stored: Stored) -> Result<bool> {
-    off_thread(move || Ok(verify_stored_now(&password, &stored))).await
+    off_thread(move |memory| Ok(verify_stored_now(memory, &password, &stored))).await
 }
 
 /// Verifies a password against a stored hash of any scheme; an unknown scheme or a hash that
 /// does not parse never matches.
-pub fn verify_stored_now(password: &str, stored: &Stored) -> bool {
+pub fn verify_stored_now(memory: &mut Memory, password: &str, stored: &Stored) -> bool {
     let hex_matches = |computed: String| -> bool {
         let want = stored.hash.trim().to_ascii_lowercase();
         computed.as_bytes().ct_eq(want.as_bytes()).into()
     };
     match Scheme::from_code(&stored.scheme) {
-        Some(Scheme::Argon2id) => PasswordHash::new(&stored.hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        }),
+        Some(Scheme::Argon2id) => argon2_matches(memory, password, &stored.hash),
         Some(Scheme::Md5) => hex_matches(md5_hex(password.as_bytes())),
         Some(Scheme::Md5Salted) => {
             let salt = stored.salt.as_deref().unwrap_or("");
@@ -243,7 +299,8 @@ pub async fn refuse_reuse(pw: &str, current: &Stored, recent: &[String]) -> Resu
     );
     let pw = pw.to_string();
     let reused =
-        off_thread(move || Ok(candidates.iter().any(|c| verify_stored_now(&pw, c)))).await?;
+        off_thread(move |memory| Ok(candidates.iter().any(|c| verify_stored_now(memory, &pw, c))))
+            .await?;
     if reused {
         Err(weak("新密码", Weak::Reused))
     } else {
@@ -284,6 +341,56 @@ mod tests {
         assert!(!verify("xuexi2026".into(), h).await.expect("verify"));
     }
 
+    fn check(password: &str, stored: &Stored) -> bool {
+        verify_stored_now(&mut Memory::default(), password, stored)
+    }
+
+    /// Our PHC strings are the argon2 crate's, both ways, and one thread's memory serves hashes
+    /// of other settings (a larger or smaller m) too.
+    #[test]
+    fn argon2_strings_agree_with_the_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let mut memory = Memory::default();
+        let ours = hash_now(&mut memory, "Xuexi2026").expect("hash");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).expect("parse");
+        assert!(
+            Argon2::default()
+                .verify_password(b"Xuexi2026", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"Xuexi2027", &parsed)
+                .is_err()
+        );
+
+        let small = Params::new(64, 1, 1, Some(16)).expect("params");
+        for argon2 in [
+            Argon2::default(),
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, small.clone()),
+            Argon2::new(Algorithm::Argon2i, Version::V0x10, small),
+        ] {
+            let theirs = argon2
+                .hash_password(b"Xuexi2026")
+                .expect("hash")
+                .to_string();
+            assert!(
+                argon2_matches(&mut memory, "Xuexi2026", &theirs),
+                "{theirs}"
+            );
+            assert!(
+                !argon2_matches(&mut memory, "Xuexi2027", &theirs),
+                "{theirs}"
+            );
+        }
+        assert!(!argon2_matches(&mut memory, "x", "$argon2id$garbage"));
+        assert!(!argon2_matches(&mut memory, "x", ""));
+    }
+
     fn stored(scheme: Scheme, hash: &str, salt: Option<&str>) -> Stored {
         Stored {
             scheme: scheme.code().into(),
@@ -297,14 +404,14 @@ mod tests {
         // md5("password") is a well-known value; upper-case hex from old exports matches too.
         assert_eq!(md5_hex(b"password"), "5f4dcc3b5aa765d61d8327deb882cf99");
         let plain = stored(Scheme::Md5, "5F4DCC3B5AA765D61D8327DEB882CF99", None);
-        assert!(verify_stored_now("password", &plain));
-        assert!(!verify_stored_now("Password", &plain));
+        assert!(check("password", &plain));
+        assert!(!check("Password", &plain));
         let salted_hash = md5_hex(format!("{}{}", md5_hex(b"xuexi123"), "a1b2c3").as_bytes());
         let salted = stored(Scheme::Md5Salted, &salted_hash, Some("a1b2c3"));
-        assert!(verify_stored_now("xuexi123", &salted));
-        assert!(!verify_stored_now("xuexi124", &salted));
+        assert!(check("xuexi123", &salted));
+        assert!(!check("xuexi124", &salted));
         let wrong_salt = stored(Scheme::Md5Salted, &salted_hash, Some("zzz"));
-        assert!(!verify_stored_now("xuexi123", &wrong_salt));
+        assert!(!check("xuexi123", &wrong_salt));
     }
 
     #[test]
@@ -317,21 +424,18 @@ mod tests {
             bcrypt::Version::TwoB,
         ] {
             let h = stored(Scheme::Bcrypt, &parts.format_for_version(v), None);
-            assert!(verify_stored_now("xuexi123", &h), "{}", h.hash);
-            assert!(!verify_stored_now("xuexi12", &h));
+            assert!(check("xuexi123", &h), "{}", h.hash);
+            assert!(!check("xuexi12", &h));
         }
-        assert!(!verify_stored_now(
-            "x",
-            &stored(Scheme::Bcrypt, "garbage", None)
-        ));
-        assert!(!verify_stored_now("x", &stored(Scheme::None, "", None)));
+        assert!(!check("x", &stored(Scheme::Bcrypt, "garbage", None)));
+        assert!(!check("x", &stored(Scheme::None, "", None)));
     }
 
     #[tokio::test]
     async fn reuse_of_the_last_three_is_refused() {
         let hashes: Vec<String> = ["First111", "Second22", "Third333", "Fourth44"]
             .iter()
-            .map(|p| hash_now(p).expect("hash"))
+            .map(|p| hash_now(&mut Memory::default(), p).expect("hash"))
             .collect();
         let current = stored(Scheme::Argon2id, &hashes[0], None);
         let recent = &hashes[1..];
