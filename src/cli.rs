@@ -299,6 +299,10 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         "脚本示例：ssh -p {port} office@localhost report units --year {}",
         credit_year(app::now())
     );
+    println!(
+        "脚本免输密码：先登记自己的公钥（输入一次密码），例如 \
+         ssh -p {port} office@localhost key add office < ~/.ssh/id_ed25519.pub"
+    );
     run_services(settings, db).await
 }
 

@@ -27,18 +27,29 @@ fn slot_count() -> usize {
 }
 
 /// Argon2id's working memory (m blocks of 1 KiB), kept by each hashing thread from one call to
-/// the next. Allocated afresh, its ~19 MiB came back from the kernel as zeroed pages on every
-/// call: the page faults cost about a third of each hash (benches/roster.rs measures both).
+/// the next. Allocated afresh, its ~19 MiB came back from the kernel as fresh zeroed pages on
+/// every call, and those page faults made each hash about 15 % slower (BENCHMARKS.md, roster).
 #[derive(Default)]
 pub struct Memory(Vec<Block>);
 
 impl Memory {
-    fn blocks(&mut self, params: &Params) -> &mut [Block] {
-        let n = params.block_count();
+    /// Runs `argon2` into `out` in this memory. Settings above the defaults (only an odd stored
+    /// hash could have them) get a buffer of their own, so the thread does not keep it.
+    fn hash_into(
+        &mut self,
+        argon2: &Argon2,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> std::result::Result<(), argon2::Error> {
+        let n = argon2.params().block_count();
+        if n > Params::default().block_count() {
+            return argon2.hash_password_into(password, salt, out);
+        }
         if self.0.len() < n {
             self.0.resize(n, Block::default());
         }
-        &mut self.0[..n]
+        argon2.hash_password_into_with_memory(password, salt, out, &mut self.0[..n])
     }
 }
 
@@ -143,13 +154,8 @@ pub fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-    argon2
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            &salt,
-            &mut out,
-            memory.blocks(argon2.params()),
-        )
+    memory
+        .hash_into(&argon2, password.as_bytes(), &salt, &mut out)
         .map_err(|e| failed(&e))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
@@ -182,13 +188,8 @@ fn argon2_matches(memory: &mut Memory, password: &str, stored: &str) -> bool {
     };
     let argon2 = Argon2::new(algorithm, version, params);
     let mut out = vec![0u8; want.len()];
-    argon2
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt,
-            &mut out,
-            memory.blocks(argon2.params()),
-        )
+    memory
+        .hash_into(&argon2, password.as_bytes(), salt, &mut out)
         .is_ok()
         && bool::from(out.ct_eq(want.as_bytes()))
 }
@@ -369,10 +370,12 @@ mod tests {
         );
 
         let small = Params::new(64, 1, 1, Some(16)).expect("params");
+        let large = Params::new(24_576, 1, 1, None).expect("params");
         for argon2 in [
             Argon2::default(),
             Argon2::new(Algorithm::Argon2id, Version::V0x13, small.clone()),
             Argon2::new(Algorithm::Argon2i, Version::V0x10, small),
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, large),
         ] {
             let theirs = argon2
                 .hash_password(b"Xuexi2026")
@@ -387,6 +390,8 @@ mod tests {
                 "{theirs}"
             );
         }
+        // The larger hash had a buffer of its own.
+        assert_eq!(memory.0.len(), Params::default().block_count());
         assert!(!argon2_matches(&mut memory, "x", "$argon2id$garbage"));
         assert!(!argon2_matches(&mut memory, "x", ""));
     }
