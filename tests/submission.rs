@@ -139,9 +139,11 @@ async fn from_submission_to_signed_in_accounts_over_ssh() {
         )
         .await;
         assert_eq!(must_change, 2);
-        let (user, pw) = &issued[0];
-        assert!(connect(addr, user, pw).await.is_some(), "{user} signs in");
-        assert!(connect(addr, user, "wrong").await.is_none());
+        // Each row's password is its own account's.
+        for (user, pw) in &issued {
+            assert!(connect(addr, user, pw).await.is_some(), "{user} signs in");
+        }
+        assert!(connect(addr, &issued[0].0, &issued[1].1).await.is_none());
     }
 }
 

@@ -538,12 +538,23 @@ async fn issue(
         .into_iter()
         .map(|(id, name)| (name, id))
         .collect();
-    for ((r, name), pw) in rows.iter().zip(&names).zip(passwords) {
-        let account_id = *by_name
-            .get(name)
-            .ok_or_else(|| Error::Internal(format!("账号 {name} 写入后未找到")))?;
-        store::set_issued(tx, r.id, account_id, name, pw).await?;
-    }
+    let issued = rows
+        .iter()
+        .zip(&names)
+        .zip(passwords)
+        .map(|((r, name), pw)| {
+            let account_id = *by_name
+                .get(name)
+                .ok_or_else(|| Error::Internal(format!("账号 {name} 写入后未找到")))?;
+            Ok(store::IssuedRow {
+                row_id: r.id,
+                account_id,
+                username: name,
+                initial_password: pw,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    store::set_issued(tx, &issued).await?;
     Ok(rows.len())
 }
 

@@ -238,23 +238,39 @@ pub enum Step {
     Return,
 }
 
-/// Records the account issued for a row, with its initial password until the unit fetches it.
-pub async fn set_issued(
-    tx: &mut Tx,
-    row_id: i64,
-    account_id: i64,
-    username: &str,
-    initial_password: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE roster_rows SET account_id = $1, username = $2, initial_password = $3 WHERE id = $4",
-    )
-    .bind(account_id)
-    .bind(username)
-    .bind(initial_password)
-    .bind(row_id)
-    .execute(&mut **tx)
-    .await?;
+/// The account issued for a roster row, with its initial password until the unit fetches it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IssuedRow<'a> {
+    pub row_id: i64,
+    pub account_id: i64,
+    pub username: &'a str,
+    pub initial_password: &'a str,
+}
+
+/// Records the accounts issued for many rows in one statement (the batch is one JSON parameter:
+/// thousands of single updates held the writer, and on SQLite every other writer, for longer).
+pub async fn set_issued(tx: &mut Tx, rows: &[IssuedRow<'_>]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE roster_rows SET account_id = v.account_id, username = v.username, \
+         initial_password = v.initial_password FROM {} WHERE roster_rows.id = v.row_id",
+        super::json_rows(
+            super::backend_of(tx),
+            1,
+            &[
+                ("row_id", "bigint"),
+                ("account_id", "bigint"),
+                ("username", "text"),
+                ("initial_password", "text"),
+            ]
+        )
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(super::json(rows)?)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
