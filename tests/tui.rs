@@ -51,6 +51,7 @@ async fn harness_on(t: TestDb, username: &str, width: u16, height: u16) -> Harne
         width,
         height,
         must_change,
+        ssh_port: 2222,
     });
     let mut h = Harness {
         t,
@@ -458,6 +459,7 @@ async fn monochrome_terminals_get_no_colour() {
         width: 80,
         height: 24,
         must_change: false,
+        ssh_port: 2222,
     };
     hs.app = App::new(ctx);
     let first = hs.app.start();
@@ -570,8 +572,11 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
         screen.contains("已批准") && screen.contains("office"),
         "{screen}"
     );
+    // The whole command line, to copy, with the port of this server.
     assert!(
-        screen.contains(&format!("roster credentials {id}")),
+        screen.contains(&format!(
+            "ssh -p 2222 lx_liaison@服务器 roster credentials {id} --format xlsx > 账号{id}.xlsx"
+        )),
         "{screen}"
     );
 }

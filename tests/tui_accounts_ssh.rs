@@ -108,6 +108,15 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
         }
         let [lx, college, office] = <[_; 3]>::try_from(signed_in).ok().expect("three sessions");
 
+        // The liaison's 名单 tab, still empty, shows how to submit from its own computer.
+        let ssh = format!("ssh -p {} lx_liaison@服务器", addr.port());
+        let mut liaison = Pty::open(&lx, WIDTH, HEIGHT, &format!("{} lx", t.name)).await;
+        liaison.expect(&["总览"]).await;
+        liaison.send(b"\t\t\t").await;
+        liaison
+            .expect(&["本单位名单", &format!("{ssh} roster submit < 名单.xlsx")])
+            .await;
+
         // The liaison submits the file over exec.
         let sent = exec(
             &lx,
@@ -165,6 +174,17 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
         off.expect(&["发放账号 2 个", "已批准", "shanxiongxin", "zengguohua"])
             .await;
         assert_eq!(submission_status(&t.db, rid).await, "approved");
+
+        // The liaison's 名单 tab shows the approval and the command line that fetches the
+        // credentials.
+        let mut liaison = Pty::open(&lx, WIDTH, HEIGHT, &format!("{} lx", t.name)).await;
+        liaison.expect(&["总览"]).await;
+        liaison.send(b"\t\t\t").await;
+        liaison.expect(&["本单位名单", "已批准"]).await;
+        liaison.send(b"\r").await;
+        liaison
+            .expect(&[&format!("{ssh} roster credentials {rid}")])
+            .await;
 
         // The liaison fetches the credentials once; the second fetch is refused.
         let creds = exec(&lx, &format!("roster credentials {rid} --format csv"), b"").await;

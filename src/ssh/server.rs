@@ -52,12 +52,15 @@ pub async fn serve(
         nodelay: true,
         ..Default::default()
     };
-    let mut server = Listener { shared };
+    // Shown in the command lines the interface offers to copy.
+    let port = listener.local_addr()?.port();
+    let mut server = Listener { shared, port };
     server.run_on_socket(Arc::new(config), &listener).await
 }
 
 struct Listener {
     shared: Shared,
+    port: u16,
 }
 
 impl Server for Listener {
@@ -66,6 +69,7 @@ impl Server for Listener {
     fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
         Conn {
             shared: self.shared.clone(),
+            port: self.port,
             address: peer.map(|p| p.ip().to_string()).unwrap_or_default(),
             signed_in: None,
             channels: HashMap::new(),
@@ -79,6 +83,8 @@ impl Server for Listener {
 
 pub struct Conn {
     shared: Shared,
+    /// The port this server listens on.
+    port: u16,
     address: String,
     signed_in: Option<SignedIn>,
     channels: HashMap<ChannelId, ChannelState>,
@@ -232,6 +238,7 @@ impl russh::server::Handler for Conn {
                         cols,
                         rows,
                         idle_timeout: self.shared.idle_timeout,
+                        ssh_port: self.port,
                         handle: session.handle(),
                         channel,
                     },

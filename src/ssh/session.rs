@@ -35,6 +35,7 @@ pub struct Start {
     pub cols: u16,
     pub rows: u16,
     pub idle_timeout: Duration,
+    pub ssh_port: u16,
     pub handle: Handle,
     pub channel: ChannelId,
 }
@@ -104,6 +105,7 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
         width: s.cols,
         height: s.rows,
         must_change,
+        ssh_port: s.ssh_port,
     });
     let sink = Sink::default();
     let mut term = Terminal::with_options(

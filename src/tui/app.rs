@@ -90,7 +90,7 @@ impl App {
             catalog: Catalog::default(),
             submissions: Submissions::new(
                 ctx.actor.roles.first().map(|r| r.kind),
-                &ctx.actor.username,
+                ctx.ssh_command(),
             ),
             accounts: Accounts::new(
                 crate::app::accounts::may_change_roles(&ctx.actor)

@@ -64,6 +64,19 @@ pub struct SessionContext {
     pub height: u16,
     /// The account still has an initial password: the interface opens on the form to change it.
     pub must_change: bool,
+    /// The port of the SSH server, for the command lines shown to copy.
+    pub ssh_port: u16,
+}
+
+impl SessionContext {
+    /// How this user runs a command over SSH, as a line to copy: the host is left for the user,
+    /// who knows the name they connect to.
+    pub fn ssh_command(&self) -> String {
+        match self.ssh_port {
+            22 => format!("ssh {}@服务器", self.actor.username),
+            port => format!("ssh -p {port} {}@服务器", self.actor.username),
+        }
+    }
 }
 
 // Data answers are the large variant; they arrive a few times per keystroke at most, so the

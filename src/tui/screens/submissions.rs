@@ -55,7 +55,8 @@ struct Open {
 #[derive(Debug)]
 pub struct Submissions {
     role: Option<RoleKind>,
-    username: String,
+    /// `ssh [-p N] user@服务器`, to build the command lines shown to copy.
+    ssh: String,
     list: Option<Vec<Submission>>,
     error: Option<String>,
     selected: usize,
@@ -70,11 +71,12 @@ pub struct Submissions {
 }
 
 impl Submissions {
-    /// `role`: the actor's first role (None for the local operator, who acts as the office).
-    pub fn new(role: Option<RoleKind>, username: &str) -> Submissions {
+    /// `role`: the actor's first role (None for the local operator, who acts as the office);
+    /// `ssh`: how the actor runs commands over SSH (`SessionContext::ssh_command`).
+    pub fn new(role: Option<RoleKind>, ssh: String) -> Submissions {
         Submissions {
             role,
-            username: username.to_string(),
+            ssh,
             list: None,
             error: None,
             selected: 0,
@@ -335,8 +337,17 @@ impl Submissions {
             None => format!("名单 · {} · 共 {} 份", self.queue_label(), list.len()),
         };
         if list.is_empty() {
+            let mut lines = vec![Line::from(Span::styled("（没有名单）", th.muted()))];
+            if self.role == Some(RoleKind::Unit) {
+                lines.extend(
+                    self.how_to_submit()
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(l, th.text()))),
+                );
+            }
             f.render_widget(
-                Paragraph::new(Span::styled("（没有名单）", th.muted()))
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
                     .block(look.block(&title, true)),
                 area,
             );
@@ -401,12 +412,17 @@ impl Submissions {
             look.loading(f, area, &format!("名单 {}", open.id));
             return;
         };
+        let steps = self.steps(s, look);
+        // As many rows as the steps take once wrapped (a command line to copy must be whole).
+        let inner = usize::from(area.width.saturating_sub(2).max(1));
+        let wrapped: usize = steps.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+        let height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX);
         let [info, table_area] =
-            Layout::vertical([Constraint::Length(5), Constraint::Min(3)]).areas(area);
+            Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
         // Narrow terminals leave out the ID number: its check result is shown anyway.
         let wide = area.width >= 110;
         f.render_widget(
-            Paragraph::new(self.steps(s, look))
+            Paragraph::new(steps)
                 .wrap(Wrap { trim: false })
                 .block(look.block(
                     &format!(
@@ -514,13 +530,19 @@ impl Submissions {
         let mut lines = vec![Line::from(Span::styled(done.join(" · "), th.text()))];
         let next = match s.status.as_str() {
             "returned" => Span::styled(format!("退回理由：{}", s.note), th.danger()),
-            "approved" if self.role == Some(RoleKind::Unit) => Span::styled(
-                format!(
-                    "领取账号凭据（只能领取一次）：ssh {}@服务器 roster credentials {} --format xlsx > 名单{}账号.xlsx",
-                    self.username, s.id, s.id
-                ),
-                th.warn(),
-            ),
+            "approved" if self.role == Some(RoleKind::Unit) => {
+                lines.push(Line::from(Span::styled(
+                    "领取账号凭据（只能领取一次）：",
+                    th.warn(),
+                )));
+                Span::styled(
+                    format!(
+                        "{} roster credentials {} --format xlsx > 账号{}.xlsx",
+                        self.ssh, s.id, s.id
+                    ),
+                    th.warn(),
+                )
+            }
             "approved" => Span::styled("等待提交单位领取账号凭据", th.muted()),
             "issued" => Span::styled("账号凭据已领取，初始密码已从系统中清除", th.muted()),
             _ => Span::styled(
@@ -530,6 +552,17 @@ impl Submissions {
         };
         lines.push(Line::from(next));
         lines
+    }
+
+    /// A unit submits from its own computer, where the file is: the command lines for it.
+    fn how_to_submit(&self) -> [String; 2] {
+        [
+            format!("提交名单：{} roster submit < 名单.xlsx", self.ssh),
+            format!(
+                "名单模板：{} roster template --format xlsx > 名单模板.xlsx",
+                self.ssh
+            ),
+        ]
     }
 
     fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
@@ -549,6 +582,9 @@ impl Submissions {
                 text.clone(),
                 if *ok { th.ok() } else { th.danger() },
             ))
+        } else if self.role == Some(RoleKind::Unit) && self.open.is_none() {
+            let [submit, _] = self.how_to_submit();
+            Line::from(Span::styled(submit, th.muted()))
         } else {
             Line::default()
         };
