@@ -197,8 +197,25 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
         Ok(code) => code,
         Err(e) => {
             eprintln!("错误：{e}");
+            if matches!(e, CliError::App(app::Error::NotFound(_))) {
+                demo_hint(&settings);
+            }
             e.exit_code()
         }
+    }
+}
+
+/// After `demo`, the other commands still use `wangyuan.db`, where the demo's accounts are not:
+/// say where they are when something was not found and no database was named.
+fn demo_hint(settings: &Settings) {
+    let demo_db = settings.data_dir.join(DEMO_DB_FILE);
+    if settings.database_url.is_none() && demo_db.exists() {
+        eprintln!(
+            "提示：未指定数据库时使用 {}；演示数据在 {}，对它操作请设置 WANGYUAN_DATABASE_URL=sqlite://{}",
+            settings.data_dir.join(DB_FILE).display(),
+            demo_db.display(),
+            demo_db.display()
+        );
     }
 }
 

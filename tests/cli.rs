@@ -247,6 +247,26 @@ fn demo_seeds_once_and_prints_the_credentials() {
     );
     let check = wangyuan(dir.path(), Some(&demo_db), &["check"], None);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    // Without a database named, admin commands use wangyuan.db: the demo's accounts are not
+    // there, and the error says where they are.
+    let key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDQIYory/slZTCHOVKCiUiixr+5RgvvQoO1asvXWANiA me@host";
+    let missed = wangyuan(dir.path(), None, &["admin", "add-key", "office"], Some(key));
+    assert_eq!(missed.code, 4, "{}", missed.stderr);
+    assert!(
+        missed.stderr.contains("演示数据在") && missed.stderr.contains("demo.db"),
+        "{}",
+        missed.stderr
+    );
+    let added = wangyuan(
+        dir.path(),
+        Some(&demo_db),
+        &["admin", "add-key", "office"],
+        Some(key),
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(!added.stderr.contains("演示数据在"), "{}", added.stderr);
 }
 
 #[test]
