@@ -30,7 +30,7 @@ fn slot_count() -> usize {
 /// the next. Allocated afresh, its ~19 MiB came back from the kernel as fresh zeroed pages on
 /// every call, and those page faults made each hash about 15 % slower (BENCHMARKS.md, roster).
 #[derive(Default)]
-pub struct Memory(Vec<Block>);
+struct Memory(Vec<Block>);
 
 impl Memory {
     /// Runs `argon2` into `out` in this memory. Settings above the defaults (only an odd stored
@@ -148,7 +148,7 @@ pub async fn hash_many(passwords: Vec<String>, done: Arc<AtomicUsize>) -> Result
 
 /// An Argon2id PHC string of `password` with a fresh salt and the default settings
 /// (m = 19,456 KiB, t = 2, p = 1), computed in `memory`.
-pub fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
+fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
     let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("密码哈希失败：{e}"));
     let argon2 = Argon2::default();
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
@@ -249,7 +249,7 @@ pub async fn verify_stored(password: String, stored: Stored) -> Result<bool> {
 
 /// Verifies a password against a stored hash of any scheme; an unknown scheme or a hash that
 /// does not parse never matches.
-pub fn verify_stored_now(memory: &mut Memory, password: &str, stored: &Stored) -> bool {
+fn verify_stored_now(memory: &mut Memory, password: &str, stored: &Stored) -> bool {
     let hex_matches = |computed: String| -> bool {
         let want = stored.hash.trim().to_ascii_lowercase();
         computed.as_bytes().ct_eq(want.as_bytes()).into()
