@@ -412,29 +412,22 @@ impl Submissions {
             look.loading(f, area, &format!("名单 {}", open.id));
             return;
         };
-        let steps = self.steps(s, look);
-        // As many rows as the steps take once wrapped (a command line to copy must be whole).
-        let inner = usize::from(area.width.saturating_sub(2).max(1));
-        let wrapped: usize = steps.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let height = u16::try_from(wrapped + 2).unwrap_or(u16::MAX);
+        // As many rows as the steps take once wrapped: a command line to copy must be whole.
+        let title = format!(
+            "名单 {} · {} · {}",
+            s.id,
+            s.unit_name,
+            status_label(&s.status)
+        );
+        let steps = Paragraph::new(self.steps(s, look))
+            .wrap(Wrap { trim: false })
+            .block(look.block(&title, true));
+        let height = u16::try_from(steps.line_count(area.width)).unwrap_or(u16::MAX);
         let [info, table_area] =
             Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
         // Narrow terminals leave out the ID number: its check result is shown anyway.
         let wide = area.width >= 110;
-        f.render_widget(
-            Paragraph::new(steps)
-                .wrap(Wrap { trim: false })
-                .block(look.block(
-                    &format!(
-                        "名单 {} · {} · {}",
-                        s.id,
-                        s.unit_name,
-                        status_label(&s.status)
-                    ),
-                    true,
-                )),
-            info,
-        );
+        f.render_widget(steps, info);
         let table_rows: Vec<TableRow> = rows
             .iter()
             .map(|r| {
