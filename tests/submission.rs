@@ -327,3 +327,69 @@ async fn double_approval_issues_accounts_once() {
             .expect("resubmit after return");
     }
 }
+
+/// "After that the passwords are gone from the system": once fetched, no initial password is
+/// left in the SQLite file, not even in the free space of the pages that held it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetched_passwords_leave_no_trace_in_the_sqlite_file() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 20).await;
+    let lx = actor(&t, "lx_liaison").await;
+    let college = actor(&t, "college").await;
+    let office = actor(&t, "office").await;
+    let rows: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            (
+                format!("李{}", ["一", "二", "三", "四"][i % 4]),
+                id(40 + i as u32),
+            )
+        })
+        .collect();
+    let file: Vec<(&str, String, &str)> = rows
+        .iter()
+        .map(|(name, id)| (name.as_str(), id.clone(), "LX01"))
+        .collect();
+    let done = submission::submit(&t.db, &lx, &roster_csv(&file), None, "c.csv", common::NOW)
+        .await
+        .expect("submit");
+    submission::review(
+        &t.db,
+        &college,
+        done.id,
+        &[(1, i64::MAX)],
+        &Decision::Accept,
+        common::NOW,
+    )
+    .await
+    .expect("accept all");
+    submission::pass(&t.db, &college, done.id, common::NOW)
+        .await
+        .expect("pass");
+    submission::approve(&t.db, &office, done.id, &Progress::default(), common::NOW)
+        .await
+        .expect("approve");
+    let issued = submission::credentials(&t.db, &lx, done.id, common::NOW)
+        .await
+        .expect("credentials");
+    assert_eq!(issued.len(), 40);
+    // While the database is open (the server running), then after it is closed.
+    let path = t.url.trim_start_matches("sqlite://").to_string();
+    let files = || {
+        ["", "-wal"].map(|suffix| {
+            let name = format!("{path}{suffix}");
+            (std::fs::read(&name).unwrap_or_default(), name)
+        })
+    };
+    let open = files();
+    t.db.close().await;
+    for (content, name) in open.iter().chain(files().iter()) {
+        for c in &issued {
+            let pw = c.password.as_bytes();
+            assert!(
+                !content.windows(pw.len()).any(|w| w == pw),
+                "{}'s initial password is still in {name}",
+                c.username
+            );
+        }
+    }
+}

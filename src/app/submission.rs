@@ -612,6 +612,10 @@ pub async fn credentials(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Ve
     )
     .await?;
     tx.commit().await?;
+    // The passwords are gone from the tables; make sure no copy stays behind in the files.
+    if let Err(e) = db.forget_freed().await {
+        tracing::warn!("清除已领取的初始密码残留失败：{e}");
+    }
     Ok(out)
 }
 

@@ -234,6 +234,19 @@ impl Db {
         self.read.close().await;
         self.write.close().await;
     }
+
+    /// After secrets were wiped (fetched initial passwords): SQLite zeroes what a write frees
+    /// (`secure_delete`), but the write-ahead log still holds the pages as they were, until it
+    /// is copied back and emptied here. PostgreSQL keeps old row versions until vacuum reuses
+    /// their space; nothing here can force that.
+    pub async fn forget_freed(&self) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +370,9 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
                 conn.execute("PRAGMA foreign_keys = ON").await?;
                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                 conn.execute("PRAGMA wal_autocheckpoint = 10000").await?;
+                // Freed content is zeroed: a wiped initial password must not stay readable in
+                // the file's free space.
+                conn.execute("PRAGMA secure_delete = ON").await?;
                 Ok(())
             })
         })
