@@ -247,6 +247,29 @@ fn numeric_id_workbook() -> Vec<u8> {
     book.save_to_buffer().expect("xlsx")
 }
 
+/// A roster submitted by 娄星区's liaison, every row accepted by the college and passed on.
+async fn reviewed(t: &TestDb, file: &[u8]) -> submission::Submitted {
+    let lx = actor(t, "lx_liaison").await;
+    let college = actor(t, "college").await;
+    let done = submission::submit(&t.db, &lx, file, None, "a.csv", common::NOW)
+        .await
+        .expect("submit");
+    submission::review(
+        &t.db,
+        &college,
+        done.id,
+        &[(1, i64::MAX)],
+        &Decision::Accept,
+        common::NOW,
+    )
+    .await
+    .expect("accept all");
+    submission::pass(&t.db, &college, done.id, common::NOW)
+        .await
+        .expect("pass");
+    done
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn double_approval_issues_accounts_once() {
     for t in TestDb::all().await {
@@ -255,22 +278,7 @@ async fn double_approval_issues_accounts_once() {
         let college = actor(&t, "college").await;
         let office = actor(&t, "office").await;
         let bytes = roster_csv(&[("张三", id(20), "LX01"), ("张三", id(21), "LX02")]);
-        let done = submission::submit(&t.db, &lx, &bytes, None, "a.csv", common::NOW)
-            .await
-            .expect("submit");
-        submission::review(
-            &t.db,
-            &college,
-            done.id,
-            &[(1, i64::MAX)],
-            &Decision::Accept,
-            common::NOW,
-        )
-        .await
-        .expect("accept all");
-        submission::pass(&t.db, &college, done.id, common::NOW)
-            .await
-            .expect("pass");
+        let done = reviewed(&t, &bytes).await;
         let before = common::count(&t.db, "SELECT COUNT(*) FROM accounts").await;
         let (p1, p2) = (Progress::default(), Progress::default());
         let (a, b) = tokio::join!(
@@ -335,7 +343,6 @@ async fn fetched_passwords_leave_no_trace_in_the_sqlite_file() {
     let t = TestDb::sqlite().await;
     common::seed_demo(&t.db, 20).await;
     let lx = actor(&t, "lx_liaison").await;
-    let college = actor(&t, "college").await;
     let office = actor(&t, "office").await;
     let rows: Vec<(String, String)> = (0..40)
         .map(|i| {
@@ -349,22 +356,7 @@ async fn fetched_passwords_leave_no_trace_in_the_sqlite_file() {
         .iter()
         .map(|(name, id)| (name.as_str(), id.clone(), "LX01"))
         .collect();
-    let done = submission::submit(&t.db, &lx, &roster_csv(&file), None, "c.csv", common::NOW)
-        .await
-        .expect("submit");
-    submission::review(
-        &t.db,
-        &college,
-        done.id,
-        &[(1, i64::MAX)],
-        &Decision::Accept,
-        common::NOW,
-    )
-    .await
-    .expect("accept all");
-    submission::pass(&t.db, &college, done.id, common::NOW)
-        .await
-        .expect("pass");
+    let done = reviewed(&t, &roster_csv(&file)).await;
     submission::approve(&t.db, &office, done.id, &Progress::default(), common::NOW)
         .await
         .expect("approve");
