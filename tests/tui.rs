@@ -553,8 +553,14 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
         .await,
         0
     );
-    hs.keys("oy").await;
+    hs.keys("o").await;
+    // While the approval runs, the status line shows the issuing's progress.
+    let approving = hs.app.handle(Event::Key(KeyEvent::new(KeyCode::Char('y'))));
     let screen = hs.screen();
+    assert!(screen.contains("正在发放账号"), "{screen}");
+    hs.pump(approving).await;
+    let screen = hs.screen();
+    assert!(!screen.contains("正在发放账号"), "{screen}");
     assert!(screen.contains("发放账号 2 个"), "{screen}");
     assert!(
         screen.contains("shanxiongxin") && screen.contains("zengguohua"),
