@@ -152,7 +152,9 @@ fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
     let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("密码哈希失败：{e}"));
     let argon2 = Argon2::default();
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
-    rand::rngs::OsRng.fill_bytes(&mut salt);
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut salt)
+        .map_err(|e| failed(&e))?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     memory
         .hash_into(&argon2, password.as_bytes(), &salt, &mut out)
