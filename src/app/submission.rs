@@ -613,8 +613,12 @@ pub async fn credentials(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Ve
     .await?;
     tx.commit().await?;
     // The passwords are gone from the tables; make sure no copy stays behind in the files.
-    if let Err(e) = db.forget_freed().await {
-        tracing::warn!("清除已领取的初始密码残留失败：{e}");
+    match db.forget_freed().await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("预写日志正被读取，未能立即清空；已领取的初始密码将随日志重用被覆盖")
+        }
+        Err(e) => tracing::warn!("清除已领取的初始密码残留失败：{e}"),
     }
     Ok(out)
 }

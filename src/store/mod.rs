@@ -237,15 +237,18 @@ impl Db {
 
     /// After secrets were wiped (fetched initial passwords): SQLite zeroes what a write frees
     /// (`secure_delete`), but the write-ahead log still holds the pages as they were, until it
-    /// is copied back and emptied here. PostgreSQL keeps old row versions until vacuum reuses
-    /// their space; nothing here can force that.
-    pub async fn forget_freed(&self) -> Result<(), sqlx::Error> {
-        if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.write)
-                .await?;
+    /// is copied back and emptied here. False when readers kept it from being emptied within
+    /// the busy timeout (its frames are then overwritten as the log is reused). PostgreSQL keeps
+    /// old row versions until vacuum reuses their space; nothing here can force that.
+    pub async fn forget_freed(&self) -> Result<bool, sqlx::Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(true);
         }
-        Ok(())
+        // The first column is 1 when the checkpoint could not finish.
+        let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.write)
+            .await?;
+        Ok(busy == 0)
     }
 }
 
