@@ -223,9 +223,7 @@ impl Db {
     /// planner's statistics, so the first queries afterwards run as they will in steady state.
     pub async fn after_bulk_load(&self) -> Result<(), sqlx::Error> {
         if self.backend == Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.write)
-                .await?;
+            self.empty_wal().await?;
         }
         self.refresh_statistics().await
     }
@@ -241,9 +239,15 @@ impl Db {
     /// the busy timeout (its frames are then overwritten as the log is reused). PostgreSQL keeps
     /// old row versions until vacuum reuses their space; nothing here can force that.
     pub async fn forget_freed(&self) -> Result<bool, sqlx::Error> {
-        if self.backend != Backend::Sqlite {
-            return Ok(true);
+        match self.backend {
+            Backend::Sqlite => self.empty_wal().await,
+            Backend::Postgres => Ok(true),
         }
+    }
+
+    /// SQLite: copies the whole WAL back into the file and truncates it, on the writer. False
+    /// when readers kept it from finishing within the busy timeout.
+    async fn empty_wal(&self) -> Result<bool, sqlx::Error> {
         // The first column is 1 when the checkpoint could not finish.
         let busy: i64 = sqlx::query_scalar("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(&self.write)

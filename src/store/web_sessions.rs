@@ -41,16 +41,17 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: i64) -> Result<(), sql
     Ok(())
 }
 
+/// A `SessionRow`: the session with its account's name, status and must-change flag.
+const SELECT_ROW: &str = "SELECT w.id, w.account_id, a.username, a.status, a.must_change, \
+     w.created_at, w.last_seen_at, w.expires_at, w.revoked FROM web_sessions w \
+     JOIN accounts a ON a.id = w.account_id";
+
 /// The session with its account's name, status and must-change flag.
 pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT w.id, w.account_id, a.username, a.status, a.must_change, w.created_at, \
-         w.last_seen_at, w.expires_at, w.revoked FROM web_sessions w \
-         JOIN accounts a ON a.id = w.account_id WHERE w.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT_ROW} WHERE w.id = $1")))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The sessions with these ids, as `get` reads them (one query for a batch of heartbeats).
@@ -59,9 +60,7 @@ pub async fn get_many(tx: &mut Tx, ids: &[&str]) -> Result<Vec<SessionRow>, sqlx
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT w.id, w.account_id, a.username, a.status, a.must_change, w.created_at, \
-         w.last_seen_at, w.expires_at, w.revoked FROM web_sessions w \
-         JOIN accounts a ON a.id = w.account_id WHERE w.id {}",
+        "{SELECT_ROW} WHERE w.id {}",
         super::in_json(super::backend_of(tx), 1, "text")
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
