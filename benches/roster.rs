@@ -6,11 +6,11 @@
 //! in with a password every 250 ms, and the slowest of those sign-ins is reported — and (6) the
 //! unit fetching the credentials, which wipes the initial passwords.
 //!
-//!     cargo bench --bench roster                          # SQLite, 10,000 rows
+//!     cargo bench --bench roster                          # both databases, 10,000 rows
 //!     cargo bench --bench roster -- --rows 2000 --backend postgres
 //!
 //! PostgreSQL: 127.0.0.1:5432 as user postgres (or the admin URL in WANGYUAN_TEST_PG); the
-//! benchmark makes its own database and drops it.
+//! benchmark makes its own database and drops it (benches/support).
 
 mod support;
 
@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sqlx::Connection;
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::seed::{self, SyntheticOptions};
@@ -38,80 +37,22 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args {
-        rows: 10_000,
-        backends: Vec::new(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().unwrap_or_default();
-        match arg.as_str() {
-            "--rows" => a.rows = value().parse().unwrap_or(a.rows),
-            "--backend" => a.backends.push(value()),
-            _ => {} // cargo bench passes --bench
-        }
-    }
-    if a.backends.is_empty() {
-        a.backends = vec!["sqlite".into()];
-    }
-    a
+    let mut rows = 10_000;
+    let backends = support::parse_args(&["--rows"], |_, value| {
+        rows = value.parse().unwrap_or(rows);
+    });
+    Args { rows, backends }
 }
 
 fn main() {
     let args = parse_args();
-    let rt = support::runtime();
-    for backend in &args.backends {
-        if let Err(e) = rt.block_on(run_backend(backend, &args)) {
-            eprintln!("{backend}: {e}");
-            std::process::exit(1);
-        }
-    }
+    support::run_each(&args.backends, |db, name| {
+        let args = &args;
+        async move { bench(&db, name, args).await.map_err(|e| e.to_string()) }
+    });
 }
 
 type Failure = Box<dyn std::error::Error>;
-
-async fn run_backend(backend: &str, args: &Args) -> Result<(), Failure> {
-    match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir()?;
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            let db = Db::open(&url).await?;
-            bench(&db, "SQLite", args).await?;
-            db.close().await;
-            Ok(())
-        }
-        "postgres" => {
-            let admin = std::env::var("WANGYUAN_TEST_PG")
-                .ok()
-                .filter(|v| v.starts_with("postgres"))
-                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await?;
-            let name = format!("wy_bench_roster_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await?;
-            let url = match admin.rsplit_once('/') {
-                Some((base, _)) => format!("{base}/{name}"),
-                None => return Err("bad admin url".into()),
-            };
-            let result = async {
-                let db = Db::open(&url).await?;
-                bench(&db, "PostgreSQL", args).await?;
-                db.close().await;
-                Ok::<(), Failure>(())
-            }
-            .await;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await?;
-            result
-        }
-        other => Err(format!("unknown backend {other}").into()),
-    }
-}
 
 /// A roster of `n` people with distinct ID numbers (born 2001–2003) in the units below 娄星区.
 fn roster_file(n: usize, unit_codes: &[String]) -> Vec<u8> {
