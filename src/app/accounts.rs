@@ -30,7 +30,7 @@ pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<
     if !actor.is_staff() {
         return Err(Error::Forbidden("查找账号仅限管理人员".into()));
     }
-    let text = text.trim().to_lowercase();
+    let text = super::checked_text("关键字", text, super::MAX_SEARCH)?.to_lowercase();
     let limit = limit.clamp(1, FIND_LIMIT);
     let mut scopes: Vec<&str> = actor.roles.iter().map(|r| r.unit_path.as_str()).collect();
     if actor.is_local() || actor.roles.iter().any(|r| r.kind.is_city_wide()) {
@@ -88,6 +88,7 @@ pub async fn set_enabled(
     reason: &str,
     now: i64,
 ) -> Result<()> {
+    let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let account = manageable(db, actor, username).await?;
     if enabled == (account.status == "active") {
         let state = if enabled {
@@ -126,8 +127,10 @@ pub async fn move_unit(
     reason: &str,
     now: i64,
 ) -> Result<UnitRow> {
+    let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
+    let unit_code = super::checked_text("单位代码", unit_code, 100)?;
     let account = manageable(db, actor, username).await?;
-    let unit = units::by_code(db.reader(), unit_code.trim())
+    let unit = units::by_code(db.reader(), unit_code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
     actor.require_covers(&unit.path, &unit.name)?;
@@ -158,15 +161,14 @@ pub async fn set_exempt(
     now: i64,
 ) -> Result<()> {
     let account = manageable(db, actor, username).await?;
-    let reason = reason.map(str::trim);
+    let reason = reason
+        .map(|r| super::checked_text("原因", r, super::MAX_REASON))
+        .transpose()?;
     if reason == Some("") {
         return Err(Error::invalid(
             "--reason",
             "请写明免于考核的原因，如 省管干部",
         ));
-    }
-    if reason.is_some_and(|r| r.chars().count() > 200) {
-        return Err(Error::invalid("--reason", "原因不能超过 200 字"));
     }
     if reason.is_none() && account.exempt == 0 {
         return Err(Error::Conflict(format!("账号 {username} 未被标记为免考核")));

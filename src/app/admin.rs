@@ -34,6 +34,10 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     actor.require_office("授予管理角色")?;
     let username = req.username.trim();
     validate_username(username)?;
+    let real_name = req
+        .real_name
+        .map(|n| super::checked_text("姓名", n, 30))
+        .transpose()?;
     let unit = role_unit(db, req.role, req.unit_code).await?;
     let existing = accounts::by_username(db.reader(), username).await?;
     // Hash before the transaction: it takes CPU time, not database time.
@@ -61,7 +65,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
                 &mut tx,
                 &accounts::NewAccount {
                     username,
-                    real_name: req.real_name.unwrap_or(username),
+                    real_name: real_name.unwrap_or(username),
                     id_number: None,
                     unit_id: unit.id,
                     post: "",

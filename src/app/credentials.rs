@@ -56,6 +56,7 @@ pub async fn reset_password(
     reason: &str,
     now: i64,
 ) -> Result<String> {
+    let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let line = manageable(db, actor, username).await?;
     let account = account_rows::by_id(db.reader(), line.id)
         .await?
@@ -134,6 +135,8 @@ pub async fn add_key(
 fn parse_key(line: &str) -> Result<(russh::keys::PublicKey, String)> {
     let key = russh::keys::PublicKey::from_openssh(line.trim())
         .map_err(|e| Error::invalid("公钥", format!("无法识别的 OpenSSH 公钥：{e}")))?;
+    // The comment is shown to staff in `key list` and `account show`: no terminal escapes in it.
+    super::checked_text("公钥备注", key.comment().as_str_lossy(), 100)?;
     let fingerprint = key.fingerprint(russh::keys::HashAlg::Sha256).to_string();
     Ok((key, fingerprint))
 }

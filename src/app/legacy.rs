@@ -15,6 +15,7 @@ use crate::rules::idnum::IdNumber;
 use crate::rules::ledger::{EntryKind, award_key};
 use crate::rules::sheet::decode_text;
 use crate::rules::standing::Bucket;
+use crate::rules::text;
 use crate::store::account_care as care;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::audit::{self, AuditEntry};
@@ -370,6 +371,14 @@ fn user_row<'r>(line: u64, get: &dyn Fn(&'static str) -> &'r str) -> Result<Lega
     if real_name.is_empty() {
         return Err("姓名为空".into());
     }
+    for (field, value, max) in [
+        ("姓名", real_name, 30),
+        ("职务/职级", get("post"), 50),
+        ("手机", get("phone"), 30),
+        ("单位代码", get("unit"), 100),
+    ] {
+        text::check(value, max).map_err(|e| format!("{field}{e}"))?;
+    }
     let id_number = IdNumber::parse(get("id_number")).map_err(|e| e.to_string())?;
     let unit_code = get("unit");
     if unit_code.is_empty() {
@@ -474,6 +483,7 @@ fn record_row<'r>(
     if title.is_empty() {
         return Err("课程名称为空".into());
     }
+    text::check(title, 200).map_err(|e| format!("课程名称{e}"))?;
     let kind = get("kind");
     let bucket = match kind {
         "required" | "必修" => Bucket::Required,

@@ -34,3 +34,16 @@ pub use error::{Error, Result};
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
+
+/// Free text from a person (a reason, a note, a search word, a file name), trimmed, or a refusal
+/// naming `field` when it holds a control character or is longer than `max_chars`.
+pub fn checked_text<'a>(field: &str, s: &'a str, max_chars: usize) -> Result<&'a str> {
+    let s = s.trim();
+    crate::rules::text::check(s, max_chars).map_err(|e| Error::invalid(field, e.to_string()))?;
+    Ok(s)
+}
+
+/// The longest reason or note kept with a change, in characters.
+pub const MAX_REASON: usize = 200;
+/// The longest search word, in characters (longer ones cannot match a name or ID number).
+pub const MAX_SEARCH: usize = 50;

@@ -55,7 +55,7 @@ pub struct Page {
 pub async fn page(db: &Db, actor: &Actor, q: &Query) -> Result<Page> {
     let scope = resolve_scope(db, actor, q.unit_code.as_deref()).await?;
     let settings = year_settings(db, q.year).await?;
-    let text = q.text.trim().to_lowercase();
+    let text = super::checked_text("搜索", &q.text, super::MAX_SEARCH)?.to_lowercase();
     let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let (total, rows) = store::page(
         db.reader(),

@@ -128,6 +128,7 @@ pub async fn submit(
     if !actor.is_staff() {
         return Err(Error::Forbidden("提交名单仅限管理人员".into()));
     }
+    let file_name = super::checked_text("文件名", file_name, 100)?;
     let all_units = units::all(db.reader()).await?;
     let mut by_key = HashMap::new();
     for u in &all_units {
@@ -292,7 +293,7 @@ pub async fn review(
     let (status, reason) = match decision {
         Decision::Accept => ("accepted", ""),
         Decision::Reject { reason } => {
-            let reason = reason.trim();
+            let reason = super::checked_text("理由", reason, super::MAX_REASON)?;
             if reason.is_empty() {
                 return Err(Error::invalid("--reason", "不通过必须说明理由"));
             }
@@ -386,7 +387,7 @@ pub async fn send_back(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) 
             "退回名单仅限市在线学习办（市网络学院可在报送前退回）".into(),
         ));
     }
-    let reason = reason.trim();
+    let reason = super::checked_text("理由", reason, super::MAX_REASON)?;
     if reason.is_empty() {
         return Err(Error::invalid("--reason", "退回必须说明理由"));
     }

@@ -579,7 +579,11 @@ pub fn describe(e: &clap::Error) -> String {
         }
         ErrorKind::UnknownArgument => format!("未知参数 {arg}"),
         ErrorKind::InvalidValue => format!("{arg} 的值 {value} 无效"),
-        ErrorKind::ValueValidation => format!("{arg} 的值 {value} 无效（年度应在 2000–2100 之间）"),
+        ErrorKind::ValueValidation => format!(
+            "{arg} 的值 {} 无效（{}）",
+            shorten(&value),
+            expected(e, &arg)
+        ),
         ErrorKind::MissingRequiredArgument => format!("缺少参数 {arg}"),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "缺少命令".to_string()
@@ -608,5 +612,74 @@ fn context(e: &clap::Error, kind: ContextKind) -> String {
         Some(ContextValue::Strings(v)) => v.join("、"),
         Some(other) => other.to_string(),
         None => String::new(),
+    }
+}
+
+/// The longest value of any one argument, in characters. Free text has tighter limits where it
+/// is kept (a reason 200, a search word 50); this bounds everything else, such as row lists.
+pub const MAX_ARG: usize = 1000;
+
+/// Checks every value given on the command line, whatever the command: no control characters
+/// and at most `MAX_ARG` characters, naming the argument when one is refused.
+pub fn check_values(grammar: &clap::Command, m: &clap::ArgMatches) -> Result<(), String> {
+    for arg in grammar.get_arguments() {
+        let Ok(Some(values)) = m.try_get_raw(arg.get_id().as_str()) else {
+            continue;
+        };
+        for value in values {
+            let value = value.to_string_lossy();
+            if let Err(e) = crate::rules::text::check(&value, MAX_ARG) {
+                return Err(format!("参数 {} {e}。运行 help 查看用法。", arg_name(arg)));
+            }
+        }
+    }
+    match m.subcommand() {
+        Some((name, sub)) => match grammar.find_subcommand(name) {
+            Some(command) => check_values(command, sub),
+            None => Ok(()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// How help names an argument: `--reason`, or `<用户名>` for a positional one.
+fn arg_name(arg: &clap::Arg) -> String {
+    match (arg.get_long(), arg.get_value_names()) {
+        (Some(long), _) => format!("--{long}"),
+        (None, Some([name, ..])) => format!("<{name}>"),
+        _ => arg.get_id().to_string(),
+    }
+}
+
+/// What a refused value should have been. clap says which argument failed and why in English;
+/// the argument's own value name (`<年度>`, `<条数>`, `<名单号>`) says it in Chinese.
+fn expected(e: &clap::Error, arg: &str) -> String {
+    use std::num::IntErrorKind;
+    let name = arg
+        .rsplit_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map_or(arg, |(name, _)| name);
+    if name == "年度" {
+        return "年度应在 2000–2100 之间".into();
+    }
+    let int = std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<std::num::ParseIntError>())
+        .map(|p| p.kind().clone());
+    match int {
+        Some(IntErrorKind::PosOverflow | IntErrorKind::NegOverflow) => {
+            format!("{name}超出范围")
+        }
+        Some(_) => format!("{name}应为整数"),
+        None => format!("{name}格式不对"),
+    }
+}
+
+/// A value quoted in a message, cut short so a huge value does not flood the terminal.
+fn shorten(value: &str) -> String {
+    const KEEP: usize = 40;
+    if value.chars().count() <= KEEP {
+        value.to_string()
+    } else {
+        format!("{}…", value.chars().take(KEEP).collect::<String>())
     }
 }

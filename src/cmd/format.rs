@@ -1,5 +1,12 @@
 //! Output of every command: a table of typed cells rendered as a text table, CSV, JSON or xlsx.
 //! Commands build a `Table`; only this file knows how each format spells a cell.
+//!
+//! Text cells hold what people typed, so every format defuses it here, once: control characters
+//! are shown as visible escapes (`\x1b`) in the text table and CSV, and escaped in JSON, so a
+//! stored ESC or OSC sequence never reaches a staff terminal; CSV text cells that a spreadsheet
+//! would read as a formula get a leading `'` (OWASP). Numbers stay numbers: only `Cell::Text` is
+//! quoted, so a negative credit (`-2.0`, a `Cell::Credits`) is written as is. xlsx string cells
+//! are never formulas (`write_string` stores a shared string), so they need no quote.
 
 use std::fmt::Write as _;
 
@@ -10,6 +17,7 @@ use serde_json::{Map, Value};
 use crate::rules::Tenths;
 use crate::rules::calendar::{datetime_cst, rfc3339_cst};
 use crate::rules::standing::format_rate;
+use crate::rules::text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
@@ -62,9 +70,16 @@ impl Cell {
         }
     }
 
-    /// CSV keeps numbers plain (a rate without "%") and times exact (RFC 3339).
+    /// What the text table shows: control characters made visible.
+    fn shown(&self) -> String {
+        text::escape(&self.human()).into_owned()
+    }
+
+    /// CSV keeps numbers plain (a rate without "%") and times exact (RFC 3339); text is escaped
+    /// and defused against formula injection.
     fn csv(&self) -> String {
         match self {
+            Cell::Text(s) => text::defuse_formula(&text::escape(s)).into_owned(),
             Cell::Rate(p) => format!("{}.{}", p / 10, p % 10),
             Cell::Time(t) => rfc3339_cst(*t),
             other => other.human(),
@@ -130,7 +145,7 @@ impl Table {
     fn text(&self) -> String {
         let mut out = String::new();
         if let Some(title) = &self.title {
-            let _ = writeln!(out, "{title}");
+            let _ = writeln!(out, "{}", text::escape_lines(title));
         }
         if self.rows.is_empty() {
             out.push_str("（无数据）\n");
@@ -142,7 +157,7 @@ impl Table {
             .force_no_tty()
             .set_header(self.columns.iter().map(|c| c.header));
         for row in &self.rows {
-            t.add_row(row.iter().map(Cell::human));
+            t.add_row(row.iter().map(Cell::shown));
         }
         for (i, cell) in self.rows[0].iter().enumerate() {
             if let (true, Some(column)) = (cell.is_numeric(), t.column_mut(i)) {
@@ -182,8 +197,9 @@ impl Table {
                 Value::Object(object)
             })
             .collect();
-        let mut buf =
-            serde_json::to_vec_pretty(&array).map_err(|e| format!("写出 JSON 失败：{e}"))?;
+        let json =
+            serde_json::to_string_pretty(&array).map_err(|e| format!("写出 JSON 失败：{e}"))?;
+        let mut buf = escape_json_controls(&json).into_bytes();
         buf.push(b'\n');
         Ok(buf)
     }
@@ -236,6 +252,22 @@ impl Table {
         sheet.set_freeze_panes(1, 0).map_err(fail)?;
         book.save_to_buffer().map_err(fail)
     }
+}
+
+/// serde_json escapes C0 controls in strings but writes DEL, C1 controls (U+009B is a
+/// one-character CSI to some terminals) and bidirectional overrides as they are. Outside strings
+/// JSON is ASCII (the line breaks of pretty printing among it), so every such character is inside
+/// a string, where `\uXXXX` means the same character.
+fn escape_json_controls(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if !c.is_ascii() && text::is_forbidden(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Terminal columns of a string: CJK and other wide characters count two.
@@ -312,6 +344,54 @@ mod tests {
         assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
         let empty = Table::new(COLUMNS).render(Format::Table, false).expect("t");
         assert_eq!(empty, "（无数据）\n".as_bytes());
+    }
+
+    const NOTE: &[Column] = &[col("note", "备注"), col("credits", "学分")];
+
+    fn hostile(note: &str, tenths: i64) -> Table {
+        let mut t = Table::new(NOTE);
+        t.rows
+            .push(vec![Cell::text(note), Cell::Credits(Tenths(tenths))]);
+        t
+    }
+
+    #[test]
+    fn csv_text_that_looks_like_a_formula_gets_a_quote_but_numbers_stay() {
+        for (cell, want) in [
+            ("=1+1", "'=1+1"),
+            ("-2+3", "'-2+3"),
+            ("+1", "'+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("科员", "科员"),
+        ] {
+            let bytes = hostile(cell, -20).render(Format::Csv, false).expect("csv");
+            let mut r = csv::Reader::from_reader(bytes.as_slice());
+            let rec = r.records().next().expect("a row").expect("record");
+            assert_eq!(&rec[0], want);
+            assert_eq!(&rec[1], "-2.0", "a negative credit stays a number");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_every_text_format() {
+        let t = hostile("x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J", 10);
+        let table = String::from_utf8(t.render(Format::Table, false).expect("t")).expect("u8");
+        assert!(
+            table.contains("x\\x1b]52;c;ZXZpbA==\\x07\\x9b2J"),
+            "{table}"
+        );
+        let csv = t.render(Format::Csv, false).expect("csv");
+        let json = t.render(Format::Json, false).expect("json");
+        for out in [table.as_bytes(), &csv, &json] {
+            let s = String::from_utf8_lossy(out);
+            let obeyed = |c: char| text::is_forbidden(c) && c != '\n';
+            assert!(!s.chars().any(obeyed), "{s:?}");
+        }
+        let v: Value = serde_json::from_slice(&json).expect("still JSON");
+        assert_eq!(
+            v[0]["note"], "x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J",
+            "same text, escaped"
+        );
     }
 
     #[test]

@@ -14,10 +14,11 @@ pub mod submission;
 
 use std::io::Write;
 
-use clap::Parser;
 use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::app::{self, Actor};
+use crate::rules::text;
 use crate::store::Db;
 
 use args::{Archive, Command, Course, Exam, Line, Output, Report};
@@ -41,6 +42,9 @@ pub async fn run_line(
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> i32 {
+    if line.len() > MAX_LINE {
+        return fail(err, exit::USAGE, &line_too_long());
+    }
     match shell_words::split(line) {
         Ok(args) => run(db, actor, &args, stdin, out, err).await,
         Err(_) => fail(err, exit::USAGE, "命令行的引号不成对。运行 help 查看用法。"),
@@ -60,6 +64,9 @@ pub async fn run(
     let first = args.first().map(String::as_str);
     if args.is_empty() {
         return fail(err, exit::USAGE, "缺少命令。运行 help 查看可用命令。");
+    }
+    if args.iter().map(|a| a.len() + 1).sum::<usize>() > MAX_LINE {
+        return fail(err, exit::USAGE, &line_too_long());
     }
     if !actor.is_staff() && !matches!(first, Some("help" | "whoami")) {
         return fail(
@@ -82,11 +89,19 @@ pub async fn run(
         }
     }
     let words = std::iter::once("wangyuan").chain(args.iter().map(String::as_str));
-    let line = match Line::try_parse_from(words) {
-        Ok(line) => line,
+    let mut grammar = Line::command();
+    let matches = match grammar.try_get_matches_from_mut(words) {
+        Ok(m) => m,
         Err(e) if e.kind() == ErrorKind::DisplayHelp => {
             return emit(out, err, e.render().to_string().into_bytes());
         }
+        Err(e) => return fail(err, exit::USAGE, &args::describe(&e)),
+    };
+    if let Err(text) = args::check_values(&grammar, &matches) {
+        return fail(err, exit::USAGE, &text);
+    }
+    let line = match Line::from_arg_matches(&matches) {
+        Ok(line) => line,
         Err(e) => return fail(err, exit::USAGE, &args::describe(&e)),
     };
     match execute(db, actor, line.command, stdin).await {
@@ -143,7 +158,7 @@ async fn execute(
 fn answer(a: accounts::Answer) -> Result<Vec<u8>, Failure> {
     match a {
         accounts::Answer::Table(t, o) => t.render(o.format, o.bom).map_err(Failure::Render),
-        accounts::Answer::Text(text) => Ok(format!("{text}\n").into_bytes()),
+        accounts::Answer::Text(t) => Ok(format!("{}\n", text::escape_lines(&t)).into_bytes()),
     }
 }
 
@@ -154,7 +169,17 @@ fn emit(out: &mut (dyn Write + Send), err: &mut (dyn Write + Send), bytes: Vec<u
     }
 }
 
+/// The longest command line accepted, in bytes: far above any real command, far below what would
+/// make parsing or a query costly.
+pub const MAX_LINE: usize = 8 * 1024;
+
+fn line_too_long() -> String {
+    format!("命令行过长（最多 {MAX_LINE} 字节）。运行 help 查看用法。")
+}
+
 fn fail(err: &mut (dyn Write + Send), code: i32, message: &str) -> i32 {
+    // Messages quote what was typed or stored; a control character in them is shown, not obeyed.
+    let message = text::escape_lines(message);
     // Nothing more can be done when the error stream itself is gone.
     let _ = writeln!(err, "{message}").and_then(|()| err.flush());
     code

@@ -52,7 +52,9 @@ pub(super) async fn run(
         }
         Roster::Credentials(a) => return render(credentials(db, actor, &a, now).await?, &a.output),
     };
-    Ok(text.into_bytes())
+    Ok(crate::rules::text::escape_lines(&text)
+        .into_owned()
+        .into_bytes())
 }
 
 fn render(table: Table, o: &super::args::Output) -> Result<Vec<u8>, Failure> {

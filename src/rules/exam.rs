@@ -5,6 +5,8 @@ use serde::Deserialize;
 
 /// Options a question may have at most (A–H).
 pub const MAX_OPTIONS: usize = 8;
+/// The longest line of a stem, and the longest option, in characters.
+const MAX_TEXT: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuestionKind {
@@ -142,6 +144,13 @@ pub fn check_question(
         .collect();
     if options.iter().any(|o| o.contains('\n')) {
         return Err("选项不能含换行".into());
+    }
+    // A stem may run over several lines; nothing else a terminal obeys is kept.
+    for line in stem.lines() {
+        super::text::check(line, MAX_TEXT).map_err(|e| format!("题干{e}"))?;
+    }
+    for o in &options {
+        super::text::check(o, MAX_TEXT).map_err(|e| format!("选项{e}"))?;
     }
     let answer = answer.trim();
     match kind {

@@ -1,4 +1,4 @@
-//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, usernames); no I/O.
+//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, usernames, free text); no I/O.
 
 pub mod calendar;
 pub mod catalog;
@@ -13,6 +13,7 @@ pub mod sheet;
 pub mod standing;
 pub mod submission;
 pub mod tenths;
+pub mod text;
 pub mod username;
 
 pub use tenths::Tenths;

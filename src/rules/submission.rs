@@ -7,6 +7,7 @@ use std::fmt;
 
 use super::idnum::IdNumber;
 use super::sheet::{self, FileFormat, SheetCell};
+use super::text;
 
 /// The largest roster file accepted, in bytes.
 pub const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -53,6 +54,16 @@ impl Col {
             Col::Post => &["职务/职级", "职务", "职级", "职务职级"],
             Col::Phone => &["手机", "手机号", "手机号码"],
             Col::Batch => &["批次"],
+        }
+    }
+
+    /// The longest text a cell of this column may hold, in characters.
+    fn max_chars(self) -> usize {
+        match self {
+            Col::Name => 30,
+            Col::Post => 50,
+            Col::Unit => 100,
+            Col::IdNumber | Col::Phone | Col::Batch => 30,
         }
     }
 
@@ -241,6 +252,12 @@ fn check_row<'c>(
                 }
             },
         };
+        // Every text column, before anything else looks at it: a control character must not
+        // reach a reviewer's terminal, nor be echoed back in another check's message.
+        if let Err(e) = text::check(&value, col.max_chars()) {
+            problems.push(Problem::new(row, col.header(), e.to_string()));
+            return None;
+        }
         if value.is_empty() {
             if col.required() {
                 problems.push(Problem::new(row, col.header(), "不能为空"));
@@ -265,17 +282,6 @@ fn check_row<'c>(
     let phone = text(Col::Phone);
     let batch = text(Col::Batch);
 
-    let name = name.and_then(|n| {
-        let ok = n.chars().count() <= 30 && !n.chars().any(char::is_control);
-        if !ok {
-            problems.push(Problem::new(
-                row,
-                Col::Name.header(),
-                "姓名过长或含控制字符",
-            ));
-        }
-        ok.then_some(n)
-    });
     let id = id.and_then(|s| check_id(row, &s, ctx, problems));
     let unit = unit.and_then(|u| check_unit(row, &u, ctx, problems));
     let phone = phone.and_then(|p| {
@@ -286,17 +292,6 @@ fn check_row<'c>(
                 row,
                 Col::Phone.header(),
                 "手机号应为以 1 开头的11位数字",
-            ));
-        }
-        ok.then_some(p)
-    });
-    let post = post.and_then(|p| {
-        let ok = p.chars().count() <= 50;
-        if !ok {
-            problems.push(Problem::new(
-                row,
-                Col::Post.header(),
-                "职务/职级过长（最多50字）",
             ));
         }
         ok.then_some(p)

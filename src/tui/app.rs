@@ -503,6 +503,7 @@ impl App {
                 "退出",
             );
         }
+        super::widgets::defuse(f.buffer_mut());
     }
 
     fn draw_too_small(&self, f: &mut Frame, area: Rect, look: &Look) {

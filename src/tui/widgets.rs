@@ -2,6 +2,7 @@
 //! never rely on colour alone, text bars and the sparkline's symbol set.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
@@ -124,6 +125,17 @@ impl Look<'_> {
     }
 }
 
+/// The last step of every frame: no cell may carry a character a terminal would obey. ratatui
+/// already drops control characters from spans, so this is the second line of defence, for a
+/// widget that writes cells directly or a bidirectional override (not a control to ratatui).
+pub fn defuse(buf: &mut Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(crate::rules::text::is_forbidden) {
+            cell.set_symbol("\u{FFFD}");
+        }
+    }
+}
+
 /// A screen's body and the two status lines below it (prompt and outcome).
 pub fn with_status(area: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area)
@@ -160,4 +172,21 @@ pub fn confirm(f: &mut Frame, rect: Rect, look: &Look, title: &str, question: &s
             .block(look.block(title, true)),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn no_cell_keeps_an_escape() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 4, 1));
+        buf[(0, 0)].set_symbol("\u{1b}");
+        buf[(1, 0)].set_symbol("\u{202e}");
+        buf[(2, 0)].set_symbol("甲");
+        super::defuse(&mut buf);
+        let symbols: Vec<&str> = buf.content.iter().map(|c| c.symbol()).collect();
+        assert_eq!(symbols, ["\u{FFFD}", "\u{FFFD}", "甲", " "]);
+    }
 }
