@@ -145,6 +145,25 @@ async fn control_characters_are_refused_at_every_input() {
             0
         );
 
+        // An exam bank whose stem or option carries an escape.
+        let office = actor(&t, "office").await;
+        let course = scalar(&t, "SELECT code FROM courses ORDER BY id LIMIT 1").await;
+        let bank =
+            format!("题型,题干,选项A,选项B,答案\n单选,好题{ESC},甲,乙,A\n单选,好题,甲{ESC},乙,A\n");
+        let imported = run_in(
+            &t,
+            &office,
+            &format!("exam import {course}"),
+            bank.as_bytes(),
+        )
+        .await;
+        assert_eq!(imported.code, 2, "{}: {}", t.name, imported.err);
+        assert!(
+            imported.err.contains("题干含控制字符") && imported.err.contains("选项含控制字符"),
+            "{}",
+            imported.err
+        );
+
         // Reasons, notes and search words, through the app (the TUI calls the same functions).
         let unchanged = common::count(
             &t.db,
@@ -345,8 +364,21 @@ async fn every_csv_export_defuses_formulas_and_keeps_numbers() {
             );
         }
 
-        // A negative credit stays a number: an office adjustment of -2.0 in the archive.
+        // `exam import` answers with a table too.
         let office = actor(&t, "office").await;
+        let course = scalar(&t, "SELECT code FROM courses ORDER BY id LIMIT 1").await;
+        let bank = "题型,题干,选项A,选项B,答案\n单选,一学时多少分钟？,30,45,B\n判断,-1学时计1学分。,,,错\n";
+        let imported = run_in(
+            &t,
+            &office,
+            &format!("exam import {course} --questions 2 --format csv"),
+            bank.as_bytes(),
+        )
+        .await;
+        assert_eq!(imported.code, 0, "{}: {}", t.name, imported.err);
+        assert_eq!(formula_cells(&imported.out), Vec::<String>::new());
+
+        // A negative credit stays a number: an office adjustment of -2.0 in the archive.
         let learner_id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
             .bind(&learner)
             .fetch_one(t.db.reader())

@@ -664,7 +664,7 @@ fn expected(e: &clap::Error, arg: &str) -> String {
     }
     let int = std::error::Error::source(e)
         .and_then(|s| s.downcast_ref::<std::num::ParseIntError>())
-        .map(|p| p.kind().clone());
+        .map(|p| *p.kind());
     match int {
         Some(IntErrorKind::PosOverflow | IntErrorKind::NegOverflow) => {
             format!("{name}超出范围")
