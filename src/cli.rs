@@ -196,7 +196,7 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误：{e}");
+            eprintln!("错误：{}", crate::rules::text::escape_lines(&e.to_string()));
             if matches!(e, CliError::App(app::Error::NotFound(_))) {
                 demo_hint(&settings);
             }
@@ -637,7 +637,9 @@ async fn import_legacy(settings: &Settings, args: &LegacyArgs) -> CliResult {
     if !report.problems.is_empty() {
         println!("\n未导入的行（文件，行号，原因）：");
         for p in &report.problems {
-            println!("  {}，第 {} 行，{}", p.file, p.line, p.reason);
+            // The reason may quote the file's own text (a username): shown, never obeyed.
+            let reason = crate::rules::text::escape(&p.reason);
+            println!("  {}，第 {} 行，{reason}", p.file, p.line);
         }
     }
     Ok(exit::OK)

@@ -557,6 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn escapes_in_a_name_are_refused() {
+        let csv = format!(
+            "username,name,id_number,unit,password_hash\n\
+             wang01,王\u{1b}]0;x\u{7}一,{GOOD_ID},LX,5f4dcc3b5aa765d61d8327deb882cf99\n"
+        );
+        let mut problems = Vec::new();
+        let users = parse_users(csv.as_bytes(), &mut problems).expect("parse");
+        assert!(users.is_empty());
+        assert_eq!(
+            problems[0].reason,
+            "姓名含控制字符（如 ESC、换行、制表符），不予接受"
+        );
+    }
+
+    #[test]
     fn missing_columns_and_bad_encoding_refuse_the_file() {
         let mut problems = Vec::new();
         let e = parse_users(b"username,name\nx,y\n", &mut problems).expect_err("columns");
