@@ -443,6 +443,7 @@ async fn bad_arguments_get_their_own_message_over_ssh_exec() {
                 "命令行过长",
             ),
             ("account find '\u{1b}[2J'".into(), "含控制字符"),
+            (format!("whoami --{}", "a".repeat(3000)), "未知参数 --aaaa"),
             (
                 format!("account disable office --reason {}", "理".repeat(201)),
                 "原因：过长",
@@ -460,6 +461,46 @@ async fn bad_arguments_get_their_own_message_over_ssh_exec() {
             );
             assert!(!r.err.chars().any(obeyed), "{short}: {:?}", r.err);
             assert!(r.err.len() < 1000, "{short}: the value is not echoed whole");
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_arguments_over_local_wangyuan_exec() {
+    for t in TestDb::all().await {
+        common::seed_demo(&t.db, 10).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let exec = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+                .args(["exec", "--as", "office", "--"])
+                .args(args)
+                .current_dir(dir.path())
+                .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
+                .env("WANGYUAN_LOG", "warn")
+                .env("WANGYUAN_DATABASE_URL", &t.url)
+                .output()
+                .expect("run wangyuan exec")
+        };
+        let huge = "9".repeat(20);
+        // Linux caps one argv string at 128 KiB; this is far over the 8 KiB command line.
+        let word = "a".repeat(100 * 1024);
+        for (args, want) in [
+            (vec!["roster", "show", huge.as_str()], "名单号超出范围"),
+            (
+                vec!["account", "history", "office", "--limit", huge.as_str()],
+                "条数超出范围",
+            ),
+            (vec!["account", "find", word.as_str()], "命令行过长"),
+            (
+                vec!["account", "find", "\u{1b}]0;x\u{7}"],
+                "参数 <关键字> 含控制字符",
+            ),
+        ] {
+            let o = exec(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{}: {err}", t.name);
+            assert!(err.contains(want), "{}: {err}", t.name);
+            assert!(o.stdout.is_empty());
         }
     }
 }

@@ -571,19 +571,17 @@ pub struct CourseArgs {
 
 /// A clap error in Chinese, one line, plus a hint where to find the usage.
 pub fn describe(e: &clap::Error) -> String {
-    let arg = context(e, ContextKind::InvalidArg);
-    let value = context(e, ContextKind::InvalidValue);
+    // What was typed is quoted cut short: a huge value must not flood the terminal.
+    let arg = shorten(&context(e, ContextKind::InvalidArg));
+    let value = shorten(&context(e, ContextKind::InvalidValue));
     let what = match e.kind() {
         ErrorKind::InvalidSubcommand => {
-            format!("未知命令 {}", context(e, ContextKind::InvalidSubcommand))
+            let typed = context(e, ContextKind::InvalidSubcommand);
+            format!("未知命令 {}", shorten(&typed))
         }
         ErrorKind::UnknownArgument => format!("未知参数 {arg}"),
         ErrorKind::InvalidValue => format!("{arg} 的值 {value} 无效"),
-        ErrorKind::ValueValidation => format!(
-            "{arg} 的值 {} 无效（{}）",
-            shorten(&value),
-            expected(e, &arg)
-        ),
+        ErrorKind::ValueValidation => format!("{arg} 的值 {value} 无效（{}）", expected(e, &arg)),
         ErrorKind::MissingRequiredArgument => format!("缺少参数 {arg}"),
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "缺少命令".to_string()
@@ -674,9 +672,9 @@ fn expected(e: &clap::Error, arg: &str) -> String {
     }
 }
 
-/// A value quoted in a message, cut short so a huge value does not flood the terminal.
+/// Text quoted in a message, cut short.
 fn shorten(value: &str) -> String {
-    const KEEP: usize = 40;
+    const KEEP: usize = 60;
     if value.chars().count() <= KEEP {
         value.to_string()
     } else {
