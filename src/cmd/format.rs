@@ -261,7 +261,7 @@ impl Table {
 fn escape_json_controls(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
-        if !c.is_ascii() && text::is_forbidden(c) {
+        if (c == '\u{7f}' || !c.is_ascii()) && text::is_forbidden(c) {
             let _ = write!(out, "\\u{:04x}", u32::from(c));
         } else {
             out.push(c);
@@ -374,10 +374,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped_in_every_text_format() {
-        let t = hostile("x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J", 10);
+        let t = hostile("x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{7f}", 10);
         let table = String::from_utf8(t.render(Format::Table, false).expect("t")).expect("u8");
         assert!(
-            table.contains("x\\x1b]52;c;ZXZpbA==\\x07\\x9b2J"),
+            table.contains("x\\x1b]52;c;ZXZpbA==\\x07\\x9b2J\\x7f"),
             "{table}"
         );
         let csv = t.render(Format::Csv, false).expect("csv");
@@ -389,7 +389,7 @@ mod tests {
         }
         let v: Value = serde_json::from_slice(&json).expect("still JSON");
         assert_eq!(
-            v[0]["note"], "x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J",
+            v[0]["note"], "x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{7f}",
             "same text, escaped"
         );
     }
