@@ -256,21 +256,19 @@ impl Cdp {
             .unwrap_or_else(|e| e)
     }
 
-    /// Sets the viewport (CSS pixels) and, when a folder is given, saves the page as PNG there.
-    async fn at_width(
-        &mut self,
-        width: u32,
-        height: u32,
-        mobile: bool,
-        shot: Option<std::path::PathBuf>,
-    ) {
+    /// Sets the viewport (CSS pixels) and, with `WANGYUAN_SCREENSHOTS=<folder>`, saves the whole
+    /// page there as `<name>.png`.
+    async fn at_width(&mut self, width: u32, height: u32, mobile: bool, name: &str) {
         self.call(
             "Emulation.setDeviceMetricsOverride",
             json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
         )
         .await
         .expect("viewport");
-        let Some(file) = shot else { return };
+        let Some(dir) = std::env::var_os("WANGYUAN_SCREENSHOTS") else {
+            return;
+        };
+        let file = std::path::Path::new(&dir).join(format!("{name}.png"));
         // The whole page from its top, however long.
         let tall = self
             .eval("window.scrollTo(0, 0); document.documentElement.scrollHeight")
@@ -434,6 +432,16 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
             .fetch_one(t.db.reader())
             .await
             .expect("demo course");
+        // One required course earned, so the home page's bars have something to draw.
+        let earned: i64 = sqlx::query_scalar(
+            "SELECT id FROM courses WHERE kind = 'required' AND code NOT LIKE 'DEMO%' ORDER BY id",
+        )
+        .fetch_one(t.db.reader())
+        .await
+        .expect("a required course");
+        wangyuan::app::ledger::complete_course(&t.db, account, earned, now)
+            .await
+            .expect("earn a course");
         let site = start(&t.db).await;
         let (_chromium, browser_ws) = launch().await;
         let mut page = Cdp::page(&browser_ws).await;
@@ -473,6 +481,28 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
             panic!("{}: not signed in: {e}\n{body:?}", t.name);
         }
         assert_eq!(page.csp_violations().await, "[]", "{}: home", t.name);
+        // The progress bars are drawn by the stylesheet's width classes (no inline style).
+        page.at_width(1280, 900, false, &format!("home-{}", t.name))
+            .await;
+        let bars = page
+            .eval(
+                "(function () { var out = []; var f = document.querySelectorAll('.bar .fill'); \
+                 for (var i = 0; i < f.length; i++) { \
+                 var want = Number(/\\bw([0-9]+)\\b/.exec(f[i].className)[1]); \
+                 out.push([want, Math.round(100 * f[i].offsetWidth / f[i].parentNode.offsetWidth)]); } \
+                 return JSON.stringify(out); })()",
+            )
+            .await
+            .expect("bars");
+        let bars: Vec<(i64, i64)> =
+            serde_json::from_str(bars.as_str().unwrap_or_default()).expect("bar widths");
+        assert!(
+            bars.len() == 2
+                && bars[0].0 > 0
+                && bars.iter().all(|(want, got)| (want - got).abs() <= 1),
+            "{}: home's bars (class width, drawn width): {bars:?}",
+            t.name
+        );
 
         page.navigate(&format!("{}/courses/{COURSE}", site.base))
             .await;
@@ -595,18 +625,10 @@ async fn take_the_exam(page: &mut Cdp, t: &TestDb, site: &Site, account: i64) {
     )
     .await
     .expect("the countdown runs");
-    let shots = std::env::var_os("WANGYUAN_SCREENSHOTS").map(std::path::PathBuf::from);
     for (name, width, height, mobile) in [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
     {
-        page.at_width(
-            width,
-            height,
-            mobile,
-            shots
-                .as_ref()
-                .map(|dir| dir.join(format!("exam-{}-{name}.png", t.name))),
-        )
-        .await;
+        page.at_width(width, height, mobile, &format!("exam-{}-{name}", t.name))
+            .await;
         // Each control lies on the first line of its option, left of the text; the page fits
         // the width; a click on the text picks the option.
         let layout = page
