@@ -1,9 +1,12 @@
 //! A real browser against the learner site: headless Chromium (Debian's `chromium`, installed here
 //! with apt-get where it is missing and this runs as root) signs in through the form, opens the
 //! 60-second demo course DEMO01 (generated WAV media), plays it, and the test sees the player's
-//! heartbeats reach the database. The site runs on 127.0.0.1 with the real clock. Driven over the
-//! DevTools protocol (JSON over a websocket). Where Chromium cannot be had, the test prints
-//! "skipped: …" and passes.
+//! heartbeats reach the database, all under the site's Content-Security-Policy (no violation
+//! reported on any page); then takes the demo exam: the options lie beside their text, a click
+//! on the text picks the option, the countdown runs, at desktop and at phone width. The site runs
+//! on 127.0.0.1 with the real clock. Driven over the DevTools protocol (JSON over a websocket).
+//! Where Chromium cannot be had, the test prints "skipped: …" and passes. With
+//! `WANGYUAN_SCREENSHOTS=<folder>` the exam page is also saved there as PNG, to look at.
 
 mod common;
 
@@ -22,6 +25,12 @@ use wangyuan::web::{self, Clock, Options, Web};
 
 const CHROMIUM: &str = "chromium";
 const COURSE: &str = "DEMO01";
+/// The demo course with an exam.
+const EXAM_COURSE: &str = "DEMO03";
+
+/// Run in every page before its own scripts: collects what the Content-Security-Policy blocked.
+const CSP_WATCH: &str = "window.__csp = []; document.addEventListener('securitypolicyviolation', \
+     function (e) { window.__csp.push(e.violatedDirective + ' ' + e.blockedURI); });";
 
 /// Tells the person running the tests, past the harness's capture.
 fn notice(text: &str) {
@@ -239,6 +248,47 @@ impl Cdp {
         Err(format!("not within {within:?}: {condition} (last: {last})"))
     }
 
+    /// What the Content-Security-Policy blocked on the current page ("[]" when nothing).
+    async fn csp_violations(&mut self) -> String {
+        self.eval("JSON.stringify(window.__csp || ['watch not installed'])")
+            .await
+            .map(|v| v.as_str().unwrap_or("?").to_string())
+            .unwrap_or_else(|e| e)
+    }
+
+    /// Sets the viewport (CSS pixels) and, with `WANGYUAN_SCREENSHOTS=<folder>`, saves the whole
+    /// page there as `<name>.png`.
+    async fn at_width(&mut self, width: u32, height: u32, mobile: bool, name: &str) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        )
+        .await
+        .expect("viewport");
+        let Some(dir) = std::env::var_os("WANGYUAN_SCREENSHOTS") else {
+            return;
+        };
+        let file = std::path::Path::new(&dir).join(format!("{name}.png"));
+        // The whole page from its top, however long.
+        let tall = self
+            .eval("window.scrollTo(0, 0); document.documentElement.scrollHeight")
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .unwrap_or(u64::from(height));
+        let png = self
+            .call(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": tall, "scale": 1}}),
+            )
+            .await
+            .expect("screenshot");
+        let bytes = base64_decode(png["data"].as_str().unwrap_or_default());
+        std::fs::write(&file, bytes).expect("write screenshot");
+        notice(&format!("screenshot: {}", file.display()));
+    }
+
     /// What the page shows of the player, for failure messages.
     async fn player_state(&mut self) -> String {
         self.eval(
@@ -254,6 +304,28 @@ impl Cdp {
         .map(|v| v.to_string())
         .unwrap_or_else(|e| e)
     }
+}
+
+/// Standard base64 (DevTools sends screenshots so); padding and unknown bytes are skipped.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
 }
 
 /// A site on 127.0.0.1 with the real clock, serving the demo media.
@@ -360,9 +432,28 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
             .fetch_one(t.db.reader())
             .await
             .expect("demo course");
+        // One required course earned, so the home page's bars have something to draw.
+        let earned: i64 = sqlx::query_scalar(
+            "SELECT id FROM courses WHERE kind = 'required' AND code NOT LIKE 'DEMO%' ORDER BY id",
+        )
+        .fetch_one(t.db.reader())
+        .await
+        .expect("a required course");
+        wangyuan::app::ledger::complete_course(&t.db, account, earned, now)
+            .await
+            .expect("earn a course");
         let site = start(&t.db).await;
         let (_chromium, browser_ws) = launch().await;
         let mut page = Cdp::page(&browser_ws).await;
+        page.call("Page.enable", json!({}))
+            .await
+            .expect("page events");
+        page.call(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": CSP_WATCH }),
+        )
+        .await
+        .expect("install the CSP watch");
 
         page.navigate(&format!("{}/login", site.base)).await;
         page.wait_for(
@@ -389,6 +480,29 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
             let body = page.eval("document.body.innerText").await;
             panic!("{}: not signed in: {e}\n{body:?}", t.name);
         }
+        assert_eq!(page.csp_violations().await, "[]", "{}: home", t.name);
+        // The progress bars are drawn by the stylesheet's width classes (no inline style).
+        page.at_width(1280, 900, false, &format!("home-{}", t.name))
+            .await;
+        let bars = page
+            .eval(
+                "(function () { var out = []; var f = document.querySelectorAll('.bar .fill'); \
+                 for (var i = 0; i < f.length; i++) { \
+                 var want = Number(/\\bw([0-9]+)\\b/.exec(f[i].className)[1]); \
+                 out.push([want, Math.round(100 * f[i].offsetWidth / f[i].parentNode.offsetWidth)]); } \
+                 return JSON.stringify(out); })()",
+            )
+            .await
+            .expect("bars");
+        let bars: Vec<(i64, i64)> =
+            serde_json::from_str(bars.as_str().unwrap_or_default()).expect("bar widths");
+        assert!(
+            bars.len() == 2
+                && bars[0].0 > 0
+                && bars.iter().all(|(want, got)| (want - got).abs() <= 1),
+            "{}: home's bars (class width, drawn width): {bars:?}",
+            t.name
+        );
 
         page.navigate(&format!("{}/courses/{COURSE}", site.base))
             .await;
@@ -406,6 +520,17 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
                 page.player_state().await
             );
         }
+        // The anti-idle and completion boxes start hidden by the stylesheet (no inline style).
+        assert_eq!(
+            page.eval(
+                "getComputedStyle(document.getElementById('check')).display + ' ' + \
+                 getComputedStyle(document.getElementById('done')).display"
+            )
+            .await,
+            Ok(Value::from("none none")),
+            "{}",
+            t.name
+        );
         let played = page
             .eval(
                 "(function () { var v = document.getElementById('video'); v.muted = true; \
@@ -454,5 +579,83 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
             t.name
         );
         assert!(state.contains("已学习"), "{}: {state}", t.name);
+        assert_eq!(page.csp_violations().await, "[]", "{}: course page", t.name);
+
+        take_the_exam(&mut page, &t, &site, account).await;
     }
+}
+
+/// Opens the demo exam (course marked completed) and checks the answer page as a person sees it.
+async fn take_the_exam(page: &mut Cdp, t: &TestDb, site: &Site, account: i64) {
+    let course: i64 = sqlx::query_scalar("SELECT id FROM courses WHERE code = $1")
+        .bind(EXAM_COURSE)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("exam course");
+    wangyuan::app::ledger::complete_course(&t.db, account, course, Clock::system().now())
+        .await
+        .expect("complete the exam course");
+    page.navigate(&format!("{}/courses/{EXAM_COURSE}/exam", site.base))
+        .await;
+    page.wait_for(
+        "document.readyState === 'complete' && document.body.innerText.indexOf('开始考试') >= 0",
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the exam's start button");
+    assert_eq!(page.csp_violations().await, "[]", "{}: exam terms", t.name);
+    page.eval(
+        "(function () { var f = document.querySelector('main form'); f.submit(); return true; })()",
+    )
+    .await
+    .expect("start the exam");
+    page.wait_for(
+        "document.readyState === 'complete' && document.getElementById('answers') !== null",
+        Duration::from_secs(20),
+    )
+    .await
+    .expect("the answer page");
+    // The countdown is shown and runs: it reads less than the time left when the page was made.
+    page.wait_for(
+        "(function () { var c = document.getElementById('countdown'); \
+         var m = /^([0-9]+):([0-9][0-9])$/.exec(c.textContent); \
+         return document.getElementById('countdown-box').className.indexOf('hide') < 0 && !!m && \
+         Number(m[1]) * 60 + Number(m[2]) < Number(c.getAttribute('data-remaining')); })()",
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the countdown runs");
+    for (name, width, height, mobile) in [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
+    {
+        page.at_width(width, height, mobile, &format!("exam-{}-{name}", t.name))
+            .await;
+        // Each control lies on the first line of its option, left of the text; the page fits
+        // the width; a click on the text picks the option.
+        let layout = page
+            .eval(
+                "(function () { var bad = []; var rows = document.querySelectorAll('label.option'); \
+                 for (var i = 0; i < rows.length; i++) { var l = rows[i].getBoundingClientRect(); \
+                 var c = rows[i].querySelector('input').getBoundingClientRect(); \
+                 var r = document.createRange(); r.selectNodeContents(rows[i]); \
+                 r.setStartAfter(rows[i].querySelector('input')); var tx = r.getClientRects()[0]; \
+                 if (!(c.left >= l.left && c.right <= tx.left && c.top >= l.top && \
+                 c.top - l.top < 24 && Math.abs((c.top + c.bottom) / 2 - (tx.top + tx.bottom) / 2) < 8)) \
+                 { bad.push(i + ': control ' + JSON.stringify(c) + ' text ' + JSON.stringify(tx)); } } \
+                 if (document.documentElement.scrollWidth > window.innerWidth) { bad.push('wider than the screen'); } \
+                 var pick = null; for (var j = rows.length - 1; j >= 0 && !pick; j--) \
+                 { if (!rows[j].querySelector('input').checked) { pick = rows[j]; } } \
+                 if (pick) { pick.click(); if (!pick.querySelector('input').checked) \
+                 { bad.push('a click on the text picked nothing'); } } \
+                 return rows.length + ' options' + (bad.length ? ': ' + bad.join('; ') : ''); })()",
+            )
+            .await
+            .expect("layout");
+        let text = layout.as_str().unwrap_or_default().to_string();
+        assert!(
+            !text.contains(':') && !text.starts_with("0 "),
+            "{} at {name} width: {text}",
+            t.name
+        );
+    }
+    assert_eq!(page.csp_violations().await, "[]", "{}: answer page", t.name);
 }

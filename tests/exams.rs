@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use common::{NOW, TestDb};
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
-use wangyuan::app::exams::{self, Attempt};
+use wangyuan::app::exams::{self, Attempt, Graded, Submitted, TimedOut};
 use wangyuan::app::{Actor, Error, ledger};
 use wangyuan::cmd;
 use wangyuan::rules::exam::{QuestionKind, key_indexes};
@@ -57,6 +57,30 @@ fn wrong_answers(attempt: &Attempt) -> BTreeMap<i64, Vec<usize>> {
     attempt.questions.iter().map(|q| (q.id, vec![])).collect()
 }
 
+fn graded_of(s: Submitted) -> Graded {
+    match s {
+        Submitted::Graded(g) => g,
+        Submitted::TimedOut(t) => panic!("not graded: {t:?}"),
+    }
+}
+
+fn timed_out(s: Submitted) -> TimedOut {
+    match s {
+        Submitted::TimedOut(t) => t,
+        Submitted::Graded(g) => panic!("graded: {g:?}"),
+    }
+}
+
+/// The exam course's code and the first learner, who has completed the course.
+async fn ready_learner(db: &Db) -> (String, Actor) {
+    let (code, course_id, _) = exam_course(db).await;
+    let me = learner(db, 0).await;
+    ledger::complete_course(db, me.account_id.expect("id"), course_id, NOW)
+        .await
+        .expect("complete");
+    (code, me)
+}
+
 async fn exam_entries(db: &Db, account: i64) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'")
         .bind(account)
@@ -87,7 +111,8 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
             .expect("complete");
         let first = exams::start(&t.db, &me, &code, NOW).await.expect("start");
         assert_eq!(first.questions.len() as i64, info.questions);
-        assert_eq!(first.deadline, Some(NOW + 1800));
+        assert_eq!((first.deadline, first.time_limit_s), (NOW + 1800, 1800));
+        assert_eq!(info.time_limit_s, 1800);
         // Reloading returns the same attempt and questions.
         let again = exams::start(&t.db, &me, &code, NOW + 10)
             .await
@@ -97,9 +122,11 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
         assert_eq!(ids(&again), ids(&first));
 
         let answers = right_answers(&t.db, &first).await;
-        let graded = exams::submit(&t.db, &me, first.attempt_id, &answers, NOW + 60)
-            .await
-            .expect("submit");
+        let graded = graded_of(
+            exams::submit(&t.db, &me, first.attempt_id, &answers, NOW + 60)
+                .await
+                .expect("submit"),
+        );
         assert!(graded.passed, "{}: {graded:?}", t.name);
         assert_eq!((graded.score_percent, graded.correct), (100, graded.total));
         let award = graded.award.expect("award");
@@ -137,9 +164,11 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
             let a = exams::start(&t.db, &other, &code, NOW + 100)
                 .await
                 .expect("start");
-            let g = exams::submit(&t.db, &other, a.attempt_id, &wrong_answers(&a), NOW + 200)
-                .await
-                .expect("submit");
+            let g = graded_of(
+                exams::submit(&t.db, &other, a.attempt_id, &wrong_answers(&a), NOW + 200)
+                    .await
+                    .expect("submit"),
+            );
             assert_eq!(
                 (g.passed, g.score_percent, g.attempts_left),
                 (false, 0, left)
@@ -157,17 +186,62 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
 #[tokio::test]
 async fn right_answers_after_the_deadline_fail() {
     for t in TestDb::with_city(2).await {
-        let (code, course_id, _) = exam_course(&t.db).await;
-        let me = learner(&t.db, 0).await;
-        ledger::complete_course(&t.db, me.account_id.expect("id"), course_id, NOW)
-            .await
-            .expect("complete");
+        let (code, me) = ready_learner(&t.db).await;
+        let id = me.account_id.expect("id");
         let a = exams::start(&t.db, &me, &code, NOW).await.expect("start");
         let answers = right_answers(&t.db, &a).await;
-        let g = exams::submit(&t.db, &me, a.attempt_id, &answers, NOW + 1800 + 61)
+        let late = timed_out(
+            exams::submit(&t.db, &me, a.attempt_id, &answers, NOW + 1800 + 61)
+                .await
+                .expect("late"),
+        );
+        assert_eq!(
+            (late.submitted_at, late.deadline, late.grace_s),
+            (NOW + 1861, NOW + 1800, 60),
+            "{}",
+            t.name
+        );
+        assert_eq!(late.attempts_left, 2, "{}", t.name);
+        assert_eq!(exam_entries(&t.db, id).await, 0);
+        // Recorded as timed out: finished, no answers, 0, not passed.
+        let row: (Option<i64>, Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT finished_at, answers, score, passed FROM exam_attempts WHERE id = $1",
+        )
+        .bind(a.attempt_id)
+        .fetch_one(t.db.reader())
+        .await
+        .expect("attempt row");
+        assert_eq!(
+            row,
+            (Some(NOW + 1861), None, Some(0), Some(0)),
+            "{}",
+            t.name
+        );
+        // Sending the sheet again gets the same answer and records nothing new.
+        let again = timed_out(
+            exams::submit(&t.db, &me, a.attempt_id, &answers, NOW + 1900)
+                .await
+                .expect("again"),
+        );
+        assert_eq!((again.deadline, again.attempts_left), (NOW + 1800, 2));
+        // The last second of the grace still counts.
+        let b = exams::start(&t.db, &me, &code, NOW + 2000)
             .await
-            .expect("late");
-        assert!(!g.passed && g.award.is_none());
+            .expect("start");
+        let answers = right_answers(&t.db, &b).await;
+        let g = graded_of(
+            exams::submit(&t.db, &me, b.attempt_id, &answers, NOW + 2000 + 1800 + 60)
+                .await
+                .expect("in the grace"),
+        );
+        assert!(g.passed, "{}: {g:?}", t.name);
+    }
+}
+
+#[tokio::test]
+async fn an_abandoned_attempt_is_closed_as_timed_out() {
+    for t in TestDb::with_city(2).await {
+        let (code, me) = ready_learner(&t.db).await;
         // An attempt abandoned past its deadline is closed and a new one is drawn.
         let b = exams::start(&t.db, &me, &code, NOW + 4000)
             .await
@@ -176,6 +250,19 @@ async fn right_answers_after_the_deadline_fail() {
             .await
             .expect("start");
         assert_ne!(b.attempt_id, c.attempt_id);
+        // The abandoned page's sheet, sent after all, is told why it does not count.
+        let answers = right_answers(&t.db, &b).await;
+        let late = timed_out(
+            exams::submit(&t.db, &me, b.attempt_id, &answers, NOW + 6000)
+                .await
+                .expect("late"),
+        );
+        assert_eq!(
+            (late.deadline, late.attempts_left),
+            (NOW + 4000 + 1800, 1),
+            "{}",
+            t.name
+        );
     }
 }
 

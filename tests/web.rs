@@ -71,6 +71,7 @@ struct Browser {
 struct Page {
     status: StatusCode,
     location: Option<String>,
+    headers: reqwest::header::HeaderMap,
     body: String,
 }
 
@@ -119,6 +120,7 @@ impl Browser {
         }
         Page {
             status: resp.status(),
+            headers: resp.headers().clone(),
             location: resp
                 .headers()
                 .get(LOCATION)
@@ -767,25 +769,81 @@ fn question_ids(html: &str) -> Vec<i64> {
     out
 }
 
+/// (code, id) of a course with an exam that the learner has neither earned nor passed.
+async fn fresh_exam_course(db: &Db, account: i64) -> (String, i64) {
+    sqlx::query_as(
+        "SELECT c.code, c.id FROM exams e JOIN courses c ON c.id = e.course_id \
+         WHERE c.id NOT IN (SELECT course_id FROM ledger WHERE account_id = $1 AND course_id IS NOT NULL) \
+         AND e.id NOT IN (SELECT exam_id FROM ledger WHERE account_id = $1 AND exam_id IS NOT NULL) \
+         ORDER BY c.code LIMIT 1",
+    )
+    .bind(account)
+    .fetch_one(db.reader())
+    .await
+    .expect("an exam course")
+}
+
+/// A learner (name, password, id) and a course with an exam they have neither earned nor
+/// passed (code, id).
+async fn exam_learner(db: &Db) -> (String, String, i64, String, i64) {
+    let (a, _, pw) = learners(db).await;
+    let id = Actor::load(db, &a, "t")
+        .await
+        .expect("actor")
+        .account_id
+        .expect("id");
+    let (code, course_id) = fresh_exam_course(db, id).await;
+    (a, pw, id, code, course_id)
+}
+
+/// The learner's exam entries in the ledger.
+async fn exam_entries(db: &Db, account: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'")
+        .bind(account)
+        .fetch_one(db.reader())
+        .await
+        .expect("count")
+}
+
+/// The attempt id in an answer page's form.
+fn attempt_id_of(html: &str, code: &str) -> i64 {
+    let marker = format!("action=\"/courses/{code}/exam/");
+    let start_at = html.find(&marker).expect("answer form") + marker.len();
+    html[start_at..]
+        .split('"')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("attempt id")
+}
+
+/// The answer form for an answer page, every answer right (read from the bank).
+async fn right_answer_form(db: &Db, csrf: &str, html: &str) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.to_string())];
+    let ids = question_ids(html);
+    assert!(!ids.is_empty());
+    for q in ids {
+        let (kind, key): (String, String) =
+            sqlx::query_as("SELECT kind, answer FROM exam_questions WHERE id = $1")
+                .bind(q)
+                .fetch_one(db.reader())
+                .await
+                .expect("question");
+        let kind = wangyuan::rules::exam::QuestionKind::from_code(&kind).expect("kind");
+        for i in wangyuan::rules::exam::key_indexes(kind, &key).expect("key") {
+            form.push((format!("q{q}"), i.to_string()));
+        }
+    }
+    form
+}
+
+fn pairs(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 #[tokio::test]
 async fn take_an_exam_over_http() {
     for t in TestDb::all().await {
-        let (a, _, pw) = learners(&t.db).await;
-        let id = Actor::load(&t.db, &a, "t")
-            .await
-            .expect("actor")
-            .account_id
-            .expect("id");
-        let (code, course_id): (String, i64) = sqlx::query_as(
-            "SELECT c.code, c.id FROM exams e JOIN courses c ON c.id = e.course_id \
-             WHERE c.id NOT IN (SELECT course_id FROM ledger WHERE account_id = $1 AND course_id IS NOT NULL) \
-             AND e.id NOT IN (SELECT exam_id FROM ledger WHERE account_id = $1 AND exam_id IS NOT NULL) \
-             ORDER BY c.code LIMIT 1",
-        )
-        .bind(id)
-        .fetch_one(t.db.reader())
-        .await
-        .expect("an exam course");
+        let (a, pw, id, code, course_id) = exam_learner(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
         let mut browser = Browser::new(&site);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
@@ -810,42 +868,289 @@ async fn take_an_exam_over_http() {
         );
         let attempt = browser.post(&path, &[("csrf", &csrf)]).await;
         assert_eq!(attempt.status, StatusCode::OK, "{}", attempt.body);
-        let marker = format!("action=\"/courses/{code}/exam/");
-        let start_at = attempt.body.find(&marker).expect("answer form") + marker.len();
-        let attempt_id: i64 = attempt.body[start_at..]
-            .split('"')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .expect("attempt id");
-        let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
-        let ids = question_ids(&attempt.body);
-        assert!(!ids.is_empty());
-        for q in ids {
-            let (kind, key): (String, String) =
-                sqlx::query_as("SELECT kind, answer FROM exam_questions WHERE id = $1")
-                    .bind(q)
-                    .fetch_one(t.db.reader())
-                    .await
-                    .expect("question");
-            let kind = wangyuan::rules::exam::QuestionKind::from_code(&kind).expect("kind");
-            for i in wangyuan::rules::exam::key_indexes(kind, &key).expect("key") {
-                form.push((format!("q{q}"), i.to_string()));
-            }
-        }
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let graded = browser.post(&format!("{path}/{attempt_id}"), &form).await;
+        let attempt_id = attempt_id_of(&attempt.body, &code);
+        let form = right_answer_form(&t.db, &csrf, &attempt.body).await;
+        let graded = browser
+            .post(&format!("{path}/{attempt_id}"), &pairs(&form))
+            .await;
         assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
         assert!(graded.body.contains("合格："), "{}", graded.body);
         assert!(graded.body.contains("考试合格奖励"), "{}", graded.body);
-        let exam_entries: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'",
-        )
-        .bind(id)
-        .fetch_one(t.db.reader())
-        .await
-        .expect("count");
+        let exam_entries = exam_entries(&t.db, id).await;
         assert!(exam_entries >= 1);
         assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
+    }
+}
+
+/// The stylesheet's rules as (selector, declarations), comments dropped, `@media` unwrapped.
+fn css_rules(css: &str) -> Vec<(String, String)> {
+    let mut text = String::new();
+    let mut rest = css;
+    while let Some(at) = rest.find("/*") {
+        text.push_str(&rest[..at]);
+        rest = rest[at..]
+            .find("*/")
+            .map_or("", |end| &rest[at + end + 2..]);
+    }
+    text.push_str(rest);
+    text.split('}')
+        .filter_map(|chunk| {
+            let (selector, body) = chunk.rsplit_once('{')?;
+            let selector = selector.rsplit('{').next().unwrap_or(selector);
+            Some((selector.trim().to_string(), body.trim().to_string()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_exam_page_lays_out_options_shows_the_time_and_explains_a_late_sheet() {
+    use wangyuan::rules::calendar::datetime_seconds_cst;
+    for t in TestDb::all().await {
+        let (a, pw, id, code, course_id) = exam_learner(&t.db).await;
+        app::ledger::complete_course(&t.db, id, course_id, NOW)
+            .await
+            .expect("complete");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+        assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
+        let path = format!("/courses/{code}/exam");
+        let info = browser.get(&path).await;
+        assert!(
+            info.body.contains("限时 30 分钟"),
+            "{}: {}",
+            t.name,
+            info.body
+        );
+        let csrf = csrf_of(&info.body);
+        let attempt = browser.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!(attempt.status, StatusCode::OK, "{}", attempt.body);
+
+        // The limit and the deadline are in the HTML (no script needed); a countdown script,
+        // the site's own file, may run.
+        let deadline = datetime_seconds_cst(NOW + 1800);
+        for shown in [
+            "限时 <strong>30 分钟</strong>".to_string(),
+            format!("<strong>{deadline}</strong>（北京时间）前交卷"),
+            "data-remaining=\"1800\"".to_string(),
+            "<script src=\"/static/exam.js\"></script>".to_string(),
+        ] {
+            assert!(attempt.body.contains(&shown), "{shown}: {}", attempt.body);
+        }
+        let js = browser.get("/static/exam.js").await;
+        assert_eq!(js.status, StatusCode::OK);
+        assert!(js.body.contains("countdown"), "{}", js.body);
+
+        // Every radio button and checkbox sits inside its option's label, before its text.
+        let mut controls = 0;
+        for kind in ["radio", "checkbox"] {
+            let tag = format!("<input type=\"{kind}\"");
+            for (at, _) in attempt.body.match_indices(&tag) {
+                controls += 1;
+                assert!(
+                    attempt.body[..at].ends_with("<label class=\"option\">"),
+                    "{kind} not first in its label: {}",
+                    &attempt.body[at.saturating_sub(80)..at + 80]
+                );
+                let after = &attempt.body[at..];
+                let text = &after[after.find('>').expect("tag end") + 1
+                    ..after.find("</label>").expect("label end")];
+                assert!(!text.trim().is_empty(), "an option without text");
+            }
+        }
+        assert!(controls >= 2, "{}", attempt.body);
+        // …and no rule of the stylesheet turns an input into a block of its own, except the
+        // text fields of the sign-in and password forms (`label class="field"`).
+        let css = browser.get("/static/style.css").await;
+        let blocks: Vec<String> = css_rules(&css.body)
+            .into_iter()
+            .filter(|(_, body)| body.replace(' ', "").contains("display:block"))
+            .flat_map(|(sel, _)| {
+                sel.split(',')
+                    .map(|s| s.trim().to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|sel| {
+                sel.split_whitespace()
+                    .last()
+                    .is_some_and(|l| l.starts_with("input"))
+            })
+            .collect();
+        assert_eq!(blocks, vec![".field input".to_string()], "{}", t.name);
+
+        // A sheet sent after the deadline and its grace: not graded, and the page says why.
+        site.clock.advance(1800 + 61);
+        let attempt_id = attempt_id_of(&attempt.body, &code);
+        let form = right_answer_form(&t.db, &csrf, &attempt.body).await;
+        let late = browser
+            .post(&format!("{path}/{attempt_id}"), &pairs(&form))
+            .await;
+        assert_eq!(late.status, StatusCode::OK, "{}", late.body);
+        let submitted = datetime_seconds_cst(NOW + 1861);
+        for said in [
+            "交卷超时".to_string(),
+            format!("提交于 <strong>{submitted}</strong>"),
+            format!("截止时间是 <strong>{deadline}</strong>"),
+            "本次考试已记为超时".to_string(),
+            "还可考 <strong>2</strong> 次".to_string(),
+        ] {
+            assert!(
+                late.body.contains(&said),
+                "{}: {said}: {}",
+                t.name,
+                late.body
+            );
+        }
+        assert!(!late.body.contains("合格："), "{}", late.body);
+        let exam_entries = exam_entries(&t.db, id).await;
+        assert_eq!(exam_entries, 0, "{}", t.name);
+        let info = browser.get(&path).await;
+        assert!(info.body.contains("已考 1 次"), "{}", info.body);
+        assert!(!info.body.contains("您已通过本课程考试"));
+    }
+}
+
+/// The answer of a personal route: never stored, and the strict policy; HTML without inline
+/// script, style or handlers.
+fn assert_personal(route: &str, page: &Page) {
+    let h = |name: &str| {
+        page.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(h("cache-control"), "no-store", "{route}");
+    let csp = h("content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(directive), "{route}: {directive} in {csp:?}");
+    }
+    for loose in ["unsafe-inline", "unsafe-eval", "data:", "*", "http"] {
+        assert!(!csp.contains(loose), "{route}: {loose} in {csp:?}");
+    }
+    assert_eq!(h("x-content-type-options"), "nosniff", "{route}");
+    assert_eq!(h("referrer-policy"), "same-origin", "{route}");
+    assert_eq!(h("x-frame-options"), "DENY", "{route}");
+    if h("content-type").starts_with("text/html") {
+        let html = page.body.to_ascii_lowercase();
+        for (at, _) in html.match_indices("<script") {
+            assert!(
+                html[at..].starts_with("<script src=\"/static/"),
+                "{route}: inline script"
+            );
+        }
+        assert!(!html.contains("<style"), "{route}: a style element");
+        assert!(!html.contains("style="), "{route}: a style attribute");
+        for (at, _) in html.match_indices(" on") {
+            let name: String = html[at + 1..]
+                .chars()
+                .take_while(char::is_ascii_alphabetic)
+                .collect();
+            assert!(
+                !html[at + 1 + name.len()..].starts_with('='),
+                "{route}: an inline handler {name}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn personal_pages_are_never_stored_and_run_only_the_sites_own_files() {
+    for t in TestDb::all().await {
+        let (a, pw, id, code, course_id) = exam_learner(&t.db).await;
+        short_course(&t.db, "WEB02").await;
+        app::ledger::complete_course(&t.db, id, course_id, NOW)
+            .await
+            .expect("complete");
+        let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
+        let mut browser = Browser::new(&site);
+
+        // Signed out: the sign-in page (and its answer), and the way there.
+        assert_personal("GET /login", &browser.get("/login").await);
+        assert_personal("GET / (signed out)", &browser.get("/").await);
+        let wrong = browser.sign_in(&a, "Wrong12345").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_personal("POST /login (refused)", &wrong);
+        let signed = browser.sign_in(&a, &pw).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER);
+        assert_personal("POST /login", &signed);
+
+        // Every page behind sign-in.
+        let exam = format!("/courses/{code}/exam");
+        for route in [
+            "/",
+            "/courses",
+            "/courses/WEB02",
+            exam.as_str(),
+            "/archive",
+            "/archive/certificate",
+            "/password",
+            "/media/clip.bin",
+        ] {
+            let page = browser.get(route).await;
+            assert!(
+                page.status.is_success(),
+                "{}: {route}: {}",
+                t.name,
+                page.status
+            );
+            assert_personal(route, &page);
+        }
+        let course = browser.get("/courses/WEB02").await;
+        let csrf = data_csrf(&course.body);
+        let open = browser
+            .http
+            .post(format!("{}/api/courses/WEB02/open", site.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(&serde_json::json!({}));
+        let open = browser.send(open).await;
+        assert_eq!(open.status, StatusCode::OK, "{}", open.body);
+        assert_personal("POST /api/courses/…/open", &open);
+        let lease: serde_json::Value = serde_json::from_str(&open.body).expect("json");
+        site.clock.advance(12);
+        let beat = browser
+            .http
+            .post(format!("{}/api/beat", site.base))
+            .header("X-CSRF-Token", &csrf)
+            .json(
+                &serde_json::json!({"lease_id": lease["lease_id"], "position_s": 12.0,
+                "rate": 1.0, "paused": false, "visible": true, "check_code": null}),
+            );
+        let beat = browser.send(beat).await;
+        assert_eq!(beat.status, StatusCode::OK, "{}", beat.body);
+        assert_personal("POST /api/beat", &beat);
+        let attempt = browser.post(&exam, &[("csrf", &csrf)]).await;
+        assert_eq!(attempt.status, StatusCode::OK, "{}", attempt.body);
+        assert_personal("POST …/exam", &attempt);
+        let form = right_answer_form(&t.db, &csrf, &attempt.body).await;
+        let attempt_id = attempt_id_of(&attempt.body, &code);
+        let graded = browser
+            .post(&format!("{exam}/{attempt_id}"), &pairs(&form))
+            .await;
+        assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
+        assert_personal("POST …/exam/{attempt}", &graded);
+        let out = browser.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_personal("POST /logout", &out);
+
+        // The site's own files, the same for everyone, may be cached.
+        for asset in ["/static/style.css", "/static/player.js", "/static/exam.js"] {
+            let page = browser.get(asset).await;
+            assert_eq!(page.status, StatusCode::OK, "{asset}");
+            let cache = page
+                .headers
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            assert!(
+                cache.contains("max-age") && !cache.contains("no-store"),
+                "{asset}: {cache}"
+            );
+        }
     }
 }
 

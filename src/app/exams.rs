@@ -19,9 +19,6 @@ use super::ledger;
 use super::playback::Completion;
 use super::{Actor, Error, Result};
 
-/// Seconds after the deadline an answer sheet is still accepted (slow networks).
-pub const SUBMIT_GRACE_S: i64 = 60;
-
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ExamInfo {
     pub course_code: String,
@@ -29,6 +26,8 @@ pub struct ExamInfo {
     /// Questions drawn per attempt.
     pub questions: i64,
     pub pass_percent: i64,
+    /// Seconds an attempt may take.
+    pub time_limit_s: i64,
     pub attempts_allowed: i64,
     pub attempts_used: i64,
     pub passed: bool,
@@ -49,6 +48,7 @@ pub async fn info(db: &Db, actor: &Actor, course_code: &str) -> Result<Option<Ex
         title: exam.title,
         questions: exam.question_count,
         pass_percent: exam.pass_percent,
+        time_limit_s: exam.time_limit_s,
         attempts_allowed: exam.max_attempts,
         attempts_used: record.attempts,
         passed: record.passed > 0,
@@ -70,8 +70,9 @@ pub struct Question {
 pub struct Attempt {
     pub attempt_id: i64,
     pub questions: Vec<Question>,
-    /// Unix seconds by which the answers must be in.
-    pub deadline: Option<i64>,
+    pub time_limit_s: i64,
+    /// Unix seconds by which the answers must be in (see `rules::exam::in_time` for the grace).
+    pub deadline: i64,
 }
 
 /// Starts an attempt (or returns the learner's unfinished one, so reloading the page does not
@@ -91,7 +92,7 @@ pub async fn start(db: &Db, actor: &Actor, course_code: &str, now: i64) -> Resul
         return Err(Error::Conflict("请先完成课程学习，再参加考试".into()));
     }
     if let Some(open) = store::open_attempt(&mut tx, exam.id, account_id).await? {
-        if now <= open.started_at + exam.time_limit_s {
+        if now <= exam::deadline(open.started_at, exam.time_limit_s) {
             let ids = parse_ids(&open.question_ids)?;
             let attempt = attempt_view(&mut tx, &exam, open.id, &ids, open.started_at).await?;
             tx.commit().await?;
@@ -133,47 +134,87 @@ pub struct Graded {
     pub attempts_left: i64,
 }
 
+/// An answer sheet handed in too late: not graded. The attempt is recorded as timed out (no
+/// answers, score 0, not passed) and counts as one of the learner's attempts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TimedOut {
+    pub submitted_at: i64,
+    pub deadline: i64,
+    /// Seconds after the deadline that answers were still accepted.
+    pub grace_s: i64,
+    pub attempts_left: i64,
+}
+
+/// What became of an answer sheet.
+#[derive(Debug, Clone, serde::Serialize)]
+pub enum Submitted {
+    Graded(Graded),
+    TimedOut(TimedOut),
+}
+
+fn attempts_left(exam: &ExamRow, record: &store::Record) -> i64 {
+    if record.passed > 0 {
+        0
+    } else {
+        (exam.max_attempts - record.attempts).max(0)
+    }
+}
+
 /// Grades an attempt. answers: question id → chosen option indexes (0-based; true/false:
-/// 0 = 对, 1 = 错). Answers after the deadline (plus a short grace) count as a failed attempt.
+/// 0 = 对, 1 = 错). Answers after the deadline and its grace are not graded: the attempt is
+/// closed as timed out, and the answer says so (also when it was already closed that way).
 pub async fn submit(
     db: &Db,
     actor: &Actor,
     attempt_id: i64,
     answers: &BTreeMap<i64, Vec<usize>>,
     now: i64,
-) -> Result<Graded> {
+) -> Result<Submitted> {
     let account_id = learner_id(actor)?;
     let mut tx = db.begin().await?;
     let attempt = store::attempt_tx(&mut tx, attempt_id)
         .await?
         .filter(|a| a.account_id == account_id)
         .ok_or_else(|| Error::NotFound(format!("考试记录 {attempt_id}")))?;
-    if attempt.finished_at.is_some() {
-        return Err(Error::Conflict("本次考试已交卷".into()));
-    }
     let exam = store::by_id_tx(&mut tx, attempt.exam_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("考试 {}", attempt.exam_id)))?;
+    let deadline = exam::deadline(attempt.started_at, exam.time_limit_s);
+    let late = attempt.finished_at.is_none() && !exam::in_time(deadline, now);
+    // An attempt closed without answers was timed out (here, or by `start` on a return visit).
+    let closed_late = attempt.finished_at.is_some() && attempt.answers.is_none();
+    if late || closed_late {
+        if late && !store::finish_attempt(&mut tx, attempt.id, None, 0, false, now).await? {
+            return Err(Error::Conflict("本次考试已交卷".into()));
+        }
+        let record = store::record(&mut *tx, exam.id, exam.course_id, account_id).await?;
+        tx.commit().await?;
+        return Ok(Submitted::TimedOut(TimedOut {
+            submitted_at: now,
+            deadline,
+            grace_s: exam::SUBMIT_GRACE_S,
+            attempts_left: attempts_left(&exam, &record),
+        }));
+    }
+    if attempt.finished_at.is_some() {
+        return Err(Error::Conflict("本次考试已交卷".into()));
+    }
     let ids = parse_ids(&attempt.question_ids)?;
     let keys: HashMap<i64, (QuestionKind, String)> = store::questions(&mut tx, exam.id)
         .await?
         .into_iter()
         .filter_map(|q| Some((q.id, (QuestionKind::from_code(&q.kind)?, q.answer))))
         .collect();
-    let in_time = now <= attempt.started_at + exam.time_limit_s + SUBMIT_GRACE_S;
-    let correct = if in_time {
-        ids.iter()
-            .filter(|id| match (keys.get(id), answers.get(id)) {
-                (Some((kind, key)), Some(chosen)) => exam::is_correct(*kind, key, chosen),
-                _ => false,
-            })
-            .count() as i64
-    } else {
-        0
-    };
+    let correct = ids
+        .iter()
+        .filter(|id| match (keys.get(id), answers.get(id)) {
+            (Some((kind, key)), Some(chosen)) => exam::is_correct(*kind, key, chosen),
+            _ => false,
+        })
+        .count() as i64;
     let total = ids.len() as i64;
     let score = exam::score_percent(correct, total);
-    let passed = in_time && exam::is_pass(score, exam.pass_percent);
+    let passed = exam::is_pass(score, exam.pass_percent);
     let sheet: BTreeMap<i64, &Vec<usize>> = answers
         .iter()
         .filter(|(id, _)| ids.contains(id))
@@ -191,18 +232,14 @@ pub async fn submit(
     };
     let record = store::record(&mut *tx, exam.id, exam.course_id, account_id).await?;
     tx.commit().await?;
-    Ok(Graded {
+    Ok(Submitted::Graded(Graded {
         score_percent: score,
         passed,
         correct,
         total,
         award,
-        attempts_left: if passed {
-            0
-        } else {
-            (exam.max_attempts - record.attempts).max(0)
-        },
-    })
+        attempts_left: attempts_left(&exam, &record),
+    }))
 }
 
 /// Exam settings given with an import; None keeps the current value (or the default for a new
@@ -378,7 +415,8 @@ async fn attempt_view(
     Ok(Attempt {
         attempt_id,
         questions,
-        deadline: Some(started_at + exam.time_limit_s),
+        time_limit_s: exam.time_limit_s,
+        deadline: exam::deadline(started_at, exam.time_limit_s),
     })
 }
 

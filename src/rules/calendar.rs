@@ -97,6 +97,12 @@ pub fn datetime_cst(unix_s: i64) -> String {
     format!("{} {:02}:{:02}", date_text(t.date()), t.hour(), t.minute())
 }
 
+/// "2026-03-01 09:30:05": where seconds matter (an exam's deadline and a late hand-in).
+pub fn datetime_seconds_cst(unix_s: i64) -> String {
+    let t = local(unix_s);
+    format!("{}:{:02}", datetime_cst(unix_s), t.second())
+}
+
 fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -158,6 +164,7 @@ mod tests {
         assert_eq!(rfc3339_cst(t), "2026-03-01T09:30:00+08:00");
         assert_eq!(date_cst(t), "2026-03-01");
         assert_eq!(datetime_cst(t), "2026-03-01 09:30");
+        assert_eq!(datetime_seconds_cst(t + 5), "2026-03-01 09:30:05");
         assert_eq!(rfc3339_cst(0), "1970-01-01T08:00:00+08:00");
     }
 

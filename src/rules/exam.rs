@@ -97,6 +97,21 @@ pub fn is_pass(score_percent: i64, pass_percent: i64) -> bool {
     score_percent >= pass_percent
 }
 
+/// Seconds after the deadline an answer sheet is still accepted: a slow network, or the page's
+/// automatic hand-in at zero, must not cost the learner the attempt.
+pub const SUBMIT_GRACE_S: i64 = 60;
+
+/// When an attempt's answers are due (the time the learner is shown).
+pub fn deadline(started_at: i64, time_limit_s: i64) -> i64 {
+    started_at.saturating_add(time_limit_s.max(0))
+}
+
+/// Whether answers handed in at `at` are graded: by the deadline plus [`SUBMIT_GRACE_S`].
+/// Later answers are not graded and the attempt counts as timed out.
+pub fn in_time(deadline: i64, at: i64) -> bool {
+    at <= deadline.saturating_add(SUBMIT_GRACE_S)
+}
+
 /// A question as imported, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankQuestion {
@@ -347,6 +362,17 @@ fn parse_csv(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_count_until_the_deadline_plus_the_grace() {
+        let due = deadline(1_000, 1_800);
+        assert_eq!(due, 2_800);
+        assert!(in_time(due, 1_000));
+        assert!(in_time(due, due + SUBMIT_GRACE_S));
+        assert!(!in_time(due, due + SUBMIT_GRACE_S + 1));
+        assert_eq!(deadline(i64::MAX - 1, 1_800), i64::MAX);
+        assert!(in_time(i64::MAX, i64::MAX));
+    }
 
     #[test]
     fn grading_is_exact_set_match() {

@@ -113,10 +113,12 @@ pub struct AttemptRow {
     pub question_ids: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+    /// The graded answer sheet (JSON); NULL on a finished attempt means it timed out.
+    pub answers: Option<String>,
 }
 
-const ATTEMPT: &str =
-    "SELECT id, exam_id, account_id, question_ids, started_at, finished_at FROM exam_attempts";
+const ATTEMPT: &str = "SELECT id, exam_id, account_id, question_ids, started_at, finished_at, \
+     answers FROM exam_attempts";
 
 pub async fn attempt_tx(tx: &mut Tx, id: i64) -> Result<Option<AttemptRow>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{ATTEMPT} WHERE id = $1")))

@@ -79,9 +79,12 @@ impl Web {
     }
 }
 
-/// Every route of the site.
+/// Every route of the site. Everything behind sign-in, and the sign-in page itself, is personal:
+/// one layer marks those answers `no-store`, so no browser or proxy keeps a learner's pages, the
+/// playback API's answers or a sign-in form's token. Only the site's own stylesheet and scripts,
+/// the same for everyone, may be cached. Every answer carries the strict security headers.
 pub fn router(web: Web) -> Router {
-    Router::new()
+    let personal = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -92,17 +95,28 @@ pub fn router(web: Web) -> Router {
         .route("/courses/{code}/exam/{attempt}", post(exam::submit))
         .route("/api/courses/{code}/open", post(play::open))
         .route("/api/beat", post(play::beat))
-        .route("/static/player.js", get(play::script))
         .route("/archive", get(pages::archive))
         .route("/archive/certificate", get(pages::certificate))
-        .route("/static/style.css", get(pages::stylesheet))
         .route("/media/{file}", get(media::serve))
+        .layer(axum::middleware::map_response(personal_headers));
+    Router::new()
+        .merge(personal)
+        .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/player.js", get(play::script))
+        .route("/static/exam.js", get(exam::script))
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
 }
 
-/// No framing (clickjacking), no content sniffing, no URLs leaked to other sites.
+/// Scripts, styles, media and requests only from this site: no inline script, style or handler
+/// (the player and the exam countdown are the site's own files), no plugins, no framing, forms
+/// post only here, and no `<base>` to redirect relative links.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; object-src 'none'; \
+     frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// No framing (clickjacking), no content sniffing, no URLs leaked to other sites, nothing run or
+/// loaded from elsewhere.
 async fn safety_headers(mut r: axum::response::Response) -> axum::response::Response {
     use axum::http::{HeaderValue, header};
     let h = r.headers_mut();
@@ -115,6 +129,18 @@ async fn safety_headers(mut r: axum::response::Response) -> axum::response::Resp
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    r
+}
+
+/// A personal answer is kept by no cache (a shared office computer's back button, a proxy).
+async fn personal_headers(mut r: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
 

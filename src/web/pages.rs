@@ -86,15 +86,20 @@ pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "未找到该页面。".into())
 }
 
-pub async fn stylesheet() -> Response {
+/// A file of the site's own (stylesheet, script), the same for everyone: may be cached.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLE,
+        body,
     )
         .into_response()
+}
+
+pub async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
 }
 
 async fn real_name(web: &Web, me: &Me) -> Result<String, Response> {
