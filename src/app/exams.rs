@@ -240,7 +240,10 @@ pub async fn import(
             "导入考试题库仅限市网络学院和市在线学习办".into(),
         ));
     }
-    let bank = exam::parse_bank(bank_text).map_err(|errors| {
+    let owned = bank_text.to_owned();
+    let bank = super::off_runtime(move || exam::parse_bank(&owned))
+        .await?
+        .map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         Error::invalid(
             "题库",

@@ -34,3 +34,15 @@ pub use error::{Error, Result};
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
+
+/// Runs CPU- and memory-heavy work on an untrusted file (inflating, parsing) on tokio's blocking
+/// pool, so the async workers that serve SSH and web keep answering meanwhile; a panic in it
+/// becomes an internal error of this request only.
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "文件处理任务异常结束");
+        Error::Internal("文件处理异常结束".into())
+    })
+}

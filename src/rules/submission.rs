@@ -6,10 +6,11 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::idnum::IdNumber;
-use super::sheet::{self, FileFormat, SheetCell};
+use super::limits;
+use super::sheet::{self, FileFormat, Grid, SheetCell};
 
 /// The largest roster file accepted, in bytes.
-pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_BYTES: usize = limits::ROSTER_FILE_BYTES;
 /// The most data rows one submission may hold.
 pub const MAX_ROWS: usize = 20_000;
 
@@ -129,6 +130,12 @@ pub fn parse(
     format: Option<FileFormat>,
     ctx: &Context<'_>,
 ) -> Result<Vec<ValidRow>, Vec<Problem>> {
+    check(&read(bytes, format)?, ctx)
+}
+
+/// Reads a roster file into cells within the roster limits (`limits::ROSTER`); the slow,
+/// memory-hungry half of [`parse`], which callers run on the blocking pool.
+pub fn read(bytes: &[u8], format: Option<FileFormat>) -> Result<Grid, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![Problem::new(
             0,
@@ -137,8 +144,7 @@ pub fn parse(
         )]);
     }
     let format = format.unwrap_or_else(|| FileFormat::detect(bytes));
-    let grid = sheet::read(bytes, format).map_err(|e| vec![Problem::new(0, "", e.to_string())])?;
-    check(&grid, ctx)
+    sheet::read(bytes, format, &limits::ROSTER).map_err(|e| vec![Problem::new(0, "", e.to_string())])
 }
 
 /// Checks a grid whose first non-empty row is the header.

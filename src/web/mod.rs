@@ -81,7 +81,14 @@ impl Web {
 
 /// Every route of the site.
 pub fn router(web: Web) -> Router {
-    Router::new()
+    router_with(Router::new(), web)
+}
+
+/// The site with `extra` routes under the same layers (tests add a handler that panics, to see
+/// that it is contained).
+#[doc(hidden)]
+pub fn router_with(extra: Router<Web>, web: Web) -> Router {
+    extra
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -98,6 +105,9 @@ pub fn router(web: Web) -> Router {
         .route("/static/style.css", get(pages::stylesheet))
         .route("/media/{file}", get(media::serve))
         .fallback(pages::not_found)
+        // A panicking handler ends its own request with a 500 page, not the connection (and the
+        // runtime's other tasks never notice).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(pages::panicked))
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
 }

@@ -1,0 +1,55 @@
+//! Every bound on untrusted files and standard input, in one place (docs/roster.md lists them for
+//! users). Readers check these before anything grows with the input: a file that claims a huge
+//! grid, inflates to gigabytes or streams without end is refused with a Chinese message (exit 2)
+//! instead of taking the process down — Rust cannot survive a failed allocation, so the input must
+//! not be able to ask for one.
+
+/// The most any command reads from standard input; the SSH side stops buffering just past it.
+pub const STDIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest roster file accepted (`roster submit`).
+pub const ROSTER_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// The largest legacy-site CSV accepted (`wangyuan import-legacy`).
+pub const LEGACY_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest question bank accepted (`exam import`).
+pub const EXAM_BANK_BYTES: usize = 8 * 1024 * 1024;
+
+/// How large a table may be once read: checked cell by cell as a workbook streams in, and from
+/// the counts of line breaks and commas before a CSV is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// The last row that may hold anything (the header counts; rows as the user numbers them).
+    pub rows: usize,
+    /// The last column that may hold anything (256 = IV).
+    pub columns: usize,
+    /// Cells kept in memory, blanks to the left of a value included.
+    pub cells: usize,
+    /// All parts of an xlsx workbook (a zip archive) inflated, counted as they inflate: the sizes
+    /// in the archive's headers are only claims.
+    pub unpacked_bytes: u64,
+}
+
+/// Roster files: 20,000 people (`submission::MAX_ROWS`) with room for blank and note rows; a real
+/// 20,000-row roster workbook inflates to about 8 MB.
+pub const ROSTER: SheetLimits = SheetLimits {
+    rows: 50_000,
+    columns: 256,
+    cells: 1_000_000,
+    unpacked_bytes: 32 * 1024 * 1024,
+};
+
+/// The legacy site's users and learning records (CSV only), up to `LEGACY_FILE_BYTES`.
+pub const LEGACY: SheetLimits = SheetLimits {
+    rows: 2_000_000,
+    columns: 64,
+    cells: 20_000_000,
+    unpacked_bytes: LEGACY_FILE_BYTES as u64,
+};
+
+/// A course's question bank (CSV rows or JSON items): options A–Z plus kind, stem and answer.
+pub const EXAM_BANK: SheetLimits = SheetLimits {
+    rows: 10_000,
+    columns: 32,
+    cells: 320_000,
+    unpacked_bytes: EXAM_BANK_BYTES as u64,
+};
