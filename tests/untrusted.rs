@@ -55,7 +55,7 @@ fn bomb_xlsx() -> Vec<u8> {
         out.start_file(name.as_str(), opts).expect("start");
         match data.find("</sheetData>") {
             Some(at) if name == "xl/worksheets/sheet1.xml" => {
-                out.write_all(data[..at].as_bytes()).expect("write");
+                out.write_all(&data.as_bytes()[..at]).expect("write");
                 out.write_all(br#"<row r="2"><c r="A2" t="inlineStr"><is><t>"#)
                     .expect("write");
                 let chunk = vec![b'a'; 1024 * 1024];
@@ -63,7 +63,7 @@ fn bomb_xlsx() -> Vec<u8> {
                     out.write_all(&chunk).expect("write");
                 }
                 out.write_all(b"</t></is></c></row>").expect("write");
-                out.write_all(data[at..].as_bytes()).expect("write");
+                out.write_all(&data.as_bytes()[at..]).expect("write");
             }
             _ => out.write_all(data.as_bytes()).expect("write"),
         }
@@ -126,12 +126,20 @@ async fn crafted_files_are_refused_and_the_server_keeps_serving() {
         let summary = common::seed_demo(&t.db, 10).await;
         let addr = common::ssh::start(&t.db).await;
         let (base, web_task) = start_web(&t.db).await;
-        let lx = connect(addr, "lx_liaison", &common::staff_password(&summary, "lx_liaison"))
-            .await
-            .expect("liaison");
-        let college = connect(addr, "college", &common::staff_password(&summary, "college"))
-            .await
-            .expect("college");
+        let lx = connect(
+            addr,
+            "lx_liaison",
+            &common::staff_password(&summary, "lx_liaison"),
+        )
+        .await
+        .expect("liaison");
+        let college = connect(
+            addr,
+            "college",
+            &common::staff_password(&summary, "college"),
+        )
+        .await
+        .expect("college");
 
         let cases: [(&str, Vec<u8>, &str); 4] = [
             (
@@ -165,7 +173,13 @@ async fn crafted_files_are_refused_and_the_server_keeps_serving() {
             exec(&lx, "roster submit", &bomb),
             exec(&lx, "roster submit", &sparse)
         );
-        assert_eq!((a.code, b.code), (Some(2), Some(2)), "{} / {}", a.err, b.err);
+        assert_eq!(
+            (a.code, b.code),
+            (Some(2), Some(2)),
+            "{} / {}",
+            a.err,
+            b.err
+        );
         still_serving(&lx, &base, "two at once").await;
         assert_eq!(
             common::count(&t.db, "SELECT COUNT(*) FROM roster_submissions").await,

@@ -244,16 +244,16 @@ pub async fn import(
     let bank = super::off_runtime(move || exam::parse_bank(&owned))
         .await?
         .map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        Error::invalid(
-            "题库",
-            format!(
-                "{} 处错误，未导入任何题目：\n{}",
-                errors.len(),
-                lines.join("\n")
-            ),
-        )
-    })?;
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            Error::invalid(
+                "题库",
+                format!(
+                    "{} 处错误，未导入任何题目：\n{}",
+                    errors.len(),
+                    lines.join("\n")
+                ),
+            )
+        })?;
     check_range("--pass", settings.pass_percent, 0, 100)?;
     check_range("--attempts", settings.attempts, 1, 100)?;
     check_range("--questions", settings.questions, 1, bank.len() as i64)?;

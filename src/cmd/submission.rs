@@ -333,7 +333,8 @@ mod tests {
                 &bytes,
                 FileFormat::detect(&bytes),
                 &crate::rules::limits::ROSTER,
-            ).expect("read back");
+            )
+            .expect("read back");
             let header: Vec<SheetCell> = Col::ALL
                 .iter()
                 .map(|c| SheetCell::Text(c.header().into()))

@@ -176,7 +176,11 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Grid, SheetError> {
     check_unpacked(bytes, limits.unpacked_bytes)?;
     let xlsx = |e: XlsxError| SheetError::Xlsx(e.to_string());
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(xlsx)?;
-    let first = book.sheet_names().first().cloned().ok_or(SheetError::NoSheet)?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(SheetError::NoSheet)?;
     let mut cells = match book.worksheet_cells_reader(&first) {
         Ok(cells) => cells,
         // A chart sheet first: no cells, as the range reader saw it.

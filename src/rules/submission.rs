@@ -144,7 +144,8 @@ pub fn read(bytes: &[u8], format: Option<FileFormat>) -> Result<Grid, Vec<Proble
         )]);
     }
     let format = format.unwrap_or_else(|| FileFormat::detect(bytes));
-    sheet::read(bytes, format, &limits::ROSTER).map_err(|e| vec![Problem::new(0, "", e.to_string())])
+    sheet::read(bytes, format, &limits::ROSTER)
+        .map_err(|e| vec![Problem::new(0, "", e.to_string())])
 }
 
 /// Checks a grid whose first non-empty row is the header.

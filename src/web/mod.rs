@@ -107,7 +107,9 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         .fallback(pages::not_found)
         // A panicking handler ends its own request with a 500 page, not the connection (and the
         // runtime's other tasks never notice).
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(pages::panicked))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            pages::panicked,
+        ))
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
 }
