@@ -1,6 +1,6 @@
 //! Untrusted files and failing requests must not take the server down (issue 11, points 1 and 5),
 //! on both databases: crafted files made here — a two-cell workbook claiming the whole grid, a
-//! compression bomb, an oversized CSV — are sent through real `roster submit` and `exam import`
+//! compression bomb, one long text named by thousands of cells, an oversized CSV — are sent through real `roster submit` and `exam import`
 //! over SSH exec and through the legacy import; each is refused with exit 2 and a Chinese
 //! message, nothing is saved, and the same SSH and web servers keep answering. A web handler that
 //! panics answers 500 with the Chinese error page and the site carries on.
@@ -39,10 +39,8 @@ fn sparse_xlsx() -> Vec<u8> {
     })
 }
 
-/// The header workbook with a second row of one 200 MB cell, written in 1 MB pieces: a file of
-/// a few hundred KB, as in the issue.
-fn bomb_xlsx() -> Vec<u8> {
-    let xlsx = workbook(|_| {});
+/// The same archive with each part passed through `part` (name, text, output).
+fn rezip(xlsx: &[u8], mut part: impl FnMut(&str, String, &mut dyn Write)) -> Vec<u8> {
     let mut src = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).expect("zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
@@ -53,6 +51,15 @@ fn bomb_xlsx() -> Vec<u8> {
         let mut data = String::new();
         f.read_to_string(&mut data).expect("xml part");
         out.start_file(name.as_str(), opts).expect("start");
+        part(&name, data, &mut out);
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+/// The header workbook with a second row of one 200 MB cell, written in 1 MB pieces: a file of
+/// a few hundred KB, as in the issue.
+fn bomb_xlsx() -> Vec<u8> {
+    rezip(&workbook(|_| {}), |name, data, out| {
         match data.find("</sheetData>") {
             Some(at) if name == "xl/worksheets/sheet1.xml" => {
                 out.write_all(&data.as_bytes()[..at]).expect("write");
@@ -67,8 +74,27 @@ fn bomb_xlsx() -> Vec<u8> {
             }
             _ => out.write_all(data.as_bytes()).expect("write"),
         }
-    }
-    out.finish().expect("finish").into_inner()
+    })
+}
+
+/// One 1 MB text stored once and named by 2,000 cells (2 GB once every cell has its copy).
+fn shared_text_xlsx() -> Vec<u8> {
+    let named = workbook(|s| {
+        for r in 1..2001 {
+            s.write_string(r, 0, "重复").expect("cell");
+        }
+    });
+    rezip(&named, |name, data, out| {
+        let data = if name == "xl/sharedStrings.xml" {
+            data.replace(
+                "<t>重复</t>",
+                &format!("<t>{}</t>", "a".repeat(1024 * 1024)),
+            )
+        } else {
+            data
+        };
+        out.write_all(data.as_bytes()).expect("write");
+    })
 }
 
 /// More lines than any roster may have, each a valid-looking row: well under the 16 MB cap.
@@ -141,7 +167,7 @@ async fn crafted_files_are_refused_and_the_server_keeps_serving() {
         .await
         .expect("college");
 
-        let cases: [(&str, Vec<u8>, &str); 4] = [
+        let cases: [(&str, Vec<u8>, &str); 5] = [
             (
                 "sparse xlsx",
                 sparse_xlsx(),
@@ -151,6 +177,11 @@ async fn crafted_files_are_refused_and_the_server_keeps_serving() {
                 "compression bomb",
                 bomb_xlsx(),
                 "Excel 文件解压后超过 32 MB 的上限，未读取",
+            ),
+            (
+                "shared text",
+                shared_text_xlsx(),
+                "表格文字超过 16 MB 的上限，未读取",
             ),
             ("tall csv", tall_csv(), "表格超过 50000 行的上限，未读取"),
             (

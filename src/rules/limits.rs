@@ -24,25 +24,34 @@ pub struct SheetLimits {
     pub columns: usize,
     /// Cells kept in memory, blanks to the left of a value included.
     pub cells: usize,
+    /// Text kept in cells, in bytes. A workbook stores a repeated text once and refers to it from
+    /// each cell, so a small file can name one long text a million times.
+    pub text_bytes: usize,
     /// All parts of an xlsx workbook (a zip archive) inflated, counted as they inflate: the sizes
     /// in the archive's headers are only claims.
     pub unpacked_bytes: u64,
 }
 
 /// Roster files: 20,000 people (`submission::MAX_ROWS`) with room for blank and note rows; a real
-/// 20,000-row roster workbook inflates to about 8 MB.
+/// 20,000-row roster workbook inflates to about 8 MB and holds about 2 MB of text.
 pub const ROSTER: SheetLimits = SheetLimits {
     rows: 50_000,
     columns: 256,
     cells: 1_000_000,
+    text_bytes: 16 * 1024 * 1024,
     unpacked_bytes: 32 * 1024 * 1024,
 };
+
+/// Parts (files) an xlsx archive may hold; a real workbook has a dozen or two, and each part
+/// listed costs memory before anything is read.
+pub const XLSX_PARTS: usize = 1_000;
 
 /// The legacy site's users and learning records (CSV only), up to `LEGACY_FILE_BYTES`.
 pub const LEGACY: SheetLimits = SheetLimits {
     rows: 2_000_000,
     columns: 64,
     cells: 20_000_000,
+    text_bytes: LEGACY_FILE_BYTES,
     unpacked_bytes: LEGACY_FILE_BYTES as u64,
 };
 
@@ -51,5 +60,6 @@ pub const EXAM_BANK: SheetLimits = SheetLimits {
     rows: 10_000,
     columns: 32,
     cells: 320_000,
+    text_bytes: EXAM_BANK_BYTES,
     unpacked_bytes: EXAM_BANK_BYTES as u64,
 };

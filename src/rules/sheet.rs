@@ -8,7 +8,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, DataRef, Reader, Xlsx, XlsxError};
 
-use super::limits::SheetLimits;
+use super::limits::{SheetLimits, XLSX_PARTS};
 
 /// How the bytes are laid out; `detect` tells from the first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +62,12 @@ pub enum SheetError {
     TooManyColumns { row: usize, limit: usize },
     #[error("表格超过 {limit} 个单元格的上限，未读取")]
     TooManyCells { limit: usize },
+    #[error("表格文字超过 {} MB 的上限，未读取", .limit / 1024 / 1024)]
+    TooMuchText { limit: usize },
     #[error("Excel 文件解压后超过 {} MB 的上限，未读取", .limit / 1024 / 1024)]
     Unpacked { limit: u64 },
+    #[error("Excel 文件包含的部件超过 {limit} 个的上限，未读取")]
+    TooManyParts { limit: usize },
 }
 
 /// Rows of cells; row i is the sheet's row i + 1, and a row ends at its last value.
@@ -190,6 +194,8 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Grid, SheetError> {
     let mut grid = Bounded::new(limits);
     while let Some(cell) = cells.next_cell().map_err(xlsx)? {
         let (row, col) = cell.get_position();
+        // Charged before the cell's own copy of a shared text is made.
+        grid.charge_text(text_len(cell.get_value()))?;
         // Blank cells (a format without a value) take no room, as in the sheet's used range.
         if let Some(value) = cell_of(cell.get_value()) {
             grid.put(row as usize, col as usize, value)?;
@@ -202,6 +208,12 @@ fn read_xlsx(bytes: &[u8], limits: &SheetLimits) -> Result<Grid, SheetError> {
 /// `limit`, whatever the headers claim, before calamine (which keeps all shared strings in memory
 /// and reads the sheet) sees a byte. Costs one extra inflate of a file already known to be small.
 fn check_unpacked(bytes: &[u8], limit: u64) -> Result<(), SheetError> {
+    // Every part is listed in the central directory under this signature; counting them bounds
+    // what opening the archive allocates for its list.
+    let parts = bytes.windows(4).filter(|w| w == b"PK\x01\x02").count();
+    if parts > XLSX_PARTS {
+        return Err(SheetError::TooManyParts { limit: XLSX_PARTS });
+    }
     let bad = |e: &dyn std::fmt::Display| SheetError::Xlsx(e.to_string());
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(&e))?;
     let mut total = 0u64;
@@ -226,6 +238,7 @@ fn check_unpacked(bytes: &[u8], limit: u64) -> Result<(), SheetError> {
 struct Bounded<'l> {
     rows: Grid,
     cells: usize,
+    text: usize,
     limits: &'l SheetLimits,
 }
 
@@ -234,8 +247,19 @@ impl<'l> Bounded<'l> {
         Bounded {
             rows: Vec::new(),
             cells: 0,
+            text: 0,
             limits,
         }
+    }
+
+    fn charge_text(&mut self, bytes: usize) -> Result<(), SheetError> {
+        self.text = self.text.saturating_add(bytes);
+        if self.text > self.limits.text_bytes {
+            return Err(SheetError::TooMuchText {
+                limit: self.limits.text_bytes,
+            });
+        }
+        Ok(())
     }
 
     fn put(&mut self, row: usize, col: usize, value: SheetCell) -> Result<(), SheetError> {
@@ -259,6 +283,15 @@ impl<'l> Bounded<'l> {
         }
         cells[col] = value;
         Ok(())
+    }
+}
+
+/// The bytes of text a cell's value will be copied into.
+fn text_len(d: &DataRef<'_>) -> usize {
+    match d {
+        DataRef::String(s) => s.len(),
+        DataRef::SharedString(s) => s.len(),
+        _ => 0,
     }
 }
 
@@ -409,6 +442,57 @@ mod bounds {
         );
     }
 
+    /// One long text (100,000 characters, more than Excel itself writes) stored once and named by
+    /// many cells: each cell keeps its own copy.
+    fn shared_text(cells: u32) -> Vec<u8> {
+        let named = workbook(|s| {
+            for r in 2..2 + cells {
+                s.write_string(r, 0, "重复").expect("cell");
+            }
+        });
+        rezip(&named, |name, data, out| {
+            let xml = String::from_utf8(data).unwrap_or_default();
+            let xml = if name == "xl/sharedStrings.xml" {
+                xml.replace("<t>重复</t>", &format!("<t>{}</t>", "长".repeat(100_000)))
+            } else {
+                xml
+            };
+            out.write_all(xml.as_bytes()).expect("write");
+        })
+    }
+
+    #[test]
+    fn text_named_many_times_is_bounded_by_its_copies() {
+        let xlsx = shared_text(200);
+        assert!(xlsx.len() < 64 * 1024, "a small file: {} bytes", xlsx.len());
+        assert_eq!(
+            read(&xlsx, FileFormat::Xlsx, &ROSTER),
+            Err(SheetError::TooMuchText {
+                limit: ROSTER.text_bytes
+            })
+        );
+        assert_eq!(
+            read(&shared_text(3), FileFormat::Xlsx, &ROSTER).map(|r| r.len()),
+            Ok(5)
+        );
+    }
+
+    #[test]
+    fn an_archive_of_many_parts_is_refused_before_it_is_listed() {
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..=crate::rules::limits::XLSX_PARTS {
+            out.start_file(format!("p{i}"), zip::write::SimpleFileOptions::default())
+                .expect("start");
+        }
+        let many = out.finish().expect("finish").into_inner();
+        assert_eq!(
+            read(&many, FileFormat::Xlsx, &ROSTER),
+            Err(SheetError::TooManyParts {
+                limit: crate::rules::limits::XLSX_PARTS
+            })
+        );
+    }
+
     #[test]
     fn cells_kept_are_bounded_not_just_rows_and_columns() {
         // Each row's last cell far right: few cells in the file, many blanks to keep.
@@ -551,6 +635,7 @@ mod bounds {
         let file = match case.as_str() {
             "bomb" => bomb(),
             "sparse" => sparse(),
+            "shared" => shared_text(400),
             _ => return,
         };
         // Forget the peak of making the file (Linux: "5" resets VmHWM to the current size).
@@ -566,7 +651,14 @@ mod bounds {
         let Ok(me) = std::env::current_exe() else {
             return;
         };
-        for case in ["bomb", "sparse"] {
+        // Reading whole, the bomb (40 MB inflated) needed 124 MB more and the shared text (400
+        // copies of 300 KB) 120 MB; bounded, the kept text may reach its limit before refusal.
+        let text_kib = ROSTER.text_bytes as u64 / 1024;
+        for (case, most_kib) in [
+            ("bomb", 8 * 1024),
+            ("sparse", 8 * 1024),
+            ("shared", text_kib + 8 * 1024),
+        ] {
             let out = std::process::Command::new(&me)
                 .args([
                     "rules::sheet::bounds::peak_of_one_read",
@@ -586,8 +678,7 @@ mod bounds {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or_else(|| panic!("{case}: no measurement in {text}"));
             assert!(text.contains("RESULT Err"), "{case}: refused: {text}");
-            // The bomb inflates to 40 MB; reading it whole would need about twice that.
-            assert!(growth < 8 * 1024, "{case}: peak grew {growth} KiB");
+            assert!(growth < most_kib, "{case}: peak grew {growth} KiB");
         }
     }
 }
