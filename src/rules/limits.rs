@@ -7,6 +7,10 @@
 /// The most any command reads from standard input; the SSH side stops buffering just past it.
 pub const STDIN_BYTES: usize = 64 * 1024 * 1024;
 
+/// Uploaded files parsed at the same time; more wait their turn, so the memory of parsing is
+/// bounded for the whole process, not only per file.
+pub const FILE_WORKERS: usize = 2;
+
 /// The largest roster file accepted (`roster submit`).
 pub const ROSTER_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// The largest legacy-site CSV accepted (`wangyuan import-legacy`).
