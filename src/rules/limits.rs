@@ -13,6 +13,8 @@ pub const FILE_WORKERS: usize = 2;
 
 /// The largest roster file accepted (`roster submit`).
 pub const ROSTER_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// The most people one roster submission may hold.
+pub const ROSTER_PEOPLE: usize = 20_000;
 /// The largest legacy-site CSV accepted (`wangyuan import-legacy`).
 pub const LEGACY_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// The largest question bank accepted (`exam import`).
@@ -36,7 +38,7 @@ pub struct SheetLimits {
     pub unpacked_bytes: u64,
 }
 
-/// Roster files: 20,000 people (`submission::MAX_ROWS`) with room for blank and note rows; a real
+/// Roster files: `ROSTER_PEOPLE` with room for blank and note rows; a real
 /// 20,000-row roster workbook inflates to about 8 MB and holds about 2 MB of text.
 pub const ROSTER: SheetLimits = SheetLimits {
     rows: 50_000,

@@ -12,7 +12,7 @@ use super::sheet::{self, FileFormat, Grid, SheetCell};
 /// The largest roster file accepted, in bytes.
 pub const MAX_BYTES: usize = limits::ROSTER_FILE_BYTES;
 /// The most data rows one submission may hold.
-pub const MAX_ROWS: usize = 20_000;
+pub const MAX_ROWS: usize = limits::ROSTER_PEOPLE;
 
 /// The columns, by their header in the template; `aliases` are other spellings accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
