@@ -556,7 +556,9 @@ async fn seed_synthetic(settings: &Settings, args: &SeedArgs) -> CliResult {
 async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
     let password = if args.password_stdin {
         let mut buf = String::new();
-        std::io::stdin().read_to_string(&mut buf)?;
+        std::io::stdin()
+            .take(crate::rules::limits::STDIN_BYTES as u64)
+            .read_to_string(&mut buf)?;
         Some(buf.trim_end_matches(['\r', '\n']).to_string())
     } else {
         None
@@ -599,7 +601,9 @@ fn keys(settings: &Settings) -> CliResult {
 
 async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
     let mut line = String::new();
-    std::io::stdin().read_to_string(&mut line)?;
+    std::io::stdin()
+        .take(crate::rules::limits::STDIN_BYTES as u64)
+        .read_to_string(&mut line)?;
     let db = open(settings, DB_FILE).await?;
     let fingerprint =
         app::admin::add_key(&db, &Actor::local_operator(), username, &line, app::now()).await?;
@@ -609,8 +613,15 @@ async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
 }
 
 async fn import_legacy(settings: &Settings, args: &LegacyArgs) -> CliResult {
+    // One byte past the limit is enough for the import to refuse the file by its size.
     let read = |path: &Path| {
-        std::fs::read(path)
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                f.take(app::legacy::MAX_FILE_BYTES as u64 + 1)
+                    .read_to_end(&mut bytes)
+            })
+            .map(|_| bytes)
             .map_err(|e| std::io::Error::new(e.kind(), format!("无法读取 {}：{e}", path.display())))
     };
     let users = read(&args.users)?;

@@ -277,17 +277,20 @@ pub async fn import(
             "导入考试题库仅限市网络学院和市在线学习办".into(),
         ));
     }
-    let bank = exam::parse_bank(bank_text).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        Error::invalid(
-            "题库",
-            format!(
-                "{} 处错误，未导入任何题目：\n{}",
-                errors.len(),
-                lines.join("\n")
-            ),
-        )
-    })?;
+    let owned = bank_text.to_owned();
+    let bank = super::off_runtime(move || exam::parse_bank(&owned))
+        .await?
+        .map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            Error::invalid(
+                "题库",
+                format!(
+                    "{} 处错误，未导入任何题目：\n{}",
+                    errors.len(),
+                    lines.join("\n")
+                ),
+            )
+        })?;
     check_range("--pass", settings.pass_percent, 0, 100)?;
     check_range("--attempts", settings.attempts, 1, 100)?;
     check_range("--questions", settings.questions, 1, bank.len() as i64)?;

@@ -13,7 +13,8 @@ use crate::rules::Tenths;
 use crate::rules::calendar::credit_year;
 use crate::rules::idnum::IdNumber;
 use crate::rules::ledger::{EntryKind, award_key};
-use crate::rules::sheet::decode_text;
+use crate::rules::limits::LEGACY;
+use crate::rules::sheet::{check_csv_size, check_width, decode_text};
 use crate::rules::standing::Bucket;
 use crate::rules::text;
 use crate::store::account_care as care;
@@ -26,7 +27,7 @@ use super::password::Scheme;
 use super::{Actor, Error, Result};
 
 /// Largest file accepted, in bytes.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: usize = crate::rules::limits::LEGACY_FILE_BYTES;
 
 /// A row that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,11 +63,18 @@ pub async fn import(
 ) -> Result<Report> {
     actor.require_office("导入旧站数据")?;
     let mut report = Report::default();
-    let users = parse_users(users_csv, &mut report.problems)?;
-    let records = match records_csv {
-        Some(bytes) => parse_records(bytes, &mut report.problems)?,
-        None => Vec::new(),
-    };
+    let (users_csv, records_csv) = (users_csv.to_vec(), records_csv.map(<[u8]>::to_vec));
+    let (users, records, problems) = super::off_runtime(move || -> Result<_> {
+        let mut problems = Vec::new();
+        let users = parse_users(&users_csv, &mut problems)?;
+        let records = match records_csv {
+            Some(bytes) => parse_records(&bytes, &mut problems)?,
+            None => Vec::new(),
+        };
+        Ok((users, records, problems))
+    })
+    .await??;
+    report.problems = problems;
     let units: HashMap<String, i64> = units::all(db.reader())
         .await?
         .into_iter()
@@ -245,12 +253,14 @@ impl Sheet {
                 "文件编码无法识别：请另存为 UTF-8 或 GBK（GB18030）编码的 CSV",
             )
         })?;
+        check_csv_size(&text, &LEGACY).map_err(|e| Error::invalid(file, e.to_string()))?;
         let bytes = text.as_bytes();
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let header = reader
             .headers()
             .map_err(|e| Error::invalid(file, format!("无法读取表头：{e}")))?
             .clone();
+        check_width(1, header.len(), &LEGACY).map_err(|e| Error::invalid(file, e.to_string()))?;
         let mut columns = HashMap::new();
         for (i, name) in header.iter().enumerate() {
             let name = name.trim().to_lowercase();
@@ -294,6 +304,8 @@ impl Sheet {
                 .filter(|&&b| b == b'\n')
                 .count() as u64;
             counted_to = start;
+            check_width(line as usize, record.len(), &LEGACY)
+                .map_err(|e| Error::invalid(file, e.to_string()))?;
             if record.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }

@@ -47,3 +47,59 @@ pub fn checked_text<'a>(field: &str, s: &'a str, max_chars: usize) -> Result<&'a
 pub const MAX_REASON: usize = 200;
 /// The longest search word, in characters (longer ones cannot match a name or ID number).
 pub const MAX_SEARCH: usize = 50;
+/// Runs CPU- and memory-heavy work on an untrusted file (inflating, parsing) on tokio's blocking
+/// pool, so the async workers that serve SSH and web keep answering meanwhile, and at most
+/// `limits::FILE_WORKERS` at once; a panic in it becomes an internal error of this request only.
+pub(crate) async fn off_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    static TURNS: tokio::sync::Semaphore =
+        tokio::sync::Semaphore::const_new(crate::rules::limits::FILE_WORKERS);
+    let _turn = TURNS
+        .acquire()
+        .await
+        .map_err(|_| Error::Internal("文件处理队列已关闭".into()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "文件处理任务异常结束");
+        Error::Internal("文件处理异常结束".into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn file_work_runs_a_few_at_a_time_and_a_panic_is_an_error() {
+        let (active, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs: Vec<_> = (0..6)
+            .map(|_| {
+                let (active, most) = (active.clone(), most.clone());
+                tokio::spawn(off_runtime(move || {
+                    let now = active.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    // Hold the turn long enough for the others to try to start.
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    active.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for job in jobs {
+            assert!(matches!(job.await, Ok(Ok(()))));
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            (1..=crate::rules::limits::FILE_WORKERS).contains(&most),
+            "{most} at once"
+        );
+        let bug = off_runtime(|| {
+            let v: Vec<u8> = Vec::new();
+            v.first().copied().expect("a bug in a parser")
+        })
+        .await;
+        assert!(matches!(bug, Err(Error::Internal(_))), "{bug:?}");
+    }
+}

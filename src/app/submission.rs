@@ -129,6 +129,10 @@ pub async fn submit(
         return Err(Error::Forbidden("提交名单仅限管理人员".into()));
     }
     let file_name = super::checked_text("文件名", file_name, 100)?;
+    let owned = bytes.to_vec();
+    let grid = super::off_runtime(move || rules::read(&owned, format))
+        .await?
+        .map_err(refusal)?;
     let all_units = units::all(db.reader()).await?;
     let mut by_key = HashMap::new();
     for u in &all_units {
@@ -156,7 +160,7 @@ pub async fn submit(
         accounts: &accounts,
         pending: &pending,
     };
-    let rows = rules::parse(bytes, format, &ctx).map_err(refusal)?;
+    let rows = rules::check(&grid, &ctx).map_err(refusal)?;
     let home = home_unit(actor, &all_units)?;
     let submitter = actor
         .account_id

@@ -9,7 +9,7 @@ use super::args::ExamImportArgs;
 use super::format::{Cell, Column, Table, col};
 
 /// A question bank larger than this is refused.
-pub const MAX_BANK_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_BANK_BYTES: usize = crate::rules::limits::EXAM_BANK_BYTES;
 
 const IMPORTED: &[Column] = &[
     col("course", "课程编号"),

@@ -7,7 +7,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 /// The most any command accepts on stdin. The SSH side stops buffering just past it, so a client
 /// streaming without end costs at most this much memory.
-pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_BYTES: usize = crate::rules::limits::STDIN_BYTES;
 
 /// Input larger than the limit the reading command set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -331,7 +331,12 @@ mod tests {
     fn templates_have_every_header() {
         for kind in [FileKind::Csv, FileKind::Xlsx] {
             let bytes = template(kind).expect("template");
-            let grid = sheet::read(&bytes, FileFormat::detect(&bytes)).expect("read back");
+            let grid = sheet::read(
+                &bytes,
+                FileFormat::detect(&bytes),
+                &crate::rules::limits::ROSTER,
+            )
+            .expect("read back");
             let header: Vec<SheetCell> = Col::ALL
                 .iter()
                 .map(|c| SheetCell::Text(c.header().into()))

@@ -2,6 +2,10 @@
 //! (`exam import`, docs/exams.md). Pure: no I/O.
 
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+
+use super::limits::EXAM_BANK;
+use super::sheet::{SheetError, check_csv_size, check_width};
 
 /// Options a question may have at most (A–H).
 pub const MAX_OPTIONS: usize = 8;
@@ -249,7 +253,11 @@ struct JsonQuestion {
 }
 
 fn parse_json(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
-    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let items = BoundedItems(EXAM_BANK.rows)
+        .deserialize(&mut de)
+        .and_then(|items| de.end().map(|()| items));
+    let items = items.map_err(|e| {
         vec![RowError {
             row: e.line(),
             unit: "行",
@@ -279,7 +287,52 @@ fn parse_json(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
     }
 }
 
+/// A JSON array of questions read item by item, refused past `.0` items before more are kept.
+struct BoundedItems(usize);
+
+impl<'de> DeserializeSeed<'de> for BoundedItems {
+    type Value = Vec<serde_json::Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BoundedItems {
+    type Value = Vec<serde_json::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of questions")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            if items.len() == self.0 {
+                return Err(A::Error::custom(format!("题目超过 {} 道的上限", self.0)));
+            }
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+/// A bank too large to read, said at the row where the limit was passed.
+fn too_large(e: SheetError) -> Vec<RowError> {
+    let row = match e {
+        SheetError::TooManyRows { limit } => limit + 1,
+        SheetError::TooManyColumns { row, .. } => row,
+        _ => 1,
+    };
+    vec![RowError {
+        row,
+        unit: "行",
+        message: e.to_string(),
+    }]
+}
+
 fn parse_csv(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
+    check_csv_size(text, &EXAM_BANK).map_err(too_large)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -302,6 +355,7 @@ fn parse_csv(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
             }]);
         }
     };
+    check_width(1, header.len(), &EXAM_BANK).map_err(too_large)?;
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     let expected = "表头应为：题型,题干,选项A,选项B,…,答案";
     if names.len() < 3

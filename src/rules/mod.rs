@@ -6,6 +6,7 @@ pub mod credits;
 pub mod exam;
 pub mod idnum;
 pub mod ledger;
+pub mod limits;
 pub mod password;
 pub mod plan;
 pub mod playback;

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use super::idnum::IdNumber;
-use super::sheet::{self, FileFormat, SheetCell};
+use super::limits;
+use super::sheet::{self, FileFormat, Grid, SheetCell};
 use super::text;
 
 /// The largest roster file accepted, in bytes.
-pub const MAX_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_BYTES: usize = limits::ROSTER_FILE_BYTES;
 /// The most data rows one submission may hold.
-pub const MAX_ROWS: usize = 20_000;
+pub const MAX_ROWS: usize = limits::ROSTER_PEOPLE;
 
 /// The columns, by their header in the template; `aliases` are other spellings accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +141,12 @@ pub fn parse(
     format: Option<FileFormat>,
     ctx: &Context<'_>,
 ) -> Result<Vec<ValidRow>, Vec<Problem>> {
+    check(&read(bytes, format)?, ctx)
+}
+
+/// Reads a roster file into cells within the roster limits (`limits::ROSTER`); the slow,
+/// memory-hungry half of [`parse`], which callers run on the blocking pool.
+pub fn read(bytes: &[u8], format: Option<FileFormat>) -> Result<Grid, Vec<Problem>> {
     if bytes.len() > MAX_BYTES {
         return Err(vec![Problem::new(
             0,
@@ -148,8 +155,8 @@ pub fn parse(
         )]);
     }
     let format = format.unwrap_or_else(|| FileFormat::detect(bytes));
-    let grid = sheet::read(bytes, format).map_err(|e| vec![Problem::new(0, "", e.to_string())])?;
-    check(&grid, ctx)
+    sheet::read(bytes, format, &limits::ROSTER)
+        .map_err(|e| vec![Problem::new(0, "", e.to_string())])
 }
 
 /// Checks a grid whose first non-empty row is the header.

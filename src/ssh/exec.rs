@@ -23,26 +23,45 @@ pub fn spawn(
     channel: ChannelId,
 ) {
     tokio::spawn(async move {
-        let work = tokio::spawn(async move {
+        let (code, out, err) = run_isolated(async move {
             let mut out = Vec::new();
             let mut err = Vec::new();
             let code =
                 crate::cmd::run_line(&db, &actor, &line, &mut stdin, &mut out, &mut err).await;
             (code, out, err)
-        });
-        let (code, out, err) = match work.await {
-            Ok(result) => result,
-            Err(e) => {
-                tracing::error!(error = %e, "命令执行任务异常结束");
-                (
-                    1,
-                    Vec::new(),
-                    "内部错误：命令异常结束\n".as_bytes().to_vec(),
-                )
-            }
-        };
+        })
+        .await;
         finish(&handle, channel, code, out, err, pty).await;
     });
+}
+
+/// A command's (status, stdout, stderr), run in a task of its own: a panic inside becomes status 1
+/// and an internal-error line for this channel, and every other session carries on.
+async fn run_isolated(
+    work: impl Future<Output = (i32, Vec<u8>, Vec<u8>)> + Send + 'static,
+) -> (i32, Vec<u8>, Vec<u8>) {
+    match isolated(work).await {
+        Some(result) => result,
+        None => (
+            1,
+            Vec::new(),
+            "内部错误：命令异常结束\n".as_bytes().to_vec(),
+        ),
+    }
+}
+
+/// Runs `work` as a task of its own and waits for it; None (logged) when it panicked. Tokio
+/// catches a task's panic, so the panic ends that task only.
+pub(super) async fn isolated<T: Send + 'static>(
+    work: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    match tokio::spawn(work).await {
+        Ok(result) => Some(result),
+        Err(e) => {
+            tracing::error!(error = %e, "会话任务异常结束");
+            None
+        }
+    }
 }
 
 /// Sends the output and closes the channel with `code`.
@@ -97,7 +116,27 @@ pub fn crlf(bytes: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::crlf;
+    use super::{crlf, isolated, run_isolated};
+
+    /// The containment every exec channel and shell session runs in: a panic (or a failed
+    /// `expect`) inside gives status 1 and a message, and the runtime goes on serving others.
+    #[tokio::test]
+    async fn a_panicking_command_ends_only_itself() {
+        let other = tokio::spawn(async { 41 + 1 });
+        let (code, out, err) = run_isolated(async {
+            let v: Vec<u8> = Vec::new();
+            let _ = v.get(3).expect("a bug in a command");
+            (0, Vec::new(), Vec::new())
+        })
+        .await;
+        assert_eq!(code, 1);
+        assert!(out.is_empty());
+        assert_eq!(String::from_utf8_lossy(&err), "内部错误：命令异常结束\n");
+        assert_eq!(other.await.ok(), Some(42), "other tasks unaffected");
+        assert_eq!(isolated(async { "fine" }).await, Some("fine"));
+        let session: Option<()> = isolated(async { panic!("a bug in a screen") }).await;
+        assert_eq!(session, None);
+    }
 
     #[test]
     fn newlines_become_crlf_once() {

@@ -66,17 +66,13 @@ pub fn spawn(start: Start, input: UnboundedReceiver<Input>) {
     let handle = start.handle.clone();
     let channel = start.channel;
     tokio::spawn(async move {
-        let inner = tokio::spawn(run(start, input));
-        let code = match inner.await {
-            Ok(Ok(())) => 0,
-            Ok(Err(e)) => {
+        let code = match super::exec::isolated(run(start, input)).await {
+            Some(Ok(())) => 0,
+            Some(Err(e)) => {
                 tracing::warn!(error = %e, "终端会话出错");
                 1
             }
-            Err(e) => {
-                tracing::error!(error = %e, "终端会话异常结束");
-                1
-            }
+            None => 1,
         };
         // Whatever happened, give the client its terminal back.
         let _ = handle.data(channel, LEAVE.to_vec()).await;

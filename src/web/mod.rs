@@ -84,7 +84,14 @@ impl Web {
 /// playback API's answers or a sign-in form's token. Only the site's own stylesheet and scripts,
 /// the same for everyone, may be cached. Every answer carries the strict security headers.
 pub fn router(web: Web) -> Router {
-    let personal = Router::new()
+    router_with(Router::new(), web)
+}
+
+/// The site with `extra` routes under the same layers (tests add a handler that panics, to see
+/// that it is contained).
+#[doc(hidden)]
+pub fn router_with(extra: Router<Web>, web: Web) -> Router {
+    let personal = extra
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -105,6 +112,11 @@ pub fn router(web: Web) -> Router {
         .route("/static/player.js", get(play::script))
         .route("/static/exam.js", get(exam::script))
         .fallback(pages::not_found)
+        // A panicking handler ends its own request with a 500 page, not the connection (and the
+        // runtime's other tasks never notice).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            pages::panicked,
+        ))
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
 }

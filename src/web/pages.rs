@@ -82,6 +82,20 @@ pub fn status_of(e: &app::Error) -> StatusCode {
     }
 }
 
+/// The answer to a request whose handler panicked (logged; the learner sees the error page).
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "网站请求处理异常结束");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "服务器内部错误，请稍后再试；如反复出现，请联系市网络学院。".into(),
+    )
+}
+
 pub async fn not_found() -> Response {
     error_page(StatusCode::NOT_FOUND, "未找到该页面。".into())
 }
