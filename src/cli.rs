@@ -427,7 +427,7 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
         db: db.clone(),
         idle_timeout: std::time::Duration::from_secs(settings.idle_timeout_secs),
         web_address: web_address(settings),
-        limits: ssh_limits(settings),
+        limits: crate::ssh::Limits::from_settings(settings),
     };
     let mut ssh = tokio::spawn(crate::ssh::serve(shared, keys, listener));
     let site = crate::web::Web::new(crate::web::Options {
@@ -465,16 +465,6 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
     web.abort();
     db.close().await;
     result
-}
-
-fn ssh_limits(settings: &Settings) -> crate::ssh::Limits {
-    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-    crate::ssh::Limits {
-        login_grace: std::time::Duration::from_secs(settings.ssh_login_grace_secs),
-        max_unauthenticated: count(settings.ssh_max_unauthenticated),
-        max_unauthenticated_per_address: count(settings.ssh_max_unauthenticated_per_address),
-        inactivity_timeout: std::time::Duration::from_secs(settings.ssh_inactivity_timeout_secs),
-    }
 }
 
 /// Where learners are sent: the web site's address as people type it.

@@ -7,6 +7,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::config::Settings;
+
 /// How long and how many connections may wait to sign in; see `config.rs` for each setting.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -16,14 +18,22 @@ pub struct Limits {
     pub inactivity_timeout: Duration,
 }
 
+impl Limits {
+    pub fn from_settings(s: &Settings) -> Limits {
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Limits {
+            login_grace: Duration::from_secs(s.ssh_login_grace_secs),
+            max_unauthenticated: count(s.ssh_max_unauthenticated),
+            max_unauthenticated_per_address: count(s.ssh_max_unauthenticated_per_address),
+            inactivity_timeout: Duration::from_secs(s.ssh_inactivity_timeout_secs),
+        }
+    }
+}
+
+/// The settings' defaults.
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            login_grace: Duration::from_secs(60),
-            max_unauthenticated: 64,
-            max_unauthenticated_per_address: 8,
-            inactivity_timeout: Duration::from_secs(300),
-        }
+        Limits::from_settings(&Settings::default())
     }
 }
 

@@ -119,6 +119,8 @@ async fn run_connection(
         Err(_) => return timed_out(),
     };
     tokio::select! {
+        // A sign-in that lands with the deadline wins.
+        biased;
         ended = &mut session => return log_end(ended),
         // Signed in (or the handler is gone with the session): no deadline any more.
         _ = &mut on_sign_in => drop(cut),

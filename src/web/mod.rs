@@ -118,12 +118,10 @@ async fn safety_headers(mut r: axum::response::Response) -> axum::response::Resp
     r
 }
 
-/// How long a client may take to send a request's header, unless the caller says otherwise.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Serves the site on `listener` until the task is dropped.
+/// Serves the site on `listener` until the task is dropped, with the default header timeout.
 pub async fn serve(listener: tokio::net::TcpListener, web: Web) -> std::io::Result<()> {
-    serve_with_header_timeout(listener, web, HEADER_TIMEOUT).await
+    let default = crate::config::Settings::default().http_header_timeout_secs;
+    serve_with_header_timeout(listener, web, Duration::from_secs(default)).await
 }
 
 /// Serves the site; a client that has not sent a whole request header within `header_timeout`
