@@ -117,6 +117,30 @@ async fn the_per_address_cap_refuses_more_waiting_clients_but_not_signed_in_ones
     drop(waiting);
 }
 
+/// A connection with no traffic either way for the inactivity timeout is closed, signed in or
+/// not (a live client answers the 30-second keepalives long before the 300-second default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_signed_in_connection_is_closed_after_the_inactivity_timeout() {
+    let t = TestDb::sqlite().await;
+    let summary = common::seed_demo(&t.db, 30).await;
+    let password = common::staff_password(&summary, "office");
+    let quiet = Limits {
+        inactivity_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let addr = start_with(&t.db, Duration::from_secs(900), quiet).await;
+    let mut handle = russh::client::connect(patient_client(), addr, Client)
+        .await
+        .expect("key exchange");
+    let auth = handle
+        .authenticate_password("office", &password)
+        .await
+        .expect("auth exchange");
+    assert!(auth.success(), "office signs in");
+    let ended = tokio::time::timeout(PATIENCE, handle).await;
+    assert!(ended.is_ok(), "silent connection closed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subsystems_and_x11_are_refused_not_left_unanswered() {
     let t = TestDb::sqlite().await;

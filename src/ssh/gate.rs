@@ -37,10 +37,12 @@ impl Default for Limits {
     }
 }
 
-/// Why a connection was turned away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a connection was turned away (for the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
+    #[error("等待登录的连接总数已达上限")]
     Total,
+    #[error("该地址等待登录的连接已达上限")]
     Address,
 }
 

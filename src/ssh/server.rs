@@ -67,7 +67,7 @@ pub async fn serve(
             Ok(slot) => slot,
             Err(refused) => {
                 // Closed before the version exchange, as sshd's MaxStartups does.
-                tracing::warn!(address = %peer.ip(), ?refused, "等待登录的 SSH 连接过多，已拒绝新连接");
+                tracing::warn!(address = %peer.ip(), reason = %refused, "已拒绝新的 SSH 连接");
                 continue;
             }
         };
