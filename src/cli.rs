@@ -41,7 +41,8 @@ pub enum Command {
     Import(ImportCommand),
     /// Check every standing against the ledger and look for orphaned rows; exit 1 if anything is off.
     Check,
-    /// Print the SSH host keys' fingerprints (making the keys first if they are missing).
+    /// Print the SSH host keys' fingerprints (making the host keys and the cookie key first if
+    /// they are missing).
     Keys,
     /// Run a scripted command as a staff account, as `ssh host COMMAND` would (see docs/commands.md).
     Exec(ExecArgs),
@@ -426,6 +427,7 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
         db: db.clone(),
         idle_timeout: std::time::Duration::from_secs(settings.idle_timeout_secs),
         web_address: web_address(settings),
+        limits: crate::ssh::Limits::from_settings(settings),
     };
     let mut ssh = tokio::spawn(crate::ssh::serve(shared, keys, listener));
     let site = crate::web::Web::new(crate::web::Options {
@@ -436,7 +438,12 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
         clock: crate::web::Clock::system(),
         node: format!("web@{}", settings.http_listen),
     });
-    let mut web = tokio::spawn(crate::web::serve(http, site));
+    let header_timeout = std::time::Duration::from_secs(settings.http_header_timeout_secs);
+    let mut web = tokio::spawn(crate::web::serve_with_header_timeout(
+        http,
+        site,
+        header_timeout,
+    ));
     tracing::info!(
         backend = db.backend().name(),
         ssh = %settings.ssh_listen,
@@ -593,6 +600,7 @@ async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
 
 fn keys(settings: &Settings) -> CliResult {
     let keys = crate::ssh::keys::load_or_create(&settings.keys_dir)?;
+    crate::web::load_or_create_key(&settings.keys_dir)?;
     for (algorithm, fingerprint) in crate::ssh::keys::fingerprints(&keys) {
         println!("{fingerprint} ({algorithm})");
     }

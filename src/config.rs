@@ -23,6 +23,18 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Idle interface sessions are warned, then closed, after this many seconds.
     pub idle_timeout_secs: u64,
+    /// An SSH connection that has not signed in this many seconds after connecting is closed.
+    pub ssh_login_grace_secs: u64,
+    /// At most this many SSH connections may be waiting to sign in at once …
+    pub ssh_max_unauthenticated: u64,
+    /// … and at most this many from one address (an IPv6 /64 counts as one address).
+    pub ssh_max_unauthenticated_per_address: u64,
+    /// An SSH connection that neither sends nor takes data (not even keepalive answers) for this
+    /// many seconds is closed.
+    pub ssh_inactivity_timeout_secs: u64,
+    /// A web client must send a request's whole header within this many seconds (also how long
+    /// an idle keep-alive connection stays open).
+    pub http_header_timeout_secs: u64,
     /// tracing filter, e.g. `info` or `wangyuan=debug`.
     pub log: String,
 }
@@ -38,6 +50,11 @@ impl Default for Settings {
             http_listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
             secure_cookies: false,
             idle_timeout_secs: 900,
+            ssh_login_grace_secs: 60,
+            ssh_max_unauthenticated: 64,
+            ssh_max_unauthenticated_per_address: 8,
+            ssh_inactivity_timeout_secs: 300,
+            http_header_timeout_secs: 20,
             log: "info".into(),
         }
     }
@@ -91,10 +108,16 @@ impl Settings {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
-        let s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File {
+        let mut s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File {
             path: shown.clone(),
             reason: e.to_string().trim_end().to_string(),
         })?;
+        if let Some((key, _)) = s.positives().into_iter().find(|(_, v)| **v == 0) {
+            return Err(ConfigError::File {
+                path: shown,
+                reason: format!("{key}：应为正整数"),
+            });
+        }
         s.validate().map_err(|(key, reason)| ConfigError::File {
             path: shown,
             reason: format!("{key}：{reason}"),
@@ -161,6 +184,15 @@ impl Settings {
                 )
             })?;
         }
+        for (key, slot) in self.positives() {
+            if let Some((var, v)) = get(env, key) {
+                *slot = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| bad(key, var, v, "应为正整数"))?;
+            }
+        }
         if let Some((var, v)) = get(env, "secure_cookies") {
             self.secure_cookies = match v.as_str() {
                 "1" | "true" => true,
@@ -172,6 +204,27 @@ impl Settings {
             self.log = v;
         }
         Ok(())
+    }
+
+    /// Limits and timeouts: whole numbers above zero (a zero limit would refuse everyone, a zero
+    /// timeout would cut every connection at once).
+    fn positives(&mut self) -> [(&'static str, &mut u64); 5] {
+        [
+            ("ssh_login_grace_secs", &mut self.ssh_login_grace_secs),
+            ("ssh_max_unauthenticated", &mut self.ssh_max_unauthenticated),
+            (
+                "ssh_max_unauthenticated_per_address",
+                &mut self.ssh_max_unauthenticated_per_address,
+            ),
+            (
+                "ssh_inactivity_timeout_secs",
+                &mut self.ssh_inactivity_timeout_secs,
+            ),
+            (
+                "http_header_timeout_secs",
+                &mut self.http_header_timeout_secs,
+            ),
+        ]
     }
 
     fn validate(&self) -> Result<(), (&'static str, String)> {
@@ -266,5 +319,40 @@ mod tests {
         .expect("write");
         let s = Settings::load(Some(&path), &MapEnv(HashMap::new())).expect("good file");
         assert_eq!(s.idle_timeout_secs, 60);
+    }
+
+    #[test]
+    fn connection_limits_default_then_env_and_refuse_zero() {
+        let s = Settings::load(None, &MapEnv(HashMap::new())).expect("defaults");
+        assert_eq!(
+            (
+                s.ssh_login_grace_secs,
+                s.ssh_max_unauthenticated,
+                s.ssh_max_unauthenticated_per_address
+            ),
+            (60, 64, 8)
+        );
+        let env = MapEnv(HashMap::from([
+            ("WANGYUAN_SSH_LOGIN_GRACE_SECS", "5"),
+            ("WANGYUAN_SSH_MAX_UNAUTHENTICATED_PER_ADDRESS", "2"),
+            ("WANGYUAN_HTTP_HEADER_TIMEOUT_SECS", "3"),
+        ]));
+        let s = Settings::load(None, &env).expect("settings");
+        assert_eq!(s.ssh_login_grace_secs, 5);
+        assert_eq!(s.ssh_max_unauthenticated_per_address, 2);
+        assert_eq!(s.http_header_timeout_secs, 3);
+        for bad in ["0", "-1", "x"] {
+            let env = MapEnv(HashMap::from([("WANGYUAN_SSH_MAX_UNAUTHENTICATED", bad)]));
+            let err = Settings::load(None, &env).expect_err("must fail");
+            assert!(err.to_string().contains("ssh_max_unauthenticated"), "{err}");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.toml");
+        std::fs::write(&path, "ssh_inactivity_timeout_secs = 0\n").expect("write");
+        let err = Settings::load(Some(&path), &MapEnv(HashMap::new())).expect_err("zero");
+        assert!(
+            err.to_string().contains("ssh_inactivity_timeout_secs"),
+            "{err}"
+        );
     }
 }

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod demo;
+pub mod keyfile;
+pub mod net;
 pub mod rules;
 pub mod ssh;
 pub mod store;

@@ -312,6 +312,52 @@ fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
     assert!(rest.contains("正在停止"), "{rest}");
 }
 
+/// Two processes making the keys at the same moment on one empty `keys/` folder (as two `serve`
+/// nodes sharing it do): both succeed, agree on every key, and leave no temporary files.
+#[test]
+fn two_processes_making_the_keys_at_once_agree() {
+    for round in 0..4 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let keys = dir.path().join("keys");
+        std::fs::create_dir(&keys).expect("keys dir");
+        let spawn = || {
+            Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+                .arg("keys")
+                .current_dir(dir.path())
+                .env("WANGYUAN_KEYS_DIR", &keys)
+                .env("WANGYUAN_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn keys")
+        };
+        let (a, b) = (spawn(), spawn());
+        let [a, b] = [a, b].map(|c| c.wait_with_output().expect("wait"));
+        for out in [&a, &b] {
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let printed = String::from_utf8_lossy(&a.stdout);
+        assert_eq!(printed.lines().count(), 2, "{printed}");
+        assert_eq!(a.stdout, b.stdout, "round {round}: the same fingerprints");
+        let mut names: Vec<_> = std::fs::read_dir(&keys)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["cookie_key", "ssh_host_ed25519_key", "ssh_host_rsa_key"]
+        );
+        // A third start loads what the race left: the same keys again.
+        let again = spawn().wait_with_output().expect("wait");
+        assert_eq!(again.stdout, a.stdout);
+    }
+}
+
 /// `wangyuan import legacy` on both databases: a report of the rows not imported, and a rerun that
 /// adds nothing.
 #[tokio::test]

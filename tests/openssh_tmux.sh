@@ -5,7 +5,7 @@
 # Usage: tests/openssh_tmux.sh [path/to/wangyuan]   (default target/debug/wangyuan)
 set -euo pipefail
 
-for tool in tmux ssh ssh-keygen; do
+for tool in tmux ssh ssh-keygen sftp; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "skipped: openssh_tmux ($tool is not installed)"
     exit 0
@@ -66,6 +66,24 @@ run report nonsense >/dev/null 2>&1
 code=$?
 set -e
 [ "$code" = 2 ] || fail "a usage error should exit 2, got $code"
+# The host key signs with SHA-2 only: a client that insists on ssh-rsa (SHA-1) finds no common
+# algorithm, one that asks for rsa-sha2-256 signs in.
+with_key() { ssh "${ssh_opts[@]}" -i "$work/id" -o BatchMode=yes "$@"; }
+set +e
+with_key -o HostKeyAlgorithms=ssh-rsa office@127.0.0.1 whoami >/dev/null 2>&1
+code=$?
+set -e
+[ "$code" = 255 ] || fail "an ssh-rsa (SHA-1) host key should be refused, got exit $code"
+with_key -o HostKeyAlgorithms=rsa-sha2-256 office@127.0.0.1 whoami >/dev/null || fail "rsa-sha2-256 host key: exit $?"
+# sftp is refused at once (an unanswered subsystem request left the client hanging).
+set +e
+sftp_out=$(timeout 20 sftp -b /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  -o BatchMode=yes -i "$work/id" -P "$port" office@127.0.0.1 2>&1)
+code=$?
+set -e
+[ "$code" = 124 ] && fail "sftp hung"
+[ "$code" = 0 ] && fail "sftp was accepted"
+grep -q "subsystem request failed" <<<"$sftp_out" || fail "sftp printed: $sftp_out"
 
 tmux new-session -d -s "$session" -x 100 -y 30 "ssh ${ssh_opts[*]} -o PubkeyAuthentication=no lx_liaison@127.0.0.1"
 wait_for pane "assword" 20 || fail "no password prompt"

@@ -1,12 +1,13 @@
 //! SSH host keys: Ed25519, plus RSA for old clients. Made once in the keys directory (mode 0600)
 //! and reused on every start, so clients' known_hosts stay valid.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use russh::keys::ssh_key::LineEnding;
 use russh::keys::ssh_key::private::{KeypairData, RsaKeypair};
 use russh::keys::{Algorithm, HashAlg, PrivateKey};
+
+use crate::keyfile;
 
 const ED25519_FILE: &str = "ssh_host_ed25519_key";
 const RSA_FILE: &str = "ssh_host_rsa_key";
@@ -49,30 +50,27 @@ fn load_or_make(
     path: &Path,
     make: impl FnOnce() -> Result<PrivateKey, KeyError>,
 ) -> Result<PrivateKey, KeyError> {
-    let read_err = |e: &dyn std::fmt::Display| KeyError::Read {
-        path: path.into(),
-        reason: e.to_string(),
-    };
-    if path.exists() {
+    let load = |path: &Path| {
+        let read_err = |e: &dyn std::fmt::Display| KeyError::Read {
+            path: path.into(),
+            reason: e.to_string(),
+        };
         let text = std::fs::read_to_string(path).map_err(|e| read_err(&e))?;
-        return PrivateKey::from_openssh(text).map_err(|e| read_err(&e));
-    }
-    let key = make()?;
+        PrivateKey::from_openssh(text).map_err(|e| read_err(&e))
+    };
     let write_err = |e: &dyn std::fmt::Display| KeyError::Write {
         path: path.into(),
         reason: e.to_string(),
     };
-    let text = key.to_openssh(LineEnding::LF).map_err(|e| write_err(&e))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    let make = || {
+        let key = make()?;
+        let text = key.to_openssh(LineEnding::LF).map_err(|e| write_err(&e))?;
+        Ok((key, text))
+    };
+    let (key, source) = keyfile::load_or_publish(path, load, make, |e| write_err(&e))?;
+    if source == keyfile::Source::Made {
+        tracing::info!(path = %path.display(), "已生成 SSH 主机密钥");
     }
-    let mut file = options.open(path).map_err(|e| write_err(&e))?;
-    file.write_all(text.as_bytes()).map_err(|e| write_err(&e))?;
-    tracing::info!(path = %path.display(), "已生成 SSH 主机密钥");
     Ok(key)
 }
 

@@ -3,21 +3,23 @@
 //! shell without one prints the help. Handlers never await anything the session loop drains.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use russh::keys::{HashAlg, PrivateKey};
-use russh::server::{Auth, Msg, PublicKeyOffer, Server, Session, VerifiedPublicKey};
-use russh::{Channel, ChannelId, MethodKind, MethodSet};
-use tokio::net::TcpListener;
+use russh::server::{Auth, Msg, PublicKeyOffer, Session, VerifiedPublicKey};
+use russh::{Channel, ChannelId, MethodKind, MethodSet, Sig};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::oneshot;
 
 use crate::app::auth::{self, SignedIn};
 use crate::cmd::stdin::{Stdin, StdinSender};
 use crate::store::Db;
 
+use super::algorithms;
 use super::exec;
+use super::gate::{Gate, Limits, Pending};
 use super::session::{self, Input, Start, clamp_size};
 
 /// What every connection shares.
@@ -27,6 +29,8 @@ pub struct Shared {
     pub idle_timeout: Duration,
     /// Where learners go instead (shown when a learner signs in over SSH).
     pub web_address: String,
+    /// Sign-in grace time, caps on connections waiting to sign in, inactivity timeout.
+    pub limits: Limits,
 }
 
 /// Runs the SSH server on `listener` until the process stops.
@@ -38,47 +42,107 @@ pub async fn serve(
     let mut methods = MethodSet::empty();
     methods.push(MethodKind::PublicKey);
     methods.push(MethodKind::Password);
-    let config = russh::server::Config {
+    let config = Arc::new(russh::server::Config {
         methods,
         keys,
+        preferred: algorithms::preferred(),
         auth_rejection_time: Duration::from_millis(500),
         auth_rejection_time_initial: Some(Duration::from_millis(0)),
         max_auth_attempts: 6,
-        // Our own output resets russh's inactivity timer, so idle logout is the session's job;
-        // keepalives find clients that vanished.
-        inactivity_timeout: None,
+        // Our own output resets this timer, so it is no idle logout (the session does that): it
+        // ends connections that neither send nor read, not even keepalive answers, e.g. a client
+        // that stopped reading while we write.
+        inactivity_timeout: Some(shared.limits.inactivity_timeout),
+        // Keepalives find clients that vanished (no answer to three in a row).
         keepalive_interval: Some(Duration::from_secs(30)),
         keepalive_max: 3,
-        nodelay: true,
         ..Default::default()
-    };
+    });
     // Shown in the command lines the interface offers to copy.
     let port = listener.local_addr()?.port();
-    let mut server = Listener { shared, port };
-    server.run_on_socket(Arc::new(config), &listener).await
-}
-
-struct Listener {
-    shared: Shared,
-    port: u16,
-}
-
-impl Server for Listener {
-    type Handler = Conn;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Conn {
-        Conn {
-            shared: self.shared.clone(),
-            port: self.port,
-            address: peer.map(|p| p.ip().to_string()).unwrap_or_default(),
+    let gate = Gate::new(shared.limits.clone());
+    loop {
+        let (socket, peer) = crate::net::accept(&listener).await;
+        let waiting = match gate.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                // Closed before the version exchange, as sshd's MaxStartups does.
+                tracing::warn!(address = %peer.ip(), reason = %refused, "已拒绝新的 SSH 连接");
+                continue;
+            }
+        };
+        let (signed_in, on_sign_in) = oneshot::channel();
+        let conn = Conn {
+            shared: shared.clone(),
+            port,
+            address: peer.ip().to_string(),
+            waiting: Some((waiting, signed_in)),
             signed_in: None,
             channels: HashMap::new(),
+        };
+        let grace = shared.limits.login_grace;
+        tokio::spawn(run_connection(
+            config.clone(),
+            socket,
+            conn,
+            grace,
+            on_sign_in,
+        ));
+    }
+}
+
+/// Runs one connection, and closes it if it has not signed in within `grace` of connecting,
+/// whatever stage it stalled at (nothing sent, a version line only, a key exchange and no
+/// sign-in).
+async fn run_connection(
+    config: Arc<russh::server::Config>,
+    socket: TcpStream,
+    conn: Conn,
+    grace: Duration,
+    mut on_sign_in: oneshot::Receiver<()>,
+) {
+    let address = conn.address.clone();
+    let deadline = tokio::time::Instant::now() + grace;
+    // A second descriptor for the same socket: russh owns the stream inside a task of its own,
+    // and shutting the socket down through this one ends that task wherever it waits.
+    let (socket, cut) = match split_off_cutter(socket) {
+        Ok(pair) => pair,
+        Err(error) => return tracing::warn!(%error, "无法接管 SSH 连接"),
+    };
+    let _ = socket.set_nodelay(true);
+    let timed_out = || tracing::info!(%address, "SSH 连接未在登录宽限时间内登录，已断开");
+    let started = russh::server::run_stream(config, socket, conn);
+    let mut session = match tokio::time::timeout_at(deadline, started).await {
+        Ok(Ok(session)) => session,
+        Ok(Err(error)) => return tracing::debug!(%error, "SSH 连接结束"),
+        // Dropping the unfinished version exchange closes the socket.
+        Err(_) => return timed_out(),
+    };
+    tokio::select! {
+        // A sign-in that lands with the deadline wins.
+        biased;
+        ended = &mut session => return log_end(ended),
+        // Signed in (or the handler is gone with the session): no deadline any more.
+        _ = &mut on_sign_in => drop(cut),
+        () = tokio::time::sleep_until(deadline) => {
+            timed_out();
+            let _ = cut.shutdown(std::net::Shutdown::Both);
         }
     }
+    log_end(session.await);
+}
 
-    fn handle_session_error(&mut self, error: anyhow::Error) {
+fn log_end(ended: Result<(), anyhow::Error>) {
+    if let Err(error) = ended {
         tracing::debug!(%error, "SSH 连接结束");
     }
+}
+
+/// The socket for russh, and a duplicate descriptor to shut it down with.
+fn split_off_cutter(socket: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let socket = socket.into_std()?;
+    let cut = socket.try_clone()?;
+    Ok((TcpStream::from_std(socket)?, cut))
 }
 
 pub struct Conn {
@@ -86,6 +150,8 @@ pub struct Conn {
     /// The port this server listens on.
     port: u16,
     address: String,
+    /// Until sign-in: the connection's slot among those waiting, and who to tell of the sign-in.
+    waiting: Option<(Pending, oneshot::Sender<()>)>,
     signed_in: Option<SignedIn>,
     channels: HashMap<ChannelId, ChannelState>,
 }
@@ -100,6 +166,15 @@ struct ChannelState {
 }
 
 impl Conn {
+    /// Records a successful sign-in: frees the waiting slot and lifts the grace deadline.
+    fn accept(&mut self, signed: SignedIn) -> Auth {
+        self.signed_in = Some(signed);
+        if let Some((_slot, signed_in)) = self.waiting.take() {
+            let _ = signed_in.send(());
+        }
+        Auth::Accept
+    }
+
     fn channel(&mut self, id: ChannelId) -> &mut ChannelState {
         self.channels.entry(id).or_default()
     }
@@ -127,10 +202,7 @@ impl russh::server::Handler for Conn {
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
         let now = crate::app::now();
         match auth::with_password(&self.shared.db, user, password, &self.address, now).await? {
-            Ok(signed) => {
-                self.signed_in = Some(signed);
-                Ok(Auth::Accept)
-            }
+            Ok(signed) => Ok(self.accept(signed)),
             Err(denied) => {
                 tracing::info!(user, address = %self.address, reason = %denied, "SSH 登录被拒绝");
                 Ok(Auth::reject())
@@ -161,10 +233,7 @@ impl russh::server::Handler for Conn {
         let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
         let now = crate::app::now();
         match auth::with_key(&self.shared.db, user, &fingerprint, &self.address, now).await? {
-            Ok(signed) => {
-                self.signed_in = Some(signed);
-                Ok(Auth::Accept)
-            }
+            Ok(signed) => Ok(self.accept(signed)),
             Err(_) => Ok(Auth::reject()),
         }
     }
@@ -286,6 +355,44 @@ impl russh::server::Handler for Conn {
         Ok(())
     }
 
+    /// No sftp or other subsystem: refused at once, so the client does not wait for an answer.
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        tracing::debug!(name, address = %self.address, "已拒绝 SSH 子系统请求");
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn x11_request(
+        &mut self,
+        channel: ChannelId,
+        _single_connection: bool,
+        _x11_auth_protocol: &str,
+        _x11_auth_cookie: &str,
+        _x11_screen_number: u32,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
+    /// Signals have nothing to reach (commands run inside this process); refused when the client
+    /// asks for an answer.
+    async fn signal(
+        &mut self,
+        channel: ChannelId,
+        _signal: Sig,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+
     async fn data(
         &mut self,
         channel: ChannelId,
@@ -309,12 +416,13 @@ impl russh::server::Handler for Conn {
         rows: u32,
         _pix_width: u32,
         _pix_height: u32,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
         let (cols, rows) = clamp_size(cols, rows);
         if let Some(tx) = &self.channel(channel).input {
             let _ = tx.send(Input::Resize(cols, rows));
         }
+        session.channel_success(channel)?;
         Ok(())
     }
 

@@ -1,10 +1,11 @@
 //! The cookie key: 64 random bytes (hex) in `keys/cookie_key`, made once with mode 0600 and reused,
 //! so a restart (or another node sharing the folder) keeps everyone signed in.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use axum_extra::extract::cookie::Key;
+
+use crate::keyfile;
 
 const FILE: &str = "cookie_key";
 
@@ -23,32 +24,28 @@ pub fn load_or_create_key(dir: &Path) -> Result<Key, KeyError> {
         return Err(KeyError::MissingDir(dir.to_path_buf()));
     }
     let path = dir.join(FILE);
-    if path.exists() {
+    let load = |path: &Path| {
         let bad = |reason: String| KeyError::Read {
-            path: path.clone(),
+            path: path.to_path_buf(),
             reason,
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
         let bytes = from_hex(text.trim()).ok_or_else(|| bad("应为 128 位十六进制数字".into()))?;
-        return Key::try_from(bytes.as_slice()).map_err(|e| bad(e.to_string()));
-    }
-    let key = Key::generate();
-    let hex: String = key.master().iter().map(|b| format!("{b:02x}")).collect();
+        Key::try_from(bytes.as_slice()).map_err(|e| bad(e.to_string()))
+    };
+    let make = || {
+        let key = Key::generate();
+        let hex: String = key.master().iter().map(|b| format!("{b:02x}")).collect();
+        Ok((key, format!("{hex}\n")))
+    };
     let write_err = |e: std::io::Error| KeyError::Write {
         path: path.clone(),
         reason: e.to_string(),
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    let (key, source) = keyfile::load_or_publish(&path, load, make, write_err)?;
+    if source == keyfile::Source::Made {
+        tracing::info!(path = %path.display(), "已生成网站 Cookie 密钥");
     }
-    let mut file = options.open(&path).map_err(write_err)?;
-    file.write_all(format!("{hex}\n").as_bytes())
-        .map_err(write_err)?;
-    tracing::info!(path = %path.display(), "已生成网站 Cookie 密钥");
     Ok(key)
 }
 

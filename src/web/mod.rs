@@ -12,9 +12,9 @@ mod pages;
 mod play;
 mod session;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -156,11 +156,42 @@ async fn personal_headers(mut r: axum::response::Response) -> axum::response::Re
     r
 }
 
-/// Serves the site on `listener` until the task is dropped.
+/// Serves the site on `listener` until the task is dropped, with the default header timeout.
 pub async fn serve(listener: tokio::net::TcpListener, web: Web) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(web).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .await
+    let default = crate::config::Settings::default().http_header_timeout_secs;
+    serve_with_header_timeout(listener, web, Duration::from_secs(default)).await
+}
+
+/// Serves the site; a client that has not sent a whole request header within `header_timeout`
+/// (of connecting, or of its previous answer on a kept-alive connection) is disconnected.
+/// axum::serve sets no timer, so half-sent requests held their descriptors for good.
+pub async fn serve_with_header_timeout(
+    listener: tokio::net::TcpListener,
+    web: Web,
+    header_timeout: Duration,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let router = router(web);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    loop {
+        let (socket, peer) = crate::net::accept(&listener).await;
+        let service = router
+            .clone()
+            .map_request(move |mut r: axum::extract::Request<_>| {
+                r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                r
+            });
+        let connection = http.serve_connection(
+            TokioIo::new(socket),
+            hyper_util::service::TowerToHyperService::new(service),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "HTTP 连接结束");
+            }
+        });
+    }
 }

@@ -39,6 +39,15 @@ pub async fn start(db: &Db) -> SocketAddr {
 }
 
 pub async fn start_with_idle(db: &Db, idle_timeout: Duration) -> SocketAddr {
+    start_with(db, idle_timeout, wangyuan::ssh::Limits::default()).await
+}
+
+/// Starts the SSH server with the given connection limits (sign-in grace time, caps).
+pub async fn start_with(
+    db: &Db,
+    idle_timeout: Duration,
+    limits: wangyuan::ssh::Limits,
+) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -47,6 +56,7 @@ pub async fn start_with_idle(db: &Db, idle_timeout: Duration) -> SocketAddr {
         db: db.clone(),
         idle_timeout,
         web_address: "http://127.0.0.1:8080/".into(),
+        limits,
     };
     let keys = host_keys();
     tokio::spawn(async move { wangyuan::ssh::serve(shared, keys, listener).await });
