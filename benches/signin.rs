@@ -4,7 +4,9 @@
 //!
 //! 1. over SSH: connect, key exchange, password authentication (russh client), disconnect;
 //! 2. over HTTP: GET the sign-in form, POST it (CSRF cookie and token), until the redirect;
-//! 3. in the app alone: `app::auth::with_password`, the part the reservation changed.
+//! 3. in the app alone: `app::auth::with_password`, the part the reservation changed;
+//! 4. the same path without the hash: the right password of a disabled account whose password
+//!    is an old-site MD5 hash, so what is timed is the database's share of a sign-in.
 //!
 //! Each is timed `--rounds` times (default 40) after 3 unmeasured rounds; p50, p90 and max are
 //! printed. The time is mostly Argon2id (one hash per sign-in, by design tens of ms).
@@ -28,6 +30,7 @@ use wangyuan::store::Db;
 
 const USER: &str = "bench_office";
 const PASSWORD: &str = "Jiangnan2026";
+const MD5_USER: &str = "bench_md5";
 
 struct Client;
 
@@ -50,6 +53,15 @@ fn main() {
 
 async fn bench(db: Db, name: &str, rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
     let now = wangyuan::app::now();
+    // The city's units (the office role belongs to the root).
+    let city = wangyuan::app::seed::SyntheticOptions {
+        learners: 1,
+        year: 2026,
+        per_learner: 0,
+        now,
+        rng_seed: 1,
+    };
+    wangyuan::app::seed::synthetic(&db, &city, |_| {}).await?;
     admin::add_staff(
         &db,
         &Actor::local_operator(),
@@ -63,6 +75,30 @@ async fn bench(db: Db, name: &str, rounds: usize) -> Result<(), Box<dyn std::err
         now,
     )
     .await?;
+    // The database's share of a sign-in, without the hash: an account with an old-site MD5
+    // password (checked in microseconds) that is disabled, so the right password takes the
+    // whole path (reservation, check, answer, audit) but is not rehashed as Argon2id.
+    admin::add_staff(
+        &db,
+        &Actor::local_operator(),
+        AddStaff {
+            role: RoleKind::Office,
+            unit_code: None,
+            username: MD5_USER,
+            real_name: Some("基准测试"),
+            password: Some(PASSWORD.into()),
+        },
+        now,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE accounts SET password_scheme = 'md5', password_hash = $1, status = 'disabled' \
+         WHERE username = $2",
+    )
+    .bind(wangyuan::app::password::md5_hex(PASSWORD.as_bytes()))
+    .bind(MD5_USER)
+    .execute(db.reader())
+    .await?;
     let keys_dir = tempfile::tempdir()?;
     let ssh = start_ssh(&db, keys_dir.path()).await?;
     let web = start_web(&db).await?;
@@ -70,6 +106,7 @@ async fn bench(db: Db, name: &str, rounds: usize) -> Result<(), Box<dyn std::err
     let mut ssh_times = Vec::new();
     let mut web_times = Vec::new();
     let mut app_times = Vec::new();
+    let mut db_times = Vec::new();
     for i in 0..rounds + 3 {
         let t = Instant::now();
         ssh_sign_in(ssh).await?;
@@ -90,16 +127,25 @@ async fn bench(db: Db, name: &str, rounds: usize) -> Result<(), Box<dyn std::err
         if r.is_err() {
             return Err(format!("app sign-in refused: {r:?}").into());
         }
+        let t = Instant::now();
+        let r =
+            wangyuan::app::auth::with_password(&db, MD5_USER, PASSWORD, "10.1.1.2", now).await?;
+        let d = t.elapsed();
+        if r.is_ok() {
+            return Err("the disabled MD5 account signed in".into());
+        }
         if i >= 3 {
             ssh_times.push(s);
             web_times.push(w);
             app_times.push(a);
+            db_times.push(d);
         }
     }
     println!("{name}: {rounds} sign-ins each, one at a time");
     report("  SSH password sign-in (connect + auth)", &mut ssh_times);
     report("  web sign-in (GET form + POST)       ", &mut web_times);
     report("  app::auth::with_password alone      ", &mut app_times);
+    report("  the same without Argon2id (MD5)     ", &mut db_times);
     Ok(())
 }
 

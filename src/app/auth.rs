@@ -208,6 +208,7 @@ async fn reserve(
     let since = now - WINDOW_SECS;
     let address_key = auth::address_subject(address);
     let mut tx = db.begin().await?;
+    auth::commit_without_flush(&mut tx).await?;
     let Some(address_window) =
         auth::reserve(&mut tx, &address_key, now, since, MAX_ADDRESS_FAILURES).await?
     else {

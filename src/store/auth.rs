@@ -72,6 +72,20 @@ pub async fn reserve(
     .await
 }
 
+/// Lets the transaction's commit return before PostgreSQL has flushed it to disk: other sessions
+/// see it at once all the same, so reservations stay exact across nodes; only a crash of the
+/// database server could forget the last fraction of a second of them. Spares a sign-in the one
+/// extra disk flush its reservation would cost (BENCHMARKS.md, sign-in). SQLite (WAL,
+/// `synchronous = NORMAL`) does not flush at commit anyway.
+pub async fn commit_without_flush(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if super::backend_of(tx) == super::Backend::Postgres {
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A reserved attempt turned out wrong: it stays counted, and when the window's failures reach
 /// `limit` the subject is locked until `lock_until`, for `why`. Returns the window's failures,
 /// or None when the window is gone (unlocked meanwhile).
