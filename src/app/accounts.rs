@@ -235,7 +235,11 @@ pub async fn grant_role(
     now: i64,
 ) -> Result<UnitRow> {
     let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
-    let held = accounts::roles_of(db.reader(), account.id).await?;
+    let mut tx = db.begin().await?;
+    // The account row locked, as a liaison's change locks it: a liaison's change waiting on it
+    // then sees the new role and leaves the account to the office.
+    store::by_username_locked(&mut tx, &account.username).await?;
+    let held = accounts::roles_of(&mut *tx, account.id).await?;
     if held
         .iter()
         .any(|r| r.role == role.code() && r.unit_id == unit.id)
@@ -246,7 +250,6 @@ pub async fn grant_role(
             unit.name
         )));
     }
-    let mut tx = db.begin().await?;
     accounts::grant_role(
         &mut tx,
         account.id,

@@ -1,7 +1,9 @@
 //! Signing in, for every front: password (Argon2id, off the async threads; the old site's MD5 and
 //! bcrypt hashes are checked once and replaced by Argon2id in the same sign-in) or SSH key; lockout
-//! after repeated failures (per account) and a slowdown per address, both kept in the database so
-//! every node sees them; every attempt audited with its address.
+//! after repeated failures (per account) and a limit per address, both counted in the database
+//! BEFORE a password is checked (an attempt is reserved first), so every node sees them and no
+//! burst gets more guesses checked than the limit; showing and lifting a lock; every attempt
+//! audited with its address.
 
 use crate::store::accounts::{self, AccountRow};
 use crate::store::audit::{self, AuditEntry};
