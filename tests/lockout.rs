@@ -189,6 +189,26 @@ async fn a_burst_over_ssh_gets_at_most_five_checked() {
         }
         assert!(!try_ssh(addr, "lxhr", PASSWORD).await, "{}", t.name);
         assert!(count_of(&t.db, "login.locked").await >= 1, "{}", t.name);
+
+        // The office lifts the lock over SSH exec (a staff account: the office's to unlock),
+        // and the right password signs in again.
+        let office = AddStaff {
+            role: RoleKind::Office,
+            unit_code: None,
+            username: "office1",
+            real_name: Some("市在线学习办"),
+            password: Some(PASSWORD.into()),
+        };
+        admin::add_staff(&t.db, &Actor::local_operator(), office, NOW)
+            .await
+            .expect("office");
+        let handle = common::ssh::connect(addr, "office1", PASSWORD)
+            .await
+            .expect("office signs in");
+        let ran = common::ssh::exec(&handle, "account unlock lxhr --reason 本人核实", b"").await;
+        assert_eq!(ran.code, Some(0), "{}: {}", t.name, ran.err);
+        assert!(ran.text().contains("已解除"), "{}", ran.text());
+        assert!(try_ssh(addr, "lxhr", PASSWORD).await, "{}", t.name);
     }
 }
 
