@@ -915,3 +915,43 @@ async fn role_and_key_prompts_refuse_in_chinese() {
     let (actor, _) = last_audit(&hs.t, "role.revoke").await.expect("audited");
     assert_eq!(actor, "office");
 }
+
+/// A locked account shows until when and why; `u` lifts the lock after a reason and y, audited
+/// (issue 11, point 7). On an account that is not locked, `u` says so and asks nothing.
+#[tokio::test]
+async fn a_locked_account_is_shown_and_unlocked_from_the_tui() {
+    let mut hs = harness("office", 120, 40).await;
+    let username = first_learner(&hs.t, "LX").await;
+    open_account(&mut hs, &username).await;
+    hs.keys("u").await;
+    let screen = hs.screen();
+    assert!(screen.contains("未被锁定"), "{screen}");
+    assert!(!screen.contains("解除锁定原因"), "{screen}");
+    hs.key(KeyCode::Esc).await;
+
+    let now = wangyuan::app::now();
+    for _ in 0..wangyuan::app::auth::MAX_FAILURES {
+        let _ = wangyuan::app::auth::with_password(&hs.t.db, &username, "wrong-1", "10.6.6.6", now)
+            .await
+            .expect("db");
+    }
+    // Back to the list and open it again: the view reloads.
+    hs.key(KeyCode::Esc).await;
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(screen.contains("登录已锁定至"), "{screen}");
+    assert!(screen.contains("密码错误 5 次"), "{screen}");
+    hs.keys("u").await;
+    hs.keys("本人来电核实").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains("解除账号"), "{}", hs.screen());
+    hs.keys("y").await;
+    let screen = hs.screen();
+    assert!(screen.contains("已解除登录锁定"), "{screen}");
+    assert!(!screen.contains("登录已锁定至"), "{screen}");
+    let (actor, detail) = last_audit(&hs.t, "account.unlock")
+        .await
+        .expect("audit row");
+    assert_eq!(actor, "office");
+    assert!(detail.contains("本人来电核实"), "{detail}");
+}

@@ -23,6 +23,8 @@ pub struct Detail {
     pub account: AccountLine,
     pub roles: Vec<RoleRow>,
     pub keys: Vec<KeyRow>,
+    /// The sign-in lock in force, if any (until when, why).
+    pub lock: Option<super::auth::Lock>,
 }
 
 /// Accounts in the actor's scope whose username, name or ID number contains `text`.
@@ -54,10 +56,12 @@ pub async fn show(db: &Db, actor: &Actor, username: &str) -> Result<Detail> {
     let account = visible(db, actor, username).await?;
     let roles = accounts::roles_of(db.reader(), account.id).await?;
     let keys = keys::keys_of(db.reader(), account.id).await?;
+    let lock = super::auth::lock_of(db, account.id, super::now()).await?;
     Ok(Detail {
         account,
         roles,
         keys,
+        lock,
     })
 }
 
@@ -89,7 +93,8 @@ pub async fn set_enabled(
     now: i64,
 ) -> Result<()> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
-    let account = manageable(db, actor, username).await?;
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
     if enabled == (account.status == "active") {
         let state = if enabled {
             "已是启用状态"
@@ -102,7 +107,6 @@ pub async fn set_enabled(
         return Err(Error::invalid("账号", "不能停用自己的账号"));
     }
     let status = if enabled { "active" } else { "disabled" };
-    let mut tx = db.begin().await?;
     store::set_status(&mut tx, account.id, status, now).await?;
     let action = if enabled {
         "account.enable"
@@ -129,7 +133,8 @@ pub async fn move_unit(
 ) -> Result<UnitRow> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let unit_code = super::checked_text("单位代码", unit_code, 100)?;
-    let account = manageable(db, actor, username).await?;
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
     let unit = units::by_code(db.reader(), unit_code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
@@ -140,7 +145,6 @@ pub async fn move_unit(
             unit.name
         )));
     }
-    let mut tx = db.begin().await?;
     store::set_unit(&mut tx, account.id, unit.id, now).await?;
     let change = Change::new("account.move", &account)
         .before(&format!("{} {}", account.unit_code, account.unit_name))
@@ -160,7 +164,8 @@ pub async fn set_exempt(
     reason: Option<&str>,
     now: i64,
 ) -> Result<()> {
-    let account = manageable(db, actor, username).await?;
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
     let reason = reason
         .map(|r| super::checked_text("原因", r, super::MAX_REASON))
         .transpose()?;
@@ -173,7 +178,6 @@ pub async fn set_exempt(
     if reason.is_none() && account.exempt == 0 {
         return Err(Error::Conflict(format!("账号 {username} 未被标记为免考核")));
     }
-    let mut tx = db.begin().await?;
     store::set_exempt(
         &mut tx,
         account.id,
@@ -203,13 +207,13 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
     if !(1..=3).contains(&batch) {
         return Err(Error::invalid("批次", "只能是 1、2 或 3"));
     }
-    let account = manageable(db, actor, username).await?;
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
     if account.batch == Some(batch) {
         return Err(Error::Conflict(format!(
             "账号 {username} 已是第 {batch} 批"
         )));
     }
-    let mut tx = db.begin().await?;
     store::set_batch(&mut tx, account.id, batch, now).await?;
     let before = account
         .batch
@@ -233,7 +237,11 @@ pub async fn grant_role(
     now: i64,
 ) -> Result<UnitRow> {
     let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
-    let held = accounts::roles_of(db.reader(), account.id).await?;
+    let mut tx = db.begin().await?;
+    // The account row locked, as a liaison's change locks it: a liaison's change waiting on it
+    // then sees the new role and leaves the account to the office.
+    store::by_username_locked(&mut tx, &account.username).await?;
+    let held = accounts::roles_of(&mut *tx, account.id).await?;
     if held
         .iter()
         .any(|r| r.role == role.code() && r.unit_id == unit.id)
@@ -244,7 +252,6 @@ pub async fn grant_role(
             unit.name
         )));
     }
-    let mut tx = db.begin().await?;
     accounts::grant_role(
         &mut tx,
         account.id,
@@ -272,6 +279,9 @@ pub async fn revoke_role(
 ) -> Result<UnitRow> {
     let (account, unit) = role_target(db, actor, "撤销管理角色", username, role, unit_code).await?;
     let mut tx = db.begin().await?;
+    if role == RoleKind::Office {
+        store::lock_office_holders(&mut tx).await?;
+    }
     if !store::revoke_role(&mut tx, account.id, role.code(), unit.id).await? {
         return Err(Error::NotFound(format!(
             "账号 {username} 的角色 {}（{}）",
@@ -325,6 +335,7 @@ pub fn action_label(action: &str) -> &str {
         "account.move" => "调动单位",
         "account.exempt" => "免考核标记",
         "account.batch" => "调整批次",
+        "account.unlock" => "解除登录锁定",
         "password.change" => "修改密码",
         "password.reset" => "重置密码",
         "password.rehash" => "旧站密码改存",
@@ -355,17 +366,18 @@ pub(super) async fn visible(db: &Db, actor: &Actor, username: &str) -> Result<Ac
 }
 
 /// The account, when the actor may change it: in scope, and an account holding staff roles is
-/// changed only by the office (a liaison cannot take over another staff account).
-pub(super) async fn manageable(db: &Db, actor: &Actor, username: &str) -> Result<AccountLine> {
-    let account = visible(db, actor, username).await?;
+/// changed only by the office (a liaison cannot take over another staff account). Read and checked
+/// inside the transaction that writes, the account's row locked (`by_username_locked`): a move or
+/// role grant committed meanwhile is seen here, not slipped past.
+pub(super) async fn manageable(tx: &mut Tx, actor: &Actor, username: &str) -> Result<AccountLine> {
+    let account = store::by_username_locked(tx, username.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
     actor.require_covers(
         &account.unit_path,
         &format!("账号 {}（{}）", account.username, account.unit_name),
     )?;
-    if !accounts::roles_of(db.reader(), account.id)
-        .await?
-        .is_empty()
-    {
+    if !accounts::roles_of(&mut **tx, account.id).await?.is_empty() {
         actor.require_office("修改管理人员账号")?;
     }
     Ok(account)

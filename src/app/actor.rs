@@ -165,6 +165,22 @@ impl Actor {
         }
     }
 
+    /// The office, or a unit liaison whose scope holds the unit with this path (the college,
+    /// city-wide but not the people's unit, is not asked to act for them).
+    pub fn require_office_or_unit_of(&self, unit_path: &str, what: &str) -> Result<()> {
+        let unit_of = self
+            .roles
+            .iter()
+            .any(|r| r.kind == RoleKind::Unit && unit_path.starts_with(&r.unit_path));
+        if self.is_local() || self.has(RoleKind::Office) || unit_of {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{what}仅限市在线学习办和账号所在单位"
+            )))
+        }
+    }
+
     /// An audit-log entry by this actor (who and from where); the caller fills in the rest.
     pub fn audit_entry(&self) -> AuditEntry<'_> {
         AuditEntry {

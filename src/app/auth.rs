@@ -1,14 +1,19 @@
 //! Signing in, for every front: password (Argon2id, off the async threads; the old site's MD5 and
 //! bcrypt hashes are checked once and replaced by Argon2id in the same sign-in) or SSH key; lockout
-//! after repeated failures (per account) and a slowdown per address, both kept in the database so
-//! every node sees them; every attempt audited with its address.
+//! after repeated failures (per account) and a limit per address, both counted in the database
+//! BEFORE a password is checked (an attempt is reserved first), so every node sees them and no
+//! burst gets more guesses checked than the limit; showing and lifting a lock; every attempt
+//! audited with its address.
 
 use crate::store::accounts::{self, AccountRow};
 use crate::store::audit::{self, AuditEntry};
+pub use crate::store::auth::Lock;
 use crate::store::{Db, auth, passwords};
 
+use super::accounts::{Change, manageable, record};
 use super::password::{self, Scheme};
 use super::{Actor, Error, Result};
+use crate::rules::calendar::datetime_cst;
 
 /// Failures within the window that lock an account.
 pub const MAX_FAILURES: i64 = 5;
@@ -16,6 +21,7 @@ pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECS: i64 = 15 * 60;
 /// Failures from one address within the window after which that address is refused outright.
 pub const MAX_ADDRESS_FAILURES: i64 = 30;
+const WINDOW_MINUTES: i64 = WINDOW_SECS / 60;
 
 /// Why a sign-in was refused (the wording for people is in `Display`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,7 +44,10 @@ pub struct SignedIn {
     pub must_change: bool,
 }
 
-/// Signs in with a password.
+/// Signs in with a password. Before the password is checked, one attempt is reserved for the
+/// address and one for the account in the database (`store::auth::reserve`), so that however
+/// many attempts arrive at once, on however many nodes, at most `MAX_FAILURES` guesses per account
+/// and `MAX_ADDRESS_FAILURES` per address are checked in a window; the rest are refused unchecked.
 pub async fn with_password(
     db: &Db,
     username: &str,
@@ -46,23 +55,38 @@ pub async fn with_password(
     address: &str,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
-    if throttled(db, address, now).await? {
-        audit_attempt(db, None, username, address, "login.throttled", "").await?;
-        return Ok(Err(Denied::AddressThrottled));
-    }
     let account = accounts::by_username(db.reader(), username).await?;
+    let reserved = match reserve(db, account.as_ref(), address, now).await? {
+        Ok(r) => r,
+        Err(Refused::Address) => {
+            audit_attempt(db, None, username, address, "login.throttled", "").await?;
+            return Ok(Err(Denied::AddressThrottled));
+        }
+        Err(Refused::Account { until }) => {
+            let id = account.as_ref().map(|a| a.id);
+            audit_attempt(db, id, username, address, "login.locked", "").await?;
+            return Ok(Err(Denied::Locked {
+                minutes: minutes_until(until, now),
+            }));
+        }
+    };
     let Some(account) = account else {
         // Spend the same time as a real check, so timing does not tell which usernames exist.
         let _ = password::verify(password_text.to_string(), dummy_hash()).await;
-        return fail(db, None, username, address, "无此用户", now).await;
+        return fail(db, None, username, address, "无此用户", &reserved, now).await;
     };
-    if let Some(minutes) = locked_minutes(db, &account, now).await? {
-        audit_attempt(db, Some(account.id), username, address, "login.locked", "").await?;
-        return Ok(Err(Denied::Locked { minutes }));
-    }
     let ok = password::verify_stored(password_text.to_string(), account.stored_password()).await?;
     if !ok {
-        return fail(db, Some(&account), username, address, "密码错误", now).await;
+        return fail(
+            db,
+            Some(&account),
+            username,
+            address,
+            "密码错误",
+            &reserved,
+            now,
+        )
+        .await;
     }
     // A legacy hash (the old site's MD5 or bcrypt) is replaced by Argon2id at the first success.
     let legacy = Scheme::from_code(&account.password_scheme).is_some_and(Scheme::is_legacy);
@@ -71,10 +95,20 @@ pub async fn with_password(
     } else {
         None
     };
-    succeed(db, account, address, "password", rehash, now).await
+    succeed(
+        db,
+        account,
+        address,
+        "password",
+        rehash,
+        Some(&reserved),
+        now,
+    )
+    .await
 }
 
 /// Signs in with an SSH key already verified by the SSH layer, given by its SHA-256 fingerprint.
+/// A key is no guess, so nothing is reserved; a locked account or throttled address is refused.
 pub async fn with_key(
     db: &Db,
     username: &str,
@@ -82,7 +116,12 @@ pub async fn with_key(
     address: &str,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
-    if throttled(db, address, now).await? {
+    let since = now - WINDOW_SECS;
+    let address_key = auth::address_subject(address);
+    if auth::lock_of(db.reader(), &address_key, now, since, MAX_ADDRESS_FAILURES)
+        .await?
+        .is_some()
+    {
         return Ok(Err(Denied::AddressThrottled));
     }
     let account = accounts::by_username(db.reader(), username).await?;
@@ -92,10 +131,12 @@ pub async fn with_key(
         // An unknown key is not a failed guess: clients offer every key they have.
         _ => return Ok(Err(Denied::BadCredentials)),
     };
-    if let Some(minutes) = locked_minutes(db, &account, now).await? {
-        return Ok(Err(Denied::Locked { minutes }));
+    if let Some(lock) = lock_of(db, account.id, now).await? {
+        return Ok(Err(Denied::Locked {
+            minutes: minutes_until(lock.until, now),
+        }));
     }
-    succeed(db, account, address, "publickey", None, now).await
+    succeed(db, account, address, "publickey", None, None, now).await
 }
 
 /// Whether a key (by SHA-256 fingerprint) is registered to `username`: the cheap check before the
@@ -106,18 +147,98 @@ pub async fn key_belongs_to(db: &Db, username: &str, fingerprint: &str) -> Resul
     Ok(matches!((owner, account), (Some(o), Some(a)) if o == a.id))
 }
 
-async fn throttled(db: &Db, address: &str, now: i64) -> Result<bool> {
-    Ok(
-        auth::failures_of_address(db.reader(), address, now - WINDOW_SECS).await?
-            >= MAX_ADDRESS_FAILURES,
-    )
+/// The account's sign-in lock in force at `now` (until when, why), if any: after `MAX_FAILURES`
+/// wrong passwords in a window, or while that many attempts are being checked.
+pub async fn lock_of(db: &Db, account_id: i64, now: i64) -> Result<Option<Lock>> {
+    let subject = auth::account_subject(account_id);
+    Ok(auth::lock_of(db.reader(), &subject, now, now - WINDOW_SECS, MAX_FAILURES).await?)
 }
 
-async fn locked_minutes(db: &Db, account: &AccountRow, now: i64) -> Result<Option<i64>> {
-    Ok(auth::locked_until(db.reader(), account.id)
-        .await?
-        .filter(|until| *until > now)
-        .map(|until| (until - now + 59) / 60))
+/// Lifts an account's sign-in lock and forgets the failures counted in its window: the office,
+/// or the liaison of a unit whose scope holds the account (staff accounts: the office only).
+/// Checked and written in one transaction, audited.
+pub async fn unlock(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    reason: &str,
+    now: i64,
+) -> Result<Lock> {
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
+    actor.require_office_or_unit_of(&account.unit_path, "解除登录锁定")?;
+    let subject = auth::account_subject(account.id);
+    let Some(lock) =
+        auth::lock_of(&mut *tx, &subject, now, now - WINDOW_SECS, MAX_FAILURES).await?
+    else {
+        return Err(Error::Conflict(format!(
+            "账号 {} 未被锁定",
+            account.username
+        )));
+    };
+    auth::clear(&mut tx, &subject, now).await?;
+    let before = format!("锁定至 {}（{}）", datetime_cst(lock.until), lock.why);
+    let change = Change::new("account.unlock", &account)
+        .before(&before)
+        .after("已解锁")
+        .detail(reason);
+    record(&mut tx, actor, change, now).await?;
+    tx.commit().await?;
+    Ok(lock)
+}
+
+/// The attempts reserved for one password check: the address's window and the account's.
+struct Reserved {
+    address: (String, i64),
+    account: Option<(String, i64)>,
+}
+
+enum Refused {
+    Address,
+    Account { until: i64 },
+}
+
+/// Reserves an attempt for the address and, when the username exists, for the account, in one
+/// transaction: when the account refuses, the address's reservation is rolled back with it (a
+/// refused attempt checks nothing, so it costs the address nothing).
+async fn reserve(
+    db: &Db,
+    account: Option<&AccountRow>,
+    address: &str,
+    now: i64,
+) -> Result<std::result::Result<Reserved, Refused>> {
+    let since = now - WINDOW_SECS;
+    let address_key = auth::address_subject(address);
+    let mut tx = db.begin().await?;
+    auth::commit_without_flush(&mut tx).await?;
+    let Some(address_window) =
+        auth::reserve(&mut tx, &address_key, now, since, MAX_ADDRESS_FAILURES).await?
+    else {
+        tx.rollback().await?;
+        return Ok(Err(Refused::Address));
+    };
+    let mut reserved = Reserved {
+        address: (address_key, address_window),
+        account: None,
+    };
+    if let Some(account) = account {
+        let key = auth::account_subject(account.id);
+        match auth::reserve(&mut tx, &key, now, since, MAX_FAILURES).await? {
+            Some(window) => reserved.account = Some((key, window)),
+            None => {
+                let lock = auth::lock_of(&mut *tx, &key, now, since, MAX_FAILURES).await?;
+                tx.rollback().await?;
+                let until = lock.map_or(now + WINDOW_SECS, |l| l.until);
+                return Ok(Err(Refused::Account { until }));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(reserved))
+}
+
+fn minutes_until(until: i64, now: i64) -> i64 {
+    (until - now + 59).max(60) / 60
 }
 
 async fn fail(
@@ -126,17 +247,39 @@ async fn fail(
     username: &str,
     address: &str,
     why: &str,
+    reserved: &Reserved,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
     let account_id = account.map(|a| a.id);
     let mut tx = db.begin().await?;
     auth::record_failure(&mut tx, username, account_id, address, now).await?;
+    let lock_why =
+        format!("{WINDOW_MINUTES} 分钟内密码错误 {MAX_FAILURES} 次（最后一次来自 {address}）");
+    let (key, window) = &reserved.address;
+    let address_why = format!("该地址 {WINDOW_MINUTES} 分钟内登录失败 {MAX_ADDRESS_FAILURES} 次");
+    auth::failed(
+        &mut tx,
+        key,
+        *window,
+        MAX_ADDRESS_FAILURES,
+        now + WINDOW_SECS,
+        &address_why,
+    )
+    .await?;
     let mut detail = why.to_string();
-    if let Some(id) = account_id
-        && auth::failures_of_account(&mut tx, id, now - WINDOW_SECS).await? >= MAX_FAILURES
-    {
-        auth::lock_until(&mut tx, id, now + WINDOW_SECS).await?;
-        detail.push_str("；连续失败，账号锁定 15 分钟");
+    if let Some((key, window)) = &reserved.account {
+        let failures = auth::failed(
+            &mut tx,
+            key,
+            *window,
+            MAX_FAILURES,
+            now + WINDOW_SECS,
+            &lock_why,
+        )
+        .await?;
+        if failures.is_some_and(|n| n >= MAX_FAILURES) {
+            detail.push_str(&format!("；连续失败，账号锁定 {WINDOW_MINUTES} 分钟"));
+        }
     }
     write_audit(
         &mut tx,
@@ -158,21 +301,27 @@ async fn succeed(
     address: &str,
     method: &str,
     rehash: Option<String>,
+    reserved: Option<&Reserved>,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
+    let mut tx = db.begin().await?;
+    if let Some(reserved) = reserved {
+        give_back(&mut tx, reserved).await?;
+    }
     if account.status != "active" {
-        audit_attempt(
-            db,
+        write_audit(
+            &mut tx,
             Some(account.id),
             &account.username,
             address,
             "login.disabled",
             method,
+            now,
         )
         .await?;
+        tx.commit().await?;
         return Ok(Err(Denied::Disabled));
     }
-    let mut tx = db.begin().await?;
     auth::signed_in(&mut tx, account.id, now).await?;
     if let Some(new_hash) = rehash {
         let must_change = account.must_change == 1;
@@ -216,6 +365,16 @@ async fn succeed(
         real_name: account.real_name,
         must_change: account.must_change == 1,
     }))
+}
+
+/// A right password's reservations are no failures (see `store::auth::succeeded`).
+async fn give_back(tx: &mut crate::store::Tx, reserved: &Reserved) -> Result<()> {
+    let (key, window) = &reserved.address;
+    auth::succeeded(tx, key, *window, true).await?;
+    if let Some((key, window)) = &reserved.account {
+        auth::succeeded(tx, key, *window, false).await?;
+    }
+    Ok(())
 }
 
 async fn audit_attempt(

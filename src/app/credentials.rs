@@ -57,13 +57,15 @@ pub async fn reset_password(
     now: i64,
 ) -> Result<String> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
-    let line = manageable(db, actor, username).await?;
-    let account = account_rows::by_id(db.reader(), line.id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    // A cheap refusal before the hash; the check that counts is inside the transaction.
+    visible(db, actor, username).await?;
     let initial = password::random_initial();
     let hash = password::hash(initial.clone()).await?;
     let mut tx = db.begin().await?;
+    let line = manageable(&mut tx, actor, username).await?;
+    let account = account_rows::by_id(db.reader(), line.id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
     keep_in_history(&mut tx, &account, now).await?;
     if !passwords::replace(&mut tx, line.id, &account.password_hash, &hash, true, now).await? {
         return Err(Error::Conflict("密码刚被修改过，请重试".into()));
@@ -101,15 +103,15 @@ pub async fn add_key(
     line: &str,
     now: i64,
 ) -> Result<String> {
-    let account = key_holder(db, actor, username).await?;
     let (key, fingerprint) = parse_key(line)?;
     let openssh = key
         .to_openssh()
         .map_err(|e| Error::invalid("公钥", format!("无法编码公钥：{e}")))?;
+    let mut tx = db.begin().await?;
+    let account = key_holder(&mut tx, actor, username).await?;
     if keys::key_owner(db.reader(), &fingerprint).await?.is_some() {
         return Err(Error::Conflict(format!("公钥 {fingerprint} 已被登记")));
     }
-    let mut tx = db.begin().await?;
     keys::add_key(
         &mut tx,
         account.id,
@@ -161,9 +163,9 @@ pub async fn remove_key(
     fingerprint: &str,
     now: i64,
 ) -> Result<()> {
-    let account = key_holder(db, actor, username).await?;
     let fingerprint = fingerprint.trim();
     let mut tx = db.begin().await?;
+    let account = key_holder(&mut tx, actor, username).await?;
     if !keys::remove_key(&mut tx, account.id, fingerprint).await? {
         return Err(Error::NotFound(format!(
             "账号 {username} 的公钥 {fingerprint}"
@@ -180,16 +182,18 @@ pub async fn remove_key(
     Ok(())
 }
 
-/// One's own account, or one the actor manages.
+/// One's own account, or one the actor manages, checked inside the transaction that writes.
 async fn key_holder(
-    db: &Db,
+    tx: &mut crate::store::Tx,
     actor: &Actor,
     username: &str,
 ) -> Result<crate::store::account_care::AccountLine> {
-    let own = visible(db, actor, username).await?;
-    if actor.account_id == Some(own.id) {
-        Ok(own)
+    let account = crate::store::account_care::by_username_locked(tx, username.trim())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    if actor.account_id == Some(account.id) {
+        Ok(account)
     } else {
-        manageable(db, actor, username).await
+        manageable(tx, actor, username).await
     }
 }

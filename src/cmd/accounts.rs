@@ -45,6 +45,10 @@ pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
             accounts::set_enabled(db, actor, &a.username, true, &a.reason, now).await?;
             Answer::Text(format!("已启用账号 {}。", a.username))
         }
+        Account::Unlock(a) => {
+            app::auth::unlock(db, actor, &a.username, &a.reason, now).await?;
+            Answer::Text(format!("已解除账号 {} 的登录锁定。", a.username))
+        }
         Account::ResetPassword(a) => {
             let pw = credentials::reset_password(db, actor, &a.username, &a.reason, now).await?;
             Answer::Text(format!(
@@ -261,6 +265,7 @@ fn detail_table(d: &Detail) -> Table {
         }),
     );
     row("状态", status_cell(&a.status));
+    row("登录锁定", lock_cell(d.lock.as_ref()));
     row(
         "密码",
         Cell::text(password_state(&a.password_scheme, a.must_change == 1)),
@@ -279,6 +284,22 @@ fn detail_table(d: &Detail) -> Table {
         );
     }
     t
+}
+
+/// "锁定至 … （why）" or "未锁定"; JSON and CSV carry the same text.
+fn lock_cell(lock: Option<&app::auth::Lock>) -> Cell {
+    match lock {
+        Some(l) => Cell::text(format!(
+            "锁定至 {}（{}）",
+            crate::rules::calendar::datetime_cst(l.until),
+            if l.why.is_empty() {
+                "正在核对的登录尝试已达上限"
+            } else {
+                &l.why
+            }
+        )),
+        None => Cell::text("未锁定"),
+    }
 }
 
 fn password_state(scheme: &str, must_change: bool) -> String {

@@ -83,11 +83,11 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Exam(Exam),
-    /// 账号维护：查找、查看、历史、停用/启用、重置密码、调动单位、免考核、批次
+    /// 账号维护：查找、查看、历史、停用/启用、解除登录锁定、重置密码、调动单位、免考核、批次
     #[command(
         subcommand,
         help_template = TEMPLATE,
-        override_usage = "account <find|show|history|disable|enable|reset-password|move|exempt|batch> …",
+        override_usage = "account <find|show|history|disable|enable|unlock|reset-password|move|exempt|batch> …",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -152,6 +152,9 @@ pub enum Account {
     /// 重新启用账号
     #[command(help_template = TEMPLATE, override_usage = "account enable <用户名> [--reason 原因]")]
     Enable(UserReason),
+    /// 解除登录锁定（多次密码错误后的锁定；市在线学习办或账号所在单位）
+    #[command(help_template = TEMPLATE, override_usage = "account unlock <用户名> [--reason 原因]")]
+    Unlock(UserReason),
     /// 重置密码：生成新的初始密码（只显示这一次），首次登录后须修改
     #[command(
         name = "reset-password",

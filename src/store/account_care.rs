@@ -34,7 +34,9 @@ macro_rules! line_select {
     () => {
         "SELECT a.id, a.username, a.real_name, a.id_number, a.unit_id, u.code AS unit_code, \
          u.name AS unit_name, u.path AS unit_path, a.post, a.phone, a.is_learner, a.batch, a.exempt, \
-         a.exempt_reason, a.status, a.password_scheme, a.must_change, a.locked_until, \
+         a.exempt_reason, a.status, a.password_scheme, a.must_change, \
+         (SELECT l.locked_until FROM login_attempts l WHERE l.subject = 'account:' || a.id) \
+         AS locked_until, \
          a.last_login_at, a.created_at FROM accounts a JOIN units u ON u.id = a.unit_id "
     };
 }
@@ -68,6 +70,28 @@ pub async fn by_username(
     sqlx::query_as(concat!(line_select!(), "WHERE a.username = $1"))
         .bind(username)
         .fetch_optional(pool)
+        .await
+}
+
+/// The account inside a write transaction, its row locked until the transaction ends on
+/// PostgreSQL (`FOR UPDATE`), so a concurrent move or change waits, and the scope checked next is
+/// the one the write applies to. The lock is a statement of its own: a locking join would, after
+/// waiting, recheck the moved row against the unit row it had read before and lose it; the read
+/// after it, a new statement, sees what was committed meanwhile. SQLite needs no lock: its write
+/// transactions (`BEGIN IMMEDIATE`) already run one at a time.
+pub async fn by_username_locked(
+    tx: &mut Tx,
+    username: &str,
+) -> Result<Option<AccountLine>, sqlx::Error> {
+    if super::backend_of(tx) == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM accounts WHERE username = $1 FOR UPDATE")
+            .bind(username)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query_as(concat!(line_select!(), "WHERE a.username = $1"))
+        .bind(username)
+        .fetch_optional(&mut **tx)
         .await
 }
 
@@ -183,6 +207,19 @@ pub async fn revoke_role(
             .execute(&mut **tx)
             .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// Locks every office role row until the transaction ends (PostgreSQL; SQLite's write
+/// transactions run one at a time anyway), in one order so two revocations cannot deadlock: two
+/// concurrent revocations of the last two office holders then run one after the other, and the
+/// second sees that it would leave none.
+pub async fn lock_office_holders(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if super::backend_of(tx) == super::Backend::Postgres {
+        sqlx::query("SELECT id FROM roles WHERE role = 'office' ORDER BY id FOR UPDATE")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// How many accounts hold an office role (the last one may not be revoked).

@@ -135,13 +135,17 @@ pub async fn grant_role(
     Ok(())
 }
 
-pub async fn roles_of(pool: &AnyPool, account_id: i64) -> Result<Vec<RoleRow>, sqlx::Error> {
+/// The account's roles, from the pool or inside a write transaction (`&mut *tx`).
+pub async fn roles_of<'e, E>(ex: E, account_id: i64) -> Result<Vec<RoleRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(
         "SELECT r.role, r.unit_id, u.code AS unit_code, u.name AS unit_name, u.path AS unit_path \
          FROM roles r JOIN units u ON u.id = r.unit_id WHERE r.account_id = $1 ORDER BY r.id",
     )
     .bind(account_id)
-    .fetch_all(pool)
+    .fetch_all(ex)
     .await
 }
 

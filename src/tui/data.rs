@@ -60,6 +60,8 @@ pub enum Request {
 pub enum AccountOp {
     Disable(String),
     Enable(String),
+    /// Lift the sign-in lock, with the reason.
+    Unlock(String),
     ResetPassword(String),
     /// Some(reason) marks exempt, None clears the mark.
     Exempt(Option<String>),
@@ -279,6 +281,10 @@ async fn account_op(
         AccountOp::Enable(reason) => {
             accounts::set_enabled(db, actor, username, true, &reason, now).await?;
             format!("账号 {username} 已启用")
+        }
+        AccountOp::Unlock(reason) => {
+            crate::app::auth::unlock(db, actor, username, &reason, now).await?;
+            format!("账号 {username} 已解除登录锁定")
         }
         AccountOp::ResetPassword(reason) => {
             let new = credentials::reset_password(db, actor, username, &reason, now).await?;

@@ -39,9 +39,11 @@ pub enum Action {
     PassOn,
     Approve,
     SendBack,
-    /// Account care: disable, enable, reset the password, exempt, move unit, change batch.
+    /// Account care: disable, enable, lift a sign-in lock, reset the password, exempt, move
+    /// unit, change batch.
     Disable,
     Enable,
+    Unlock,
     ResetPassword,
     Exempt,
     MoveUnit,
@@ -384,6 +386,7 @@ pub const ACCOUNT: &[Binding] = &[
     ),
     b(&[C('d')], "d", "停用", Action::Disable, true),
     b(&[C('e')], "e", "启用", Action::Enable, true),
+    b(&[C('u')], "u", "解除登录锁定", Action::Unlock, false),
     b(
         &[C('r')],
         "r",

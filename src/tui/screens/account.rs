@@ -1,7 +1,7 @@
 //! One account opened on the 账号 tab: its profile, its staff roles and SSH keys (with
-//! fingerprints, one selectable list), and its recent history. From here it can be disabled or
-//! enabled, get a new initial password (shown once), be marked exempt, moved or given another
-//! batch; roles are granted and revoked (the office only) and keys added or removed. Each change
+//! fingerprints, one selectable list), its sign-in lock (until when, why) and its recent history.
+//! From here it can be disabled or enabled, unlocked, get a new initial password (shown once), be
+//! marked exempt, moved or given another batch; roles are granted and revoked (the office only) and keys added or removed. Each change
 //! asks for its reason or value on a `Prompt`, then for y/n on a `Confirm`; `app/` checks the scope
 //! and writes the audit log.
 
@@ -135,6 +135,11 @@ impl AccountView {
             }
             Action::Disable => Ask::Disable,
             Action::Enable => Ask::Enable,
+            Action::Unlock if detail.lock.is_none() => {
+                self.message = Some((false, format!("账号 {} 未被锁定", self.username)));
+                return Vec::new();
+            }
+            Action::Unlock => Ask::Unlock,
             Action::ResetPassword => Ask::Reset,
             Action::Exempt if exempt => {
                 self.ask_yes(AccountOp::Exempt(None));
@@ -348,6 +353,7 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
         )),
         Line::from(vec![
             Span::styled(status_label(&a.status).to_string(), status_style),
+            Span::styled(lock_text(d), th.danger()),
             Span::styled(
                 format!(" · 批次 {} · {exempt}{must_change}", batch_text(a.batch)),
                 th.text(),
@@ -363,7 +369,7 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
             th.muted(),
         )),
         Line::from(Span::styled(
-            "d 停用 · e 启用 · r 重置密码 · x 免考核 · m 调动单位 · b 批次",
+            "d 停用 · e 启用 · u 解锁 · r 重置密码 · x 免考核 · m 调动单位 · b 批次",
             th.muted(),
         )),
     ];
@@ -373,6 +379,18 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
             .block(look.block(&format!("账号 {}", a.username), true)),
         area,
     );
+}
+
+/// " · 登录已锁定至 … （why）" while a sign-in lock is in force, else nothing.
+fn lock_text(d: &Detail) -> String {
+    d.lock.as_ref().map_or_else(String::new, |l| {
+        let why = if l.why.is_empty() {
+            "正在核对的登录尝试已达上限"
+        } else {
+            &l.why
+        };
+        format!(" · 登录已锁定至 {}（{why}）", datetime_cst(l.until))
+    })
 }
 
 fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) {

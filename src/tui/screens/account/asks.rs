@@ -11,6 +11,7 @@ use crate::tui::data::AccountOp;
 pub(super) enum Ask {
     Disable,
     Enable,
+    Unlock,
     Reset,
     Exempt,
     /// "单位代码 原因".
@@ -27,6 +28,7 @@ impl Ask {
         match self {
             Ask::Disable => "停用原因：",
             Ask::Enable => "启用原因：",
+            Ask::Unlock => "解除锁定原因：",
             Ask::Reset => "重置密码原因：",
             Ask::Exempt => "免考核原因（如 省管干部）：",
             Ask::Move => "调入单位代码（空格后写原因）：",
@@ -42,6 +44,7 @@ pub(super) fn op_of(ask: Ask, text: String) -> Result<AccountOp, String> {
     Ok(match ask {
         Ask::Disable => AccountOp::Disable(text),
         Ask::Enable => AccountOp::Enable(text),
+        Ask::Unlock => AccountOp::Unlock(text),
         Ask::Reset => AccountOp::ResetPassword(text),
         Ask::Exempt if text.is_empty() => {
             return Err("请写明免于考核的原因，如 省管干部".into());
@@ -102,6 +105,7 @@ pub(super) fn question(username: &str, op: &AccountOp) -> String {
     match op {
         AccountOp::Disable(_) => format!("停用账号 {username}？停用后不能登录"),
         AccountOp::Enable(_) => format!("启用账号 {username}？"),
+        AccountOp::Unlock(_) => format!("解除账号 {username} 的登录锁定？"),
         AccountOp::ResetPassword(_) => format!("重置账号 {username} 的密码？"),
         AccountOp::Exempt(Some(r)) => format!("将账号 {username} 标记为免考核（{r}）？"),
         AccountOp::Exempt(None) => format!("取消账号 {username} 的免考核标记？"),
