@@ -164,7 +164,15 @@ async fn a_burst_over_ssh_gets_at_most_five_checked() {
     let _serial = SERIAL.lock().await;
     for t in TestDb::with_city(1).await {
         staff(&t.db, "lxhr", "LX").await;
-        let addr = common::ssh::start(&t.db).await;
+        // Room for the whole burst to wait for sign-in at once, so every attempt reaches the
+        // password check and only the lockout stands in the way.
+        let limits = wangyuan::ssh::Limits {
+            max_unauthenticated: 2 * BURST,
+            max_unauthenticated_per_address: 2 * BURST,
+            ..wangyuan::ssh::Limits::default()
+        };
+        let addr =
+            common::ssh::start_with(&t.db, std::time::Duration::from_secs(900), limits).await;
         let before = password::verifications();
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..BURST {
