@@ -3,6 +3,7 @@
 //! PostgreSQL fails the test; without it, PostgreSQL tests print that they were skipped.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod ssh;
 
 use std::sync::atomic::{AtomicU32, Ordering};
