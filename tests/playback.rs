@@ -640,3 +640,35 @@ async fn a_revoked_course_must_be_watched_again_and_then_earns_again() {
         assert_eq!(again, ledger::Award::AlreadyGranted, "{}", t.name);
     }
 }
+
+/// A learner who lets a check lapse and never comes back: the site's sweep misses it, so the
+/// union and the office's flags do not wait for the learner's return.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_left_by_a_learner_who_never_returns_is_missed_by_the_sweep() {
+    for t in TestDb::with_city(1).await {
+        let p = player(&t.db, "T-900", 900).await;
+        next_check_at(&t.db, p.id, NOW + 24).await;
+        for i in 1..=2i64 {
+            p.hb.beat(&p.sid, IP, playing(&p.lease, (12 * i) as f64), NOW + 12 * i)
+                .await
+                .expect("beat");
+        }
+        assert_eq!(watched_s(&t.db, p.id, &p.code).await.0, 24, "{}", t.name);
+        let swept = playback::miss_lapsed(&t.db, NOW + 24 + 60).await;
+        assert_eq!(
+            swept.expect("sweep"),
+            0,
+            "{}: still within the minute",
+            t.name
+        );
+        let swept = playback::miss_lapsed(&t.db, NOW + 24 + 63).await;
+        assert_eq!(swept.expect("sweep"), 1, "{}", t.name);
+        assert_eq!(watched_s(&t.db, p.id, &p.code).await.0, 0, "{}", t.name);
+        let flags = common::count(
+            &t.db,
+            "SELECT COUNT(*) FROM fraud_flags WHERE kind = 'failed_checks'",
+        )
+        .await;
+        assert_eq!(flags, 1, "{}", t.name);
+    }
+}
