@@ -7,14 +7,13 @@
 mod common;
 
 use common::http::{Browser, Site, attribute};
-use common::{NOW, TestDb};
+use common::{NOW, TestDb, short_course};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::store::courses::{self, NewCourse};
 
-/// Published 600 s courses ANTI01 and ANTI02; `n` active learners and their password.
+/// Published 600 s courses ANTI01 and ANTI02; active learners and their password.
 async fn setup(db: &Db) -> (Vec<String>, String) {
     let summary = seed::synthetic(
         db,
@@ -29,27 +28,9 @@ async fn setup(db: &Db) -> (Vec<String>, String) {
     )
     .await
     .expect("seed");
-    let mut tx = db.begin().await.expect("begin");
     for code in ["ANTI01", "ANTI02"] {
-        courses::insert(
-            &mut tx,
-            &NewCourse {
-                code,
-                title: "防挂机测试课",
-                category: "theory",
-                kind: "required",
-                duration_s: 600,
-                designated_tenths: Some(10),
-                source: "local",
-                media_path: Some("clip.bin"),
-                description: "",
-            },
-            NOW,
-        )
-        .await
-        .expect("course");
+        short_course(db, code, 600).await;
     }
-    tx.commit().await.expect("commit");
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT username FROM accounts WHERE is_learner = 1 AND status = 'active' ORDER BY id",
     )

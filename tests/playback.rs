@@ -5,37 +5,13 @@
 
 mod common;
 
-use common::{NOW, TestDb};
+use common::{NOW, TestDb, short_course};
 use wangyuan::app::auth::SignedIn;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
 use wangyuan::app::{Actor, Error, sessions};
 use wangyuan::store::Db;
-use wangyuan::store::courses::{self, NewCourse};
+use wangyuan::store::courses;
 use wangyuan::store::ledger::standing_of;
-
-/// A short required course of `duration_s` seconds; returns its code.
-pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
-    let mut tx = db.begin().await.expect("begin");
-    courses::insert(
-        &mut tx,
-        &NewCourse {
-            code,
-            title: "测试短课",
-            category: "theory",
-            kind: "required",
-            duration_s,
-            designated_tenths: Some(15),
-            source: "local",
-            media_path: Some("test.wav"),
-            description: "",
-        },
-        NOW,
-    )
-    .await
-    .expect("insert course");
-    tx.commit().await.expect("commit");
-    code.to_string()
-}
 
 /// A web session of `actor`, as a sign-in would start it (beats come with one).
 async fn session_of(db: &Db, actor: &Actor, now: i64) -> String {

@@ -225,3 +225,27 @@ pub fn credential_rows(csv: &[u8]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A short required course of `duration_s` seconds; returns its code.
+pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
+    let mut tx = db.begin().await.expect("begin");
+    wangyuan::store::courses::insert(
+        &mut tx,
+        &wangyuan::store::courses::NewCourse {
+            code,
+            title: "测试短课",
+            category: "theory",
+            kind: "required",
+            duration_s,
+            designated_tenths: Some(15),
+            source: "local",
+            media_path: Some("test.wav"),
+            description: "",
+        },
+        NOW,
+    )
+    .await
+    .expect("insert course");
+    tx.commit().await.expect("commit");
+    code.to_string()
+}
