@@ -50,24 +50,25 @@ pub struct EntryRow {
 const ENTRY_COLUMNS: &str = "id, account_id, kind, bucket, course_id, exam_id, ref, tenths, earned_at, \
      credit_year, reason, actor_id, rule, award_key, revokes_id";
 
-/// SQL condition (built from our own column names only): account `account` has completed course
-/// `course` — it holds a course or legacy entry for it that was not revoked. The one definition
-/// of "completed" (RULES.md, "Completion of a course"): the exam unlock, the catalogue, progress,
-/// the player and the award all ask this.
+/// The ledger rows `done_e` that complete a course: course or legacy entries not revoked. The one
+/// definition of "completed" (RULES.md, "Completion of a course"): the exam unlock, the catalogue,
+/// staff progress, the player and the award all ask through the functions below.
+const COMPLETES: &str = "done_e.kind IN ('course', 'legacy') \
+     AND NOT EXISTS (SELECT 1 FROM ledger done_r WHERE done_r.revokes_id = done_e.id)";
+
+/// SQL condition (built from our own column names only): `account` has completed `course`.
 pub(crate) fn completed_sql(account: &str, course: &str) -> String {
     format!(
         "EXISTS (SELECT 1 FROM ledger done_e WHERE done_e.account_id = {account} \
-         AND done_e.course_id = {course} AND done_e.kind IN ('course', 'legacy') \
-         AND NOT EXISTS (SELECT 1 FROM ledger done_r WHERE done_r.revokes_id = done_e.id))"
+         AND done_e.course_id = {course} AND {COMPLETES})"
     )
 }
 
-/// SQL expression: when `account` completed `course` (see [`completed_sql`]), NULL if it has not.
+/// SQL expression: when `account` completed `course`, NULL if it has not.
 pub(crate) fn completed_at_sql(account: &str, course: &str) -> String {
     format!(
         "(SELECT MIN(done_e.earned_at) FROM ledger done_e WHERE done_e.account_id = {account} \
-         AND done_e.course_id = {course} AND done_e.kind IN ('course', 'legacy') \
-         AND NOT EXISTS (SELECT 1 FROM ledger done_r WHERE done_r.revokes_id = done_e.id))"
+         AND done_e.course_id = {course} AND {COMPLETES})"
     )
 }
 
@@ -76,13 +77,11 @@ pub async fn completed_courses(
     pool: &AnyPool,
     account_id: i64,
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT done_e.course_id, MIN(done_e.earned_at) FROM ledger done_e \
-         WHERE done_e.account_id = $1 AND done_e.course_id IS NOT NULL \
-         AND done_e.kind IN ('course', 'legacy') \
-         AND NOT EXISTS (SELECT 1 FROM ledger done_r WHERE done_r.revokes_id = done_e.id) \
-         GROUP BY done_e.course_id",
-    )
+         WHERE done_e.account_id = $1 AND done_e.course_id IS NOT NULL AND {COMPLETES} \
+         GROUP BY done_e.course_id"
+    )))
     .bind(account_id)
     .fetch_all(pool)
     .await
