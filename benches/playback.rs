@@ -13,7 +13,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use wangyuan::app::auth::SignedIn;
-use wangyuan::app::playback::{Beat, BeatStatus, Heartbeats};
+use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
 use wangyuan::app::{self, Actor};
 use wangyuan::store::Db;
 
@@ -91,19 +91,17 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
         .into_iter()
         .map(|(actor, session, lease)| {
             let hb = hb.clone();
+            let db = db.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(rounds as usize);
                 let mut credited = 0;
-                let mut answer: Option<String> = None;
                 for r in 1..=rounds {
-                    // The simulated learner answers an anti-idle check on the next beat.
                     let beat = Beat {
                         lease_id: lease.clone(),
                         position_s: (12 * r) as f64,
                         rate: 1.0,
                         paused: false,
                         visible: true,
-                        check_code: answer.take(),
                     };
                     let t = Instant::now();
                     let reply = hb.beat(&session, "127.0.0.1", beat, T0 + 12 * r).await?;
@@ -112,7 +110,17 @@ async fn bench(db: &Db, name: &str, args: &Args) -> Result<(), Box<dyn std::erro
                         return Err(format!("beat {r} of {}: {reply:?}", actor.username).into());
                     }
                     credited += reply.credited_s;
-                    answer = reply.check.map(|c| c.code);
+                    if reply.check.is_some() {
+                        // The simulated learner reads the picture (here: the database) and answers.
+                        let code: Option<String> = sqlx::query_scalar(
+                            "SELECT code FROM playback_checks WHERE account_id = $1",
+                        )
+                        .bind(actor.account_id)
+                        .fetch_one(db.reader())
+                        .await?;
+                        let code = code.unwrap_or_default();
+                        playback::answer(&db, &actor, &code, T0 + 12 * r + 1).await?;
+                    }
                 }
                 Ok::<_, BoxError>((latencies, credited))
             })

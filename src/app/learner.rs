@@ -2,7 +2,7 @@
 //! catalogue with my status per course, my notices. Every function answers for the actor's own
 //! account only.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::rules::calendar::credit_year;
 use crate::rules::plan::{Candidate, fewest_courses};
@@ -83,27 +83,17 @@ async fn statuses(db: &Db, account_id: i64) -> Result<HashMap<String, Status>> {
     Ok(out)
 }
 
-/// Courses whose credits I already earned (a course earns once), by course id.
-async fn earned_courses(db: &Db, account_id: i64) -> Result<HashSet<i64>> {
-    Ok(ledger::entries_of(db.reader(), account_id, None)
-        .await?
-        .into_iter()
-        .filter(|e| e.kind == "course")
-        .filter_map(|e| e.course_id)
-        .collect())
-}
-
 /// The catalogue (published courses matching `filter`) with my status in each.
 pub async fn catalogue(db: &Db, actor: &Actor, filter: &Filter) -> Result<Vec<CatalogueLine>> {
     let id = own_id(actor)?;
     let statuses = statuses(db, id).await?;
-    let earned = earned_courses(db, id).await?;
+    let completed = super::ledger::completed_courses(db, id).await?;
     Ok(catalog::list(db, filter)
         .await?
         .into_iter()
         .filter(|c| c.published)
         .map(|course| {
-            let status = if earned.contains(&course.id) {
+            let status = if completed.contains_key(&course.id) {
                 Status::Completed
             } else {
                 statuses

@@ -5,11 +5,15 @@
 use crate::rules::Tenths;
 use crate::rules::calendar::credit_year;
 use crate::rules::credits::{CourseKind, course_credit, exam_bonus_rule};
-use crate::rules::ledger::{EntryKind, adjustment_rule, award_key, revocation_rule};
+use std::collections::HashMap;
+
+use crate::rules::ledger::{
+    EntryKind, adjustment_rule, award_key, course_award_key, revocation_rule,
+};
 use crate::rules::standing::Bucket;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::ledger::{self as entries, NewEntry};
-use crate::store::{Db, Tx, accounts, courses};
+use crate::store::{Db, Tx, accounts, courses, playback};
 
 use super::{Actor, Error, Result};
 
@@ -46,6 +50,16 @@ pub async fn complete_course_tx(
     let course = courses::by_id_tx(tx, course_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {course_id}")))?;
+    if entries::completed_at(tx, learner_id, course_id)
+        .await?
+        .is_some()
+    {
+        return Ok(Award::AlreadyGranted);
+    }
+    // Each revocation of this course's completion frees a new key: earned again after a
+    // revocation, the course is awarded again (once more), and the key still makes two
+    // concurrent completions award once.
+    let revoked = entries::revoked_completions(tx, learner_id, course_id).await?;
     let kind = CourseKind::from_code(&course.kind)
         .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", course.code)))?;
     let credit = course_credit(
@@ -66,10 +80,24 @@ pub async fn complete_course_tx(
         reason: "完成课程学习".into(),
         actor_id: None,
         rule: credit.rule,
-        award_key: Some(award_key(EntryKind::Course, course.id)),
+        award_key: Some(course_award_key(course.id, revoked)),
         revokes_id: None,
     };
     append_award(tx, entry, now).await
+}
+
+/// Whether a learner has completed a course, and when (RULES.md, "Completion of a course": an
+/// unrevoked course or legacy entry; see `store::ledger::completed_sql`).
+pub async fn completed_at_tx(tx: &mut Tx, learner_id: i64, course_id: i64) -> Result<Option<i64>> {
+    Ok(entries::completed_at(tx, learner_id, course_id).await?)
+}
+
+/// The courses a learner has completed, by course id, with when.
+pub async fn completed_courses(db: &Db, learner_id: i64) -> Result<HashMap<i64, i64>> {
+    Ok(entries::completed_courses(db.reader(), learner_id)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Awards an exam's bonus credits after a passed attempt, once.
@@ -167,6 +195,11 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
     let id = entries::append(&mut tx, &entry, now)
         .await?
         .ok_or_else(|| Error::Conflict(format!("第 {entry_id} 条学分记录已被撤销")))?;
+    // A revoked completion makes the course not completed: it is earned again only by watching
+    // it again from nothing.
+    if let (EntryKind::Course | EntryKind::Legacy, Some(course_id)) = (kind, original.course_id) {
+        playback::restart(&mut tx, original.account_id, course_id, now).await?;
+    }
     audit::write(
         &mut tx,
         &AuditEntry {

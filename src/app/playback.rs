@@ -1,7 +1,10 @@
 //! Playback that earns credit: a learner opens a course (taking their one lease), the player sends
 //! beats, and the server alone decides what was watched (rules::playback). Beats go through
 //! [`Heartbeats`], a writer task that applies many beats in one transaction and answers each only
-//! after that transaction committed.
+//! after that transaction committed. Anti-idle checks belong to the account (its
+//! `playback_checks` row, locked first by every path that changes it): a check left unanswered is
+//! missed at whichever entry point comes next — a beat, opening a course, the answer, signing out,
+//! or the site's sweep ([`miss_lapsed`]) — and its code is only ever drawn, never sent as text.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -11,9 +14,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::rules::calendar::credit_year;
 use crate::rules::credits::CourseKind;
-use crate::rules::playback::{self as rules, Dice, Lease, Note, Report, Union};
+use crate::rules::playback::{
+    self as rules, Answer, Checks, Dice, Lease, Note, Report, Union, Watch,
+};
 use crate::rules::standing::Bucket;
-use crate::store::playback::{self as store, LeaseRow, LeaseUpdate, NewLease, PlaybackUpdate};
+use crate::store::playback::{
+    self as store, CheckRow, LeaseRow, LeaseUpdate, NewLease, PlaybackUpdate,
+};
 use crate::store::web_sessions::{self, SessionRow, Touch};
 use crate::store::{Backend, Db, Tx, accounts, courses, fraud};
 
@@ -40,9 +47,13 @@ pub struct Opened {
     /// File name relative to the media folder.
     pub media: String,
     pub beat_every_s: i64,
+    /// An anti-idle check still waits for an answer: show its image at once.
+    pub check: Option<CheckPrompt>,
 }
 
 /// Takes the learner's one lease (ending any other playback on any device/node). Learner only.
+/// An anti-idle check left unanswered past its minute is missed here too: opening the course
+/// again, or another one, never escapes it; one still waiting is asked again (`Opened::check`).
 pub async fn open(
     db: &Db,
     actor: &Actor,
@@ -61,14 +72,23 @@ pub async fn open(
         .await?
         .filter(|c| c.published == 1)
         .ok_or_else(|| Error::NotFound(format!("课程 {course_code}")))?;
+    let dice = dice();
+    // The check row first: every path that changes it takes its lock before the lease's.
+    let first_check = first_check_in();
+    let row = lock_checks(&mut tx, account_id, now + first_check).await?;
+    let mut checks = checks_of_row(&row);
+    if checks.lapsed(now) {
+        forfeit(&mut tx, account_id, now).await?;
+        checks.miss(now, dice.gap_s);
+    }
+    checks.reschedule_if_stale(now, first_check);
+    store::update_checks(&mut tx, &[check_row(account_id, &checks, row.last_ok_at)]).await?;
     let playback = store::ensure(&mut tx, account_id, course.id, now).await?;
     let watched = parse_union(&playback.watched)?;
     let resume_at_s = watched
         .resume_point(playback.position_s)
         .clamp(0, course.duration_s);
     let lease_id = format!("{:032x}", rand::random::<u128>());
-    let first_check =
-        rand::thread_rng().gen_range(rules::FIRST_CHECK_MIN_S..=rules::CHECK_GAP_MAX_S);
     store::take_lease(
         &mut tx,
         &NewLease {
@@ -78,7 +98,6 @@ pub async fn open(
             node,
             address: &actor.address,
             position: resume_at_s,
-            next_check_at: now + first_check,
         },
         now,
     )
@@ -95,7 +114,190 @@ pub async fn open(
         completed: playback.completed_at.is_some(),
         media: course.media_path.unwrap_or_default(),
         beat_every_s: rules::BEAT_EVERY_S,
+        check: checks.waiting(now).map(CheckPrompt::new),
     })
+}
+
+/// What answering an anti-idle check did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnswerReply {
+    /// passed | wrong | missed | none
+    pub status: &'static str,
+    pub message: String,
+    /// A check still waits (after a wrong answer): seconds left.
+    pub check: Option<CheckPrompt>,
+}
+
+/// Answers the account's waiting anti-idle check. Late, or wrong too often: the time since the
+/// previous check is forfeited in every course, and the miss is flagged for the office.
+pub async fn answer(db: &Db, actor: &Actor, code: &str, now: i64) -> Result<AnswerReply> {
+    let account_id = learner_id(actor)?;
+    let code = code.trim();
+    if code.chars().count() > 16 {
+        return Err(Error::invalid("验证码", "过长"));
+    }
+    let mut tx = db.begin().await?;
+    let Some(row) = store::check_of(&mut tx, account_id).await? else {
+        tx.rollback().await?;
+        return Ok(answer_reply(Answer::NoCheck, None));
+    };
+    let mut checks = checks_of_row(&row);
+    let answer = rules::answer(&mut checks, code, now, dice().gap_s);
+    match answer {
+        Answer::Passed => store::verify_all(&mut tx, account_id).await?,
+        Answer::Missed => forfeit(&mut tx, account_id, now).await?,
+        Answer::Wrong(_) | Answer::NoCheck => {}
+    }
+    let ok_at = (answer == Answer::Passed).then_some(now);
+    store::update_checks(
+        &mut tx,
+        &[check_row(account_id, &checks, ok_at.or(row.last_ok_at))],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(answer_reply(answer, checks.waiting(now)))
+}
+
+fn answer_reply(answer: Answer, waiting: Option<i64>) -> AnswerReply {
+    AnswerReply {
+        status: match answer {
+            Answer::Passed => "passed",
+            Answer::Wrong(_) => "wrong",
+            Answer::Missed => "missed",
+            Answer::NoCheck => "none",
+        },
+        message: answer.message(),
+        check: waiting.map(CheckPrompt::new),
+    }
+}
+
+/// The code of the account's waiting check, for drawing it (never sent as text). None when no
+/// check waits or it lapsed.
+pub async fn check_code(db: &Db, actor: &Actor, now: i64) -> Result<Option<String>> {
+    let account_id = learner_id(actor)?;
+    Ok(store::waiting_code(db.reader(), account_id)
+        .await?
+        .filter(|(_, issued_at)| now - issued_at <= rules::CHECK_ANSWER_S + rules::SLACK_S)
+        .map(|(code, _)| code))
+}
+
+/// The learner signs out: a check still waiting can no longer be answered on this session, so
+/// it is missed now (RULES.md: whatever the client does next, sign-out included).
+pub async fn sign_out(db: &Db, actor: &Actor, now: i64) -> Result<()> {
+    let Some(account_id) = actor.account_id else {
+        return Ok(());
+    };
+    miss_if(db, account_id, now, |checks| checks.check.is_some()).await
+}
+
+/// Misses every check that lapsed unanswered by `now` (the learner closed the page and never came
+/// back); returns how many. The entry points miss them too; this keeps the unions and the
+/// office's flags true for learners who do not return.
+pub async fn miss_lapsed(db: &Db, now: i64) -> Result<usize> {
+    let before = now - rules::CHECK_ANSWER_S - rules::SLACK_S;
+    let ids = store::lapsed_checks(db.reader(), before, 200).await?;
+    for &id in &ids {
+        miss_if(db, id, now, |checks| checks.lapsed(now)).await?;
+    }
+    Ok(ids.len())
+}
+
+/// Misses the account's check (one transaction) when `due` says so on the locked row.
+async fn miss_if(db: &Db, account_id: i64, now: i64, due: impl Fn(&Checks) -> bool) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let Some(row) = store::check_of(&mut tx, account_id).await? else {
+        tx.rollback().await?;
+        return Ok(());
+    };
+    let mut checks = checks_of_row(&row);
+    if !due(&checks) {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    forfeit(&mut tx, account_id, now).await?;
+    checks.miss(now, dice().gap_s);
+    store::update_checks(&mut tx, &[check_row(account_id, &checks, row.last_ok_at)]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A missed check: the unverified time of every course of the account leaves its union, and the
+/// miss is flagged for the office. The caller clears the check itself (`Checks::miss`).
+async fn forfeit(tx: &mut Tx, account_id: i64, now: i64) -> Result<()> {
+    let mut codes = Vec::new();
+    for row in store::unverified_of(tx, account_id).await? {
+        let mut watched = parse_union(&row.watched)?;
+        let mut unverified = parse_union(&row.unverified)?;
+        rules::forfeit(&mut watched, &mut unverified);
+        store::write_forfeit(
+            tx,
+            account_id,
+            row.course_id,
+            &watched.format(),
+            watched.total(),
+        )
+        .await?;
+        codes.push(row.course_code);
+    }
+    let detail = if codes.is_empty() {
+        format!("未在 {} 秒内完成防挂机验证", rules::CHECK_ANSWER_S)
+    } else {
+        format!(
+            "未在 {} 秒内完成防挂机验证（最近一次：课程 {}）",
+            rules::CHECK_ANSWER_S,
+            codes.join("、")
+        )
+    };
+    fraud::note_failed_check(tx, account_id, credit_year(now), &detail, now).await?;
+    Ok(())
+}
+
+/// The account's anti-idle row, created if missing (its first check due at `first_due`),
+/// locked until the transaction ends.
+async fn lock_checks(tx: &mut Tx, account_id: i64, first_due: i64) -> Result<CheckRow> {
+    store::ensure_checks(tx, account_id, first_due).await?;
+    store::check_of(tx, account_id)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("账号 {account_id} 的防挂机记录缺失")))
+}
+
+fn checks_of_row(row: &CheckRow) -> Checks {
+    Checks {
+        check: match (&row.code, row.issued_at) {
+            (Some(code), Some(issued_at)) => Some(rules::Check {
+                code: code.clone(),
+                issued_at,
+                wrong: row.wrong,
+            }),
+            _ => None,
+        },
+        next_check_at: row.next_check_at,
+    }
+}
+
+fn check_row(account_id: i64, checks: &Checks, last_ok_at: Option<i64>) -> CheckRow {
+    let check = checks.check.as_ref();
+    CheckRow {
+        account_id,
+        code: check.map(|c| c.code.clone()),
+        issued_at: check.map(|c| c.issued_at),
+        wrong: check.map_or(0, |c| c.wrong),
+        next_check_at: checks.next_check_at,
+        last_ok_at,
+    }
+}
+
+/// The randomness of a beat: a new check's code, and the wait before the check after it.
+fn dice() -> Dice {
+    let mut rng = rand::thread_rng();
+    Dice {
+        code: format!("{:04}", rng.gen_range(0..10_000)),
+        gap_s: rng.gen_range(rules::CHECK_GAP_MIN_S..=rules::CHECK_GAP_MAX_S),
+    }
+}
+
+fn first_check_in() -> i64 {
+    rand::thread_rng().gen_range(rules::FIRST_CHECK_MIN_S..=rules::CHECK_GAP_MAX_S)
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -105,8 +307,6 @@ pub struct Beat {
     pub rate: f64,
     pub paused: bool,
     pub visible: bool,
-    /// The answer to an outstanding anti-idle check, if any.
-    pub check_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -121,10 +321,17 @@ pub enum BeatStatus {
     SignedOut,
 }
 
+/// An anti-idle check waits: the player pauses and shows the code's image (`/api/check.svg`,
+/// drawn by the server; the code itself is never sent as text).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CheckPrompt {
-    pub code: String,
     pub answer_within_s: i64,
+}
+
+impl CheckPrompt {
+    fn new(answer_within_s: i64) -> CheckPrompt {
+        CheckPrompt { answer_within_s }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -246,20 +453,13 @@ impl Heartbeats {
         let Some(account_id) = self.owner_of(session_id, address, now).await? else {
             return Ok(BeatReply::ended(BeatStatus::SignedOut));
         };
-        let dice = {
-            let mut rng = rand::thread_rng();
-            Dice {
-                code: format!("{:04}", rng.gen_range(0..10_000)),
-                gap_s: rng.gen_range(rules::CHECK_GAP_MIN_S..=rules::CHECK_GAP_MAX_S),
-            }
-        };
         let (reply, answer) = oneshot::channel();
         let job = Job {
             account_id,
             session_id: session_id.to_string(),
             beat,
             now,
-            dice,
+            dice: dice(),
             reply,
         };
         let shard = account_id.rem_euclid(self.writers.len() as i64) as usize;
@@ -363,21 +563,28 @@ async fn apply_all(db: &Db, jobs: &[Job]) -> Result<Vec<BeatReply>> {
 struct State {
     row: LeaseRow,
     lease: Lease,
-    watched: Union,
+    watch: Watch,
     completed: bool,
     completed_now: Option<(usize, i64)>,
-    check_ok_at: Option<i64>,
-    /// When this batch saw an anti-idle check go unanswered.
-    missed_at: Option<i64>,
     last_now: i64,
     touched: bool,
 }
 
+/// One account's anti-idle state while a batch is applied.
+struct AccountChecks {
+    checks: Checks,
+    last_ok_at: Option<i64>,
+    dirty: bool,
+    /// A lapsed check was missed at the start of this batch: say so on its first beat.
+    missed: bool,
+}
+
 /// Applies a batch of beats: one read of the web sessions they came with (a beat of a session
-/// no longer live counts for nothing) and one of every lease involved, the rules in memory (in
-/// order, so two beats of one learner see each other), then one write of the leases and one of
-/// the playback rows, the ledger entries of the courses completed, and a fraud flag for each
-/// learner who let an anti-idle check lapse.
+/// no longer live counts for nothing), one of the accounts' anti-idle rows (locked: a check that
+/// lapsed is missed first, its unverified time forfeited in every course) and one of every
+/// lease involved, the rules in memory (in order, so two beats of one learner see each other),
+/// then one write each of the anti-idle rows, the leases and the playback rows, and the ledger
+/// entries of the courses completed.
 async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut ids: Vec<i64> = jobs.iter().map(|j| j.account_id).collect();
     ids.sort_unstable();
@@ -391,32 +598,58 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
         .map(|row| (row.id.clone(), row))
         .collect();
     touch_sessions(tx, &web, jobs).await?;
+
+    let mut first: HashMap<i64, &Job> = HashMap::with_capacity(ids.len());
+    for job in jobs {
+        first.entry(job.account_id).or_insert(job);
+    }
+    let mut checks: HashMap<i64, AccountChecks> = store::checks_of(tx, &ids)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let state = AccountChecks {
+                checks: checks_of_row(&row),
+                last_ok_at: row.last_ok_at,
+                dirty: false,
+                missed: false,
+            };
+            (row.account_id, state)
+        })
+        .collect();
+    for (&id, job) in &first {
+        let c = checks.entry(id).or_insert_with(|| AccountChecks {
+            checks: Checks::new(job.now, first_check_in()),
+            last_ok_at: None,
+            dirty: true,
+            missed: false,
+        });
+        if c.checks.lapsed(job.now) {
+            forfeit(tx, id, job.now).await?;
+            c.checks.miss(job.now, job.dice.gap_s);
+            c.dirty = true;
+            c.missed = true;
+        }
+    }
+
     let mut states: HashMap<i64, State> = HashMap::with_capacity(ids.len());
     for row in store::leases_of(tx, &ids).await? {
-        let watched = parse_union(row.watched.as_deref().unwrap_or(""))?;
+        let watch = Watch {
+            watched: parse_union(row.watched.as_deref().unwrap_or(""))?,
+            unverified: parse_union(row.unverified.as_deref().unwrap_or(""))?,
+        };
         let lease = Lease {
             last_beat_at: row.last_beat_at,
             last_position: row.last_position,
-            check: match (&row.check_code, row.check_issued_at) {
-                (Some(code), Some(issued_at)) => Some(rules::Check {
-                    code: code.clone(),
-                    issued_at,
-                }),
-                _ => None,
-            },
-            next_check_at: row.next_check_at,
-            pending: parse_union(&row.pending)?,
+            credit_until: row.credit_until,
         };
         states.insert(
             row.account_id,
             State {
-                completed: row.completed_at.is_some(),
+                completed: row.completed == 1,
                 row,
                 lease,
-                watched,
+                watch,
                 completed_now: None,
-                check_ok_at: None,
-                missed_at: None,
                 last_now: 0,
                 touched: false,
             },
@@ -433,7 +666,10 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
             replies.push(BeatReply::ended(BeatStatus::SignedOut));
             continue;
         }
-        let Some(st) = states.get_mut(&job.account_id) else {
+        let (Some(st), Some(acc)) = (
+            states.get_mut(&job.account_id),
+            checks.get_mut(&job.account_id),
+        ) else {
             replies.push(BeatReply::ended(BeatStatus::Expired));
             continue;
         };
@@ -446,66 +682,62 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
             rate: beat.rate,
             paused: beat.paused,
             visible: beat.visible,
-            check_code: beat.check_code.as_deref(),
         };
+        let before = acc.checks.clone();
         let outcome = rules::beat(
             &mut st.lease,
-            &mut st.watched,
+            &mut acc.checks,
+            &mut st.watch,
             st.row.duration_s,
             st.completed,
             &report,
             job.now,
             &job.dice,
         );
+        acc.dirty |= acc.checks != before;
         st.touched = true;
         st.last_now = st.last_now.max(job.now);
-        match outcome.note {
-            Some(Note::CheckPassed) => st.check_ok_at = Some(job.now),
-            Some(Note::CheckMissed) => st.missed_at = Some(job.now),
-            _ => {}
-        }
         if outcome.completed_now {
             st.completed = true;
             st.completed_now = Some((i, job.now));
         }
-        let message = match outcome.note {
+        let note = if std::mem::take(&mut acc.missed) {
+            Some(Note::CheckMissed)
+        } else {
+            outcome.note
+        };
+        let message = match note {
             Some(note) => Some(note.message().to_string()),
             None if outcome.prompt.is_some() => Some(Note::CheckPending.message().to_string()),
             None => None,
         };
         replies.push(BeatReply {
             status: BeatStatus::Ok,
-            watched_s: st.watched.total(),
+            watched_s: st.watch.watched.total(),
             duration_s: st.row.duration_s,
             credited_s: outcome.credited_s,
-            check: outcome.prompt.map(|(code, left)| CheckPrompt {
-                code,
-                answer_within_s: left,
-            }),
+            check: outcome.prompt.map(CheckPrompt::new),
             completion: None,
             message,
         });
     }
 
+    let check_rows: Vec<CheckRow> = checks
+        .iter()
+        .filter(|(_, c)| c.dirty)
+        .map(|(&id, c)| check_row(id, &c.checks, c.last_ok_at))
+        .collect();
+    store::update_checks(tx, &check_rows).await?;
     let touched: Vec<&State> = states.values().filter(|st| st.touched).collect();
-    let pendings: Vec<String> = touched.iter().map(|st| st.lease.pending.format()).collect();
     let lease_rows: Vec<LeaseUpdate<'_>> = touched
         .iter()
-        .zip(&pendings)
-        .map(|(st, pending)| {
-            let check = st.lease.check.as_ref();
-            LeaseUpdate {
-                account_id: st.row.account_id,
-                lease_id: &st.row.lease_id,
-                course_id: st.row.course_id,
-                last_beat_at: st.lease.last_beat_at,
-                last_position: st.lease.last_position,
-                check_code: check.map(|c| c.code.as_str()),
-                check_issued_at: check.map(|c| c.issued_at),
-                check_ok_at: st.check_ok_at,
-                next_check_at: st.lease.next_check_at,
-                pending,
-            }
+        .map(|st| LeaseUpdate {
+            account_id: st.row.account_id,
+            lease_id: &st.row.lease_id,
+            course_id: st.row.course_id,
+            last_beat_at: st.lease.last_beat_at,
+            last_position: st.lease.last_position,
+            credit_until: st.lease.credit_until,
         })
         .collect();
     let written: HashSet<i64> = store::update_leases(tx, &lease_rows)
@@ -522,32 +754,26 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
         .iter()
         .filter(|st| written.contains(&st.row.account_id))
         .collect();
-    let unions: Vec<String> = kept.iter().map(|st| st.watched.format()).collect();
+    let unions: Vec<(String, String)> = kept
+        .iter()
+        .map(|st| (st.watch.watched.format(), st.watch.unverified.format()))
+        .collect();
     let playback_rows: Vec<PlaybackUpdate<'_>> = kept
         .iter()
         .zip(&unions)
-        .map(|(st, watched)| PlaybackUpdate {
+        .map(|(st, (watched, unverified))| PlaybackUpdate {
             account_id: st.row.account_id,
             course_id: st.row.course_id,
             watched,
-            watched_s: st.watched.total(),
+            watched_s: st.watch.watched.total(),
             position_s: st.lease.last_position,
+            unverified,
             completed_at: st.completed_now.map(|(_, at)| at),
             updated_at: st.last_now,
         })
         .collect();
     store::update_playbacks(tx, &playback_rows).await?;
 
-    for st in &kept {
-        if let Some(at) = st.missed_at {
-            let detail = format!(
-                "未在 {} 秒内完成防挂机验证（最近一次：课程 {}）",
-                rules::CHECK_ANSWER_S,
-                st.row.course_code
-            );
-            fraud::note_failed_check(tx, st.row.account_id, credit_year(at), &detail, at).await?;
-        }
-    }
     for st in kept {
         let Some((job_index, at)) = st.completed_now else {
             continue;

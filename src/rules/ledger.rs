@@ -62,6 +62,15 @@ pub fn award_key(kind: EntryKind, reference_id: i64) -> String {
     }
 }
 
+/// The award key of a course's completion after `revoked` earlier completions of it were revoked:
+/// the first is `course:<id>`, later ones `course:<id>:<n>`.
+pub fn course_award_key(course_id: i64, revoked: i64) -> String {
+    match revoked {
+        0 => award_key(EntryKind::Course, course_id),
+        n => format!("{}:{n}", award_key(EntryKind::Course, course_id)),
+    }
+}
+
 pub fn revocation_rule(entry_id: i64, tenths: Tenths) -> String {
     format!("撤销第 {entry_id} 条记录 {}", -tenths)
 }
@@ -89,5 +98,7 @@ mod tests {
         assert_eq!(adjustment_rule(Tenths(20)), "人工调整 +2.0");
         assert_eq!(adjustment_rule(Tenths(-5)), "人工调整 -0.5");
         assert_eq!(award_key(EntryKind::Course, 7), "course:7");
+        assert_eq!(course_award_key(7, 0), "course:7");
+        assert_eq!(course_award_key(7, 2), "course:7:2");
     }
 }

@@ -204,7 +204,7 @@ pub async fn record<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    sqlx::query_as(RECORD)
+    sqlx::query_as(sqlx::AssertSqlSafe(record_sql()))
         .bind(exam_id)
         .bind(account_id)
         .bind(course_id)
@@ -212,12 +212,16 @@ where
         .await
 }
 
-const RECORD: &str = "SELECT \
-     (SELECT COUNT(*) FROM exam_attempts WHERE exam_id = $1 AND account_id = $2) AS attempts, \
-     (SELECT COUNT(*) FROM exam_attempts WHERE exam_id = $1 AND account_id = $2 AND passed = 1) \
-     + (SELECT COUNT(*) FROM ledger WHERE exam_id = $1 AND account_id = $2 AND kind = 'exam') \
-     AS passed, \
-     (SELECT COUNT(*) FROM playback WHERE account_id = $2 AND course_id = $3 \
-       AND completed_at IS NOT NULL) \
-     + (SELECT COUNT(*) FROM ledger WHERE account_id = $2 AND course_id = $3 \
-       AND kind IN ('course', 'legacy')) AS course_done";
+/// The exam unlocks when the course is completed (`ledger::completed_sql`: a revoked completion
+/// no longer counts).
+fn record_sql() -> String {
+    format!(
+        "SELECT \
+         (SELECT COUNT(*) FROM exam_attempts WHERE exam_id = $1 AND account_id = $2) AS attempts, \
+         (SELECT COUNT(*) FROM exam_attempts WHERE exam_id = $1 AND account_id = $2 AND passed = 1) \
+         + (SELECT COUNT(*) FROM ledger WHERE exam_id = $1 AND account_id = $2 AND kind = 'exam') \
+         AS passed, \
+         CASE WHEN {} THEN 1 ELSE 0 END AS course_done",
+        super::ledger::completed_sql("$2", "$3")
+    )
+}

@@ -50,6 +50,77 @@ pub struct EntryRow {
 const ENTRY_COLUMNS: &str = "id, account_id, kind, bucket, course_id, exam_id, ref, tenths, earned_at, \
      credit_year, reason, actor_id, rule, award_key, revokes_id";
 
+/// The ledger rows `done_e` that complete a course: course or legacy entries not revoked. The one
+/// definition of "completed" (RULES.md, "Completion of a course"): the exam unlock, the catalogue,
+/// staff progress, the player and the award all ask through the functions below.
+const COMPLETES: &str = "done_e.kind IN ('course', 'legacy') \
+     AND NOT EXISTS (SELECT 1 FROM ledger done_r WHERE done_r.revokes_id = done_e.id)";
+
+/// SQL condition (built from our own column names only): `account` has completed `course`.
+pub(crate) fn completed_sql(account: &str, course: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM ledger done_e WHERE done_e.account_id = {account} \
+         AND done_e.course_id = {course} AND {COMPLETES})"
+    )
+}
+
+/// SQL expression: when `account` completed `course`, NULL if it has not.
+pub(crate) fn completed_at_sql(account: &str, course: &str) -> String {
+    format!(
+        "(SELECT MIN(done_e.earned_at) FROM ledger done_e WHERE done_e.account_id = {account} \
+         AND done_e.course_id = {course} AND {COMPLETES})"
+    )
+}
+
+/// The courses a learner has completed, with when: (course id, earned at).
+pub async fn completed_courses(
+    pool: &AnyPool,
+    account_id: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT done_e.course_id, MIN(done_e.earned_at) FROM ledger done_e \
+         WHERE done_e.account_id = $1 AND done_e.course_id IS NOT NULL AND {COMPLETES} \
+         GROUP BY done_e.course_id"
+    )))
+    .bind(account_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// When a learner completed a course (None: not completed), inside a transaction.
+pub async fn completed_at(
+    tx: &mut Tx,
+    account_id: i64,
+    course_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {}",
+        completed_at_sql("$1", "$2")
+    )))
+    .bind(account_id)
+    .bind(course_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// How many times a learner's completion of a course was revoked (each later completion earns
+/// under a new award key).
+pub async fn revoked_completions(
+    tx: &mut Tx,
+    account_id: i64,
+    course_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM ledger e WHERE e.account_id = $1 AND e.course_id = $2 \
+         AND e.kind IN ('course', 'legacy') \
+         AND EXISTS (SELECT 1 FROM ledger r WHERE r.revokes_id = e.id)",
+    )
+    .bind(account_id)
+    .bind(course_id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 /// Appends an entry and moves the standing. Returns `None`, changing nothing, when the entry's
 /// award key was already used for this learner (the award was given before).
 pub async fn append(tx: &mut Tx, e: &NewEntry, now: i64) -> Result<Option<i64>, sqlx::Error> {

@@ -3,6 +3,7 @@
 //! Chinese, with one stylesheet served from the binary. Every decision is made in `app/`; this
 //! layer only reads requests and renders answers.
 
+mod check_image;
 mod clock;
 mod exam;
 mod keys;
@@ -58,7 +59,7 @@ struct Inner {
 impl Web {
     /// Must be called inside the tokio runtime (it starts the heartbeat writer).
     pub fn new(o: Options) -> Web {
-        Web(Arc::new(Inner {
+        let web = Web(Arc::new(Inner {
             heartbeats: Heartbeats::spawn(o.db.clone()),
             node: o.node,
             db: o.db,
@@ -67,7 +68,9 @@ impl Web {
             secure: o.secure_cookies,
             clock: o.clock,
             limiter: limit::Limiter::new(limit::SIGN_IN_PER_MINUTE),
-        }))
+        }));
+        tokio::spawn(miss_lapsed_checks(Arc::downgrade(&web.0)));
+        web
     }
 
     fn db(&self) -> &Db {
@@ -76,6 +79,22 @@ impl Web {
 
     fn now(&self) -> i64 {
         self.0.clock.now()
+    }
+}
+
+/// Every half minute, misses the anti-idle checks left unanswered by learners who closed the page
+/// (the entry points miss them too, when the learner comes back). Ends with the site.
+async fn miss_lapsed_checks(web: std::sync::Weak<Inner>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(30));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(inner) = web.upgrade() else {
+            return;
+        };
+        if let Err(e) = crate::app::playback::miss_lapsed(&inner.db, inner.clock.now()).await {
+            tracing::warn!("missing lapsed anti-idle checks: {e}");
+        }
     }
 }
 
@@ -102,6 +121,8 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         .route("/courses/{code}/exam/{attempt}", post(exam::submit))
         .route("/api/courses/{code}/open", post(play::open))
         .route("/api/beat", post(play::beat))
+        .route("/api/check", post(play::answer))
+        .route("/api/check.svg", get(play::check_image))
         .route("/archive", get(pages::archive))
         .route("/archive/certificate", get(pages::certificate))
         .route("/media/{file}", get(media::serve))

@@ -223,6 +223,10 @@ pub async fn logout(State(web): State<Web>, me: Me, Form(f): Form<CsrfForm>) -> 
     if !me.csrf_ok(&f.csrf) {
         return session::csrf_refused();
     }
+    // A waiting anti-idle check is missed by signing out (RULES.md).
+    if let Err(e) = app::playback::sign_out(web.db(), me.actor(), web.now()).await {
+        return failure(e);
+    }
     if let Err(e) = sessions::end(web.db(), &me.session.id).await {
         return failure(e);
     }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::catalog::Filter;
-use crate::app::playback::{Beat, BeatStatus};
+use crate::app::playback::{self as playback, Beat, BeatStatus};
 use crate::app::{self, learner};
 
 use super::Web;
@@ -134,4 +134,44 @@ pub async fn beat(
         Ok(reply) => Json(reply).into_response(),
         Err(e) => json_failure(e),
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CheckAnswer {
+    pub code: String,
+}
+
+/// The answer to the anti-idle check, read by the learner off its picture.
+pub async fn answer(
+    State(web): State<Web>,
+    me: Me,
+    headers: HeaderMap,
+    Json(a): Json<CheckAnswer>,
+) -> Response {
+    if !me.csrf_ok(header_csrf(&headers)) {
+        return session::csrf_refused();
+    }
+    match playback::answer(web.db(), me.actor(), &a.code, web.now()).await {
+        Ok(reply) => Json(reply).into_response(),
+        Err(e) => json_failure(e),
+    }
+}
+
+/// The waiting anti-idle check's code as a picture (never as text), drawn afresh each time and
+/// never cached; 404 when no check waits.
+pub async fn check_image(State(web): State<Web>, me: Me) -> Response {
+    let code = match playback::check_code(web.db(), me.actor(), web.now()).await {
+        Ok(Some(code)) => code,
+        Ok(None) => return json_failure(app::Error::NotFound("待输入的验证码".into())),
+        Err(e) => return json_failure(e),
+    };
+    let svg = super::check_image::draw(&code, &mut rand::thread_rng());
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
 }

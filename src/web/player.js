@@ -7,7 +7,8 @@
   var video = document.getElementById('video');
   var statusLine = document.getElementById('player-status');
   var checkBox = document.getElementById('check');
-  var checkCode = document.getElementById('check-code');
+  var checkImage = document.getElementById('check-image');
+  var checkMessage = document.getElementById('check-message');
   var checkInput = document.getElementById('check-input');
   var checkForm = document.getElementById('check-form');
   var doneBox = document.getElementById('done');
@@ -21,7 +22,7 @@
   var lastGood = 0;
   var timer = null;
   var stopped = false;
-  var pendingCode = null;
+  var images = 0;
   var beatsSent = 0;
 
   function say(text) { statusLine.textContent = text; }
@@ -80,10 +81,8 @@
       position_s: video.currentTime || 0,
       rate: video.playbackRate || 1,
       paused: video.paused,
-      visible: visible(),
-      check_code: pendingCode
+      visible: visible()
     };
-    pendingCode = null;
     post('/api/beat', body, function (status, r, text) {
       beatsSent += 1;
       box.setAttribute('data-beats', String(beatsSent));
@@ -93,13 +92,7 @@
       if (r.status === 'expired') { stop('本次播放已结束，请刷新页面后继续。'); return; }
       var pct = r.duration_s > 0 ? Math.floor(r.watched_s * 100 / r.duration_s) : 0;
       say('已学习 ' + pct + '%（' + r.watched_s + ' / ' + r.duration_s + ' 秒）' + (r.message ? '；' + r.message : ''));
-      if (r.check) {
-        video.pause();
-        checkCode.textContent = r.check.code;
-        checkBox.style.display = 'block';
-        checkInput.value = '';
-        checkInput.focus();
-      }
+      if (r.check) { askCheck(''); }
       if (r.completion) {
         doneBox.style.display = 'block';
         doneBox.innerHTML = '';
@@ -108,6 +101,17 @@
         doneBox.appendChild(p);
       }
     });
+  }
+
+  /* The code comes only as a picture drawn by the server; a new one is fetched each time. */
+  function askCheck(message) {
+    video.pause();
+    images += 1;
+    checkImage.src = '/api/check.svg?n=' + images + '-' + new Date().getTime();
+    checkMessage.textContent = message;
+    checkBox.style.display = 'block';
+    checkInput.value = '';
+    try { checkInput.focus(); } catch (e) { /* old browsers */ }
   }
 
   function start(o) {
@@ -123,6 +127,7 @@
     }, false);
     if (o.completed) { say('本课程已完成，可以重看（不再计分）。'); } else { say('可以开始学习。'); }
     timer = setInterval(beat, Math.max(5, o.beat_every_s) * 1000);
+    if (o.check) { askCheck(''); }
   }
 
   video.addEventListener('timeupdate', function () {
@@ -144,10 +149,14 @@
 
   checkForm.addEventListener('submit', function (e) {
     if (e.preventDefault) { e.preventDefault(); }
-    pendingCode = checkInput.value.replace(/\s+/g, '');
-    checkBox.style.display = 'none';
-    beat();
-    video.play();
+    var code = checkInput.value.replace(/\s+/g, '');
+    post('/api/check', { code: code }, function (status, r, text) {
+      if (status !== 200 || !r) { checkMessage.textContent = '提交失败（' + status + '）：' + (r && r.message ? r.message : text); return; }
+      if (r.status === 'wrong') { askCheck(r.message); return; }
+      checkBox.style.display = 'none';
+      say(r.message);
+      video.play();
+    });
     return false;
   }, false);
 

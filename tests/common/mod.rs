@@ -3,6 +3,7 @@
 //! PostgreSQL fails the test; without it, PostgreSQL tests print that they were skipped.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod ssh;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -223,4 +224,28 @@ pub fn credential_rows(csv: &[u8]) -> Vec<(String, String)> {
             (r[3].to_string(), r[4].to_string())
         })
         .collect()
+}
+
+/// A short required course of `duration_s` seconds; returns its code.
+pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
+    let mut tx = db.begin().await.expect("begin");
+    wangyuan::store::courses::insert(
+        &mut tx,
+        &wangyuan::store::courses::NewCourse {
+            code,
+            title: "测试短课",
+            category: "theory",
+            kind: "required",
+            duration_s,
+            designated_tenths: Some(15),
+            source: "local",
+            media_path: Some("test.wav"),
+            description: "",
+        },
+        NOW,
+    )
+    .await
+    .expect("insert course");
+    tx.commit().await.expect("commit");
+    code.to_string()
 }

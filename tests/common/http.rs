@@ -1,0 +1,156 @@
+//! The learner site over real HTTP on 127.0.0.1 (port 0) with a manual clock, and a browser that
+//! keeps its cookies and follows no redirects.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
+use wangyuan::store::Db;
+use wangyuan::web::{self, Clock, Options, Web};
+
+pub struct Site {
+    pub base: String,
+    pub clock: Clock,
+    _media: tempfile::TempDir,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Site {
+    pub async fn start(db: &Db, now: i64) -> Site {
+        let media = tempfile::tempdir().expect("media dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let clock = Clock::manual(now);
+        let site = Web::new(Options {
+            db: db.clone(),
+            key: web::Key::generate(),
+            media_dir: media.path().to_path_buf(),
+            secure_cookies: false,
+            clock: clock.clone(),
+            node: "test".into(),
+        });
+        let task = tokio::spawn(web::serve(listener, site));
+        Site {
+            base,
+            clock,
+            _media: media,
+            task,
+        }
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+pub struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(site: &Site) -> Browser {
+        Browser {
+            base: site.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            cookies: HashMap::new(),
+        }
+    }
+
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let cookies: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let req = if cookies.is_empty() {
+            req
+        } else {
+            req.header(COOKIE, cookies.join("; "))
+        };
+        let resp = req.send().await.expect("request");
+        for v in resp.headers().get_all(SET_COOKIE) {
+            let text = v.to_str().expect("cookie text");
+            let pair = text.split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || text.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_string(), value.to_string());
+                }
+            }
+        }
+        Page {
+            status: resp.status(),
+            headers: resp.headers().clone(),
+            body: resp.text().await.expect("body"),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let req = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.send(req).await
+    }
+
+    /// A JSON call of the player's API with its CSRF header: the status, the JSON and its text.
+    pub async fn api(
+        &mut self,
+        path: &str,
+        csrf: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value, String) {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", csrf)
+            .json(&body);
+        let page = self.send(req).await;
+        let json = serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null);
+        (page.status, json, page.body)
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = attribute(&form.body, "name=\"csrf\" value=\"");
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+}
+
+/// The value that follows `marker` up to the next quote (a CSRF token in a page).
+pub fn attribute(html: &str, marker: &str) -> String {
+    let start = html.find(marker).expect("marker in the page") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
