@@ -8,6 +8,7 @@ pub mod idnum;
 pub mod ledger;
 pub mod password;
 pub mod plan;
+pub mod population;
 pub mod playback;
 pub mod sheet;
 pub mod standing;
