@@ -379,7 +379,7 @@ pub const ACCOUNTS: &[Binding] = &[
         "p",
         "参评变动与免考核申请（市在线学习办）",
         Action::Population,
-        true,
+        false,
     ),
 ];
 

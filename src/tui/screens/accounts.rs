@@ -220,7 +220,7 @@ impl Accounts {
             return;
         }
         if self.query.is_empty() {
-            let hint = "按 / 输入用户名、姓名或身份证号查找账号";
+            let hint = "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请";
             show(f, Span::styled(hint, th.muted()), "账号");
             return;
         }
