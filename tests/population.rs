@@ -187,10 +187,14 @@ async fn the_cutoff_decides_issues_disables_and_exemptions() {
         let year = assessed(&t, YEAR, later).await;
         assert!(year.contains(&"early".to_string()), "{}", t.name);
         assert!(!year.contains(&"late".to_string()), "{}", t.name);
-        assert!(assessed(&t, YEAR + 1, later).await.contains(&"late".to_string()));
+        assert!(
+            assessed(&t, YEAR + 1, later)
+                .await
+                .contains(&"late".to_string())
+        );
 
-        let [june, november, exempt_late, _] = <[String; 4]>::try_from(lx_learners(&t, 4).await)
-            .expect("four learners");
+        let [june, november, exempt_late, _] =
+            <[String; 4]>::try_from(lx_learners(&t, 4).await).expect("four learners");
         accounts::set_enabled(&t.db, &office, &june, false, "离职", at("06-20"))
             .await
             .expect("disable in June");
@@ -201,7 +205,11 @@ async fn the_cutoff_decides_issues_disables_and_exemptions() {
             .await
             .expect("exempt in November");
         let year = assessed(&t, YEAR, later).await;
-        assert!(!year.contains(&june), "{}: disabled before the cut-off", t.name);
+        assert!(
+            !year.contains(&june),
+            "{}: disabled before the cut-off",
+            t.name
+        );
         assert!(year.contains(&november), "{}: disabled after it", t.name);
         assert!(year.contains(&exempt_late), "{}: exempted after it", t.name);
         // The current year, before the cut-off: both are out at once.
@@ -211,11 +219,17 @@ async fn the_cutoff_decides_issues_disables_and_exemptions() {
         // The office's exception, with a reason: the late disable removes them after all.
         let no_reason =
             population::year_exception(&t.db, &office, &november, YEAR, " ", later).await;
-        assert!(matches!(no_reason, Err(Error::Invalid { .. })), "{no_reason:?}");
+        assert!(
+            matches!(no_reason, Err(Error::Invalid { .. })),
+            "{no_reason:?}"
+        );
         let liaison = actor(&t, "lx_liaison").await;
         let forbidden =
             population::year_exception(&t.db, &liaison, &november, YEAR, "病故", later).await;
-        assert!(matches!(forbidden, Err(Error::Forbidden(_))), "{forbidden:?}");
+        assert!(
+            matches!(forbidden, Err(Error::Forbidden(_))),
+            "{forbidden:?}"
+        );
         let early = population::year_exception(&t.db, &office, &june, YEAR, "离职", later).await;
         assert!(matches!(early, Err(Error::Conflict(_))), "{early:?}");
         population::year_exception(&t.db, &office, &november, YEAR, "病故", later)
@@ -248,7 +262,10 @@ async fn a_liaison_exemption_is_a_request_until_the_office_approves() {
         let clear = accounts::set_exempt(&t.db, &lx, &asked, None, at("03-01")).await;
         assert!(clear.is_err(), "{clear:?}");
         let self_approved = population::approve(&t.db, &lx, id, at("03-02")).await;
-        assert!(matches!(self_approved, Err(Error::Forbidden(_))), "{self_approved:?}");
+        assert!(
+            matches!(self_approved, Err(Error::Forbidden(_))),
+            "{self_approved:?}"
+        );
 
         // Both see it pending; the office approves it: exempt from then on, before the cut-off.
         let line = "exemption list --status pending --format json";
@@ -274,7 +291,12 @@ async fn a_liaison_exemption_is_a_request_until_the_office_approves() {
         else {
             panic!("a request");
         };
-        let (code, _, err) = run(&t, &office, &format!("exemption refuse {other} --reason ''")).await;
+        let (code, _, err) = run(
+            &t,
+            &office,
+            &format!("exemption refuse {other} --reason ''"),
+        )
+        .await;
         assert_eq!(code, 2, "{}: {err}", t.name);
         population::refuse(&t.db, &office, other, "不属于省管干部", at("04-02"))
             .await
@@ -286,7 +308,12 @@ async fn a_liaison_exemption_is_a_request_until_the_office_approves() {
 
         // Over the scripted command a liaison is told it is a request; audited both ways.
         let third = lx_learners(&t, 3).await.pop().expect("third");
-        let (code, out, err) = run(&t, &lx, &format!("account exempt {third} --reason 省管干部")).await;
+        let (code, out, err) = run(
+            &t,
+            &lx,
+            &format!("account exempt {third} --reason 省管干部"),
+        )
+        .await;
         assert_eq!(code, 0, "{err}");
         assert!(out.contains("免考核申请"), "{out}");
         let (code, _, _) = run(&t, &lx, "exemption approve 1").await;
@@ -298,7 +325,11 @@ async fn a_liaison_exemption_is_a_request_until_the_office_approves() {
         .fetch_one(t.db.reader())
         .await
         .expect("audit");
-        assert_eq!(audit, 5, "{}: three requests, one approval, one refusal", t.name);
+        assert_eq!(
+            audit, 5,
+            "{}: three requests, one approval, one refusal",
+            t.name
+        );
     }
 }
 
@@ -329,18 +360,33 @@ async fn the_office_sees_population_changes_by_unit() {
         };
         let g = find(&gone);
         assert_eq!(g["change"], "disable");
-        assert_eq!((g["from"].as_str(), g["to"].as_str()), (Some("启用"), Some("停用")));
+        assert_eq!(
+            (g["from"].as_str(), g["to"].as_str()),
+            (Some("启用"), Some("停用"))
+        );
         assert_eq!(g["actor"], "lx_liaison");
         assert_eq!(g["reason"], "辞职");
         assert_eq!(g["removes_from_year"], true);
-        assert!(g["unit_code"].as_str().is_some_and(|c| c.starts_with("LX")), "{g}");
+        assert!(
+            g["unit_code"].as_str().is_some_and(|c| c.starts_with("LX")),
+            "{g}"
+        );
         let s = find(&stays);
         assert_eq!(s["removes_from_year"], false, "{s}");
         let m = find(&moved);
         assert_eq!(m["change"], "move");
-        assert!(m["to"].as_str().is_some_and(|u| u.starts_with("XH ")), "{m}");
-        assert!(m["unit_code"].as_str().is_some_and(|c| c.starts_with("LX")), "{m}");
-        let keys: Vec<&String> = g.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        assert!(
+            m["to"].as_str().is_some_and(|u| u.starts_with("XH ")),
+            "{m}"
+        );
+        assert!(
+            m["unit_code"].as_str().is_some_and(|c| c.starts_with("LX")),
+            "{m}"
+        );
+        let keys: Vec<&String> = g
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
         for key in [
             "unit_code",
             "unit",
@@ -357,7 +403,10 @@ async fn the_office_sees_population_changes_by_unit() {
             assert!(keys.iter().any(|k| k.as_str() == key), "{key} in {keys:?}");
         }
         // By unit, then time.
-        let codes: Vec<&str> = rows.iter().filter_map(|r| r["unit_code"].as_str()).collect();
+        let codes: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r["unit_code"].as_str())
+            .collect();
         assert!(codes.windows(2).all(|w| w[0] <= w[1]), "{codes:?}");
         // The moved learner counts for XH in 2025 (the unit at the assessment moment).
         let xh = standings::report(&t.db, &Actor::local_operator(), YEAR, Some("XH"))

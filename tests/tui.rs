@@ -954,7 +954,10 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
     hs.keys("p").await;
     let screen = hs.screen();
     assert!(screen.contains("待审批的免考核申请 · 2 条"), "{screen}");
-    assert!(screen.contains(&first) && screen.contains(&second), "{screen}");
+    assert!(
+        screen.contains(&first) && screen.contains(&second),
+        "{screen}"
+    );
     assert!(screen.contains("参评人员变动"), "{screen}");
 
     // Newest first: approve the second request (y), the first is left.
@@ -970,7 +973,11 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
     // Refusing asks for a reason first.
     hs.keys("x").await;
     hs.key(KeyCode::Enter).await;
-    assert!(hs.screen().contains("请写明不批准的理由"), "{}", hs.screen());
+    assert!(
+        hs.screen().contains("请写明不批准的理由"),
+        "{}",
+        hs.screen()
+    );
     hs.keys("不属于省管干部").await;
     hs.key(KeyCode::Enter).await;
     hs.keys("y").await;

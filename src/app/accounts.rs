@@ -195,9 +195,7 @@ pub async fn set_exempt(
             Some(r) => super::population::request_exemption(db, actor, &account, r, now)
                 .await
                 .map(Exemption::Requested),
-            None => Err(Error::Forbidden(
-                "取消免考核仅限市在线学习办".into(),
-            )),
+            None => Err(Error::Forbidden("取消免考核仅限市在线学习办".into())),
         };
     }
     let mut tx = db.begin().await?;

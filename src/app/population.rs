@@ -252,7 +252,8 @@ fn describe<'u>(
     change: Change,
     unit: &impl Fn(i64) -> Option<&'u UnitRow>,
 ) -> (String, String) {
-    let unit_text = |id: i64| unit(id).map_or_else(|| id.to_string(), |u| format!("{} {}", u.code, u.name));
+    let unit_text =
+        |id: i64| unit(id).map_or_else(|| id.to_string(), |u| format!("{} {}", u.code, u.name));
     let batch_text = |b: Option<i64>| b.map_or_else(|| "无".to_string(), |b| format!("第 {b} 批"));
     let status_text = |s: &str| if s == "active" { "启用" } else { "停用" }.to_string();
     let exempt_text = |e: i64| if e == 1 { "免考核" } else { "参加考核" }.to_string();
@@ -263,7 +264,10 @@ fn describe<'u>(
         ),
         Change::Batch => (batch_text(r.prev_batch), batch_text(r.batch)),
         Change::Disable | Change::Enable => (
-            r.prev_status.as_deref().map(status_text).unwrap_or_default(),
+            r.prev_status
+                .as_deref()
+                .map(status_text)
+                .unwrap_or_default(),
             status_text(&r.status),
         ),
         Change::Exempt | Change::Unexempt => (

@@ -3,9 +3,9 @@
 //! and `app::credentials`, which check scope and write the audit log.
 
 use crate::app::accounts::AccountLine;
+use crate::app::accounts::Exemption;
 use crate::app::accounts::{self, Detail};
 use crate::app::actor::RoleKind;
-use crate::app::accounts::Exemption;
 use crate::app::{self, Actor, Error, Result, credentials, population};
 use crate::store::Db;
 

@@ -149,7 +149,10 @@ mod tests {
     #[test]
     fn cutoff_parses_and_refuses_impossible_days() {
         assert_eq!(Cutoff::parse("10-01"), Some(Cutoff::default()));
-        assert_eq!(Cutoff::parse(" 7-5 ").map(|c| c.code()), Some("07-05".into()));
+        assert_eq!(
+            Cutoff::parse(" 7-5 ").map(|c| c.code()),
+            Some("07-05".into())
+        );
         for bad in ["02-29", "13-01", "10-32", "1001", "", "a-b"] {
             assert_eq!(Cutoff::parse(bad), None, "{bad}");
         }

@@ -218,10 +218,12 @@ pub async fn requests(
 }
 
 pub async fn request(tx: &mut Tx, id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{REQUEST_SELECT} WHERE r.id = $1")))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{REQUEST_SELECT} WHERE r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Decides a pending request; false when it was no longer pending (decided concurrently).

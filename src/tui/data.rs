@@ -6,11 +6,11 @@ use crate::app::accounts::{self, AccountLine, Detail};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::population::{self, ChangeLine};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
 use crate::app::units::{self, Tally, UnitLine};
-use crate::app::population::{self, ChangeLine};
 use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
@@ -279,9 +279,7 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .map_err(|e| e.to_string()),
         },
         Request::ExemptionOp(op) => DataMsg::ExemptionDone {
-            result: exemption_op(db, actor, op)
-                .await
-                .map_err(|e| e.to_string()),
+            result: exemption_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
@@ -315,7 +313,10 @@ async fn exemption_op(db: &Db, actor: &Actor, op: ExemptionOp) -> crate::app::Re
     Ok(match op {
         ExemptionOp::Approve(id) => {
             let r = population::approve(db, actor, id, now).await?;
-            format!("已批准免考核申请 {id}：账号 {} 自即日起免于考核", r.username)
+            format!(
+                "已批准免考核申请 {id}：账号 {} 自即日起免于考核",
+                r.username
+            )
         }
         ExemptionOp::Refuse(id, reason) => {
             let r = population::refuse(db, actor, id, &reason, now).await?;

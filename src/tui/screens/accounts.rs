@@ -62,7 +62,10 @@ impl Accounts {
     /// A line is typed, a confirmation asked or a password shown: keys go to `input_key`.
     pub fn editing(&self) -> bool {
         self.open.as_ref().is_some_and(AccountView::editing)
-            || self.population.as_ref().is_some_and(PopulationView::editing)
+            || self
+                .population
+                .as_ref()
+                .is_some_and(PopulationView::editing)
     }
 
     pub fn query(&self) -> &str {

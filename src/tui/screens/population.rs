@@ -57,8 +57,7 @@ impl PopulationView {
                 if *year == self.year {
                     match result {
                         Ok(p) => {
-                            self.selected =
-                                self.selected.min(p.requests.len().saturating_sub(1));
+                            self.selected = self.selected.min(p.requests.len().saturating_sub(1));
                             self.data = Some(p.clone());
                         }
                         Err(e) => self.message = Some((false, e.clone())),
@@ -285,7 +284,15 @@ fn draw_changes(f: &mut Frame, area: Rect, look: &Look, d: &Population) {
     )
     .header(
         TableRow::new([
-            "单位", "用户名", "姓名", "变动", "变动前 → 后", "生效时间", "操作人", "本年度", "原因",
+            "单位",
+            "用户名",
+            "姓名",
+            "变动",
+            "变动前 → 后",
+            "生效时间",
+            "操作人",
+            "本年度",
+            "原因",
         ])
         .style(th.title(false)),
     )
