@@ -5,13 +5,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::rules::calendar::{date_cst, datetime_cst};
 use crate::tui::data::{DataMsg, ExemptionOp, Population, Request};
 use crate::tui::keys::Action;
-use crate::tui::prompt::{Confirm, Prompt, Typed};
+use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, with_status};
 use crate::tui::{Effect, KeyEvent};
@@ -156,7 +156,7 @@ impl PopulationView {
                 draw_changes(f, bottom, look, d);
             }
         }
-        self.draw_status(f, status, look);
+        draw_status(f, status, look, self.asking.as_ref(), self.message.as_ref());
         if let Some(c) = &self.confirm {
             c.draw(f, area, look, "确定");
         }
@@ -212,21 +212,6 @@ impl PopulationView {
         .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
-    }
-
-    fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
-        let th = look.theme;
-        let mut lines = Vec::new();
-        if let Some(prompt) = &self.asking {
-            lines.push(prompt.line(look, area.width));
-        }
-        if let Some((ok, text)) = &self.message {
-            lines.push(Line::from(Span::styled(
-                text.clone(),
-                if *ok { th.ok() } else { th.danger() },
-            )));
-        }
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
     }
 }
 
