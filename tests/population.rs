@@ -141,6 +141,23 @@ async fn changes_today_leave_a_past_year_alone() {
         assert_eq!(units_after.lines, units_before.lines, "{}: ranks", t.name);
         let report = check::run(&t.db).await.expect("check");
         assert!(report.is_clean(), "{}: {:?}", t.name, report.findings);
+        // A change that bypasses the facts is caught by `wangyuan check`.
+        let mut tx = t.db.begin().await.expect("tx");
+        sqlx::query("UPDATE accounts SET exempt = 1 WHERE username = $1")
+            .bind(short[3].clone())
+            .execute(&mut *tx)
+            .await
+            .expect("bypass");
+        tx.commit().await.expect("commit");
+        let report = check::run(&t.db).await.expect("check");
+        assert_eq!(
+            report.findings.len(),
+            1,
+            "{}: {:?}",
+            t.name,
+            report.findings
+        );
+        assert_eq!(report.findings[0].ids.len(), 1, "{}", t.name);
     }
 }
 
