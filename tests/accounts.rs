@@ -299,30 +299,35 @@ async fn care_actions_are_applied_and_audited() {
             .expect("new password");
         assert!(!signed.must_change);
 
-        // Exempt (Art. 12): the learner leaves the assessed population, and comes back.
+        // Exempt (Art. 12): a liaison only asks (the learner stays assessed); the office
+        // approves, and may clear the mark again. Who counts in which year is in population.rs.
         let report = "report standings --unit LX --year 2026 --format json";
         assert!(usernames(&run(&t, &lx, report).await.json()).contains(&insider));
-        ok(
+        let asked = ok(
             &t,
             &lx,
             &format!("account exempt {insider} --reason 省管干部"),
         )
         .await;
-        assert!(!usernames(&run(&t, &lx, report).await.json()).contains(&insider));
+        assert!(asked.contains("免考核申请"), "{asked}");
+        assert!(usernames(&run(&t, &lx, report).await.json()).contains(&insider));
+        refused(&t, &lx, "exemption approve 1", 3).await;
+        let office = actor(&t, "office").await;
+        ok(&t, &office, "exemption approve 1").await;
         assert_eq!(
             audited(
                 &t,
                 "account.exempt",
                 &insider,
-                "lx_liaison",
+                "office",
                 "参加考核",
                 "免考核：省管干部"
             )
             .await,
             1
         );
-        ok(&t, &lx, &format!("account exempt {insider} --clear")).await;
-        assert!(usernames(&run(&t, &lx, report).await.json()).contains(&insider));
+        refused(&t, &lx, &format!("account exempt {insider} --clear"), 3).await;
+        ok(&t, &office, &format!("account exempt {insider} --clear")).await;
 
         // Batch and move within the scope.
         ok(&t, &lx, &format!("account batch {insider} 2")).await;

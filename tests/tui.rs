@@ -733,6 +733,7 @@ async fn account_screens_120x40() {
 async fn account_value(t: &TestDb, username: &str, column: &'static str) -> i64 {
     let sql = match column {
         "must_change" => "SELECT must_change FROM accounts WHERE username = $1",
+        "exempt" => "SELECT exempt FROM accounts WHERE username = $1",
         _ => {
             "SELECT CASE WHEN status = 'disabled' THEN 1 ELSE 0 END FROM accounts WHERE username = $1"
         }
@@ -954,4 +955,87 @@ async fn a_locked_account_is_shown_and_unlocked_from_the_tui() {
         .expect("audit row");
     assert_eq!(actor, "office");
     assert!(detail.contains("本人来电核实"), "{detail}");
+}
+
+/// The `n`-th learner (0-based, by username) of a county's units.
+async fn nth_learner(t: &TestDb, county: &str, n: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT a.username FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE a.is_learner = 1 AND a.exempt = 0 AND u.code LIKE $1 ORDER BY a.username \
+         LIMIT 1 OFFSET $2",
+    )
+    .bind(format!("{county}%"))
+    .bind(n)
+    .fetch_one(t.db.reader())
+    .await
+    .expect("learner")
+}
+
+#[tokio::test]
+async fn the_office_decides_exemption_requests_in_the_tui() {
+    use wangyuan::app::accounts::{self, Exemption};
+    let mut hs = harness("office", 120, 40).await;
+    let lx = Actor::load(&hs.t.db, "lx_liaison", "test")
+        .await
+        .expect("liaison");
+    let (first, second) = (
+        nth_learner(&hs.t, "LX", 0).await,
+        nth_learner(&hs.t, "LX", 1).await,
+    );
+    for (i, who) in [&first, &second].into_iter().enumerate() {
+        let at = common::NOW + 60 * i64::try_from(i).unwrap_or(0);
+        let done = accounts::set_exempt(&hs.t.db, &lx, who, Some("省管干部"), at)
+            .await
+            .expect("request");
+        assert!(matches!(done, Exemption::Requested(_)), "{done:?}");
+    }
+    hs.key(KeyCode::Left).await;
+    assert_eq!(hs.app.tab(), Tab::Accounts);
+    hs.keys("p").await;
+    let screen = hs.screen();
+    assert!(screen.contains("待审批的免考核申请 · 2 条"), "{screen}");
+    assert!(
+        screen.contains(&first) && screen.contains(&second),
+        "{screen}"
+    );
+    assert!(screen.contains("参评人员变动"), "{screen}");
+
+    // Newest first: approve the second request (y), the first is left.
+    hs.keys("o").await;
+    assert!(hs.screen().contains("批准免考核申请 2"), "{}", hs.screen());
+    hs.keys("y").await;
+    let screen = hs.screen();
+    assert!(screen.contains("已批准免考核申请 2"), "{screen}");
+    assert!(screen.contains("待审批的免考核申请 · 1 条"), "{screen}");
+    assert!(screen.contains("免考核"), "listed as a change: {screen}");
+    assert_eq!(account_value(&hs.t, &second, "exempt").await, 1);
+
+    // Refusing asks for a reason first.
+    hs.keys("x").await;
+    hs.key(KeyCode::Enter).await;
+    assert!(
+        hs.screen().contains("请写明不批准的理由"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("不属于省管干部").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("y").await;
+    let screen = hs.screen();
+    assert!(screen.contains("已不批准免考核申请 1"), "{screen}");
+    assert!(screen.contains("没有待审批的申请"), "{screen}");
+    assert_eq!(account_value(&hs.t, &first, "exempt").await, 0);
+    assert!(last_audit(&hs.t, "exemption.refuse").await.is_some());
+    hs.key(KeyCode::Esc).await;
+    assert!(!hs.screen().contains("参评人员变动"), "{}", hs.screen());
+
+    // A liaison is told the view is the office's.
+    let mut liaison = harness_on(hs.t, "lx_liaison", 120, 40).await;
+    liaison.key(KeyCode::Left).await;
+    liaison.keys("p").await;
+    assert!(
+        liaison.screen().contains("仅限市在线学习办"),
+        "{}",
+        liaison.screen()
+    );
 }

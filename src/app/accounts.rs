@@ -108,6 +108,8 @@ pub async fn set_enabled(
     }
     let status = if enabled { "active" } else { "disabled" };
     store::set_status(&mut tx, account.id, status, now).await?;
+    let kind = if enabled { "enable" } else { "disable" };
+    fact(&mut tx, actor, account.id, kind, reason, now).await?;
     let action = if enabled {
         "account.enable"
     } else {
@@ -146,6 +148,7 @@ pub async fn move_unit(
         )));
     }
     store::set_unit(&mut tx, account.id, unit.id, now).await?;
+    fact(&mut tx, actor, account.id, "move", reason, now).await?;
     let change = Change::new("account.move", &account)
         .before(&format!("{} {}", account.unit_code, account.unit_name))
         .after(&format!("{} {}", unit.code, unit.name))
@@ -155,20 +158,33 @@ pub async fn move_unit(
     Ok(unit)
 }
 
+/// What `set_exempt` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exemption {
+    /// The office marked the account exempt.
+    Exempted,
+    /// The office cleared the mark.
+    Cleared,
+    /// Anyone else asked the office: the request's number (RULES.md "Exemption").
+    Requested(i64),
+}
+
 /// Marks an account exempt from assessment (Art. 12) with a reason, or clears the mark (`None`).
-/// Exempt learners may learn but leave the assessed population.
+/// Exempt learners may learn but leave the assessed population (as of the change's effective
+/// time, see RULES.md "Who counts in a year"). Only the office decides; a unit's exemption is a
+/// request the office approves or refuses (`population::approve`).
 pub async fn set_exempt(
     db: &Db,
     actor: &Actor,
     username: &str,
     reason: Option<&str>,
     now: i64,
-) -> Result<()> {
-    let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+) -> Result<Exemption> {
     let reason = reason
         .map(|r| super::checked_text("原因", r, super::MAX_REASON))
         .transpose()?;
+    let mut tx = db.begin().await?;
+    let account = manageable(&mut tx, actor, username).await?;
     if reason == Some("") {
         return Err(Error::invalid(
             "--reason",
@@ -178,20 +194,65 @@ pub async fn set_exempt(
     if reason.is_none() && account.exempt == 0 {
         return Err(Error::Conflict(format!("账号 {username} 未被标记为免考核")));
     }
-    store::set_exempt(
-        &mut tx,
-        account.id,
-        reason.is_some(),
-        reason.unwrap_or(""),
-        now,
-    )
-    .await?;
-    let change = Change::new("account.exempt", &account)
+    if reason.is_some() && account.exempt == 1 {
+        return Err(Error::Conflict(format!("账号 {username} 已是免考核")));
+    }
+    if actor.require_office("免考核").is_err() {
+        let Some(r) = reason else {
+            return Err(Error::Forbidden("取消免考核仅限市在线学习办".into()));
+        };
+        let id = super::population::request_exemption(&mut tx, actor, &account, r, now).await?;
+        tx.commit().await?;
+        return Ok(Exemption::Requested(id));
+    }
+    apply_exempt(&mut tx, actor, &account, reason, now).await?;
+    tx.commit().await?;
+    Ok(if reason.is_some() {
+        Exemption::Exempted
+    } else {
+        Exemption::Cleared
+    })
+}
+
+/// Writes an exemption decided by the office (direct, or approving a unit's request): the
+/// account, its fact row and the audit row, in the caller's transaction.
+pub(super) async fn apply_exempt(
+    tx: &mut Tx,
+    actor: &Actor,
+    account: &AccountLine,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    store::set_exempt(tx, account.id, reason.is_some(), reason.unwrap_or(""), now).await?;
+    let kind = if reason.is_some() {
+        "exempt"
+    } else {
+        "unexempt"
+    };
+    fact(tx, actor, account.id, kind, reason.unwrap_or(""), now).await?;
+    let change = Change::new("account.exempt", account)
         .before(&exempt_text(account.exempt == 1, &account.exempt_reason))
         .after(&exempt_text(reason.is_some(), reason.unwrap_or("")));
-    record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
-    Ok(())
+    record(tx, actor, change, now).await
+}
+
+/// Records an effective-dated change (already written to `accounts` in this transaction).
+async fn fact(
+    tx: &mut Tx,
+    actor: &Actor,
+    account_id: i64,
+    kind: &str,
+    reason: &str,
+    now: i64,
+) -> Result<()> {
+    let f = crate::store::facts::NewFact {
+        account_id,
+        kind,
+        reason: reason.trim(),
+        actor: &actor.username,
+        at: now,
+    };
+    Ok(crate::store::facts::record(tx, &f).await?)
 }
 
 fn exempt_text(exempt: bool, reason: &str) -> String {
@@ -215,6 +276,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         )));
     }
     store::set_batch(&mut tx, account.id, batch, now).await?;
+    fact(&mut tx, actor, account.id, "batch", "", now).await?;
     let before = account
         .batch
         .map_or_else(|| "无".to_string(), |b| b.to_string());
@@ -336,6 +398,10 @@ pub fn action_label(action: &str) -> &str {
         "account.exempt" => "免考核标记",
         "account.batch" => "调整批次",
         "account.unlock" => "解除登录锁定",
+        "exemption.request" => "申请免考核",
+        "exemption.approve" => "批准免考核申请",
+        "exemption.refuse" => "不批准免考核申请",
+        "population.exception" => "批准移出年度考核",
         "password.change" => "修改密码",
         "password.reset" => "重置密码",
         "password.rehash" => "旧站密码改存",

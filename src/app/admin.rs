@@ -76,6 +76,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
                     password_hash: hash,
                     password_scheme: "argon2id",
                     must_change: generated.is_some(),
+                    issued_at: now,
                 },
                 now,
             )

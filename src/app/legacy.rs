@@ -136,6 +136,9 @@ pub async fn import(
                 password_hash: &u.hash,
                 password_scheme: u.scheme.code(),
                 must_change: false,
+                // Registered on the legacy site before this system: issued before any year
+                // it assesses, so an import after a cut-off does not drop them from that year.
+                issued_at: 0,
             },
             now,
         )

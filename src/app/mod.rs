@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod legacy;
 pub mod password;
 pub mod playback;
+pub mod population;
 pub mod prefs;
 pub mod progress;
 pub mod roster;

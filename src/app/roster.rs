@@ -60,9 +60,7 @@ pub async fn page(db: &Db, actor: &Actor, q: &Query) -> Result<Page> {
     let (total, rows) = store::page(
         db.reader(),
         &PageQuery {
-            year: q.year,
-            scope_path: &scope.path,
-            batches: &settings.batches,
+            population: settings.population(&scope.path, super::now()),
             target_total: settings.targets.total.0,
             target_required: settings.targets.required.0,
             text: &text,

@@ -17,6 +17,7 @@ use crate::rules::ledger::{EntryKind, award_key};
 use crate::rules::standing::{Bucket, Standing, Targets};
 use crate::store::bulk::{self, Val};
 use crate::store::courses::{self, CourseRow, NewCourse, NewExam};
+use crate::store::facts;
 use crate::store::settings::{self, YearRow};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, accounts};
@@ -82,6 +83,7 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
             target_total_tenths: 400,
             target_required_tenths: 240,
             batches: "1,2,3".into(),
+            cutoff: crate::rules::population::Cutoff::default().code(),
         },
     )
     .await?;
@@ -101,6 +103,8 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     let histories = insert_histories(&mut tx, &mut rng, &catalog, &learners, from, to, now).await?;
     let last_account = bulk::max_id(&mut tx, "accounts").await?;
     bulk::standings_for_new_accounts(&mut tx, first_account, last_account, now).await?;
+    // The demo's learners have learnt all year: issued when it began, before its cut-off.
+    facts::issue(&mut tx, first_account, last_account, from).await?;
     insert_notices(&mut tx, &catalog, &learners, &histories, opts.year, now).await?;
     insert_classes(
         &mut tx, &tree, &catalog, &learners, &histories, opts.year, now,
@@ -832,6 +836,8 @@ pub async fn synthetic(
         entries += bulk::insert(&mut tx, "ledger", LEDGER_COLUMNS, &ledger_rows).await?;
         let last_account = bulk::max_id(&mut tx, "accounts").await?;
         bulk::standings_for_new_accounts(&mut tx, first_account, last_account, now).await?;
+        // Issued when the year began, so all of them are in its population.
+        facts::issue(&mut tx, first_account, last_account, from).await?;
         tx.commit().await?;
         done += n;
         progress(done);

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::rules::Tenths;
+use crate::rules::population::{Cutoff, window};
 use crate::rules::standing::{Standing, Targets};
 use crate::store::standings::{self, Population};
 use crate::store::units::{self, UnitRow};
@@ -10,12 +11,27 @@ use crate::store::{Db, settings};
 
 use super::{Actor, Error, Result};
 
-/// A year's targets and enrolled batches, from `year_settings` or the defaults (40/24, batches 1–3).
+/// A year's targets, enrolled batches and cut-off, from `year_settings` or the defaults (40/24,
+/// batches 1–3, 10-01).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearSettings {
     pub year: i32,
     pub targets: Targets,
     pub batches: Vec<i64>,
+    pub cutoff: Cutoff,
+}
+
+impl YearSettings {
+    /// Who is assessed this year within the scope, read as RULES.md says at `now`. Every report
+    /// of a year's population (standings, units, roster, dashboard) takes it from here.
+    pub fn population<'a>(&'a self, scope_path: &'a str, now: i64) -> Population<'a> {
+        Population {
+            year: self.year,
+            scope_path,
+            batches: &self.batches,
+            window: window(self.year, self.cutoff, now),
+        }
+    }
 }
 
 pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
@@ -28,11 +44,18 @@ pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
                 required: Tenths(r.target_required_tenths),
             },
             batches: parse_batches(&r.batches),
+            cutoff: Cutoff::parse(&r.cutoff).ok_or_else(|| {
+                Error::Internal(format!(
+                    "{year} 年度设置的截止日 {} 无效（应为 月-日，如 10-01）",
+                    r.cutoff
+                ))
+            })?,
         },
         None => YearSettings {
             year,
             targets: Targets::default(),
             batches: vec![1, 2, 3],
+            cutoff: Cutoff::default(),
         },
     })
 }
@@ -65,17 +88,21 @@ pub struct Report {
 /// Every assessed learner of the scope with the year's standing, by unit code and username. `unit_code` narrows the scope;
 /// without it the actor's own scope is used.
 pub async fn report(db: &Db, actor: &Actor, year: i32, unit_code: Option<&str>) -> Result<Report> {
+    report_at(db, actor, year, unit_code, super::now()).await
+}
+
+/// `report` as seen at `now` (the current year's assessment moment).
+pub async fn report_at(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    unit_code: Option<&str>,
+    now: i64,
+) -> Result<Report> {
     let scope = resolve_scope(db, actor, unit_code).await?;
     let settings = year_settings(db, year).await?;
-    let rows = standings::of_population(
-        db.reader(),
-        &Population {
-            year,
-            scope_path: &scope.path,
-            batches: &settings.batches,
-        },
-    )
-    .await?;
+    let rows =
+        standings::of_population(db.reader(), &settings.population(&scope.path, now)).await?;
     let units: HashMap<i64, UnitRow> = units::all(db.reader())
         .await?
         .into_iter()

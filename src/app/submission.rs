@@ -538,6 +538,8 @@ async fn issue(
         &values,
     )
     .await?;
+    let last_id = bulk::max_id(tx, "accounts").await?;
+    crate::store::facts::issue(tx, first_id, last_id, now).await?;
     let by_name: HashMap<String, i64> = accounts::usernames_from(tx, first_id)
         .await?
         .into_iter()

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::rules::Tenths;
 use crate::rules::standing::{average_tenths, rate_permille};
 use crate::store::Db;
-use crate::store::standings::{Population, UnitSums};
+use crate::store::standings::UnitSums;
 use crate::store::units::{self, UnitRow};
 
 use super::standings;
@@ -78,11 +78,7 @@ pub async fn report(
 ) -> Result<UnitsReport> {
     let scope = standings::resolve_scope(db, actor, unit_code).await?;
     let settings = standings::year_settings(db, year).await?;
-    let population = Population {
-        year,
-        scope_path: &scope.path,
-        batches: &settings.batches,
-    };
+    let population = settings.population(&scope.path, super::now());
     let sums = crate::store::standings::sums_by_unit(
         db.reader(),
         &population,

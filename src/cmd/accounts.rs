@@ -3,12 +3,13 @@
 //! and `app::credentials`, which check scope and write the audit log.
 
 use crate::app::accounts::AccountLine;
+use crate::app::accounts::Exemption;
 use crate::app::accounts::{self, Detail};
 use crate::app::actor::RoleKind;
-use crate::app::{self, Actor, Error, Result, credentials};
+use crate::app::{self, Actor, Error, Result, credentials, population};
 use crate::store::Db;
 
-use super::args::{Account, KeyCmd, Output, RoleArgs, RoleCmd, RoleName};
+use super::args::{Account, ExemptionCmd, KeyCmd, Output, RoleArgs, RoleCmd, RoleName};
 use super::format::{Cell, Column, Table, col};
 use super::stdin::Stdin;
 
@@ -75,17 +76,96 @@ pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
             ..
         } => {
             let reason = if clear { None } else { reason };
-            accounts::set_exempt(db, actor, &username, reason.as_deref(), now).await?;
-            Answer::Text(match reason {
-                Some(r) => format!("已将账号 {username} 标记为免于考核（{}）。", r.trim()),
-                None => format!("已取消账号 {username} 的免考核标记。"),
+            let done = accounts::set_exempt(db, actor, &username, reason.as_deref(), now).await?;
+            let why = reason.as_deref().map(str::trim).unwrap_or("");
+            Answer::Text(match done {
+                Exemption::Exempted => format!("已将账号 {username} 标记为免于考核（{why}）。"),
+                Exemption::Cleared => format!("已取消账号 {username} 的免考核标记。"),
+                Exemption::Requested(id) => format!(
+                    "已提交免考核申请 {id}（账号 {username}：{why}），待市在线学习办批准；批准前该账号照常参加考核。"
+                ),
             })
+        }
+        Account::YearException {
+            username,
+            year,
+            reason,
+            ..
+        } => {
+            population::year_exception(db, actor, &username, year, &reason, now).await?;
+            Answer::Text(format!(
+                "已批准：账号 {username} 截止日之后的停用或免考核仍将其移出 {year} 年度考核。"
+            ))
         }
         Account::Batch {
             username, batch, ..
         } => {
             accounts::set_batch(db, actor, &username, batch, now).await?;
             Answer::Text(format!("已将账号 {username} 调整为第 {batch} 批。"))
+        }
+    })
+}
+
+const REQUESTS: &[Column] = &[
+    col("id", "申请号"),
+    col("username", "用户名"),
+    col("name", "姓名"),
+    col("unit_code", "单位代码"),
+    col("unit", "单位"),
+    col("reason", "申请原因"),
+    col("status", "状态"),
+    col("requested_by", "申请人"),
+    col("requested_at", "申请时间"),
+    col("decided_by", "审批人"),
+    col("decided_at", "审批时间"),
+    col("decision", "不批准理由"),
+];
+
+pub async fn exemption(db: &Db, actor: &Actor, cmd: ExemptionCmd) -> Result<Answer> {
+    let now = app::now();
+    Ok(match cmd {
+        ExemptionCmd::List {
+            status,
+            unit,
+            output,
+        } => {
+            let list = population::requests(db, actor, unit.as_deref(), status.is_some()).await?;
+            let mut t = Table::new(REQUESTS);
+            for r in &list {
+                t.rows.push(vec![
+                    Cell::Int(r.id),
+                    Cell::text(r.username.as_str()),
+                    Cell::text(r.real_name.as_str()),
+                    Cell::text(r.unit_code.as_str()),
+                    Cell::text(r.unit_name.as_str()),
+                    Cell::text(r.reason.as_str()),
+                    Cell::Coded {
+                        code: population::status_code(&r.status),
+                        label: population::status_label(&r.status),
+                    },
+                    Cell::text(r.requested_by.as_str()),
+                    Cell::Time(r.requested_at),
+                    r.decided_by.as_deref().map_or(Cell::Empty, Cell::text),
+                    r.decided_at.map_or(Cell::Empty, Cell::Time),
+                    Cell::text(r.decision.as_str()),
+                ]);
+            }
+            t.title = Some(format!("免考核申请：{} 条", list.len()));
+            Answer::Table(t, output)
+        }
+        ExemptionCmd::Approve { id, .. } => {
+            let r = population::approve(db, actor, id, now).await?;
+            Answer::Text(format!(
+                "已批准免考核申请 {id}：账号 {} 自即日起免于考核（{}）。",
+                r.username, r.reason
+            ))
+        }
+        ExemptionCmd::Refuse { id, reason, .. } => {
+            let r = population::refuse(db, actor, id, &reason, now).await?;
+            Answer::Text(format!(
+                "已不批准免考核申请 {id}（账号 {}），理由已记入操作日志。",
+                r.username
+            ))
         }
     })
 }

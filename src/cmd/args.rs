@@ -38,11 +38,11 @@ pub enum Command {
     /// 当前账号：用户名、姓名、角色及管理范围
     #[command(help_template = TEMPLATE, override_usage = "whoami [--format 格式]")]
     Whoami(Output),
-    /// 报表：年度学分（standings）与单位统计（units）
+    /// 报表：年度学分（standings）、单位统计（units）与参评人员变动（population-changes）
     #[command(
         subcommand,
         help_template = TEMPLATE,
-        override_usage = "report <standings|units> [选项]",
+        override_usage = "report <standings|units|population-changes> [选项]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "报表"
     )]
@@ -87,11 +87,20 @@ pub enum Command {
     #[command(
         subcommand,
         help_template = TEMPLATE,
-        override_usage = "account <find|show|history|disable|enable|unlock|reset-password|move|exempt|batch> …",
+        override_usage = "account <find|show|history|disable|enable|unlock|reset-password|move|exempt|batch|year-exception> …",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
     Account(Account),
+    /// 免考核申请：list 列出、approve 批准、refuse 不批准（批准与不批准仅限市在线学习办）
+    #[command(
+        subcommand,
+        help_template = TEMPLATE,
+        override_usage = "exemption <list|approve|refuse> …",
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Exemption(ExemptionCmd),
     /// 管理角色：grant 授予、revoke 撤销（仅限市在线学习办）
     #[command(
         subcommand,
@@ -180,7 +189,7 @@ pub enum Account {
         #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
         help: Option<bool>,
     },
-    /// 标记免于考核（如省管干部，第十二条）或用 --clear 取消
+    /// 免于考核（如省管干部，第十二条）：市在线学习办直接标记或用 --clear 取消；单位联络员提交申请，待市在线学习办批准
     #[command(
         help_template = TEMPLATE,
         override_usage = "account exempt <用户名> (--reason 原因 | --clear)"
@@ -212,6 +221,71 @@ pub enum Account {
         #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
         help: Option<bool>,
     },
+    /// 批准例外（仅限市在线学习办）：截止日之后生效的停用或免考核，仍将其移出该年度考核
+    #[command(
+        name = "year-exception",
+        help_template = TEMPLATE,
+        override_usage = "account year-exception <用户名> --year 年度 --reason 理由"
+    )]
+    YearException {
+        #[arg(value_name = "用户名", help_heading = "参数")]
+        username: String,
+        /// 学分年度
+        #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        year: i32,
+        /// 理由（记入操作日志）
+        #[arg(long, value_name = "理由")]
+        reason: String,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExemptionCmd {
+    /// 列出管理范围内的免考核申请（最新在前）
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "exemption list [--status pending] [--unit 单位代码] [--format 格式]"
+    )]
+    List {
+        /// 只列待审批的申请（pending）
+        #[arg(long, value_enum, value_name = "状态")]
+        status: Option<RequestStatus>,
+        /// 单位代码（默认为您的管理范围）
+        #[arg(long, value_name = "单位代码")]
+        unit: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// 批准免考核申请：账号自批准时起免于考核
+    #[command(help_template = TEMPLATE, override_usage = "exemption approve <申请号>")]
+    Approve {
+        #[arg(value_name = "申请号", help_heading = "参数")]
+        id: i64,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+    /// 不批准免考核申请，须说明理由
+    #[command(
+        help_template = TEMPLATE,
+        override_usage = "exemption refuse <申请号> --reason 理由"
+    )]
+    Refuse {
+        #[arg(value_name = "申请号", help_heading = "参数")]
+        id: i64,
+        /// 不批准的理由
+        #[arg(long, value_name = "理由")]
+        reason: String,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequestStatus {
+    /// 待审批
+    Pending,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +389,23 @@ pub enum Report {
         override_usage = "report units [--year 年度] [--unit 单位代码] [--format 格式]"
     )]
     Units(UnitsArgs),
+    /// 参评人员变动（仅限市在线学习办）：年度内的停用、启用、免考核、调动、批次变动，按单位列出，及是否移出该年度考核
+    #[command(
+        name = "population-changes",
+        help_template = TEMPLATE,
+        override_usage = "report population-changes [--year 年度] [--format 格式]"
+    )]
+    PopulationChanges(YearArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct YearArgs {
+    /// 学分年度（默认当前年度）
+    #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    pub year: Option<i32>,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Subcommand)]

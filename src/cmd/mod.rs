@@ -132,6 +132,7 @@ async fn execute(
 ) -> Result<Vec<u8>, Failure> {
     let (table, o): (format::Table, Output) = match command {
         Command::Account(a) => return answer(accounts::account(db, actor, a).await?),
+        Command::Exemption(e) => return answer(accounts::exemption(db, actor, e).await?),
         Command::Role(r) => return answer(accounts::role(db, actor, r).await?),
         Command::Key(k) => return answer(accounts::key(db, actor, k, stdin).await?),
         Command::Password { .. } => return answer(accounts::password(db, actor, stdin).await?),
@@ -141,6 +142,9 @@ async fn execute(
             (reports::standings(db, actor, &a).await?, a.output)
         }
         Command::Report(Report::Units(a)) => (reports::units(db, actor, &a).await?, a.output),
+        Command::Report(Report::PopulationChanges(a)) => {
+            (reports::population_changes(db, actor, &a).await?, a.output)
+        }
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
         Command::Exam(Exam::Import(a)) => {

@@ -2,14 +2,14 @@
 //! `format.rs`, parsing in `args.rs`.
 
 use crate::app::catalog::{self, Filter};
-use crate::app::{self, Actor, Error, Result, archive, standings, units};
+use crate::app::{self, Actor, Error, Result, archive, population, standings, units};
 use crate::rules::calendar::credit_year;
 use crate::rules::catalog::{Category, Source};
 use crate::rules::credits::CourseKind;
 use crate::rules::standing::format_rate;
 use crate::store::Db;
 
-use super::args::{ArchiveArgs, CourseArgs, StandingsArgs, Status, UnitsArgs};
+use super::args::{ArchiveArgs, CourseArgs, StandingsArgs, Status, UnitsArgs, YearArgs};
 use super::format::{Cell, Column, Table, col};
 
 fn year_or_current(year: Option<i32>) -> i32 {
@@ -152,6 +152,50 @@ pub async fn units(db: &Db, actor: &Actor, a: &UnitsArgs) -> Result<Table> {
         o.compliant,
         format_rate(o.rate_permille()),
         o.average()
+    ));
+    Ok(t)
+}
+
+const POPULATION_CHANGES: &[Column] = &[
+    col("unit_code", "单位代码"),
+    col("unit", "单位"),
+    col("username", "用户名"),
+    col("name", "姓名"),
+    col("change", "变动"),
+    col("from", "变动前"),
+    col("to", "变动后"),
+    col("effective_at", "生效时间"),
+    col("actor", "操作人"),
+    col("reason", "原因"),
+    col("removes_from_year", "移出本年度考核"),
+];
+
+pub async fn population_changes(db: &Db, actor: &Actor, a: &YearArgs) -> Result<Table> {
+    let year = year_or_current(a.year);
+    let lines = population::changes(db, actor, year).await?;
+    let mut t = Table::new(POPULATION_CHANGES);
+    for l in &lines {
+        t.rows.push(vec![
+            Cell::text(l.unit_code.as_str()),
+            Cell::text(l.unit_name.as_str()),
+            Cell::text(l.username.as_str()),
+            Cell::text(l.real_name.as_str()),
+            Cell::Coded {
+                code: l.change.code(),
+                label: l.change.label(),
+            },
+            Cell::text(l.from.as_str()),
+            Cell::text(l.to.as_str()),
+            Cell::Time(l.effective_at),
+            Cell::text(l.actor.as_str()),
+            Cell::text(l.reason.as_str()),
+            Cell::Bool(l.removes_from_year),
+        ]);
+    }
+    let removed = lines.iter().filter(|l| l.removes_from_year).count();
+    t.title = Some(format!(
+        "{year} 年度参评人员变动：{} 条，其中移出本年度考核 {removed} 条",
+        lines.len()
     ));
     Ok(t)
 }

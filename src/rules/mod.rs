@@ -10,6 +10,7 @@ pub mod limits;
 pub mod password;
 pub mod plan;
 pub mod playback;
+pub mod population;
 pub mod sheet;
 pub mod standing;
 pub mod submission;

@@ -18,6 +18,8 @@ pub struct NewAccount<'a> {
     pub password_hash: &'a str,
     pub password_scheme: &'a str,
     pub must_change: bool,
+    /// When the account counts as issued for the year's population (its first fact row).
+    pub issued_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -52,8 +54,9 @@ impl AccountRow {
 const COLUMNS: &str = "id, username, real_name, id_number, unit_id, post, is_learner, batch, exempt, \
      status, password_hash, password_scheme, password_salt, must_change";
 
+/// Inserts the account with its first fact row.
 pub async fn insert(tx: &mut Tx, a: &NewAccount<'_>, now: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (username, real_name, id_number, unit_id, post, phone, is_learner, batch, \
          exempt, password_hash, password_scheme, must_change, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
@@ -72,7 +75,9 @@ pub async fn insert(tx: &mut Tx, a: &NewAccount<'_>, now: i64) -> Result<i64, sq
     .bind(i64::from(a.must_change))
     .bind(now)
     .fetch_one(&mut **tx)
-    .await
+    .await?;
+    super::facts::issue(tx, id, id, a.issued_at).await?;
+    Ok(id)
 }
 
 pub async fn by_username(

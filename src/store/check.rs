@@ -61,6 +61,10 @@ const CHECKS: &[(&str, &str)] = &[
         "SELECT r.id FROM roles r LEFT JOIN accounts a ON a.id = r.account_id \
          LEFT JOIN units u ON u.id = r.unit_id WHERE a.id IS NULL OR u.id IS NULL",
     ),
+    (
+        "账号的当前单位、批次、状态或免考核与其生效记录（account_facts）不一致",
+        super::facts::OUT_OF_STEP,
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod check;
 pub mod classes;
 pub mod courses;
 pub mod exams;
+pub mod facts;
 pub mod fraud;
 pub mod ledger;
 pub mod notices;

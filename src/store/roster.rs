@@ -3,6 +3,8 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use super::standings::Population;
+
 /// A column to sort by. The SQL text of each is fixed here, never taken from input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -23,7 +25,7 @@ impl SortKey {
             SortKey::Username => "a.username",
             SortKey::Name => "a.real_name",
             SortKey::Unit => "u.code",
-            SortKey::Batch => "a.batch",
+            SortKey::Batch => "f.batch",
             SortKey::Required => "required",
             SortKey::Elective => "elective",
             SortKey::Exam => "exam",
@@ -35,9 +37,8 @@ impl SortKey {
 
 #[derive(Debug, Clone)]
 pub struct PageQuery<'a> {
-    pub year: i32,
-    pub scope_path: &'a str,
-    pub batches: &'a [i64],
+    /// Who is assessed: year, scope, batches and the instants the year is read at.
+    pub population: Population<'a>,
     pub target_total: i64,
     pub target_required: i64,
     /// Lower-case text matched against username and real name; empty for no filter.
@@ -93,14 +94,16 @@ const TOTAL: &str = "(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALES
 /// Leaving unused filters out of the text (rather than `$n = '' OR …`) lets the count read the
 /// population index alone. Only fixed fragments go into the text; every value is bound.
 fn from_where(q: &PageQuery<'_>) -> (String, Vec<Bind>) {
-    let batch = |i: usize| q.batches.get(i).copied().unwrap_or(0);
+    let (year, batches, scope, moment, cut) = q.population.binds();
     let mut sql = String::from(crate::population!());
     let mut binds = vec![
-        Bind::Int(i64::from(q.year)),
-        Bind::Int(batch(0)),
-        Bind::Int(batch(1)),
-        Bind::Int(batch(2)),
-        Bind::Text(format!("{}%", q.scope_path)),
+        Bind::Int(year),
+        Bind::Int(batches[0]),
+        Bind::Int(batches[1]),
+        Bind::Int(batches[2]),
+        Bind::Text(scope),
+        Bind::Int(moment),
+        Bind::Int(cut),
     ];
     if !q.text.is_empty() {
         binds.push(Bind::Text(pattern(q.text)));
@@ -133,7 +136,7 @@ pub async fn page(
     let (targets, limit) = (binds.len() + 1, binds.len() + 3);
     // The column and direction come from the enums above.
     let sql = format!(
-        "SELECT a.username, a.real_name, u.code AS unit_code, u.name AS unit_name, a.batch, \
+        "SELECT a.username, a.real_name, u.code AS unit_code, u.name AS unit_name, f.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
          COALESCE(s.exam, 0) AS exam, {TOTAL} AS total, \
          CAST(CASE WHEN {TOTAL} >= ${targets} AND COALESCE(s.required, 0) >= ${} \

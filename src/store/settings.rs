@@ -1,4 +1,4 @@
-//! Per-year settings (targets, enrolled batches); a year without a row uses the defaults.
+//! Per-year settings (targets, enrolled batches, cut-off day); a year without a row uses the defaults.
 
 use sqlx::{AnyPool, FromRow};
 
@@ -10,11 +10,13 @@ pub struct YearRow {
     pub target_total_tenths: i64,
     pub target_required_tenths: i64,
     pub batches: String,
+    /// The cut-off day, 'MM-DD' (migration 0009; default '10-01').
+    pub cutoff: String,
 }
 
 pub async fn year(pool: &AnyPool, year: i32) -> Result<Option<YearRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT year, target_total_tenths, target_required_tenths, batches \
+        "SELECT year, target_total_tenths, target_required_tenths, batches, cutoff \
          FROM year_settings WHERE year = $1",
     )
     .bind(i64::from(year))
@@ -24,15 +26,17 @@ pub async fn year(pool: &AnyPool, year: i32) -> Result<Option<YearRow>, sqlx::Er
 
 pub async fn upsert(tx: &mut Tx, row: &YearRow) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO year_settings (year, target_total_tenths, target_required_tenths, batches) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (year) DO UPDATE SET \
+        "INSERT INTO year_settings (year, target_total_tenths, target_required_tenths, batches, cutoff) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year) DO UPDATE SET \
          target_total_tenths = excluded.target_total_tenths, \
-         target_required_tenths = excluded.target_required_tenths, batches = excluded.batches",
+         target_required_tenths = excluded.target_required_tenths, batches = excluded.batches, \
+         cutoff = excluded.cutoff",
     )
     .bind(row.year)
     .bind(row.target_total_tenths)
     .bind(row.target_required_tenths)
     .bind(&row.batches)
+    .bind(&row.cutoff)
     .execute(&mut **tx)
     .await?;
     Ok(())

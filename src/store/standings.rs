@@ -3,28 +3,58 @@
 
 use sqlx::{AnyPool, FromRow};
 
-/// The assessed population of a year (RULES.md: active, non-exempt learners of the enrolled
-/// batches) within a scope, with each learner's standing row joined, as the FROM and WHERE of a
-/// query. Parameters: $1 year, $2–$4 enrolled batches (0 for none), $5 scope path pattern.
-/// Every query over the population uses this one text.
+use crate::rules::population::YearWindow;
+
+/// The assessed population of a year (RULES.md "Who counts in a year") within a scope, with each
+/// learner's standing row joined, as the FROM and WHERE of a query. `f` is the account's fact row
+/// in force at the assessment moment (its unit and batch are the learner's for the year), `c` the
+/// row in force just before the cut-off (none: issued on or after it, so not assessed). A learner
+/// counts when active and not exempt at the moment, or when they were so before the cut-off and
+/// no disable or exemption since then carries the office's exception. Parameters: $1 year, $2–$4
+/// enrolled batches (0 for none), $5 scope path pattern, $6 the moment, $7 the cut-off (see
+/// `rules::population::window`). Every query over the population uses this one text.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! population {
     () => {
-        " FROM accounts a JOIN units u ON u.id = a.unit_id \
+        " FROM accounts a \
+         JOIN account_facts f ON f.account_id = a.id AND f.effective_at <= $6 \
+              AND (f.ends_at IS NULL OR f.ends_at > $6) \
+         JOIN account_facts c ON c.account_id = a.id AND c.effective_at < $7 \
+              AND (c.ends_at IS NULL OR c.ends_at >= $7) \
+         JOIN units u ON u.id = f.unit_id \
          LEFT JOIN standings s ON s.account_id = a.id AND s.year = $1 \
-         WHERE a.is_learner = 1 AND a.exempt = 0 AND a.status = 'active' \
-         AND a.batch IN ($2, $3, $4) AND u.path LIKE $5"
+         WHERE a.is_learner = 1 AND f.batch IN ($2, $3, $4) AND u.path LIKE $5 \
+         AND ((f.status = 'active' AND f.exempt = 0) \
+              OR (c.status = 'active' AND c.exempt = 0 AND NOT EXISTS (SELECT 1 FROM account_facts x \
+                  WHERE x.account_id = a.id AND x.removes_from_year = 1 \
+                  AND x.effective_at >= $7 AND x.effective_at <= $6)))"
     };
 }
 
-/// Who is assessed in a year and where: a scope path prefix and the enrolled batches.
+/// Who is assessed in a year and where: a scope path prefix, the enrolled batches and the
+/// instants the year is read at.
 #[derive(Debug, Clone)]
 pub struct Population<'a> {
     pub year: i32,
     /// The scope unit's path ('/1/4/'); every unit below it is included.
     pub scope_path: &'a str,
     pub batches: &'a [i64],
+    pub window: YearWindow,
+}
+
+impl Population<'_> {
+    /// The seven values `population!` takes, in order ($1–$7).
+    pub fn binds(&self) -> (i64, [i64; 3], String, i64, i64) {
+        let batch = |i: usize| self.batches.get(i).copied().unwrap_or(0);
+        (
+            i64::from(self.year),
+            [batch(0), batch(1), batch(2)],
+            format!("{}%", self.scope_path),
+            self.window.moment,
+            self.window.cut,
+        )
+    }
 }
 
 /// One assessed learner's year. The unit is given by id: the caller maps the few hundred units
@@ -47,18 +77,20 @@ pub async fn of_population(
     pool: &AnyPool,
     p: &Population<'_>,
 ) -> Result<Vec<StandingLine>, sqlx::Error> {
-    let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
+    let (year, batches, scope, moment, cut) = p.binds();
     sqlx::query_as(concat!(
-        "SELECT a.id AS account_id, a.username, a.real_name, a.unit_id, a.batch, \
+        "SELECT a.id AS account_id, a.username, a.real_name, f.unit_id, f.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
          COALESCE(s.exam, 0) AS exam",
         population!()
     ))
-    .bind(i64::from(p.year))
-    .bind(batch(0))
-    .bind(batch(1))
-    .bind(batch(2))
-    .bind(format!("{}%", p.scope_path))
+    .bind(year)
+    .bind(batches[0])
+    .bind(batches[1])
+    .bind(batches[2])
+    .bind(scope)
+    .bind(moment)
+    .bind(cut)
     .fetch_all(pool)
     .await
 }
@@ -82,19 +114,21 @@ pub async fn sums_by_unit(
     target_total: i64,
     target_required: i64,
 ) -> Result<Vec<UnitSums>, sqlx::Error> {
-    let batch = |i: usize| p.batches.get(i).copied().unwrap_or(0);
+    let (year, batches, scope, moment, cut) = p.binds();
     sqlx::query_as(concat!(
-        "SELECT a.unit_id, COUNT(*) AS assessed, \
-         CAST(SUM(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $6 \
-              AND COALESCE(s.required, 0) >= $7 THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
-         CAST(SUM(CASE WHEN COALESCE(s.required, 0) < $7 THEN 1 ELSE 0 END) AS BIGINT) AS short_required, \
-         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total", population!(), " GROUP BY a.unit_id"),
+        "SELECT f.unit_id, COUNT(*) AS assessed, \
+         CAST(SUM(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $8 \
+              AND COALESCE(s.required, 0) >= $9 THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
+         CAST(SUM(CASE WHEN COALESCE(s.required, 0) < $9 THEN 1 ELSE 0 END) AS BIGINT) AS short_required, \
+         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total", population!(), " GROUP BY f.unit_id"),
     )
-    .bind(i64::from(p.year))
-    .bind(batch(0))
-    .bind(batch(1))
-    .bind(batch(2))
-    .bind(format!("{}%", p.scope_path))
+    .bind(year)
+    .bind(batches[0])
+    .bind(batches[1])
+    .bind(batches[2])
+    .bind(scope)
+    .bind(moment)
+    .bind(cut)
     .bind(target_total)
     .bind(target_required)
     .fetch_all(pool)

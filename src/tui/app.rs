@@ -96,6 +96,10 @@ impl App {
                 crate::app::accounts::may_change_roles(&ctx.actor)
                     .err()
                     .map(|e| e.to_string()),
+                crate::app::population::may_review(&ctx.actor)
+                    .err()
+                    .map(|e| e.to_string()),
+                ctx.year,
             ),
             password: ctx.must_change.then(PasswordForm::new),
             popup: None,
@@ -273,6 +277,7 @@ impl App {
             Tab::Catalog => keys::CATALOG,
             Tab::Submissions if self.submissions.is_open() => keys::SUBMISSION,
             Tab::Submissions => keys::SUBMISSIONS,
+            Tab::Accounts if self.accounts.population_open() => keys::POPULATION,
             Tab::Accounts if self.accounts.is_open() => keys::ACCOUNT,
             Tab::Accounts => keys::ACCOUNTS,
         }

@@ -6,6 +6,7 @@ use crate::app::accounts::{self, AccountLine, Detail};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::population::{self, ChangeLine};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
@@ -15,6 +16,7 @@ use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
 use crate::store::account_care::HistoryRow;
+use crate::store::facts::RequestRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -53,6 +55,25 @@ pub enum Request {
         username: String,
         op: AccountOp,
     },
+    /// Pending exemption requests and the year's population changes (the office).
+    Population(i32),
+    /// The office decides an exemption request; answered with `DataMsg::ExemptionDone`.
+    ExemptionOp(ExemptionOp),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExemptionOp {
+    Approve(i64),
+    /// The request and the reason for refusing it.
+    Refuse(i64, String),
+}
+
+/// What the 参评变动 view shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Population {
+    pub year: i32,
+    pub requests: Vec<RequestRow>,
+    pub changes: Vec<ChangeLine>,
 }
 
 /// A change to an account, with the reason where the use-case records one.
@@ -181,6 +202,13 @@ pub enum DataMsg {
         username: String,
         result: Result<AccountOutcome, String>,
     },
+    Population {
+        year: i32,
+        result: Result<Population, String>,
+    },
+    ExemptionDone {
+        result: Result<String, String>,
+    },
 }
 
 /// How many history entries the account screen shows.
@@ -246,6 +274,15 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .map_err(|e| e.to_string()),
             username,
         },
+        Request::Population(year) => DataMsg::Population {
+            year,
+            result: population_view(db, actor, year)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::ExemptionOp(op) => DataMsg::ExemptionDone {
+            result: exemption_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -263,6 +300,31 @@ async fn account(
     let detail = accounts::show(db, actor, username).await?;
     let history = accounts::history(db, actor, username, ACCOUNT_HISTORY).await?;
     Ok((detail, history))
+}
+
+async fn population_view(db: &Db, actor: &Actor, year: i32) -> crate::app::Result<Population> {
+    Ok(Population {
+        year,
+        requests: population::requests(db, actor, None, true).await?,
+        changes: population::changes(db, actor, year).await?,
+    })
+}
+
+async fn exemption_op(db: &Db, actor: &Actor, op: ExemptionOp) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    Ok(match op {
+        ExemptionOp::Approve(id) => {
+            let r = population::approve(db, actor, id, now).await?;
+            format!(
+                "已批准免考核申请 {id}：账号 {} 自即日起免于考核",
+                r.username
+            )
+        }
+        ExemptionOp::Refuse(id, reason) => {
+            let r = population::refuse(db, actor, id, &reason, now).await?;
+            format!("已不批准免考核申请 {id}（账号 {}）", r.username)
+        }
+    })
 }
 
 async fn account_op(
@@ -292,8 +354,12 @@ async fn account_op(
             format!("账号 {username} 的密码已重置，须在下次登录后修改")
         }
         AccountOp::Exempt(Some(reason)) => {
-            accounts::set_exempt(db, actor, username, Some(&reason), now).await?;
-            format!("账号 {username} 已标记为免考核")
+            match accounts::set_exempt(db, actor, username, Some(&reason), now).await? {
+                accounts::Exemption::Requested(id) => {
+                    format!("已提交免考核申请 {id}，待市在线学习办批准")
+                }
+                _ => format!("账号 {username} 已标记为免考核"),
+            }
         }
         AccountOp::Exempt(None) => {
             accounts::set_exempt(db, actor, username, None, now).await?;

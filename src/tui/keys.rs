@@ -53,6 +53,8 @@ pub enum Action {
     GrantRole,
     AddKey,
     RemoveHeld,
+    /// 账号: open the population changes and exemption requests (the office).
+    Population,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,6 +374,41 @@ pub const ACCOUNTS: &[Binding] = &[
         "/",
         "按用户名、姓名或身份证号查找",
         Action::Filter,
+        true,
+    ),
+    b(
+        &[C('p')],
+        "p",
+        "参评变动与免考核申请（市在线学习办）",
+        Action::Population,
+        false,
+    ),
+];
+
+pub const POPULATION: &[Binding] = &[
+    MOVE[0],
+    MOVE[1],
+    MOVE[2],
+    b(&[C('o')], "o", "批准所选免考核申请", Action::Approve, true),
+    b(
+        &[C('x')],
+        "x",
+        "不批准所选申请，须填理由",
+        Action::Reject,
+        true,
+    ),
+    b(
+        &[C('['), C(']')],
+        "[ ]",
+        "上一年 / 下一年",
+        Action::YearPrev,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
         true,
     ),
 ];

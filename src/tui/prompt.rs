@@ -6,6 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::{Input, InputRequest};
 
 use super::input::{edit_request, paste_into};
@@ -136,6 +137,28 @@ impl<T> Confirm<T> {
         let rect = centered(area, 64.min(area.width), 6);
         confirm(f, rect, look, "确认", &self.question, yes);
     }
+}
+
+/// The status lines under a screen: the open prompt, then the last outcome (ok or danger).
+pub fn draw_status<T>(
+    f: &mut Frame,
+    area: Rect,
+    look: &Look,
+    asking: Option<&Prompt<T>>,
+    message: Option<&(bool, String)>,
+) {
+    let th = look.theme;
+    let mut lines = Vec::new();
+    if let Some(prompt) = asking {
+        lines.push(prompt.line(look, area.width));
+    }
+    if let Some((ok, text)) = message {
+        lines.push(Line::from(Span::styled(
+            text.clone(),
+            if *ok { th.ok() } else { th.danger() },
+        )));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }
 
 #[cfg(test)]

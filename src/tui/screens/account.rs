@@ -16,7 +16,7 @@ use crate::rules::calendar::datetime_cst;
 use crate::store::account_care::HistoryRow;
 use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
 use crate::tui::keys::Action;
-use crate::tui::prompt::{Confirm, Prompt, Typed};
+use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, centered, with_status};
 use crate::tui::{Effect, KeyEvent};
@@ -226,7 +226,7 @@ impl AccountView {
     pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
         let [main, status] = with_status(area);
         self.draw_body(f, main, look);
-        self.draw_status(f, status, look);
+        draw_status(f, status, look, self.asking.as_ref(), self.message.as_ref());
         if let Some(c) = &self.confirm {
             c.draw(f, area, look, "确定");
         }
@@ -295,21 +295,6 @@ impl AccountView {
             .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
-    }
-
-    fn draw_status(&self, f: &mut Frame, area: Rect, look: &Look) {
-        let th = look.theme;
-        let mut lines = Vec::new();
-        if let Some(prompt) = &self.asking {
-            lines.push(prompt.line(look, area.width));
-        }
-        if let Some((ok, text)) = &self.message {
-            lines.push(Line::from(Span::styled(
-                text.clone(),
-                if *ok { th.ok() } else { th.danger() },
-            )));
-        }
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
     }
 }
 

@@ -1,6 +1,7 @@
 //! 账号: account care (issue 5 item 7). `/` finds accounts in the actor's scope by username,
 //! name or ID number; Enter opens one (`account::AccountView`: profile, roles and keys, history
-//! and the changes made from there); Esc comes back to the list, found again.
+//! and the changes made from there); Esc comes back to the list, found again. `p` opens the
+//! office's 参评变动 view (`population::PopulationView`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -11,6 +12,7 @@ use crate::app::accounts::AccountLine;
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
 use crate::tui::screens::account::{AccountView, batch_text, status_label};
+use crate::tui::screens::population::PopulationView;
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, with_status};
 use crate::tui::{Effect, KeyEvent};
@@ -25,12 +27,26 @@ pub struct Accounts {
     /// Why this actor may not grant or revoke staff roles (None: it may), from
     /// `app::accounts::may_change_roles`; shown instead of asking.
     roles_refusal: Option<String>,
+    /// Why this actor may not open the 参评变动 view (None: it may), from
+    /// `app::population::may_review`.
+    population_refusal: Option<String>,
+    population: Option<PopulationView>,
+    /// The year the 参评变动 view opens on.
+    year: i32,
+    /// A refusal shown under the list.
+    notice: Option<String>,
 }
 
 impl Accounts {
-    pub fn new(roles_refusal: Option<String>) -> Accounts {
+    pub fn new(
+        roles_refusal: Option<String>,
+        population_refusal: Option<String>,
+        year: i32,
+    ) -> Accounts {
         Accounts {
             roles_refusal,
+            population_refusal,
+            year,
             ..Accounts::default()
         }
     }
@@ -39,9 +55,17 @@ impl Accounts {
         self.open.is_some()
     }
 
+    pub fn population_open(&self) -> bool {
+        self.population.is_some()
+    }
+
     /// A line is typed, a confirmation asked or a password shown: keys go to `input_key`.
     pub fn editing(&self) -> bool {
         self.open.as_ref().is_some_and(AccountView::editing)
+            || self
+                .population
+                .as_ref()
+                .is_some_and(PopulationView::editing)
     }
 
     pub fn query(&self) -> &str {
@@ -70,6 +94,11 @@ impl Accounts {
 
     /// Consumes the answers meant for this screen, with the loads they call for.
     pub fn on_data(&mut self, msg: &DataMsg) -> Option<Vec<Effect>> {
+        if let Some(p) = self.population.as_mut()
+            && let Some(effects) = p.on_data(msg)
+        {
+            return Some(effects);
+        }
         let open = self.open.as_mut();
         match msg {
             DataMsg::Accounts { text, result } => {
@@ -102,6 +131,13 @@ impl Accounts {
     }
 
     pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+        if let Some(p) = self.population.as_mut() {
+            if action == Action::Back {
+                self.population = None;
+                return Vec::new();
+            }
+            return p.on_action(action);
+        }
         let Some(open) = self.open.as_mut() else {
             return self.list_action(action, page);
         };
@@ -114,6 +150,17 @@ impl Accounts {
 
     fn list_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
         let len = self.list.as_ref().map_or(0, Vec::len);
+        self.notice = None;
+        if action == Action::Population {
+            if let Some(refusal) = &self.population_refusal {
+                self.notice = Some(refusal.clone());
+                return Vec::new();
+            }
+            let view = PopulationView::new(self.year);
+            let load = view.load();
+            self.population = Some(view);
+            return vec![load];
+        }
         if action == Action::Open {
             let Some(a) = self.list.as_ref().and_then(|l| l.get(self.selected)) else {
                 return Vec::new();
@@ -129,24 +176,39 @@ impl Accounts {
 
     /// A key while a line is typed, a confirmation asked or a new password shown.
     pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if let Some(p) = self.population.as_mut() {
+            return p.input_key(k);
+        }
         self.open
             .as_mut()
             .map_or_else(Vec::new, |open| open.input_key(k))
     }
 
     pub fn paste(&mut self, text: &str) {
+        if let Some(p) = self.population.as_mut() {
+            p.paste(text);
+            return;
+        }
         if let Some(open) = self.open.as_mut() {
             open.paste(text);
         }
     }
 
     pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        if let Some(p) = &self.population {
+            p.draw(f, area, look);
+            return;
+        }
         match &self.open {
             Some(open) => open.draw(f, area, look),
             None => {
                 // The same place as the open account's table, above its status lines.
-                let [main, _] = with_status(area);
+                let [main, status] = with_status(area);
                 self.draw_list(f, main, look);
+                if let Some(n) = &self.notice {
+                    let line = Span::styled(n.clone(), look.theme.danger());
+                    f.render_widget(Paragraph::new(line), status);
+                }
             }
         }
     }
@@ -161,7 +223,7 @@ impl Accounts {
             return;
         }
         if self.query.is_empty() {
-            let hint = "按 / 输入用户名、姓名或身份证号查找账号";
+            let hint = "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请";
             show(f, Span::styled(hint, th.muted()), "账号");
             return;
         }

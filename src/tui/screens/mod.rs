@@ -7,6 +7,7 @@ pub mod cadre;
 pub mod catalog;
 pub mod dashboard;
 pub mod password;
+pub mod population;
 pub mod roster;
 pub mod submissions;
 
