@@ -52,10 +52,11 @@ fn normal_default(raw: Option<String>) -> Option<String> {
     let mut d = raw?.trim().to_string();
     loop {
         let before = d.clone();
-        if let Some(i) = d.rfind("::") {
-            if !d[i..].contains('\'') && !d[i..].contains(')') {
-                d.truncate(i);
-            }
+        if let Some(i) = d.rfind("::")
+            && !d[i..].contains('\'')
+            && !d[i..].contains(')')
+        {
+            d.truncate(i);
         }
         if d.starts_with('(') && d.ends_with(')') {
             d = d[1..d.len() - 1].to_string();
