@@ -142,6 +142,44 @@ fn pattern(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Every filter at once: each value gets the next number after the population's seven, and
+    /// the text names exactly as many placeholders as there are values.
+    #[test]
+    fn filters_together_number_every_value_once() {
+        use super::super::sql::Value;
+        let q = PageQuery {
+            population: Population {
+                year: 2026,
+                scope_path: "/1/",
+                batches: &[1, 2],
+                window: crate::rules::population::YearWindow { moment: 10, cut: 5 },
+            },
+            target_total: 400,
+            target_required: 240,
+            text: "张",
+            status: 2,
+            sort: SortKey::Total,
+            descending: true,
+            offset: 0,
+            limit: 50,
+        };
+        let sql = filtered(&q, "SELECT COUNT(*)", true);
+        let values = sql.values();
+        assert_eq!(values.len(), 13);
+        assert_eq!(&values[7..9], &[Value::Int(400), Value::Int(240)]);
+        assert_eq!(values[9], Value::Text("%张%".into()));
+        assert_eq!(&values[11..], &[Value::Int(400), Value::Int(240)]);
+        for k in 1..=values.len() {
+            assert!(
+                sql.text().contains(&format!("${k}")),
+                "${k} in {}",
+                sql.text()
+            );
+        }
+        assert!(!sql.text().contains(&format!("${}", values.len() + 1)));
+        assert!(sql.text().contains(" AND NOT ("));
+    }
+
     #[test]
     fn like_pattern_escapes_wildcards() {
         assert_eq!(pattern("张"), "%张%");
