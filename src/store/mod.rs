@@ -19,6 +19,7 @@ pub mod playback;
 pub mod prefs;
 pub mod roster;
 pub mod settings;
+pub mod sql;
 pub mod standings;
 pub mod submission;
 pub mod units;

@@ -3,6 +3,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use super::sql::{POPULATION, Sql, TOTAL};
 use super::standings::Population;
 
 /// A column to sort by. The SQL text of each is fixed here, never taken from input.
@@ -65,63 +66,31 @@ pub struct RosterRow {
     pub compliant: i64,
 }
 
-/// A value to bind; the filters decide how many there are.
-#[derive(Debug, Clone)]
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// Binds the values in order; a macro because the row query and the count query are different
-/// sqlx types with the same `bind`.
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for b in $binds {
-            query = match b {
-                Bind::Int(i) => query.bind(*i),
-                Bind::Text(t) => query.bind(t.clone()),
-            };
-        }
-        query
-    }};
-}
-
-/// A learner's total and compliance, from the LEFT JOINed standing (no row: nothing earned).
-const TOTAL: &str = "(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0))";
-
-/// The FROM and WHERE of the population with only the filters in use, and the values to bind.
+/// `select`, the compliant column when asked, and the population with only the filters in use.
 /// Leaving unused filters out of the text (rather than `$n = '' OR …`) lets the count read the
-/// population index alone. Only fixed fragments go into the text; every value is bound.
-fn from_where(q: &PageQuery<'_>) -> (String, Vec<Bind>) {
-    let (year, batches, scope, moment, cut) = q.population.binds();
-    let mut sql = String::from(crate::population!());
-    let mut binds = vec![
-        Bind::Int(year),
-        Bind::Int(batches[0]),
-        Bind::Int(batches[1]),
-        Bind::Int(batches[2]),
-        Bind::Text(scope),
-        Bind::Int(moment),
-        Bind::Int(cut),
-    ];
+/// population index alone.
+fn filtered(q: &PageQuery<'_>, select: &str, compliant_column: bool) -> Sql {
+    let mut sql = Sql::with_population(&q.population);
+    sql.push(select);
+    if compliant_column {
+        sql.push(", CAST(CASE WHEN ")
+            .compliant(q.target_total, q.target_required)
+            .push(" THEN 1 ELSE 0 END AS BIGINT) AS compliant");
+    }
+    sql.push(POPULATION);
     if !q.text.is_empty() {
-        binds.push(Bind::Text(pattern(q.text)));
-        let n = binds.len();
-        sql.push_str(&format!(
-            " AND (LOWER(a.username) LIKE ${n} ESCAPE '!' OR a.real_name LIKE ${n} ESCAPE '!')"
-        ));
+        let like = pattern(q.text);
+        sql.push(" AND (LOWER(a.username) LIKE ")
+            .bind(like.clone())
+            .push(" ESCAPE '!' OR a.real_name LIKE ")
+            .bind(like)
+            .push(" ESCAPE '!')");
     }
     if q.status != 0 {
-        binds.push(Bind::Int(q.target_total));
-        binds.push(Bind::Int(q.target_required));
-        let (t, r) = (binds.len() - 1, binds.len());
-        let negate = if q.status == 2 { "NOT" } else { "" };
-        sql.push_str(&format!(
-            " AND {negate} ({TOTAL} >= ${t} AND COALESCE(s.required, 0) >= ${r})"
-        ));
+        sql.push(if q.status == 2 { " AND NOT " } else { " AND " })
+            .compliant(q.target_total, q.target_required);
     }
-    (sql, binds)
+    sql
 }
 
 /// One page of the roster, sorted by the key (then by username), and when `count` is set the
@@ -132,40 +101,29 @@ pub async fn page(
     count: bool,
 ) -> Result<(Option<i64>, Vec<RosterRow>), sqlx::Error> {
     let direction = if q.descending { "DESC" } else { "ASC" };
-    let (from_where, mut binds) = from_where(q);
-    let (targets, limit) = (binds.len() + 1, binds.len() + 3);
-    // The column and direction come from the enums above.
-    let sql = format!(
+    let columns = format!(
         "SELECT a.username, a.real_name, u.code AS unit_code, u.name AS unit_name, f.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
-         COALESCE(s.exam, 0) AS exam, {TOTAL} AS total, \
-         CAST(CASE WHEN {TOTAL} >= ${targets} AND COALESCE(s.required, 0) >= ${} \
-              THEN 1 ELSE 0 END AS BIGINT) AS compliant \
-         {from_where} ORDER BY {} {direction}, a.username {direction} LIMIT ${limit} OFFSET ${}",
-        targets + 1,
-        q.sort.sql(),
-        limit + 1,
+         COALESCE(s.exam, 0) AS exam, {TOTAL} AS total"
     );
-    let count_binds = binds.clone();
-    binds.extend([
-        Bind::Int(q.target_total),
-        Bind::Int(q.target_required),
-        Bind::Int(q.limit),
-        Bind::Int(q.offset),
-    ]);
-    let rows: Vec<RosterRow> = bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &binds)
-        .fetch_all(pool)
-        .await?;
+    let mut sql = filtered(q, &columns, true);
+    // The column and direction come from the enums above.
+    sql.push(&format!(
+        " ORDER BY {} {direction}, a.username {direction} LIMIT ",
+        q.sort.sql()
+    ))
+    .bind(q.limit)
+    .push(" OFFSET ")
+    .bind(q.offset);
+    let rows: Vec<RosterRow> = sql.query_as()?.fetch_all(pool).await?;
     if !count {
         return Ok((None, rows));
     }
     // Counting apart is cheaper than a window over the sorted rows: no strings, no sort.
-    let total: i64 = bind_all!(
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {from_where}"))),
-        &count_binds
-    )
-    .fetch_one(pool)
-    .await?;
+    let total: i64 = filtered(q, "SELECT COUNT(*)", false)
+        .query_scalar()?
+        .fetch_one(pool)
+        .await?;
     Ok((Some(total), rows))
 }
 
@@ -183,6 +141,44 @@ fn pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every filter at once: each value gets the next number after the population's seven, and
+    /// the text names exactly as many placeholders as there are values.
+    #[test]
+    fn filters_together_number_every_value_once() {
+        use super::super::sql::Value;
+        let q = PageQuery {
+            population: Population {
+                year: 2026,
+                scope_path: "/1/",
+                batches: &[1, 2],
+                window: crate::rules::population::YearWindow { moment: 10, cut: 5 },
+            },
+            target_total: 400,
+            target_required: 240,
+            text: "张",
+            status: 2,
+            sort: SortKey::Total,
+            descending: true,
+            offset: 0,
+            limit: 50,
+        };
+        let sql = filtered(&q, "SELECT COUNT(*)", true);
+        let values = sql.values();
+        assert_eq!(values.len(), 13);
+        assert_eq!(&values[7..9], &[Value::Int(400), Value::Int(240)]);
+        assert_eq!(values[9], Value::Text("%张%".into()));
+        assert_eq!(&values[11..], &[Value::Int(400), Value::Int(240)]);
+        for k in 1..=values.len() {
+            assert!(
+                sql.text().contains(&format!("${k}")),
+                "${k} in {}",
+                sql.text()
+            );
+        }
+        assert!(!sql.text().contains(&format!("${}", values.len() + 1)));
+        assert!(sql.text().contains(" AND NOT ("));
+    }
 
     #[test]
     fn like_pattern_escapes_wildcards() {

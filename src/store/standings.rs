@@ -3,6 +3,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use super::sql::{POPULATION, Sql, TOTAL};
 use crate::rules::population::YearWindow;
 
 /// The assessed population of a year (RULES.md "Who counts in a year") within a scope, with each
@@ -114,23 +115,18 @@ pub async fn sums_by_unit(
     target_total: i64,
     target_required: i64,
 ) -> Result<Vec<UnitSums>, sqlx::Error> {
-    let (year, batches, scope, moment, cut) = p.binds();
-    sqlx::query_as(concat!(
-        "SELECT f.unit_id, COUNT(*) AS assessed, \
-         CAST(SUM(CASE WHEN COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0) >= $8 \
-              AND COALESCE(s.required, 0) >= $9 THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
-         CAST(SUM(CASE WHEN COALESCE(s.required, 0) < $9 THEN 1 ELSE 0 END) AS BIGINT) AS short_required, \
-         CAST(SUM(COALESCE(s.required, 0) + COALESCE(s.elective, 0) + COALESCE(s.exam, 0)) AS BIGINT) AS total", population!(), " GROUP BY f.unit_id"),
-    )
-    .bind(year)
-    .bind(batches[0])
-    .bind(batches[1])
-    .bind(batches[2])
-    .bind(scope)
-    .bind(moment)
-    .bind(cut)
-    .bind(target_total)
-    .bind(target_required)
-    .fetch_all(pool)
-    .await
+    let mut sql = Sql::with_population(p);
+    sql.push("SELECT f.unit_id, COUNT(*) AS assessed, CAST(SUM(CASE WHEN ")
+        .compliant(target_total, target_required)
+        .push(
+            " THEN 1 ELSE 0 END) AS BIGINT) AS compliant, \
+               CAST(SUM(CASE WHEN COALESCE(s.required, 0) < ",
+        )
+        .bind(target_required)
+        .push(" THEN 1 ELSE 0 END) AS BIGINT) AS short_required, CAST(SUM(")
+        .push(TOTAL)
+        .push(") AS BIGINT) AS total")
+        .push(POPULATION)
+        .push(" GROUP BY f.unit_id");
+    sql.query_as()?.fetch_all(pool).await
 }
