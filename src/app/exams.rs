@@ -326,16 +326,20 @@ pub async fn import(
             (e.id, draw, retired)
         }
         None => {
-            let draw = settings.questions.unwrap_or(5).min(bank.len() as i64);
+            let d = exam::Defaults::STANDARD;
+            let draw = settings
+                .questions
+                .unwrap_or(d.questions)
+                .min(bank.len() as i64);
             let id = courses::insert_exam(
                 &mut tx,
                 &NewExam {
                     course_id,
-                    title: &format!("《{}》结业测试", course.title),
+                    title: &exam::exam_title(&course.title),
                     question_count: draw,
-                    pass_percent: settings.pass_percent.unwrap_or(60),
-                    max_attempts: settings.attempts.unwrap_or(3),
-                    bonus_tenths: settings.bonus.map_or(10, |b| b.0),
+                    pass_percent: settings.pass_percent.unwrap_or(d.pass_percent),
+                    max_attempts: settings.attempts.unwrap_or(d.attempts),
+                    bonus_tenths: settings.bonus.unwrap_or(d.bonus).0,
                 },
                 now,
             )
