@@ -1,13 +1,12 @@
 //! Short demo courses whose lecture media the `demo` command generates (src/demo/media.rs), so a
 //! visitor can play one to the end in a few minutes and see the credits arrive.
 
-use crate::store::courses::{self, NewCourse, NewExam};
+use crate::store::courses::{self, NewCourse};
 use crate::store::{Db, Tx};
 
 use crate::app::Result;
-use crate::rules::catalog::Category;
+use crate::rules::catalog::{Category, Source};
 use crate::rules::credits::CourseKind;
-use crate::rules::exam;
 
 /// A demo course with generated media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +75,7 @@ async fn insert_one(tx: &mut Tx, c: &DemoCourse, now: i64) -> Result<()> {
             kind: c.kind.code(),
             duration_s: i64::from(c.duration_s),
             designated_tenths: Some(c.designated_tenths),
-            source: "local",
+            source: Source::Local.code(),
             media_path: Some(c.media),
             description: "演示用短课程：播放到结尾即可获得学分。",
         },
@@ -84,21 +83,7 @@ async fn insert_one(tx: &mut Tx, c: &DemoCourse, now: i64) -> Result<()> {
     )
     .await?;
     if c.exam {
-        let d = exam::Defaults::STANDARD;
-        let exam_id = courses::insert_exam(
-            tx,
-            &NewExam {
-                course_id: id,
-                title: &exam::exam_title(c.title),
-                question_count: d.questions,
-                pass_percent: d.pass_percent,
-                max_attempts: d.attempts,
-                bonus_tenths: d.bonus.0,
-            },
-            now,
-        )
-        .await?;
-        super::seed::insert_questions(tx, exam_id, c.title).await?;
+        super::seed::insert_exam(tx, id, c.title, now).await?;
     }
     Ok(())
 }

@@ -209,23 +209,8 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
             .await?
             .ok_or_else(|| Error::Internal(format!("课程 {code} 写入后未找到")))?;
         if seed.exam {
-            let d = exam::Defaults::STANDARD;
-            let bonus = d.bonus;
-            let exam_id = courses::insert_exam(
-                tx,
-                &NewExam {
-                    course_id: id,
-                    title: &exam::exam_title(seed.title),
-                    question_count: d.questions,
-                    pass_percent: d.pass_percent,
-                    max_attempts: d.attempts,
-                    bonus_tenths: bonus.0,
-                },
-                now,
-            )
-            .await?;
-            insert_questions(tx, exam_id, seed.title).await?;
-            exams.insert(i, (exam_id, bonus));
+            let exam_id = insert_exam(tx, id, seed.title, now).await?;
+            exams.insert(i, (exam_id, exam::Defaults::STANDARD.bonus));
         }
         courses_out.push(CatalogCourse::new(
             i,
@@ -243,8 +228,28 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
     })
 }
 
+/// A demo course's exam: the standard settings (`exam::Defaults`) and a small bank.
+pub(crate) async fn insert_exam(tx: &mut Tx, course_id: i64, title: &str, now: i64) -> Result<i64> {
+    let d = exam::Defaults::STANDARD;
+    let exam_id = courses::insert_exam(
+        tx,
+        &NewExam {
+            course_id,
+            title: &exam::exam_title(title),
+            question_count: d.questions,
+            pass_percent: d.pass_percent,
+            max_attempts: d.attempts,
+            bonus_tenths: d.bonus.0,
+        },
+        now,
+    )
+    .await?;
+    insert_questions(tx, exam_id, title).await?;
+    Ok(exam_id)
+}
+
 /// A small bank per exam: enough for the draw of five, of every question kind.
-pub(crate) async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
+async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
     let questions: [(&str, String, &str, &str); 8] = [
         (
             "single",
