@@ -19,8 +19,8 @@ use rand::{Rng, SeedableRng};
 use support::BenchDb;
 use wangyuan::app::ledger::{self, Award};
 use wangyuan::app::roster::{self, Query, SortKey, Status};
-use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::app::{Actor, standings};
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::rules::calendar::year_bounds;
 use wangyuan::store::{Db, ledger as entries};
 

@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
-use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::app::submission::{self, Decision, Progress};
 use wangyuan::app::{Actor, auth, password};
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::rules::idnum::complete;
 use wangyuan::rules::submission::{self as rules, Context, UnitRef};
 use wangyuan::store::{Db, units};

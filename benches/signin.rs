@@ -54,14 +54,14 @@ fn main() {
 async fn bench(db: Db, name: &str, rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
     let now = wangyuan::app::now();
     // The city's units (the office role belongs to the root).
-    let city = wangyuan::app::seed::SyntheticOptions {
+    let city = wangyuan::demo::seed::SyntheticOptions {
         learners: 1,
         year: 2026,
         per_learner: 0,
         now,
         rng_seed: 1,
     };
-    wangyuan::app::seed::synthetic(&db, &city, |_| {}).await?;
+    wangyuan::demo::seed::synthetic(&db, &city, |_| {}).await?;
     admin::add_staff(
         &db,
         &Actor::local_operator(),

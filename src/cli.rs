@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, Actor, actor::RoleKind, seed};
+use crate::app::{self, Actor, actor::RoleKind};
 use crate::cmd::{self, exit};
 use crate::config::{ProcessEnv, Settings};
+use crate::demo::{self, seed};
 use crate::rules::calendar::credit_year;
 use crate::store::Db;
 
@@ -279,7 +280,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
             rng_seed: 2026,
         };
         let summary = seed::demo(&db, &opts).await?;
-        app::demo_courses::insert(&db, now).await?;
+        demo::courses::insert(&db, now).await?;
         println!(
             "已生成：单位 {} 个，课程 {} 门，学员 {} 名，学分记录 {} 条，用时 {:.1} 秒。",
             summary.units,
@@ -335,16 +336,13 @@ fn sample_learner(credentials: &Path) -> Option<String> {
 /// Generates the demo courses' media files that are missing (each as long as its course).
 fn write_demo_media(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for c in app::demo_courses::DEMO_COURSES {
+    for c in demo::courses::DEMO_COURSES {
         let path = dir.join(c.media);
         if !path.exists() {
             std::fs::write(&path, crate::demo::media::tick_wav(c.duration_s))?;
         }
     }
-    let codes: Vec<&str> = app::demo_courses::DEMO_COURSES
-        .iter()
-        .map(|c| c.code)
-        .collect();
+    let codes: Vec<&str> = demo::courses::DEMO_COURSES.iter().map(|c| c.code).collect();
     println!(
         "可播放的演示短课程：{}（媒体文件在 {}）",
         codes.join("、"),

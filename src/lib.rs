@@ -1,6 +1,7 @@
-//! wangyuan (网院): the cadre online-learning college of a city. See ARCHITECTURE.md for the
+//! wangyuan (网院): the cadre online-learning college of a city. See docs/architecture.md for the
 //! layers: `rules` (pure) ← `store` (SQL) ← `app` (use-cases, permissions, audit) ← fronts
-//! (`cli`, `cmd`, `tui`, `ssh`, `web`).
+//! (`cli`, `cmd`, `tui`, `ssh`, `web`) and the `demo` loader, which write only through `app` and
+//! `store`.
 
 pub mod app;
 pub mod cli;

@@ -7,9 +7,9 @@ mod common;
 use common::{NOW, TestDb};
 use serde_json::Value;
 use wangyuan::app::auth::{self, Denied};
-use wangyuan::app::seed::DemoSummary;
 use wangyuan::app::{Actor, Error, credentials};
 use wangyuan::cmd;
+use wangyuan::demo::seed::DemoSummary;
 
 const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGV3QLbMn0zeoKb7D2KUyh4ihvtRtM7ZKMDvu1ISqj2W lx@test";

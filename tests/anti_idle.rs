@@ -10,7 +10,7 @@ use common::http::{Browser, Site, attribute};
 use common::{NOW, TestDb, short_course};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
 
 /// Published 600 s courses ANTI01 and ANTI02; active learners and their password.

@@ -18,8 +18,9 @@ use common::TestDb;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use wangyuan::app::seed::{self, SyntheticOptions};
-use wangyuan::app::{Actor, demo_courses};
+use wangyuan::app::Actor;
+use wangyuan::demo::courses as demo_courses;
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
 use wangyuan::web::{self, Clock, Options, Web};
 

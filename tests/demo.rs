@@ -6,8 +6,8 @@ mod common;
 use std::collections::HashSet;
 
 use common::{NOW, TestDb};
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::app::{self, Actor, standings};
+use wangyuan::demo::seed::{self, DemoOptions};
 use wangyuan::rules::Tenths;
 use wangyuan::rules::catalog::Category;
 use wangyuan::rules::idnum::IdNumber;

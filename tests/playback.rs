@@ -283,8 +283,8 @@ async fn concurrent_beats_are_all_acknowledged_and_persisted_and_a_bad_one_fails
 
 #[tokio::test]
 async fn demo_courses_have_media_as_long_as_they_are_and_play_to_completion() {
-    use wangyuan::app::demo_courses::{self, DEMO_COURSES};
     use wangyuan::app::exams;
+    use wangyuan::demo::courses::{self as demo_courses, DEMO_COURSES};
     use wangyuan::demo::media::{tick_wav, wav_duration_s};
     for t in TestDb::with_city(1).await {
         demo_courses::insert(&t.db, NOW)

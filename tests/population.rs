@@ -9,9 +9,9 @@ mod common;
 use common::{NOW, TestDb};
 use serde_json::Value;
 use wangyuan::app::accounts::{self, Exemption};
-use wangyuan::app::seed::{self, DemoOptions};
 use wangyuan::app::{Actor, Error, check, population, standings, units};
 use wangyuan::cmd;
+use wangyuan::demo::seed::{self, DemoOptions};
 use wangyuan::rules::population::Cutoff;
 use wangyuan::store::accounts::{self as account_rows, NewAccount};
 

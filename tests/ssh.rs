@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::TestDb;
 use common::ssh::{connect, exec, nz, read_until, start, start_with_idle};
 use russh::ChannelMsg;
-use wangyuan::app::seed::DemoSummary;
+use wangyuan::demo::seed::DemoSummary;
 use wangyuan::store::Db;
 
 async fn demo(t: &TestDb) -> DemoSummary {

@@ -8,10 +8,10 @@ use common::TestDb;
 use common::ssh::{connect, exec};
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
-use wangyuan::app::seed::DemoSummary;
 use wangyuan::app::submission::{self, Decision, Progress};
 use wangyuan::app::{Actor, Error};
 use wangyuan::cmd;
+use wangyuan::demo::seed::DemoSummary;
 use wangyuan::rules::idnum::complete;
 
 /// Runs `line` in process, as `wangyuan exec` does.

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use common::{NOW, TestDb};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use wangyuan::app::seed::{self, SyntheticOptions};
 use wangyuan::app::{self, Actor, Error};
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
 use wangyuan::web::{self, Clock, Options, Web};
 

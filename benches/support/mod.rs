@@ -149,7 +149,7 @@ pub async fn seed_viewers(
     duration_s: i64,
     now: i64,
 ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    use wangyuan::app::seed::{self, SyntheticOptions};
+    use wangyuan::demo::seed::{self, SyntheticOptions};
     use wangyuan::store::courses::{self, NewCourse};
     let summary = seed::synthetic(
         db,

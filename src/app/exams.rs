@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use rand::seq::SliceRandom;
 
 use crate::rules::Tenths;
-use crate::rules::exam::{self, QuestionKind};
+use crate::rules::exam::{self, BankQuestion, QuestionKind};
 use crate::rules::standing::Bucket;
 use crate::store::audit::{self, AuditEntry};
-use crate::store::courses::{self, NewExam};
+use crate::store::courses::{self, CourseRow, NewExam};
 use crate::store::exams::{self as store, ExamRow};
 use crate::store::{Db, Tx};
 
@@ -277,26 +277,7 @@ pub async fn import(
             "导入考试题库仅限市网络学院和市在线学习办".into(),
         ));
     }
-    let owned = bank_text.to_owned();
-    let bank = super::off_runtime(move || exam::parse_bank(&owned))
-        .await?
-        .map_err(|errors| {
-            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            Error::invalid(
-                "题库",
-                format!(
-                    "{} 处错误，未导入任何题目：\n{}",
-                    errors.len(),
-                    lines.join("\n")
-                ),
-            )
-        })?;
-    check_range("--pass", settings.pass_percent, 0, 100)?;
-    check_range("--attempts", settings.attempts, 1, 100)?;
-    check_range("--questions", settings.questions, 1, bank.len() as i64)?;
-    if settings.bonus.is_some_and(|b| b.0 < 0) {
-        return Err(Error::invalid("--bonus", "奖励学分不能为负"));
-    }
+    let bank = parse_checked(bank_text, settings).await?;
     let course_id = course_id(db, course_code).await?;
     let mut tx = db.begin().await?;
     let course = courses::by_id_tx(&mut tx, course_id)
@@ -305,43 +286,8 @@ pub async fn import(
     let existing = store::by_course(&mut *tx, course_id).await?;
     let created = existing.is_none();
     let (exam_id, draw, retired) = match existing {
-        Some(e) => {
-            let draw = settings.questions.unwrap_or(e.question_count);
-            if draw > bank.len() as i64 {
-                return Err(Error::invalid(
-                    "--questions",
-                    format!("每次抽题 {draw} 道，但题库只有 {} 道", bank.len()),
-                ));
-            }
-            store::update_settings(
-                &mut tx,
-                e.id,
-                draw,
-                settings.pass_percent.unwrap_or(e.pass_percent),
-                settings.attempts.unwrap_or(e.max_attempts),
-                settings.bonus.map_or(e.bonus_tenths, |b| b.0),
-            )
-            .await?;
-            let retired = store::retire_questions(&mut tx, e.id).await?;
-            (e.id, draw, retired)
-        }
-        None => {
-            let draw = settings.questions.unwrap_or(5).min(bank.len() as i64);
-            let id = courses::insert_exam(
-                &mut tx,
-                &NewExam {
-                    course_id,
-                    title: &format!("《{}》结业测试", course.title),
-                    question_count: draw,
-                    pass_percent: settings.pass_percent.unwrap_or(60),
-                    max_attempts: settings.attempts.unwrap_or(3),
-                    bonus_tenths: settings.bonus.map_or(10, |b| b.0),
-                },
-                now,
-            )
-            .await?;
-            (id, draw, 0)
-        }
+        Some(e) => update_exam(&mut tx, &e, settings, bank.len()).await?,
+        None => create_exam(&mut tx, &course, settings, bank.len(), now).await?,
     };
     for (i, q) in bank.iter().enumerate() {
         courses::insert_question(
@@ -377,6 +323,89 @@ pub async fn import(
         retired,
         draw,
     })
+}
+
+/// The bank parsed (off the runtime: it may be large) and the settings checked against it.
+async fn parse_checked(bank_text: &str, settings: &ImportSettings) -> Result<Vec<BankQuestion>> {
+    let owned = bank_text.to_owned();
+    let bank = super::off_runtime(move || exam::parse_bank(&owned))
+        .await?
+        .map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            Error::invalid(
+                "题库",
+                format!(
+                    "{} 处错误，未导入任何题目：\n{}",
+                    errors.len(),
+                    lines.join("\n")
+                ),
+            )
+        })?;
+    check_range("--pass", settings.pass_percent, 0, 100)?;
+    check_range("--attempts", settings.attempts, 1, 100)?;
+    check_range("--questions", settings.questions, 1, bank.len() as i64)?;
+    if settings.bonus.is_some_and(|b| b.0 < 0) {
+        return Err(Error::invalid("--bonus", "奖励学分不能为负"));
+    }
+    Ok(bank)
+}
+
+/// An exam already there: its settings changed where given, its old questions retired.
+/// Returns (exam id, questions drawn, questions retired).
+async fn update_exam(
+    tx: &mut Tx,
+    e: &ExamRow,
+    settings: &ImportSettings,
+    bank_len: usize,
+) -> Result<(i64, i64, u64)> {
+    let draw = settings.questions.unwrap_or(e.question_count);
+    if draw > bank_len as i64 {
+        return Err(Error::invalid(
+            "--questions",
+            format!("每次抽题 {draw} 道，但题库只有 {bank_len} 道"),
+        ));
+    }
+    store::update_settings(
+        tx,
+        e.id,
+        draw,
+        settings.pass_percent.unwrap_or(e.pass_percent),
+        settings.attempts.unwrap_or(e.max_attempts),
+        settings.bonus.map_or(e.bonus_tenths, |b| b.0),
+    )
+    .await?;
+    let retired = store::retire_questions(tx, e.id).await?;
+    Ok((e.id, draw, retired))
+}
+
+/// A new exam for the course, with the defaults (`exam::Defaults`) where the settings say nothing.
+/// Returns (exam id, questions drawn, 0 retired).
+async fn create_exam(
+    tx: &mut Tx,
+    course: &CourseRow,
+    settings: &ImportSettings,
+    bank_len: usize,
+    now: i64,
+) -> Result<(i64, i64, u64)> {
+    let d = exam::Defaults::STANDARD;
+    let draw = settings
+        .questions
+        .unwrap_or(d.questions)
+        .min(bank_len as i64);
+    let id = courses::insert_exam(
+        tx,
+        &NewExam {
+            course_id: course.id,
+            title: &exam::exam_title(&course.title),
+            question_count: draw,
+            pass_percent: settings.pass_percent.unwrap_or(d.pass_percent),
+            max_attempts: settings.attempts.unwrap_or(d.attempts),
+            bonus_tenths: settings.bonus.unwrap_or(d.bonus).0,
+        },
+        now,
+    )
+    .await?;
+    Ok((id, draw, 0))
 }
 
 fn check_range(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<()> {

@@ -21,7 +21,7 @@ use crate::store::account_care as care;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::ledger::{self, NewEntry};
-use crate::store::{Db, units};
+use crate::store::{Db, Tx, units};
 
 use super::password::Scheme;
 use super::{Actor, Error, Result};
@@ -91,14 +91,72 @@ pub async fn import(
         .collect();
 
     let mut tx = db.begin().await?;
+    let known = Known {
+        units: &units,
+        by_username: &by_username,
+        id_owner: &id_owner,
+    };
+    let account_of = insert_users(&mut tx, &users, &known, &mut report, now).await?;
+    insert_records(
+        &mut tx,
+        actor,
+        &records,
+        &account_of,
+        &known,
+        &mut report,
+        now,
+    )
+    .await?;
+    let entry = AuditEntry {
+        action: "legacy.import",
+        target: "legacy".into(),
+        before: None,
+        after: Some(format!(
+            "新增账号 {}，新增记录 {}",
+            report.users_added, report.records_added
+        )),
+        detail: format!(
+            "已存在账号 {}，已存在记录 {}，未导入 {} 行",
+            report.users_present,
+            report.records_present,
+            report.problems.len()
+        ),
+        ..actor.audit_entry()
+    };
+    audit::write(&mut tx, &entry, now).await?;
+    tx.commit().await?;
+    report.problems.sort_by_key(|p| (p.file != USERS, p.line));
+    Ok(report)
+}
+
+/// What the database held before the import, that the rows are checked against.
+struct Known<'a> {
+    /// Unit id by code.
+    units: &'a HashMap<String, i64>,
+    /// Account id and ID number by username.
+    by_username: &'a HashMap<&'a str, (i64, Option<&'a str>)>,
+    /// Username by ID number.
+    id_owner: &'a HashMap<&'a str, &'a str>,
+}
+
+/// Adds the users not yet there; a user already imported (same username and ID number) is
+/// counted, any other clash is a problem of its line. Returns the account id by username of
+/// every user added or present.
+async fn insert_users(
+    tx: &mut Tx,
+    users: &[LegacyUser],
+    known: &Known<'_>,
+    report: &mut Report,
+    now: i64,
+) -> Result<HashMap<String, i64>> {
     let mut account_of: HashMap<String, i64> = HashMap::new();
-    for u in &users {
+    for u in users {
         let problem = |reason: String| Problem {
             file: USERS,
             line: u.line,
             reason,
         };
-        if let Some((id, number)) = by_username.get(u.username.as_str()) {
+        if let Some((id, number)) = known.by_username.get(u.username.as_str()) {
             if *number == Some(u.id_number.as_str()) {
                 report.users_present += 1;
                 account_of.insert(u.username.clone(), *id);
@@ -109,50 +167,70 @@ pub async fn import(
             }
             continue;
         }
-        if let Some(owner) = id_owner.get(u.id_number.as_str()) {
+        if let Some(owner) = known.id_owner.get(u.id_number.as_str()) {
             report.problems.push(problem(format!(
                 "身份证号已属于账号 {owner}（一人只能有一个账号）"
             )));
             continue;
         }
-        let Some(&unit_id) = units.get(&u.unit_code) else {
+        let Some(&unit_id) = known.units.get(&u.unit_code) else {
             report
                 .problems
                 .push(problem(format!("单位代码 {} 不存在", u.unit_code)));
             continue;
         };
-        let id = accounts::insert(
-            &mut tx,
-            &NewAccount {
-                username: &u.username,
-                real_name: &u.real_name,
-                id_number: Some(&u.id_number),
-                unit_id,
-                post: &u.post,
-                phone: &u.phone,
-                is_learner: true,
-                batch: Some(1),
-                exempt: false,
-                password_hash: &u.hash,
-                password_scheme: u.scheme.code(),
-                must_change: false,
-                // Registered on the legacy site before this system: issued before any year
-                // it assesses, so an import after a cut-off does not drop them from that year.
-                issued_at: 0,
-            },
-            now,
-        )
-        .await?;
-        if let Some(salt) = &u.salt {
-            care::set_salt(&mut tx, id, salt).await?;
-        }
+        let id = insert_user(tx, u, unit_id, now).await?;
         account_of.insert(u.username.clone(), id);
         report.users_added += 1;
     }
-    for r in &records {
+    Ok(account_of)
+}
+
+/// One legacy user as a learner account, with its old password hash (and salt) kept.
+async fn insert_user(tx: &mut Tx, u: &LegacyUser, unit_id: i64, now: i64) -> Result<i64> {
+    let id = accounts::insert(
+        tx,
+        &NewAccount {
+            username: &u.username,
+            real_name: &u.real_name,
+            id_number: Some(&u.id_number),
+            unit_id,
+            post: &u.post,
+            phone: &u.phone,
+            is_learner: true,
+            batch: Some(1),
+            exempt: false,
+            password_hash: &u.hash,
+            password_scheme: u.scheme.code(),
+            must_change: false,
+            // Registered on the legacy site before this system: issued before any year
+            // it assesses, so an import after a cut-off does not drop them from that year.
+            issued_at: 0,
+        },
+        now,
+    )
+    .await?;
+    if let Some(salt) = &u.salt {
+        care::set_salt(tx, id, salt).await?;
+    }
+    Ok(id)
+}
+
+/// Appends each record as a legacy ledger entry; one imported by an earlier run (same old
+/// record id, by its award key) is counted as present.
+async fn insert_records(
+    tx: &mut Tx,
+    actor: &Actor,
+    records: &[LegacyRecord],
+    account_of: &HashMap<String, i64>,
+    known: &Known<'_>,
+    report: &mut Report,
+    now: i64,
+) -> Result<()> {
+    for r in records {
         let account_id = match account_of.get(&r.username) {
             Some(id) => *id,
-            None => match by_username.get(r.username.as_str()) {
+            None => match known.by_username.get(r.username.as_str()) {
                 Some((id, _)) => *id,
                 None => {
                     report.problems.push(Problem {
@@ -180,32 +258,13 @@ pub async fn import(
             award_key: Some(award_key(EntryKind::Legacy, r.record_id)),
             revokes_id: None,
         };
-        if ledger::append(&mut tx, &entry, now).await?.is_some() {
+        if ledger::append(tx, &entry, now).await?.is_some() {
             report.records_added += 1;
         } else {
             report.records_present += 1;
         }
     }
-    let entry = AuditEntry {
-        action: "legacy.import",
-        target: "legacy".into(),
-        before: None,
-        after: Some(format!(
-            "新增账号 {}，新增记录 {}",
-            report.users_added, report.records_added
-        )),
-        detail: format!(
-            "已存在账号 {}，已存在记录 {}，未导入 {} 行",
-            report.users_present,
-            report.records_present,
-            report.problems.len()
-        ),
-        ..actor.audit_entry()
-    };
-    audit::write(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    report.problems.sort_by_key(|p| (p.file != USERS, p.line));
-    Ok(report)
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -589,6 +589,23 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut ids: Vec<i64> = jobs.iter().map(|j| j.account_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    let web = live_sessions(tx, jobs).await?;
+    let mut checks = read_checks(tx, jobs, &ids).await?;
+    let mut states = read_leases(tx, &ids).await?;
+    let mut replies: Vec<BeatReply> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| beat_one(i, job, &web, &mut states, &mut checks))
+        .collect();
+    write_checks(tx, &checks).await?;
+    let kept = write_leases(tx, jobs, &states, &mut replies).await?;
+    write_playbacks(tx, &kept).await?;
+    award_completions(tx, &kept, &mut replies).await?;
+    Ok(replies)
+}
+
+/// The web sessions the beats came with, by id; touches those that are due.
+async fn live_sessions(tx: &mut Tx, jobs: &[Job]) -> Result<HashMap<String, SessionRow>> {
     let mut sids: Vec<&str> = jobs.iter().map(|j| j.session_id.as_str()).collect();
     sids.sort_unstable();
     sids.dedup();
@@ -598,12 +615,21 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
         .map(|row| (row.id.clone(), row))
         .collect();
     touch_sessions(tx, &web, jobs).await?;
+    Ok(web)
+}
 
+/// The accounts' anti-idle rows (a new one for an account without); a check that lapsed before
+/// the account's first beat in the batch is missed now, its unverified time forfeited.
+async fn read_checks(
+    tx: &mut Tx,
+    jobs: &[Job],
+    ids: &[i64],
+) -> Result<HashMap<i64, AccountChecks>> {
     let mut first: HashMap<i64, &Job> = HashMap::with_capacity(ids.len());
     for job in jobs {
         first.entry(job.account_id).or_insert(job);
     }
-    let mut checks: HashMap<i64, AccountChecks> = store::checks_of(tx, &ids)
+    let mut checks: HashMap<i64, AccountChecks> = store::checks_of(tx, ids)
         .await?
         .into_iter()
         .map(|row| {
@@ -630,9 +656,13 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
             c.missed = true;
         }
     }
+    Ok(checks)
+}
 
+/// Every lease of the accounts, with its playback, by account.
+async fn read_leases(tx: &mut Tx, ids: &[i64]) -> Result<HashMap<i64, State>> {
     let mut states: HashMap<i64, State> = HashMap::with_capacity(ids.len());
-    for row in store::leases_of(tx, &ids).await? {
+    for row in store::leases_of(tx, ids).await? {
         let watch = Watch {
             watched: parse_union(row.watched.as_deref().unwrap_or(""))?,
             unverified: parse_union(row.unverified.as_deref().unwrap_or(""))?,
@@ -655,79 +685,97 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
             },
         );
     }
+    Ok(states)
+}
 
-    let mut replies = Vec::with_capacity(jobs.len());
-    for (i, job) in jobs.iter().enumerate() {
-        let beat = &job.beat;
-        let signed_in = web.get(&job.session_id).is_some_and(|row| {
-            row.account_id == job.account_id && sessions::may_learn(row, job.now)
-        });
-        if !signed_in {
-            replies.push(BeatReply::ended(BeatStatus::SignedOut));
-            continue;
-        }
-        let (Some(st), Some(acc)) = (
-            states.get_mut(&job.account_id),
-            checks.get_mut(&job.account_id),
-        ) else {
-            replies.push(BeatReply::ended(BeatStatus::Expired));
-            continue;
-        };
-        if st.row.lease_id != beat.lease_id {
-            replies.push(BeatReply::ended(BeatStatus::Superseded));
-            continue;
-        }
-        let report = Report {
-            position_s: beat.position_s,
-            rate: beat.rate,
-            paused: beat.paused,
-            visible: beat.visible,
-        };
-        let before = acc.checks.clone();
-        let outcome = rules::beat(
-            &mut st.lease,
-            &mut acc.checks,
-            &mut st.watch,
-            st.row.duration_s,
-            st.completed,
-            &report,
-            job.now,
-            &job.dice,
-        );
-        acc.dirty |= acc.checks != before;
-        st.touched = true;
-        st.last_now = st.last_now.max(job.now);
-        if outcome.completed_now {
-            st.completed = true;
-            st.completed_now = Some((i, job.now));
-        }
-        let note = if std::mem::take(&mut acc.missed) {
-            Some(Note::CheckMissed)
-        } else {
-            outcome.note
-        };
-        let message = match note {
-            Some(note) => Some(note.message().to_string()),
-            None if outcome.prompt.is_some() => Some(Note::CheckPending.message().to_string()),
-            None => None,
-        };
-        replies.push(BeatReply {
-            status: BeatStatus::Ok,
-            watched_s: st.watch.watched.total(),
-            duration_s: st.row.duration_s,
-            credited_s: outcome.credited_s,
-            check: outcome.prompt.map(CheckPrompt::new),
-            completion: None,
-            message,
-        });
+/// The rules for one beat (the `i`th of the batch), in memory.
+fn beat_one(
+    i: usize,
+    job: &Job,
+    web: &HashMap<String, SessionRow>,
+    states: &mut HashMap<i64, State>,
+    checks: &mut HashMap<i64, AccountChecks>,
+) -> BeatReply {
+    let beat = &job.beat;
+    let signed_in = web
+        .get(&job.session_id)
+        .is_some_and(|row| row.account_id == job.account_id && sessions::may_learn(row, job.now));
+    if !signed_in {
+        return BeatReply::ended(BeatStatus::SignedOut);
     }
+    let (Some(st), Some(acc)) = (
+        states.get_mut(&job.account_id),
+        checks.get_mut(&job.account_id),
+    ) else {
+        return BeatReply::ended(BeatStatus::Expired);
+    };
+    if st.row.lease_id != beat.lease_id {
+        return BeatReply::ended(BeatStatus::Superseded);
+    }
+    let report = Report {
+        position_s: beat.position_s,
+        rate: beat.rate,
+        paused: beat.paused,
+        visible: beat.visible,
+    };
+    let before = acc.checks.clone();
+    let outcome = rules::beat(
+        &mut st.lease,
+        &mut acc.checks,
+        &mut st.watch,
+        st.row.duration_s,
+        st.completed,
+        &report,
+        job.now,
+        &job.dice,
+    );
+    acc.dirty |= acc.checks != before;
+    st.touched = true;
+    st.last_now = st.last_now.max(job.now);
+    if outcome.completed_now {
+        st.completed = true;
+        st.completed_now = Some((i, job.now));
+    }
+    let note = if std::mem::take(&mut acc.missed) {
+        Some(Note::CheckMissed)
+    } else {
+        outcome.note
+    };
+    let message = match note {
+        Some(note) => Some(note.message().to_string()),
+        None if outcome.prompt.is_some() => Some(Note::CheckPending.message().to_string()),
+        None => None,
+    };
+    BeatReply {
+        status: BeatStatus::Ok,
+        watched_s: st.watch.watched.total(),
+        duration_s: st.row.duration_s,
+        credited_s: outcome.credited_s,
+        check: outcome.prompt.map(CheckPrompt::new),
+        completion: None,
+        message,
+    }
+}
 
+/// One write of the anti-idle rows that changed.
+async fn write_checks(tx: &mut Tx, checks: &HashMap<i64, AccountChecks>) -> Result<()> {
     let check_rows: Vec<CheckRow> = checks
         .iter()
         .filter(|(_, c)| c.dirty)
         .map(|(&id, c)| check_row(id, &c.checks, c.last_ok_at))
         .collect();
     store::update_checks(tx, &check_rows).await?;
+    Ok(())
+}
+
+/// One write of the leases beaten; returns those written. A lease replaced between our read and
+/// write (another node's open) was not: its beats become `Superseded` and nothing of it counts.
+async fn write_leases<'s>(
+    tx: &mut Tx,
+    jobs: &[Job],
+    states: &'s HashMap<i64, State>,
+    replies: &mut [BeatReply],
+) -> Result<Vec<&'s State>> {
     let touched: Vec<&State> = states.values().filter(|st| st.touched).collect();
     let lease_rows: Vec<LeaseUpdate<'_>> = touched
         .iter()
@@ -744,16 +792,19 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
         .await?
         .into_iter()
         .collect();
-    // A lease replaced between our read and write (another node's open): nothing of it counts.
     for (job, reply) in jobs.iter().zip(replies.iter_mut()) {
         if reply.status == BeatStatus::Ok && !written.contains(&job.account_id) {
             *reply = BeatReply::ended(BeatStatus::Superseded);
         }
     }
-    let kept: Vec<&&State> = touched
-        .iter()
+    Ok(touched
+        .into_iter()
         .filter(|st| written.contains(&st.row.account_id))
-        .collect();
+        .collect())
+}
+
+/// One write of the playback rows of the leases kept.
+async fn write_playbacks(tx: &mut Tx, kept: &[&State]) -> Result<()> {
     let unions: Vec<(String, String)> = kept
         .iter()
         .map(|st| (st.watch.watched.format(), st.watch.unverified.format()))
@@ -773,7 +824,11 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
         })
         .collect();
     store::update_playbacks(tx, &playback_rows).await?;
+    Ok(())
+}
 
+/// The ledger entries of the courses completed in this batch, told on the beat that completed each.
+async fn award_completions(tx: &mut Tx, kept: &[&State], replies: &mut [BeatReply]) -> Result<()> {
     for st in kept {
         let Some((job_index, at)) = st.completed_now else {
             continue;
@@ -787,7 +842,7 @@ async fn apply(tx: &mut Tx, jobs: &[Job]) -> Result<Vec<BeatReply>> {
             reply.completion = Some(c);
         }
     }
-    Ok(replies)
+    Ok(())
 }
 
 /// Beats count as activity: moves the idle expiry of the live sessions that are due (each at most

@@ -1,9 +1,11 @@
 //! Generators of demo and benchmark data: people with valid ID numbers, and a year of learning
 //! history with a realistic spread. Pure: they draw from a seeded RNG and the tables in `data`;
-//! `app::seed` writes what they make.
+//! `seed` writes what they make, through app/ and store/ (a loader, like a front).
 
+pub mod courses;
 pub mod data;
 pub mod media;
+pub mod seed;
 
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -232,13 +234,8 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let kind = if c.required {
-                    CourseKind::Required
-                } else {
-                    CourseKind::Elective
-                };
-                let secs = i64::from(c.minutes) * 60 + i64::from(c.seconds);
-                CatalogCourse::new(i, kind, secs, c.designated_tenths.map(Tenths), c.exam)
+                let tenths = c.designated_tenths.map(Tenths);
+                CatalogCourse::new(i, c.kind, c.duration_s(), tenths, c.exam)
             })
             .collect();
         for _ in 0..200 {

@@ -97,6 +97,32 @@ pub fn score_percent(correct: i64, total: i64) -> i64 {
     }
 }
 
+/// What a new exam gets where its bank file's settings (or the demo) say nothing else: the one
+/// place these numbers live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Defaults {
+    /// Questions drawn per attempt.
+    pub questions: i64,
+    pub pass_percent: i64,
+    pub attempts: i64,
+    /// Credit for passing, in tenths.
+    pub bonus: super::Tenths,
+}
+
+impl Defaults {
+    pub const STANDARD: Defaults = Defaults {
+        questions: 5,
+        pass_percent: 60,
+        attempts: 3,
+        bonus: super::Tenths(10),
+    };
+}
+
+/// The title an exam gets from its course.
+pub fn exam_title(course_title: &str) -> String {
+    format!("《{course_title}》结业测试")
+}
+
 pub fn is_pass(score_percent: i64, pass_percent: i64) -> bool {
     score_percent >= pass_percent
 }

@@ -247,41 +247,7 @@ fn check_row<'c>(
     ctx: &Context<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<ValidRow> {
-    let mut text = |col: Col| -> Option<String> {
-        let value = match get(col) {
-            None | Some(SheetCell::Empty) => String::new(),
-            Some(SheetCell::Text(s)) => s.trim().to_string(),
-            Some(SheetCell::Number(f)) => match number_text(col, *f) {
-                Ok(s) => s,
-                Err(p) => {
-                    problems.push(Problem::new(row, col.header(), p));
-                    return None;
-                }
-            },
-        };
-        // Every text column, before anything else looks at it: a control character must not
-        // reach a reviewer's terminal, nor be echoed back in another check's message.
-        if let Err(e) = text::check(&value, col.max_chars()) {
-            problems.push(Problem::new(row, col.header(), e.to_string()));
-            return None;
-        }
-        if value.is_empty() {
-            if col.required() {
-                problems.push(Problem::new(row, col.header(), "不能为空"));
-                return None;
-            }
-            return Some(value);
-        }
-        if value.starts_with(['=', '+', '-', '@']) {
-            problems.push(Problem::new(
-                row,
-                col.header(),
-                "内容以 = + - @ 开头，像是公式，不予接受",
-            ));
-            return None;
-        }
-        Some(value)
-    };
+    let mut text = |col: Col| cell_text(row, col, get(col), problems);
     let name = text(Col::Name);
     let id = text(Col::IdNumber);
     let unit = text(Col::Unit);
@@ -291,29 +257,8 @@ fn check_row<'c>(
 
     let id = id.and_then(|s| check_id(row, &s, ctx, problems));
     let unit = unit.and_then(|u| check_unit(row, &u, ctx, problems));
-    let phone = phone.and_then(|p| {
-        let ok = p.is_empty()
-            || (p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit()));
-        if !ok {
-            problems.push(Problem::new(
-                row,
-                Col::Phone.header(),
-                "手机号应为以 1 开头的11位数字",
-            ));
-        }
-        ok.then_some(p)
-    });
-    let batch = batch.and_then(|b| match b.as_str() {
-        "2" | "3" => b.parse::<i64>().ok(),
-        _ => {
-            problems.push(Problem::new(
-                row,
-                Col::Batch.header(),
-                "批次应为 2 或 3（第 1 批为原网站学员，通过导入建立账号）",
-            ));
-            None
-        }
-    });
+    let phone = phone.and_then(|p| check_phone(row, p, problems));
+    let batch = batch.and_then(|b| check_batch(row, &b, problems));
     Some(ValidRow {
         row_no: row as i64,
         real_name: name?,
@@ -323,6 +268,78 @@ fn check_row<'c>(
         phone: phone?,
         batch: batch?,
     })
+}
+
+/// One cell as trimmed text, or `None` with its problem: a number where text belongs, a control
+/// character, a required cell left empty, or what looks like a formula.
+fn cell_text(
+    row: usize,
+    col: Col,
+    cell: Option<&SheetCell>,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let value = match cell {
+        None | Some(SheetCell::Empty) => String::new(),
+        Some(SheetCell::Text(s)) => s.trim().to_string(),
+        Some(SheetCell::Number(f)) => match number_text(col, *f) {
+            Ok(s) => s,
+            Err(p) => {
+                problems.push(Problem::new(row, col.header(), p));
+                return None;
+            }
+        },
+    };
+    // Every text column, before anything else looks at it: a control character must not
+    // reach a reviewer's terminal, nor be echoed back in another check's message.
+    if let Err(e) = text::check(&value, col.max_chars()) {
+        problems.push(Problem::new(row, col.header(), e.to_string()));
+        return None;
+    }
+    if value.is_empty() {
+        if col.required() {
+            problems.push(Problem::new(row, col.header(), "不能为空"));
+            return None;
+        }
+        return Some(value);
+    }
+    if value.starts_with(['=', '+', '-', '@']) {
+        problems.push(Problem::new(
+            row,
+            col.header(),
+            "内容以 = + - @ 开头，像是公式，不予接受",
+        ));
+        return None;
+    }
+    Some(value)
+}
+
+/// A mobile number (optional): 11 digits starting with 1.
+fn check_phone(row: usize, p: String, problems: &mut Vec<Problem>) -> Option<String> {
+    let ok = p.is_empty()
+        || (p.len() == 11 && p.starts_with('1') && p.bytes().all(|b| b.is_ascii_digit()));
+    if !ok {
+        problems.push(Problem::new(
+            row,
+            Col::Phone.header(),
+            "手机号应为以 1 开头的11位数字",
+        ));
+    }
+    ok.then_some(p)
+}
+
+/// The batch: 2 or 3 (batch 1 came from the old site, by import).
+fn check_batch(row: usize, b: &str, problems: &mut Vec<Problem>) -> Option<i64> {
+    match b {
+        "2" | "3" => b.parse::<i64>().ok(),
+        _ => {
+            problems.push(Problem::new(
+                row,
+                Col::Batch.header(),
+                "批次应为 2 或 3（第 1 批为原网站学员，通过导入建立账号）",
+            ));
+            None
+        }
+    }
 }
 
 /// A spreadsheet number as text. ID numbers kept as numbers have lost their last digits: Excel

@@ -3,6 +3,7 @@
 //! the handler never waits on anything this loop drains.
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use ratatui::backend::CrosstermBackend;
@@ -10,13 +11,13 @@ use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::ChannelId;
 use russh::server::Handle;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, sleep_until};
 
 use crate::app::Actor;
 use crate::store::Db;
 use crate::tui::input::Decoder;
-use crate::tui::{App, ColorDepth, Effect, Event, SessionContext};
+use crate::tui::{App, ColorDepth, DataMsg, Effect, Event, SessionContext};
 
 /// What the SSH handler forwards to the session.
 #[derive(Debug)]
@@ -83,26 +84,7 @@ pub fn spawn(start: Start, input: UnboundedReceiver<Input>) {
 }
 
 async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<()> {
-    let depth = ColorDepth::detect(Some(&s.term), None, s.no_color);
-    let prefs = crate::app::prefs::get(&s.db, &s.actor)
-        .await
-        .unwrap_or_default();
-    let must_change = crate::app::credentials::must_change(&s.db, &s.actor)
-        .await
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let year = crate::rules::calendar::credit_year(crate::app::now());
-    let mut app = App::new(SessionContext {
-        actor: s.actor.clone(),
-        real_name: s.real_name.clone(),
-        year,
-        theme: prefs.theme,
-        ascii_borders: prefs.ascii_borders,
-        color_depth: depth,
-        width: s.cols,
-        height: s.rows,
-        must_change,
-        ssh_port: s.ssh_port,
-    });
+    let mut app = new_app(&s).await?;
     let sink = Sink::default();
     let mut term = Terminal::with_options(
         CrosstermBackend::new(sink.clone()),
@@ -124,30 +106,8 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
     let mut next_frame = Instant::now();
     loop {
         for effect in effects.drain(..) {
-            match effect {
-                Effect::Quit => return Ok(()),
-                Effect::Load(req) => {
-                    let (db, actor, tx) = (s.db.clone(), s.actor.clone(), data_tx.clone());
-                    tokio::spawn(async move {
-                        let msg = crate::tui::data::execute(&db, &actor, req).await;
-                        let _ = tx.send(msg);
-                    });
-                }
-                Effect::SavePrefs {
-                    theme,
-                    ascii_borders,
-                } => {
-                    let (db, actor) = (s.db.clone(), s.actor.clone());
-                    tokio::spawn(async move {
-                        let prefs = crate::app::prefs::Prefs {
-                            theme,
-                            ascii_borders,
-                        };
-                        if let Err(e) = crate::app::prefs::set(&db, &actor, &prefs).await {
-                            tracing::warn!(error = %e, "保存界面偏好失败");
-                        }
-                    });
-                }
+            if carry_out(&s, &data_tx, effect).is_break() {
+                return Ok(());
             }
         }
         if dirty && Instant::now() >= next_frame {
@@ -208,6 +168,61 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
             }
         }
     }
+}
+
+/// The interface for this session: the signed-in staff member's preferences and terminal.
+async fn new_app(s: &Start) -> std::io::Result<App> {
+    let depth = ColorDepth::detect(Some(&s.term), None, s.no_color);
+    let prefs = crate::app::prefs::get(&s.db, &s.actor)
+        .await
+        .unwrap_or_default();
+    let must_change = crate::app::credentials::must_change(&s.db, &s.actor)
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let year = crate::rules::calendar::credit_year(crate::app::now());
+    Ok(App::new(SessionContext {
+        actor: s.actor.clone(),
+        real_name: s.real_name.clone(),
+        year,
+        theme: prefs.theme,
+        ascii_borders: prefs.ascii_borders,
+        color_depth: depth,
+        width: s.cols,
+        height: s.rows,
+        must_change,
+        ssh_port: s.ssh_port,
+    }))
+}
+
+/// Carries out one effect the interface returned: loads run in tasks of their own and answer on
+/// `data_tx`, so the session keeps reading keys meanwhile. `Break` ends the session.
+fn carry_out(s: &Start, data_tx: &UnboundedSender<DataMsg>, effect: Effect) -> ControlFlow<()> {
+    match effect {
+        Effect::Quit => return ControlFlow::Break(()),
+        Effect::Load(req) => {
+            let (db, actor, tx) = (s.db.clone(), s.actor.clone(), data_tx.clone());
+            tokio::spawn(async move {
+                let msg = crate::tui::data::execute(&db, &actor, req).await;
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::SavePrefs {
+            theme,
+            ascii_borders,
+        } => {
+            let (db, actor) = (s.db.clone(), s.actor.clone());
+            tokio::spawn(async move {
+                let prefs = crate::app::prefs::Prefs {
+                    theme,
+                    ascii_borders,
+                };
+                if let Err(e) = crate::app::prefs::set(&db, &actor, &prefs).await {
+                    tracing::warn!(error = %e, "保存界面偏好失败");
+                }
+            });
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// Draws one frame and sends it as one write, between synchronized-output markers.

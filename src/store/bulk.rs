@@ -1,5 +1,6 @@
-//! Multi-row inserts for seeding large data sets (demo data and benchmarks): one statement per
-//! chunk, every value bound. Only for tables whose rows need no per-row logic.
+//! Multi-row inserts for large data sets (the demo and benchmark seeders, and imports that write
+//! many rows at once): one statement per chunk, every value bound. Only for tables whose rows need
+//! no per-row logic.
 
 use super::{Backend, Tx, backend_of, placeholders};
 

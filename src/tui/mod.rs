@@ -4,9 +4,10 @@
 //! I/O, so every screen is tested with `TestBackend`.
 //!
 //! Layout: `app` holds the frame (header, tabs, footer, popups) and routes keys; each screen under
-//! `screens/` owns its state, key table and drawing; `keys` turns keys into actions through
-//! per-screen tables that also feed the footer and the help popup; `prompt` is the one-line
-//! question and y/n confirmation the screens share; `theme` gives styles by meaning.
+//! `screens/` owns its state and drawing; `keys` holds every screen's key table (one per screen,
+//! plus the global one), which turns keys into actions and also feeds the footer and the help
+//! popup; `prompt` is the one-line question and y/n confirmation the screens share; `theme` gives
+//! styles by meaning.
 
 pub mod app;
 pub mod data;

@@ -9,7 +9,7 @@ pub mod ssh;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
-use wangyuan::app::seed::{self, SyntheticOptions};
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
 
 const DEFAULT_PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -165,8 +165,8 @@ pub async fn count(db: &Db, sql: &'static str) -> i64 {
 }
 
 /// Seeds the demo city (with `learners` learners, the fixed clock and a fixed RNG seed) into `db`.
-pub async fn seed_demo(db: &Db, learners: usize) -> wangyuan::app::seed::DemoSummary {
-    let opts = wangyuan::app::seed::DemoOptions {
+pub async fn seed_demo(db: &Db, learners: usize) -> wangyuan::demo::seed::DemoSummary {
+    let opts = wangyuan::demo::seed::DemoOptions {
         learners,
         year: 2026,
         now: NOW,
@@ -185,7 +185,7 @@ pub async fn all_with_demo(learners: usize) -> Vec<TestDb> {
 }
 
 /// The password the demo gave a staff account.
-pub fn staff_password(s: &wangyuan::app::seed::DemoSummary, user: &str) -> String {
+pub fn staff_password(s: &wangyuan::demo::seed::DemoSummary, user: &str) -> String {
     s.staff
         .iter()
         .find(|x| x.username == user)

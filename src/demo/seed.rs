@@ -12,7 +12,9 @@ use rand::{Rng, SeedableRng};
 use crate::demo::{self, CatalogCourse, Completion, data};
 use crate::rules::Tenths;
 use crate::rules::calendar::{credit_year, quarter_bounds, year_bounds};
+use crate::rules::catalog::Source;
 use crate::rules::credits::{CourseKind, course_credit, exam_bonus_rule};
+use crate::rules::exam;
 use crate::rules::ledger::{EntryKind, award_key};
 use crate::rules::standing::{Bucket, Standing, Targets};
 use crate::store::bulk::{self, Val};
@@ -22,9 +24,9 @@ use crate::store::settings::{self, YearRow};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, accounts};
 
-use super::actor::RoleKind;
-use super::admin::{self, AddStaff};
-use super::{Actor, Error, Result, ledger, password};
+use crate::app::actor::RoleKind;
+use crate::app::admin::{self, AddStaff};
+use crate::app::{Actor, Error, Result, ledger, password};
 
 pub const ROOT_CODE: &str = "LD";
 
@@ -180,28 +182,23 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
     let mut exams = HashMap::new();
     let mut courses_out = Vec::new();
     for (i, seed) in data::COURSES.iter().enumerate() {
-        let kind = if seed.required {
-            CourseKind::Required
-        } else {
-            CourseKind::Elective
+        let kind = seed.kind;
+        let duration_s = seed.duration_s();
+        let prefix = match seed.source {
+            Source::Provincial => "HN",
+            Source::Local => "LD",
         };
-        let duration_s = i64::from(seed.minutes) * 60 + i64::from(seed.seconds);
-        let code = format!("{}{:03}", if seed.provincial { "HN" } else { "LD" }, i + 1);
-        let source = if seed.provincial {
-            "provincial"
-        } else {
-            "local"
-        };
+        let code = format!("{prefix}{:03}", i + 1);
         let id = courses::insert(
             tx,
             &NewCourse {
                 code: &code,
                 title: seed.title,
-                category: seed.category,
+                category: seed.category.code(),
                 kind: kind.code(),
                 duration_s,
                 designated_tenths: seed.designated_tenths,
-                source,
+                source: seed.source.code(),
                 media_path: None,
                 description: "",
             },
@@ -212,22 +209,8 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
             .await?
             .ok_or_else(|| Error::Internal(format!("课程 {code} 写入后未找到")))?;
         if seed.exam {
-            let bonus = Tenths(10);
-            let exam_id = courses::insert_exam(
-                tx,
-                &NewExam {
-                    course_id: id,
-                    title: &format!("《{}》结业测试", seed.title),
-                    question_count: 5,
-                    pass_percent: 60,
-                    max_attempts: 3,
-                    bonus_tenths: bonus.0,
-                },
-                now,
-            )
-            .await?;
-            insert_questions(tx, exam_id, seed.title).await?;
-            exams.insert(i, (exam_id, bonus));
+            let exam_id = insert_exam(tx, id, seed.title, now).await?;
+            exams.insert(i, (exam_id, exam::Defaults::STANDARD.bonus));
         }
         courses_out.push(CatalogCourse::new(
             i,
@@ -245,8 +228,28 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
     })
 }
 
+/// A demo course's exam: the standard settings (`exam::Defaults`) and a small bank.
+pub(crate) async fn insert_exam(tx: &mut Tx, course_id: i64, title: &str, now: i64) -> Result<i64> {
+    let d = exam::Defaults::STANDARD;
+    let exam_id = courses::insert_exam(
+        tx,
+        &NewExam {
+            course_id,
+            title: &exam::exam_title(title),
+            question_count: d.questions,
+            pass_percent: d.pass_percent,
+            max_attempts: d.attempts,
+            bonus_tenths: d.bonus.0,
+        },
+        now,
+    )
+    .await?;
+    insert_questions(tx, exam_id, title).await?;
+    Ok(exam_id)
+}
+
 /// A small bank per exam: enough for the draw of five, of every question kind.
-pub(crate) async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
+async fn insert_questions(tx: &mut Tx, exam_id: i64, title: &str) -> Result<()> {
     let questions: [(&str, String, &str, &str); 8] = [
         (
             "single",
@@ -455,7 +458,7 @@ fn completion_rows(
             Val::from(Bucket::Exam.code()),
             Val::from(Some(course.id)),
             Val::from(Some(*exam_id)),
-            Val::from(format!("《{}》结业测试", course.title)),
+            Val::from(exam::exam_title(&course.title)),
             Val::from(bonus.0),
             Val::from(at),
             Val::from(i64::from(credit_year(at))),
@@ -731,7 +734,7 @@ async fn add_demo_staff(db: &Db, now: i64) -> Result<Vec<StaffLogin>> {
     for (role, username, name, unit) in wanted {
         // A printed password of our choosing: demo logins work at once, by script too, without
         // the must-change step an issued initial password has.
-        let password = super::password::random_initial();
+        let password = password::random_initial();
         let added = admin::add_staff(
             db,
             &operator,

@@ -1,18 +1,20 @@
 //! Short demo courses whose lecture media the `demo` command generates (src/demo/media.rs), so a
 //! visitor can play one to the end in a few minutes and see the credits arrive.
 
-use crate::store::courses::{self, NewCourse, NewExam};
+use crate::store::courses::{self, NewCourse};
 use crate::store::{Db, Tx};
 
-use super::Result;
+use crate::app::Result;
+use crate::rules::catalog::{Category, Source};
+use crate::rules::credits::CourseKind;
 
 /// A demo course with generated media.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoCourse {
     pub code: &'static str,
     pub title: &'static str,
-    pub category: &'static str,
-    pub kind: &'static str,
+    pub category: Category,
+    pub kind: CourseKind,
     pub duration_s: u32,
     /// Designated credits: a few minutes are worth no class hour by the normal rule.
     pub designated_tenths: i64,
@@ -24,8 +26,8 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
     DemoCourse {
         code: "DEMO01",
         title: "演示课程：网院在线学习操作指南",
-        category: "growth",
-        kind: "required",
+        category: Category::Growth,
+        kind: CourseKind::Required,
         duration_s: 60,
         designated_tenths: 10,
         media: "demo-01.wav",
@@ -34,8 +36,8 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
     DemoCourse {
         code: "DEMO02",
         title: "演示课程：年度学分规则解读",
-        category: "policy",
-        kind: "elective",
+        category: Category::Policy,
+        kind: CourseKind::Elective,
         duration_s: 120,
         designated_tenths: 5,
         media: "demo-02.wav",
@@ -44,8 +46,8 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
     DemoCourse {
         code: "DEMO03",
         title: "演示课程：廉洁自律微课堂",
-        category: "party",
-        kind: "required",
+        category: Category::Party,
+        kind: CourseKind::Required,
         duration_s: 300,
         designated_tenths: 15,
         media: "demo-03.wav",
@@ -69,11 +71,11 @@ async fn insert_one(tx: &mut Tx, c: &DemoCourse, now: i64) -> Result<()> {
         &NewCourse {
             code: c.code,
             title: c.title,
-            category: c.category,
-            kind: c.kind,
+            category: c.category.code(),
+            kind: c.kind.code(),
             duration_s: i64::from(c.duration_s),
             designated_tenths: Some(c.designated_tenths),
-            source: "local",
+            source: Source::Local.code(),
             media_path: Some(c.media),
             description: "演示用短课程：播放到结尾即可获得学分。",
         },
@@ -81,20 +83,7 @@ async fn insert_one(tx: &mut Tx, c: &DemoCourse, now: i64) -> Result<()> {
     )
     .await?;
     if c.exam {
-        let exam_id = courses::insert_exam(
-            tx,
-            &NewExam {
-                course_id: id,
-                title: &format!("《{}》结业测试", c.title),
-                question_count: 5,
-                pass_percent: 60,
-                max_attempts: 3,
-                bonus_tenths: 10,
-            },
-            now,
-        )
-        .await?;
-        super::seed::insert_questions(tx, exam_id, c.title).await?;
+        super::seed::insert_exam(tx, id, c.title, now).await?;
     }
     Ok(())
 }
