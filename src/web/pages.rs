@@ -68,18 +68,10 @@ pub fn failure(e: app::Error) -> Response {
     error_page(status_of(&e), e.to_string())
 }
 
-/// The HTTP status of an app error; server-side failures are logged here.
+/// The HTTP status of an app error (mapped once, in `app::Error::http_status`; server-side
+/// failures were logged with their incident number when they were made).
 pub fn status_of(e: &app::Error) -> StatusCode {
-    match e {
-        app::Error::Invalid { .. } => StatusCode::BAD_REQUEST,
-        app::Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        app::Error::NotFound(_) => StatusCode::NOT_FOUND,
-        app::Error::Conflict(_) => StatusCode::CONFLICT,
-        app::Error::Db(_) | app::Error::Internal(_) => {
-            tracing::error!(error = %e, "网站请求失败");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
+    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The answer to a request whose handler panicked (logged; the learner sees the error page).
