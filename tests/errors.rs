@@ -16,7 +16,13 @@ const INCIDENT: &str = "内部错误（编号 ";
 
 /// Words of the drivers' messages for a missing table (SQLite, PostgreSQL) and of the old prefix.
 fn assert_no_driver_text(shown: &str) {
-    for leak in ["no such table", "does not exist", "courses", "数据库错误", "error returned"] {
+    for leak in [
+        "no such table",
+        "does not exist",
+        "courses",
+        "数据库错误",
+        "error returned",
+    ] {
         assert!(!shown.contains(leak), "driver text {leak:?} shown: {shown}");
     }
 }
@@ -109,7 +115,8 @@ async fn unique_violation_is_a_conflict() {
             .execute(t.db.reader())
             .await
             .expect("create");
-        let insert = || sqlx::query("INSERT INTO unique_probe (k) VALUES (1)").execute(t.db.reader());
+        let insert =
+            || sqlx::query("INSERT INTO unique_probe (k) VALUES (1)").execute(t.db.reader());
         insert().await.expect("first insert");
         let e = app::Error::from(insert().await.expect_err("second insert clashes"));
         assert!(matches!(e, app::Error::Conflict(_)), "{}: {e:?}", t.name);

@@ -72,8 +72,7 @@ async fn off_thread<T: Send + 'static>(
     HASHERS
         .send(job)
         .map_err(|_| Error::internal("密码计算线程已退出"))?;
-    rx.await
-        .map_err(|_| Error::internal("密码计算任务失败"))?
+    rx.await.map_err(|_| Error::internal("密码计算任务失败"))?
 }
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;

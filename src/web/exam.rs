@@ -14,9 +14,9 @@ use crate::rules::calendar::datetime_seconds_cst;
 use crate::rules::exam::QuestionKind;
 
 use super::Web;
-use super::pages::{Chrome, asset, failure, render};
 use super::csrf::CsrfForm;
 use super::pages::TokenOnly;
+use super::pages::{Chrome, asset, failure, render};
 use super::session::Me;
 
 const EXAM_JS: &str = include_str!("exam.js");

@@ -16,8 +16,8 @@ use crate::rules::credits::CourseKind;
 use crate::rules::standing::Bucket;
 
 use super::Web;
-pub use super::answer::{Chrome, WebError, failure, render};
 use super::answer::error_page;
+pub use super::answer::{Chrome, WebError, failure, render};
 use super::csrf::{self, CsrfForm};
 use super::session::{self, FORM_COOKIE, Me, Peer, SESSION_COOKIE};
 

@@ -13,8 +13,8 @@ use crate::app::{self, learner};
 
 use super::Web;
 use super::answer::json_failure;
-use super::pages::{Chrome, failure, render};
 use super::csrf::CsrfHeader;
+use super::pages::{Chrome, failure, render};
 use super::session::{Cookied, Me};
 
 const PLAYER_JS: &str = include_str!("player.js");
