@@ -202,7 +202,7 @@ impl Actor {
         }
         let unit = units::by_id(db.reader(), account.unit_id)
             .await?
-            .ok_or_else(|| Error::Internal(format!("账号 {} 的单位不存在", account.username)))?;
+            .ok_or_else(|| Error::internal(format!("账号 {} 的单位不存在", account.username)))?;
         self.require_covers(&unit.path, &unit.name)
     }
 }

@@ -83,7 +83,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
             .await?;
             (id, true)
         }
-        (None, None) => return Err(Error::Internal("缺少密码".into())),
+        (None, None) => return Err(Error::internal("缺少密码")),
     };
     accounts::grant_role(
         &mut tx,

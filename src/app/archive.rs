@@ -41,14 +41,14 @@ pub async fn show(db: &Db, actor: &Actor, username: &str, year: Option<i32>) -> 
         .ok_or_else(|| Error::NotFound(format!("学员 {username}")))?;
     let unit = units::by_id(db.reader(), account.unit_id)
         .await?
-        .ok_or_else(|| Error::Internal(format!("学员 {username} 的单位不存在")))?;
+        .ok_or_else(|| Error::internal(format!("学员 {username} 的单位不存在")))?;
     if actor.account_id != Some(account.id) {
         actor.require_covers(&unit.path, &unit.name)?;
     }
     let rows = ledger::entries_of(db.reader(), account.id, year).await?;
     let mut entries = Vec::with_capacity(rows.len());
     for r in rows {
-        let bad = || Error::Internal(format!("学分记录 {} 的数据无效", r.id));
+        let bad = || Error::internal(format!("学分记录 {} 的数据无效", r.id));
         entries.push(Entry {
             id: r.id,
             kind: EntryKind::from_code(&r.kind).ok_or_else(bad)?,

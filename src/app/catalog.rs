@@ -48,7 +48,7 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<CourseInfo>> {
     let rows = courses::all_with_exams(db.reader()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, exams) in rows {
-        let bad = |what: &str| Error::Internal(format!("课程 {} 的{what}无效", row.code));
+        let bad = |what: &str| Error::internal(format!("课程 {} 的{what}无效", row.code));
         let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
         let info = CourseInfo {
             category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,

@@ -220,7 +220,7 @@ pub async fn submit(
         .filter(|(id, _)| ids.contains(id))
         .map(|(id, v)| (*id, v))
         .collect();
-    let sheet = serde_json::to_string(&sheet).map_err(|e| Error::Internal(e.to_string()))?;
+    let sheet = serde_json::to_string(&sheet).map_err(|e| Error::internal(e.to_string()))?;
     if !store::finish_attempt(&mut tx, attempt.id, Some(&sheet), score, passed, now).await? {
         return Err(Error::Conflict("本次考试已交卷".into()));
     }
@@ -435,7 +435,7 @@ async fn attempt_view(
         .map(|id| {
             let q = by_id
                 .get(id)
-                .ok_or_else(|| Error::Internal(format!("试题 {id} 不存在")))?;
+                .ok_or_else(|| Error::internal(format!("试题 {id} 不存在")))?;
             Ok(Question {
                 id: q.id,
                 kind: q.kind.clone(),
@@ -458,7 +458,7 @@ fn parse_ids(text: &str) -> Result<Vec<i64>> {
         .map(|s| {
             s.trim()
                 .parse()
-                .map_err(|_| Error::Internal(format!("考试记录的题号“{s}”无效")))
+                .map_err(|_| Error::internal(format!("考试记录的题号“{s}”无效")))
         })
         .collect()
 }

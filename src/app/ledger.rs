@@ -61,7 +61,7 @@ pub async fn complete_course_tx(
     // concurrent completions award once.
     let revoked = entries::revoked_completions(tx, learner_id, course_id).await?;
     let kind = CourseKind::from_code(&course.kind)
-        .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", course.code)))?;
+        .ok_or_else(|| Error::internal(format!("课程 {} 的类型无效", course.code)))?;
     let credit = course_credit(
         kind,
         course.duration_s,
@@ -164,7 +164,7 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
         .await?
         .ok_or_else(|| Error::NotFound(format!("学分记录 {entry_id}")))?;
     let kind = EntryKind::from_code(&original.kind)
-        .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类型无效")))?;
+        .ok_or_else(|| Error::internal(format!("学分记录 {entry_id} 的类型无效")))?;
     if !kind.is_revocable() {
         return Err(Error::invalid(
             "记录",
@@ -172,10 +172,10 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
         ));
     }
     let bucket = Bucket::from_code(&original.bucket)
-        .ok_or_else(|| Error::Internal(format!("学分记录 {entry_id} 的类别无效")))?;
+        .ok_or_else(|| Error::internal(format!("学分记录 {entry_id} 的类别无效")))?;
     let tenths = Tenths(original.tenths);
     let year = i32::try_from(original.credit_year)
-        .map_err(|_| Error::Internal(format!("学分记录 {entry_id} 的年度无效")))?;
+        .map_err(|_| Error::internal(format!("学分记录 {entry_id} 的年度无效")))?;
     let entry = NewEntry {
         account_id: original.account_id,
         kind: EntryKind::Revocation,
@@ -261,7 +261,7 @@ pub async fn adjust(db: &Db, actor: &Actor, a: &Adjustment<'_>, now: i64) -> Res
     };
     let id = entries::append(&mut tx, &entry, now)
         .await?
-        .ok_or_else(|| Error::Internal("调整记录未写入".into()))?;
+        .ok_or_else(|| Error::internal("调整记录未写入"))?;
     audit::write(
         &mut tx,
         &AuditEntry {

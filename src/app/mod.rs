@@ -57,10 +57,10 @@ pub(crate) async fn off_runtime<T: Send + 'static>(
     let _turn = TURNS
         .acquire()
         .await
-        .map_err(|_| Error::Internal("文件处理队列已关闭".into()))?;
+        .map_err(|_| Error::internal("文件处理队列已关闭"))?;
     tokio::task::spawn_blocking(work).await.map_err(|e| {
         tracing::error!(error = %e, "文件处理任务异常结束");
-        Error::Internal("文件处理异常结束".into())
+        Error::internal("文件处理异常结束")
     })
 }
 
@@ -99,6 +99,6 @@ mod tests {
             v.first().copied().expect("a bug in a parser")
         })
         .await;
-        assert!(matches!(bug, Err(Error::Internal(_))), "{bug:?}");
+        assert!(matches!(bug, Err(Error::Internal { .. })), "{bug:?}");
     }
 }

@@ -61,19 +61,18 @@ async fn off_thread<T: Send + 'static>(
     let _slot = SLOTS
         .acquire()
         .await
-        .map_err(|e| Error::Internal(format!("密码计算队列已关闭：{e}")))?;
+        .map_err(|e| Error::internal(format!("密码计算队列已关闭：{e}")))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Job = Box::new(move |memory| {
         // A panic in one hash fails that sign-in only; the thread lives on.
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(memory)))
-            .unwrap_or_else(|_| Err(Error::Internal("密码计算出错".into())));
+            .unwrap_or_else(|_| Err(Error::internal("密码计算出错")));
         let _ = tx.send(result);
     });
     HASHERS
         .send(job)
-        .map_err(|_| Error::Internal("密码计算线程已退出".into()))?;
-    rx.await
-        .map_err(|_| Error::Internal("密码计算任务失败".into()))?
+        .map_err(|_| Error::internal("密码计算线程已退出"))?;
+    rx.await.map_err(|_| Error::internal("密码计算任务失败"))?
 }
 
 type Job = Box<dyn FnOnce(&mut Memory) + Send>;
@@ -138,7 +137,7 @@ pub async fn hash_many(passwords: Vec<String>, done: Arc<AtomicUsize>) -> Result
     }
     let mut hashes = vec![String::new(); total];
     while let Some(joined) = workers.join_next().await {
-        let part = joined.map_err(|e| Error::Internal(format!("密码计算任务失败：{e}")))??;
+        let part = joined.map_err(|e| Error::internal(format!("密码计算任务失败：{e}")))??;
         for (i, h) in part {
             hashes[i] = h;
         }
@@ -149,7 +148,7 @@ pub async fn hash_many(passwords: Vec<String>, done: Arc<AtomicUsize>) -> Result
 /// An Argon2id PHC string of `password` with a fresh salt and the default settings
 /// (m = 19,456 KiB, t = 2, p = 1), computed in `memory`.
 fn hash_now(memory: &mut Memory, password: &str) -> Result<String> {
-    let failed = |e: &dyn std::fmt::Display| Error::Internal(format!("密码哈希失败：{e}"));
+    let failed = |e: &dyn std::fmt::Display| Error::internal(format!("密码哈希失败：{e}"));
     let argon2 = Argon2::default();
     let mut salt = [0u8; Salt::RECOMMENDED_LENGTH];
     rand::rngs::OsRng

@@ -258,7 +258,7 @@ async fn lock_checks(tx: &mut Tx, account_id: i64, first_due: i64) -> Result<Che
     store::ensure_checks(tx, account_id, first_due).await?;
     store::check_of(tx, account_id)
         .await?
-        .ok_or_else(|| Error::Internal(format!("账号 {account_id} 的防挂机记录缺失")))
+        .ok_or_else(|| Error::internal(format!("账号 {account_id} 的防挂机记录缺失")))
 }
 
 fn checks_of_row(row: &CheckRow) -> Checks {
@@ -463,7 +463,7 @@ impl Heartbeats {
             reply,
         };
         let shard = account_id.rem_euclid(self.writers.len() as i64) as usize;
-        let stopped = || Error::Internal("心跳写入任务已停止".into());
+        let stopped = || Error::internal("心跳写入任务已停止");
         self.writers[shard].send(job).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
@@ -834,7 +834,7 @@ async fn award_completions(tx: &mut Tx, kept: &[&State], replies: &mut [BeatRepl
             continue;
         };
         let kind = CourseKind::from_code(&st.row.course_kind)
-            .ok_or_else(|| Error::Internal(format!("课程 {} 的类型无效", st.row.course_id)))?;
+            .ok_or_else(|| Error::internal(format!("课程 {} 的类型无效", st.row.course_id)))?;
         let award = ledger::complete_course_tx(tx, st.row.account_id, st.row.course_id, at).await?;
         if let Some(c) = Completion::of(&award, Bucket::for_kind(kind)) {
             let reply = &mut replies[job_index];
@@ -876,5 +876,5 @@ fn learner_id(actor: &Actor) -> Result<i64> {
 }
 
 fn parse_union(text: &str) -> Result<Union> {
-    Union::parse(text).map_err(|e| Error::Internal(format!("播放记录有误：{e}")))
+    Union::parse(text).map_err(|e| Error::internal(format!("播放记录有误：{e}")))
 }

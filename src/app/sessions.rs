@@ -30,7 +30,7 @@ pub async fn start(db: &Db, signed: &SignedIn, user_agent: &str, now: i64) -> Re
     let account_id = signed
         .actor
         .account_id
-        .ok_or_else(|| Error::Internal("登录结果缺少账号".into()))?;
+        .ok_or_else(|| Error::internal("登录结果缺少账号"))?;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

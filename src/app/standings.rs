@@ -45,7 +45,7 @@ pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
             },
             batches: parse_batches(&r.batches),
             cutoff: Cutoff::parse(&r.cutoff).ok_or_else(|| {
-                Error::Internal(format!(
+                Error::internal(format!(
                     "{year} 年度设置的截止日 {} 无效（应为 月-日，如 10-01）",
                     r.cutoff
                 ))

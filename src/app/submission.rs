@@ -552,7 +552,7 @@ async fn issue(
         .map(|((r, name), pw)| {
             let account_id = *by_name
                 .get(name)
-                .ok_or_else(|| Error::Internal(format!("账号 {name} 写入后未找到")))?;
+                .ok_or_else(|| Error::internal(format!("账号 {name} 写入后未找到")))?;
             Ok(store::IssuedRow {
                 row_id: r.id,
                 account_id,

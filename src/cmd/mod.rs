@@ -24,14 +24,8 @@ use crate::store::Db;
 use args::{Archive, Command, Course, Exam, Line, Output, Report};
 pub use stdin::Stdin;
 
-/// Exit statuses shared by every command.
-pub mod exit {
-    pub const OK: i32 = 0;
-    pub const FAILURE: i32 = 1;
-    pub const USAGE: i32 = 2;
-    pub const FORBIDDEN: i32 = 3;
-    pub const NOT_FOUND: i32 = 4;
-}
+/// Exit statuses shared by every command (defined with the error mapping onto them).
+pub use crate::app::error::exit;
 
 /// Runs one command line as given to `ssh host LINE`: split like a POSIX shell, then `run`.
 pub async fn run_line(

@@ -207,7 +207,7 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
         .await?;
         let course = courses::by_id_tx(tx, id)
             .await?
-            .ok_or_else(|| Error::Internal(format!("课程 {code} 写入后未找到")))?;
+            .ok_or_else(|| Error::internal(format!("课程 {code} 写入后未找到")))?;
         if seed.exam {
             let exam_id = insert_exam(tx, id, seed.title, now).await?;
             exams.insert(i, (exam_id, exam::Defaults::STANDARD.bonus));
@@ -351,7 +351,7 @@ async fn insert_learners(
         let unit = tree
             .homes
             .choose(rng)
-            .ok_or_else(|| Error::Internal("没有单位".into()))?;
+            .ok_or_else(|| Error::internal("没有单位"))?;
         let batch = match rng.gen_range(0..100) {
             0..=39 => 1,
             40..=74 => 2,
@@ -385,7 +385,7 @@ async fn insert_learners(
         .map(|(username, unit_code, batch, exempt, active)| {
             let id = *ids
                 .get(&username)
-                .ok_or_else(|| Error::Internal(format!("账号 {username} 写入后未找到")))?;
+                .ok_or_else(|| Error::internal(format!("账号 {username} 写入后未找到")))?;
             Ok(Learner {
                 id,
                 username,

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 
@@ -15,8 +14,10 @@ use crate::rules::calendar::datetime_seconds_cst;
 use crate::rules::exam::QuestionKind;
 
 use super::Web;
+use super::csrf::CsrfForm;
+use super::pages::TokenOnly;
 use super::pages::{Chrome, asset, failure, render};
-use super::session::{self, Me};
+use super::session::Me;
 
 const EXAM_JS: &str = include_str!("exam.js");
 
@@ -151,20 +152,11 @@ pub async fn info(State(web): State<Web>, me: Me, Path(code): Path<String>) -> R
     })
 }
 
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 pub async fn start(
     State(web): State<Web>,
-    me: Me,
     Path(code): Path<String>,
-    Form(f): Form<CsrfForm>,
+    CsrfForm(me, _): CsrfForm<TokenOnly>,
 ) -> Response {
-    if !me.csrf_ok(&f.csrf) {
-        return session::csrf_refused();
-    }
     let now = web.now();
     let attempt = match exams::start(web.db(), me.actor(), &code, now).await {
         Ok(a) => a,
@@ -208,18 +200,9 @@ fn answers_of(fields: &[(String, String)]) -> BTreeMap<i64, Vec<usize>> {
 
 pub async fn submit(
     State(web): State<Web>,
-    me: Me,
     Path((code, attempt_id)): Path<(String, i64)>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CsrfForm(me, fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if !me.csrf_ok(csrf) {
-        return session::csrf_refused();
-    }
     let answers = answers_of(&fields);
     let submitted = match exams::submit(web.db(), me.actor(), attempt_id, &answers, web.now()).await
     {

@@ -3,8 +3,10 @@
 //! Chinese, with one stylesheet served from the binary. Every decision is made in `app/`; this
 //! layer only reads requests and renders answers.
 
+mod answer;
 mod check_image;
 mod clock;
+mod csrf;
 mod exam;
 mod keys;
 mod limit;
@@ -136,7 +138,7 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         // A panicking handler ends its own request with a 500 page, not the connection (and the
         // runtime's other tasks never notice).
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            pages::panicked,
+            answer::panicked,
         ))
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)

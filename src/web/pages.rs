@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::catalog::Filter;
@@ -16,16 +16,12 @@ use crate::rules::credits::CourseKind;
 use crate::rules::standing::Bucket;
 
 use super::Web;
+use super::answer::error_page;
+pub use super::answer::{Chrome, WebError, failure, render};
+use super::csrf::{self, CsrfForm};
 use super::session::{self, FORM_COOKIE, Me, Peer, SESSION_COOKIE};
 
 const STYLE: &str = include_str!("style.css");
-
-/// The header every signed-in page shows: who, and the sign-out form's token.
-pub struct Chrome {
-    pub name: String,
-    pub csrf: String,
-    pub active: &'static str,
-}
 
 impl Chrome {
     pub fn of(me: &Me, name: String, active: &'static str) -> Option<Chrome> {
@@ -35,65 +31,6 @@ impl Chrome {
             active,
         })
     }
-}
-
-pub fn render(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "页面渲染失败");
-            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    chrome: Option<Chrome>,
-    message: String,
-}
-
-fn error_page(status: StatusCode, message: String) -> Response {
-    let mut r = render(&ErrorPage {
-        chrome: None,
-        message,
-    });
-    *r.status_mut() = status;
-    r
-}
-
-/// An app error as an HTTP answer (400 invalid, 403 not allowed, 404 not found, 409, 500).
-pub fn failure(e: app::Error) -> Response {
-    error_page(status_of(&e), e.to_string())
-}
-
-/// The HTTP status of an app error; server-side failures are logged here.
-pub fn status_of(e: &app::Error) -> StatusCode {
-    match e {
-        app::Error::Invalid { .. } => StatusCode::BAD_REQUEST,
-        app::Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        app::Error::NotFound(_) => StatusCode::NOT_FOUND,
-        app::Error::Conflict(_) => StatusCode::CONFLICT,
-        app::Error::Db(_) | app::Error::Internal(_) => {
-            tracing::error!(error = %e, "网站请求失败");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
-}
-
-/// The answer to a request whose handler panicked (logged; the learner sees the error page).
-pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
-    tracing::error!(panic = %what, "网站请求处理异常结束");
-    error_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "服务器内部错误，请稍后再试；如反复出现，请联系市网络学院。".into(),
-    )
 }
 
 pub async fn not_found() -> Response {
@@ -116,8 +53,8 @@ pub async fn stylesheet() -> Response {
     asset("text/css; charset=utf-8", STYLE)
 }
 
-async fn real_name(web: &Web, me: &Me) -> Result<String, Response> {
-    me.actor().real_name(web.db()).await.map_err(failure)
+async fn real_name(web: &Web, me: &Me) -> Result<String, WebError> {
+    Ok(me.actor().real_name(web.db()).await?)
 }
 
 // ---- sign-in, sign-out, password ----
@@ -173,7 +110,7 @@ pub async fn login(
     let jar =
         axum_extra::extract::cookie::PrivateCookieJar::from_headers(&headers, web.0.key.clone());
     let expected = jar.get(FORM_COOKIE).map(|c| c.value().to_string());
-    if !expected.is_some_and(|t| session::same_token(&t, &f.csrf)) {
+    if !expected.is_some_and(|t| csrf::same_token(&t, &f.csrf)) {
         return login_page(
             &web,
             StatusCode::FORBIDDEN,
@@ -214,15 +151,19 @@ pub async fn login(
     (jar, Redirect::to(to)).into_response()
 }
 
+/// A form that carries nothing but its token (sign-out, starting an exam).
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct TokenOnly {
     csrf: String,
 }
 
-pub async fn logout(State(web): State<Web>, me: Me, Form(f): Form<CsrfForm>) -> Response {
-    if !me.csrf_ok(&f.csrf) {
-        return session::csrf_refused();
+impl csrf::Posted for TokenOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
+}
+
+pub async fn logout(State(web): State<Web>, CsrfForm(me, _): CsrfForm<TokenOnly>) -> Response {
     // A waiting anti-idle check is missed by signing out (RULES.md).
     if let Err(e) = app::playback::sign_out(web.db(), me.actor(), web.now()).await {
         return failure(e);
@@ -243,16 +184,13 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-pub async fn password_form(State(web): State<Web>, me: Me) -> Response {
-    let name = match real_name(&web, &me).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    render(&PasswordPage {
+pub async fn password_form(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
+    let name = real_name(&web, &me).await?;
+    Ok(render(&PasswordPage {
         forced: me.session.must_change,
         chrome: Chrome::of(&me, name, ""),
         error: None,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -263,18 +201,20 @@ pub struct PasswordForm {
     confirm: String,
 }
 
+impl csrf::Posted for PasswordForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 pub async fn password(
     State(web): State<Web>,
     Peer(ip): Peer,
-    me: Me,
-    Form(f): Form<PasswordForm>,
+    CsrfForm(me, f): CsrfForm<PasswordForm>,
 ) -> Response {
-    if !me.csrf_ok(&f.csrf) {
-        return session::csrf_refused();
-    }
     let name = match real_name(&web, &me).await {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let again = |status: StatusCode, error: String| {
         let mut r = render(&PasswordPage {
@@ -359,17 +299,11 @@ struct HomePage {
     notices: Vec<NoticeLine>,
 }
 
-pub async fn home(State(web): State<Web>, me: Me) -> Response {
-    let name = match real_name(&web, &me).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let h = match learner::home(web.db(), me.actor(), web.now()).await {
-        Ok(h) => h,
-        Err(e) => return failure(e),
-    };
+pub async fn home(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
+    let name = real_name(&web, &me).await?;
+    let h = learner::home(web.db(), me.actor(), web.now()).await?;
     let s = h.standing;
-    render(&HomePage {
+    Ok(render(&HomePage {
         chrome: Chrome::of(&me, name, "home"),
         year: h.year,
         bars: vec![
@@ -404,7 +338,7 @@ pub async fn home(State(web): State<Web>, me: Me) -> Response {
                 date: date_cst(n.created_at),
             })
             .collect(),
-    })
+    }))
 }
 
 // ---- catalogue ----
@@ -474,20 +408,11 @@ pub async fn catalogue(
     State(web): State<Web>,
     me: Me,
     Query(q): Query<CatalogueQuery>,
-) -> Response {
-    let filter = match filter_of(&q) {
-        Ok(f) => f,
-        Err(e) => return failure(e),
-    };
-    let name = match real_name(&web, &me).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
-    let lines = match learner::catalogue(web.db(), me.actor(), &filter).await {
-        Ok(l) => l,
-        Err(e) => return failure(e),
-    };
-    render(&CataloguePage {
+) -> Result<Response, WebError> {
+    let filter = filter_of(&q)?;
+    let name = real_name(&web, &me).await?;
+    let lines = learner::catalogue(web.db(), me.actor(), &filter).await?;
+    Ok(render(&CataloguePage {
         chrome: Chrome::of(&me, name, "courses"),
         categories: Category::ALL
             .into_iter()
@@ -534,7 +459,7 @@ pub async fn catalogue(
                 has_exam: l.course.has_exam,
             })
             .collect(),
-    })
+    }))
 }
 
 // ---- archive and certificate ----
@@ -603,23 +528,17 @@ fn year_lines(a: &learner::MyArchive) -> Vec<YearLine> {
         .collect()
 }
 
-pub async fn archive(State(web): State<Web>, me: Me) -> Response {
-    let a = match learner::archive(web.db(), me.actor()).await {
-        Ok(a) => a,
-        Err(e) => return failure(e),
-    };
-    render(&ArchivePage {
+pub async fn archive(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
+    let a = learner::archive(web.db(), me.actor()).await?;
+    Ok(render(&ArchivePage {
         chrome: Chrome::of(&me, a.archive.real_name.clone(), "archive"),
         years: year_lines(&a),
-    })
+    }))
 }
 
-pub async fn certificate(State(web): State<Web>, me: Me) -> Response {
-    let a = match learner::archive(web.db(), me.actor()).await {
-        Ok(a) => a,
-        Err(e) => return failure(e),
-    };
-    render(&CertificatePage {
+pub async fn certificate(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
+    let a = learner::archive(web.db(), me.actor()).await?;
+    Ok(render(&CertificatePage {
         chrome: Chrome::of(&me, a.archive.real_name.clone(), "archive"),
         years: year_lines(&a),
         real_name: a.archive.real_name,
@@ -627,5 +546,5 @@ pub async fn certificate(State(web): State<Web>, me: Me) -> Response {
         unit: a.archive.unit_name,
         college: a.college,
         issued: date_cst(web.now()),
-    })
+    }))
 }

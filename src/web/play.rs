@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::app::catalog::Filter;
@@ -12,8 +12,10 @@ use crate::app::playback::{self as playback, Beat, BeatStatus};
 use crate::app::{self, learner};
 
 use super::Web;
-use super::pages::{Chrome, failure, render, status_of};
-use super::session::{self, Cookied, Me};
+use super::answer::json_failure;
+use super::csrf::CsrfHeader;
+use super::pages::{Chrome, failure, render};
+use super::session::{Cookied, Me};
 
 const PLAYER_JS: &str = include_str!("player.js");
 
@@ -74,32 +76,11 @@ pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) ->
     })
 }
 
-/// An app error as JSON `{ "message": … }` with the matching status.
-fn json_failure(e: app::Error) -> Response {
-    let status = status_of(&e);
-    (
-        status,
-        Json(serde_json::json!({ "message": e.to_string() })),
-    )
-        .into_response()
-}
-
-fn header_csrf(headers: &HeaderMap) -> &str {
-    headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 pub async fn open(
     State(web): State<Web>,
-    me: Me,
-    headers: HeaderMap,
+    CsrfHeader(me): CsrfHeader<Me>,
     Path(code): Path<String>,
 ) -> Response {
-    if !me.csrf_ok(header_csrf(&headers)) {
-        return session::csrf_refused();
-    }
     let opened = web
         .0
         .heartbeats
@@ -114,13 +95,9 @@ pub async fn open(
 /// applies the beat, rather than looked up here (see `app::playback::Heartbeats`).
 pub async fn beat(
     State(web): State<Web>,
-    caller: Cookied,
-    headers: HeaderMap,
+    CsrfHeader(caller): CsrfHeader<Cookied>,
     Json(b): Json<Beat>,
 ) -> Response {
-    if !caller.csrf_ok(header_csrf(&headers)) {
-        return session::csrf_refused();
-    }
     let address = caller.peer.to_string();
     match web
         .0
@@ -144,13 +121,9 @@ pub struct CheckAnswer {
 /// The answer to the anti-idle check, read by the learner off its picture.
 pub async fn answer(
     State(web): State<Web>,
-    me: Me,
-    headers: HeaderMap,
+    CsrfHeader(me): CsrfHeader<Me>,
     Json(a): Json<CheckAnswer>,
 ) -> Response {
-    if !me.csrf_ok(header_csrf(&headers)) {
-        return session::csrf_refused();
-    }
     match playback::answer(web.db(), me.actor(), &a.code, web.now()).await {
         Ok(reply) => Json(reply).into_response(),
         Err(e) => json_failure(e),

@@ -26,16 +26,6 @@ pub fn token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares without stopping at the first difference.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// An HttpOnly, SameSite=Lax cookie for the whole site.
 pub fn cookie(web: &Web, name: &'static str, value: String) -> Cookie<'static> {
     let mut c = Cookie::new(name, value);
@@ -84,23 +74,9 @@ pub struct Me {
 }
 
 impl Me {
-    /// Whether a POST's CSRF token (form field or header) is this session's.
-    pub fn csrf_ok(&self, sent: &str) -> bool {
-        same_token(sent, &self.csrf)
-    }
-
     pub fn actor(&self) -> &crate::app::Actor {
         &self.session.actor
     }
-}
-
-/// The answer to a POST without this session's CSRF token.
-pub fn csrf_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "表单已过期或来源不明，请刷新页面后重试。",
-    )
-        .into_response()
 }
 
 fn is_api(path: &str) -> bool {
@@ -113,12 +89,6 @@ pub struct Cookied {
     pub session_id: String,
     pub csrf: String,
     pub peer: IpAddr,
-}
-
-impl Cookied {
-    pub fn csrf_ok(&self, sent: &str) -> bool {
-        same_token(sent, &self.csrf)
-    }
 }
 
 impl FromRequestParts<Web> for Cookied {
@@ -165,7 +135,7 @@ impl FromRequestParts<Web> for Me {
             match sessions::resume(web.db(), &cookied.session_id, &address, web.now()).await {
                 Ok(Some(s)) => s,
                 Ok(None) => return Err(refusal(path)),
-                Err(e) => return Err(super::pages::failure(e)),
+                Err(e) => return Err(super::answer::failure(e)),
             };
         if session.must_change && path != "/password" && path != "/logout" {
             return Err(if is_api(path) {
@@ -178,21 +148,5 @@ impl FromRequestParts<Web> for Me {
             session,
             csrf: cookied.csrf,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens() {
-        let a = token();
-        assert_eq!(a.len(), 32);
-        assert_ne!(a, token());
-        assert!(same_token(&a, &a.clone()));
-        assert!(!same_token(&a, &token()));
-        assert!(!same_token("", ""));
-        assert!(!same_token("ab", "abc"));
     }
 }
