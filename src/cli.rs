@@ -173,9 +173,11 @@ fn init_logging(filter: &str) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A closed stderr must not panic the server (by default a failed write is reported with
     // eprintln!, which panics). Ignore the error when a subscriber is already set.
+    // Colour codes only for a person at a terminal: piped or logged to a file they are noise.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .log_internal_errors(false)
         .try_init();
 }
@@ -671,6 +673,17 @@ async fn check(settings: &Settings) -> CliResult {
 }
 
 async fn exec(settings: &Settings, args: &ExecArgs) -> CliResult {
+    // A command runs against existing data: a mistyped path must not leave an empty database.
+    let url = settings.database_url_or(DB_FILE);
+    if let Some(path) = crate::store::sqlite_file(&url)
+        && !path.exists()
+    {
+        eprintln!(
+            "错误：数据库文件 {} 不存在。请检查 WANGYUAN_DATABASE_URL 或 data_dir，或先运行 wangyuan migrate 建库。",
+            crate::rules::text::escape_lines(&path.display().to_string())
+        );
+        return Ok(exit::FAILURE);
+    }
     let db = open(settings, DB_FILE).await?;
     let actor = Actor::load(&db, &args.user, "local").await?;
     let code = if actor.is_staff() {

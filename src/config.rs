@@ -89,121 +89,40 @@ impl Env for ProcessEnv {
 }
 
 impl Settings {
-    /// Loads `file` (required when given), else `./wangyuan.toml` if present, then applies the
-    /// environment.
+    /// Loads `file` (required when given), else `./wangyuan.toml` if present, with the
+    /// environment layered on top: both go through this struct's one serde definition.
     pub fn load(file: Option<&Path>, env: &dyn Env) -> Result<Settings, ConfigError> {
         let default_file = Path::new("wangyuan.toml");
-        let mut s = match file {
-            Some(path) => Settings::from_file(path)?,
-            None if default_file.exists() => Settings::from_file(default_file)?,
-            None => Settings::default(),
+        let path = match file {
+            Some(path) => Some(path),
+            None if default_file.exists() => Some(default_file),
+            None => None,
         };
-        s.apply_env(env)?;
-        Ok(s)
-    }
-
-    fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        let mut s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File {
-            path: shown.clone(),
-            reason: e.to_string().trim_end().to_string(),
-        })?;
-        if let Some((key, _)) = s.positives().into_iter().find(|(_, v)| **v == 0) {
-            return Err(ConfigError::File {
-                path: shown,
-                reason: format!("{key}：应为正整数"),
-            });
-        }
-        s.validate().map_err(|(key, reason)| ConfigError::File {
-            path: shown,
-            reason: format!("{key}：{reason}"),
-        })?;
-        Ok(s)
-    }
-
-    fn apply_env(&mut self, env: &dyn Env) -> Result<(), ConfigError> {
-        fn get(env: &dyn Env, key: &'static str) -> Option<(String, String)> {
-            let var = format!("WANGYUAN_{}", key.to_ascii_uppercase());
-            env.var(&var).map(|v| (var, v))
-        }
-        fn bad(
-            key: &'static str,
-            var: String,
-            value: String,
-            reason: impl ToString,
-        ) -> ConfigError {
-            ConfigError::Env {
+        let shown = path.map_or_else(|| "（无）".to_string(), |p| p.display().to_string());
+        let table = match path {
+            Some(path) => read_table(path)?,
+            None => toml::Table::new(),
+        };
+        let mut s = Settings::deserialize(layers::Layers { file: table, env })
+            .map_err(|e| e.into_config(&shown))?;
+        // A checked value is reported where it came from: its variable if set, else the file.
+        let blame = |key: &'static str, reason: String| match layers::var_of(env, key) {
+            Some((var, value)) => ConfigError::Env {
                 key,
                 var,
                 value,
-                reason: reason.to_string(),
-            }
+                reason,
+            },
+            None => ConfigError::File {
+                path: shown.clone(),
+                reason: format!("{key}：{reason}"),
+            },
+        };
+        if let Some((key, _)) = s.positives().into_iter().find(|(_, v)| **v == 0) {
+            return Err(blame(key, "应为正整数".into()));
         }
-        if let Some((_, v)) = get(env, "data_dir") {
-            self.data_dir = PathBuf::from(v);
-        }
-        if let Some((_, v)) = get(env, "media_dir") {
-            self.media_dir = Some(PathBuf::from(v));
-        }
-        if let Some((_, v)) = get(env, "keys_dir") {
-            self.keys_dir = PathBuf::from(v);
-        }
-        if let Some((var, v)) = get(env, "database_url") {
-            self.database_url = Some(v.clone());
-            if let Err((key, reason)) = self.validate() {
-                return Err(bad(key, var, v, reason));
-            }
-        }
-        for key in ["ssh_listen", "http_listen"] {
-            if let Some((var, v)) = get(env, key) {
-                let addr: SocketAddr = v.parse().map_err(|_| {
-                    bad(
-                        key,
-                        var.clone(),
-                        v.clone(),
-                        "应为“地址:端口”，如 0.0.0.0:2222",
-                    )
-                })?;
-                match key {
-                    "ssh_listen" => self.ssh_listen = addr,
-                    _ => self.http_listen = addr,
-                }
-            }
-        }
-        if let Some((var, v)) = get(env, "idle_timeout_secs") {
-            self.idle_timeout_secs = v.parse().map_err(|_| {
-                bad(
-                    "idle_timeout_secs",
-                    var.clone(),
-                    v.clone(),
-                    "应为秒数（非负整数）",
-                )
-            })?;
-        }
-        for (key, slot) in self.positives() {
-            if let Some((var, v)) = get(env, key) {
-                *slot = v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| bad(key, var, v, "应为正整数"))?;
-            }
-        }
-        if let Some((var, v)) = get(env, "secure_cookies") {
-            self.secure_cookies = match v.as_str() {
-                "1" | "true" => true,
-                "0" | "false" => false,
-                _ => return Err(bad("secure_cookies", var, v, "应为 true 或 false")),
-            };
-        }
-        if let Some((_, v)) = get(env, "log") {
-            self.log = v;
-        }
-        Ok(())
+        s.validate().map_err(|(key, reason)| blame(key, reason))?;
+        Ok(s)
     }
 
     /// Limits and timeouts: whole numbers above zero (a zero limit would refuse everyone, a zero
@@ -248,6 +167,238 @@ impl Settings {
         match &self.database_url {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", self.data_dir.join(default_file).display()),
+        }
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError::File {
+        path: shown,
+        reason: e.to_string().trim_end().to_string(),
+    })
+}
+
+/// A serde `Deserializer` over the file's table with `WANGYUAN_<KEY>` variables laid over it:
+/// the struct's field list names the variables, a variable's text is parsed as the field's type
+/// asks, and every error carries its key and where the value came from.
+mod layers {
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+
+    use super::{ConfigError, Env};
+
+    pub fn var_of(env: &dyn Env, key: &str) -> Option<(String, String)> {
+        let var = format!("WANGYUAN_{}", key.to_ascii_uppercase());
+        env.var(&var).map(|v| (var, v))
+    }
+
+    /// Better words than the type's own for a value that would not parse.
+    fn hint(key: &str) -> Option<&'static str> {
+        match key {
+            "ssh_listen" | "http_listen" => Some("应为“地址:端口”，如 0.0.0.0:2222"),
+            _ => None,
+        }
+    }
+
+    #[derive(Debug)]
+    pub enum Error {
+        Custom(String),
+        File {
+            key: String,
+            reason: String,
+        },
+        Env {
+            key: &'static str,
+            var: String,
+            value: String,
+            reason: String,
+        },
+    }
+
+    impl Error {
+        pub fn into_config(self, path: &str) -> ConfigError {
+            match self {
+                Error::Custom(reason) => ConfigError::File {
+                    path: path.into(),
+                    reason,
+                },
+                Error::File { key, reason } => ConfigError::File {
+                    path: path.into(),
+                    reason: format!("{key}：{}", hint(&key).map_or(reason, String::from)),
+                },
+                Error::Env {
+                    key,
+                    var,
+                    value,
+                    reason,
+                } => ConfigError::Env {
+                    key,
+                    var,
+                    value,
+                    reason: hint(key).map_or(reason, String::from),
+                },
+            }
+        }
+    }
+
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Error::Custom(m) | Error::File { reason: m, .. } | Error::Env { reason: m, .. } => {
+                    f.write_str(m)
+                }
+            }
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    impl de::Error for Error {
+        fn custom<T: std::fmt::Display>(msg: T) -> Self {
+            Error::Custom(msg.to_string())
+        }
+
+        fn unknown_field(field: &str, _expected: &'static [&'static str]) -> Self {
+            Error::Custom(format!("未知的配置项 {field}"))
+        }
+    }
+
+    enum Layer {
+        File(toml::Value),
+        Env {
+            key: &'static str,
+            var: String,
+            value: String,
+        },
+    }
+
+    pub struct Layers<'a> {
+        pub file: toml::Table,
+        pub env: &'a dyn Env,
+    }
+
+    impl<'de> Deserializer<'de> for Layers<'_> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Error> {
+            Err(Error::Custom("settings must be a struct".into()))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, Error> {
+            let mut file = self.file;
+            let mut entries = Vec::new();
+            for &key in fields {
+                if let Some((var, value)) = var_of(self.env, key) {
+                    file.remove(key);
+                    entries.push((key.to_string(), Layer::Env { key, var, value }));
+                }
+            }
+            entries.extend(file.into_iter().map(|(k, v)| (k, Layer::File(v))));
+            visitor.visit_map(Entries {
+                entries: entries.into_iter(),
+                value: None,
+            })
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+
+    struct Entries {
+        entries: std::vec::IntoIter<(String, Layer)>,
+        value: Option<(String, Layer)>,
+    }
+
+    impl<'de> MapAccess<'de> for Entries {
+        type Error = Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, Error> {
+            let Some((key, layer)) = self.entries.next() else {
+                return Ok(None);
+            };
+            let k = seed.deserialize(key.as_str().into_deserializer())?;
+            self.value = Some((key, layer));
+            Ok(Some(k))
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+            let Some((key, layer)) = self.value.take() else {
+                return Err(Error::Custom("value asked before its key".into()));
+            };
+            match layer {
+                Layer::File(v) => seed.deserialize(v).map_err(|e| Error::File {
+                    key,
+                    reason: e.message().to_string(),
+                }),
+                Layer::Env { key, var, value } => {
+                    seed.deserialize(EnvText(&value)).map_err(|e| Error::Env {
+                        key,
+                        var,
+                        reason: e.to_string(),
+                        value: value.clone(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// One variable's text, read as the field's type asks.
+    struct EnvText<'a>(&'a str);
+
+    impl EnvText<'_> {
+        fn whole(&self) -> Result<u64, Error> {
+            self.0
+                .parse()
+                .map_err(|_| Error::Custom("应为非负整数".into()))
+        }
+    }
+
+    impl<'de> Deserializer<'de> for EnvText<'_> {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_str(self.0)
+        }
+
+        fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                "1" | "true" => visitor.visit_bool(true),
+                "0" | "false" => visitor.visit_bool(false),
+                _ => Err(Error::Custom("应为 true 或 false".into())),
+            }
+        }
+
+        fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_u64(self.whole()?)
+        }
+
+        fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_u64(self.whole()?)
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_some(self)
+        }
+
+        serde::forward_to_deserialize_any! {
+            i8 i16 i32 i64 i128 u8 u16 u128 f32 f64 char str string bytes byte_buf unit
+            unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+            ignored_any
         }
     }
 }
@@ -354,5 +505,46 @@ mod tests {
             err.to_string().contains("ssh_inactivity_timeout_secs"),
             "{err}"
         );
+    }
+
+    /// The environment goes through the same serde struct as the file, laid over it: a variable
+    /// replaces the file's value before anything is checked, and a bad variable names its key.
+    #[test]
+    fn env_is_layered_on_the_file_through_the_struct() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("w.toml");
+        std::fs::write(
+            &path,
+            "ssh_listen = \"127.0.0.1:1\"\nssh_inactivity_timeout_secs = 0\nidle_timeout_secs = 60\n",
+        )
+        .expect("write");
+        let env = MapEnv(HashMap::from([
+            ("WANGYUAN_SSH_INACTIVITY_TIMEOUT_SECS", "7"),
+            ("WANGYUAN_SECURE_COOKIES", "true"),
+            ("WANGYUAN_MEDIA_DIR", "/srv/m"),
+            ("WANGYUAN_NOT_A_SETTING", "ignored"),
+        ]));
+        let s = Settings::load(Some(&path), &env).expect("env fixes the file's zero");
+        assert_eq!(s.ssh_inactivity_timeout_secs, 7);
+        assert_eq!(s.idle_timeout_secs, 60, "the file's value stays");
+        assert_eq!(s.ssh_listen, "127.0.0.1:1".parse().expect("addr"));
+        assert!(s.secure_cookies);
+        assert_eq!(s.media_dir, Some(PathBuf::from("/srv/m")));
+
+        let env = MapEnv(HashMap::from([("WANGYUAN_SECURE_COOKIES", "maybe")]));
+        let err = Settings::load(Some(&path), &env).expect_err("bad bool");
+        assert!(
+            matches!(
+                &err,
+                ConfigError::Env {
+                    key: "secure_cookies",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let env = MapEnv(HashMap::from([("WANGYUAN_IDLE_TIMEOUT_SECS", "-1")]));
+        let err = Settings::load(None, &env).expect_err("negative");
+        assert!(err.to_string().contains("idle_timeout_secs"), "{err}");
     }
 }

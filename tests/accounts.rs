@@ -156,13 +156,13 @@ async fn find_show_and_scope() {
             .json();
         assert!(rows.is_empty(), "{rows:?}");
 
-        let show = run(&t, &lx, &format!("account show {insider} --format json"))
-            .await
-            .json();
-        let fields: Vec<&str> = show.iter().filter_map(|r| r["field"].as_str()).collect();
+        let show = run(&t, &lx, &format!("account show {insider} --format json")).await;
+        assert_eq!(show.code, 0, "{}", show.err);
+        let show: Value = serde_json::from_str(&show.out).expect("json");
+        assert_eq!(show["username"], insider.as_str(), "{show}");
         assert!(
-            fields.contains(&"身份证号") && fields.contains(&"免考核"),
-            "{fields:?}"
+            show["id_number"].is_string() && show["exempt"].is_boolean(),
+            "{show}"
         );
         for line in [
             format!("account show {outsider}"),
@@ -298,6 +298,31 @@ async fn care_actions_are_applied_and_audited() {
             .expect("db")
             .expect("new password");
         assert!(!signed.must_change);
+
+        // The reset answers in the requested format too: JSON is one object, and its password
+        // signs in (issue 12: `--format json` used to be refused).
+        let out = ok(
+            &t,
+            &lx,
+            &format!("account reset-password {insider} --format json"),
+        )
+        .await;
+        let reset: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(reset["username"], insider.as_str(), "{out}");
+        let again = reset["password"].as_str().expect("password").to_string();
+        assert_eq!(again.len(), 12, "{out}");
+        let signed = auth::with_password(&t.db, &insider, &again, "10.0.0.9", NOW)
+            .await
+            .expect("db")
+            .expect("the reset password signs in");
+        assert!(signed.must_change);
+        let csv = ok(
+            &t,
+            &lx,
+            &format!("account reset-password {insider} --format csv"),
+        )
+        .await;
+        assert!(csv.starts_with("项目,内容\n用户名,"), "{csv}");
 
         // Exempt (Art. 12): a liaison only asks (the learner stays assessed); the office
         // approves, and may clear the mark again. Who counts in which year is in population.rs.

@@ -416,3 +416,76 @@ async fn import_legacy_reports_and_reruns() {
         assert!(missing.stderr.contains("nope.csv"), "{}", missing.stderr);
     }
 }
+
+/// Every hand-written usage line names exactly the flags its command accepts (besides `-h`),
+/// each positional by its value name, and, for a command with subcommands, every subcommand:
+/// a flag added or removed without its usage line fails here.
+#[test]
+fn every_usage_line_names_exactly_the_accepted_flags_and_subcommands() {
+    fn walk(cmd: &mut clap::Command, path: &str, problems: &mut Vec<String>) {
+        let usage = cmd.render_usage().to_string();
+        let words: std::collections::BTreeSet<String> = usage
+            .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+            .map(String::from)
+            .collect();
+        let named: std::collections::BTreeSet<String> = words
+            .iter()
+            .filter_map(|w| w.strip_prefix("--"))
+            .map(String::from)
+            .collect();
+        let accepted: std::collections::BTreeSet<String> = cmd
+            .get_arguments()
+            .filter(|a| !a.is_hide_set())
+            .filter_map(|a| a.get_long())
+            .filter(|l| *l != "help")
+            .map(String::from)
+            .collect();
+        if cmd.has_subcommands() {
+            for sub in cmd.get_subcommands() {
+                if !words.contains(sub.get_name()) {
+                    problems.push(format!(
+                        "{path}: usage {usage:?} lacks subcommand {}",
+                        sub.get_name()
+                    ));
+                }
+            }
+        } else {
+            if named != accepted {
+                problems.push(format!(
+                    "{path}: usage {usage:?} names {named:?}, accepts {accepted:?}"
+                ));
+            }
+            for a in cmd.get_positionals() {
+                // A positional with a fixed set of values is shown by its values.
+                if let Some(first) = a.get_possible_values().first() {
+                    if !usage.contains(first.get_name()) {
+                        problems.push(format!(
+                            "{path}: usage {usage:?} lacks {}",
+                            first.get_name()
+                        ));
+                    }
+                    continue;
+                }
+                for v in a.get_value_names().unwrap_or_default() {
+                    if !usage.contains(v.as_str()) {
+                        problems.push(format!("{path}: usage {usage:?} lacks positional {v}"));
+                    }
+                }
+            }
+        }
+        for sub in cmd.get_subcommands_mut() {
+            let name = format!("{path} {}", sub.get_name());
+            walk(sub, &name, problems);
+        }
+    }
+    use clap::CommandFactory;
+    let mut root = wangyuan::cmd::args::Line::command();
+    root.build();
+    let mut problems = Vec::new();
+    // The root's usage is the generic `<命令> [选项]`; `help` lists the commands.
+    for sub in root.get_subcommands_mut() {
+        let name = sub.get_name().to_string();
+        walk(sub, &name, &mut problems);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

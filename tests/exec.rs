@@ -482,3 +482,94 @@ async fn wangyuan_exec_runs_the_same_commands_locally() {
         assert!(o.stdout.is_empty());
     }
 }
+
+/// `wangyuan exec` with the settings of a test: the database URL and a log filter.
+fn exec_with(
+    dir: &std::path::Path,
+    url: Option<&str>,
+    log: &str,
+    args: &[&str],
+) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wangyuan"));
+    c.arg("exec")
+        .args(args)
+        .current_dir(dir)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_LOG", log)
+        .env_remove("WANGYUAN_DATABASE_URL");
+    if let Some(url) = url {
+        c.env("WANGYUAN_DATABASE_URL", url);
+    }
+    c.output().expect("run wangyuan exec")
+}
+
+/// A command runs on existing data: a missing SQLite file is named in Chinese, exit 1, and is
+/// not created (neither a named file nor the default one in the data folder).
+#[test]
+fn exec_on_a_missing_sqlite_file_says_so_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.db");
+    let url = format!("sqlite://{}", missing.display());
+    let o = exec_with(
+        dir.path(),
+        Some(&url),
+        "info",
+        &["--as", "office", "--", "whoami"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("不存在") && err.contains("missing.db"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(!missing.exists(), "the database file was created");
+
+    let o = exec_with(
+        dir.path(),
+        None,
+        "info",
+        &["--as", "office", "--", "whoami"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!dir.path().join("data").join("wangyuan.db").exists());
+}
+
+/// stderr piped (as here): log lines carry no colour codes; on PostgreSQL the server's notices
+/// (`relation "_sqlx_migrations" already exists, skipping`) are not printed.
+#[tokio::test]
+async fn exec_stderr_has_no_colour_codes_or_postgres_notices() {
+    for t in common::all_with_demo(20).await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for log in ["info", "debug"] {
+            let o = exec_with(
+                dir.path(),
+                Some(&t.url),
+                log,
+                &["--as", "office", "--", "whoami"],
+            );
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(
+                !o.stderr.contains(&0x1b),
+                "{}: ESC in {:?}",
+                t.name,
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !err.contains("already exists, skipping"),
+                "{}: {err}",
+                t.name
+            );
+            if log == "debug" && t.url.starts_with("postgres") {
+                // sqlx logs its connection set-up at debug: there are log lines to look at.
+                assert!(err.contains("DEBUG"), "{}: {err}", t.name);
+            }
+        }
+    }
+}

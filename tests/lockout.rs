@@ -355,15 +355,6 @@ async fn run(t: &TestDb, actor: &Actor, line: &str) -> (i32, String, String) {
     )
 }
 
-/// The `value` of a field in `account show --format json`.
-fn field(rows: &[Value], name: &str) -> String {
-    rows.iter()
-        .find(|r| r["field"] == name)
-        .and_then(|r| r["value"].as_str())
-        .unwrap_or_else(|| panic!("no {name} in {rows:?}"))
-        .to_string()
-}
-
 /// A locked account shows as locked (until when, why) and the office or the account's unit
 /// lifts the lock, audited; another unit and the college may not.
 #[tokio::test]
@@ -402,12 +393,13 @@ async fn a_lock_is_shown_and_lifted_by_the_office_or_the_unit() {
         }
         let (code, out, err) = run(&t, &lx, &format!("account show {learner} --format json")).await;
         assert_eq!(code, 0, "{err}");
-        let rows: Vec<Value> = serde_json::from_str(&out).expect("json");
-        let lock = field(&rows, "登录锁定");
-        assert!(lock.starts_with("锁定至 "), "{lock}");
+        let shown: Value = serde_json::from_str(&out).expect("json");
+        let lock = &shown["lock"];
+        assert!(lock["until"].is_string(), "{shown}");
+        let why = lock["why"].as_str().unwrap_or_default();
         assert!(
-            lock.contains("密码错误 5 次") && lock.contains("10.5.5.5"),
-            "{lock}"
+            why.contains("密码错误 5 次") && why.contains("10.5.5.5"),
+            "{shown}"
         );
         let (_, table, _) = run(&t, &lx, &format!("account show {learner}")).await;
         assert!(
@@ -428,8 +420,8 @@ async fn a_lock_is_shown_and_lifted_by_the_office_or_the_unit() {
         assert_eq!(code, 0, "{}: {err}", t.name);
         assert!(out.contains("已解除"), "{out}");
         let (_, out, _) = run(&t, &lx, &format!("account show {learner} --format json")).await;
-        let rows: Vec<Value> = serde_json::from_str(&out).expect("json");
-        assert_eq!(field(&rows, "登录锁定"), "未锁定");
+        let shown: Value = serde_json::from_str(&out).expect("json");
+        assert!(shown["lock"].is_null(), "{shown}");
         let audited: (String, String, String) = sqlx::query_as(
             "SELECT actor, before, detail FROM audit_log WHERE action = 'account.unlock'",
         )

@@ -13,9 +13,17 @@ use super::args::{Account, ExemptionCmd, KeyCmd, Output, RoleArgs, RoleCmd, Role
 use super::format::{Cell, Column, Table, col};
 use super::stdin::Stdin;
 
-/// What a command answers: a table in the requested format, or a confirmation line.
+/// What a command answers: a table in the requested format, one record, or a confirmation line.
 pub enum Answer {
     Table(Table, Output),
+    /// One thing described: key/value rows in the table formats, one JSON object in JSON. `text`,
+    /// when set, is what the text table format prints instead of the rows.
+    Record {
+        table: Table,
+        object: serde_json::Value,
+        text: Option<String>,
+        output: Output,
+    },
     Text(String),
 }
 
@@ -31,7 +39,12 @@ pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
         }
         Account::Show(a) => {
             let detail = accounts::show(db, actor, &a.username).await?;
-            Answer::Table(detail_table(&detail), a.output)
+            Answer::Record {
+                table: detail_table(&detail),
+                object: detail_object(&detail),
+                text: None,
+                output: a.output,
+            }
         }
         Account::History {
             username,
@@ -52,10 +65,20 @@ pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
         }
         Account::ResetPassword(a) => {
             let pw = credentials::reset_password(db, actor, &a.username, &a.reason, now).await?;
-            Answer::Text(format!(
-                "账号 {} 的新初始密码：{pw}\n（只显示这一次；首次登录后须修改。）",
-                a.username
-            ))
+            let mut table = Table::new(DETAIL);
+            table.rows = vec![
+                vec![Cell::text("用户名"), Cell::text(a.username.as_str())],
+                vec![Cell::text("初始密码"), Cell::text(pw.as_str())],
+            ];
+            Answer::Record {
+                table,
+                object: serde_json::json!({ "username": a.username, "password": pw }),
+                text: Some(format!(
+                    "账号 {} 的新初始密码：{pw}\n（只显示这一次；首次登录后须修改。）",
+                    a.username
+                )),
+                output: a.output,
+            }
         }
         Account::Move {
             username,
@@ -366,17 +389,67 @@ fn detail_table(d: &Detail) -> Table {
     t
 }
 
-/// "锁定至 … （why）" or "未锁定"; JSON and CSV carry the same text.
+/// `account show --format json`: one object (shape in docs/commands.md).
+fn detail_object(d: &Detail) -> serde_json::Value {
+    use crate::rules::calendar::rfc3339_cst;
+    let a = &d.account;
+    let roles: Vec<serde_json::Value> = d
+        .roles
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "role": r.role,
+                "unit_code": r.unit_code,
+                "unit_name": r.unit_name,
+            })
+        })
+        .collect();
+    let keys: Vec<serde_json::Value> = d
+        .keys
+        .iter()
+        .map(|k| serde_json::json!({ "fingerprint": k.fingerprint, "comment": k.comment }))
+        .collect();
+    serde_json::json!({
+        "username": a.username,
+        "real_name": a.real_name,
+        "id_number": a.id_number,
+        "unit_code": a.unit_code,
+        "unit_name": a.unit_name,
+        "post": a.post,
+        "phone": a.phone,
+        "is_learner": a.is_learner == 1,
+        "batch": a.batch,
+        "exempt": a.exempt == 1,
+        "exempt_reason": a.exempt_reason,
+        "status": a.status,
+        "lock": d.lock.as_ref().map(|l| serde_json::json!({
+            "until": rfc3339_cst(l.until),
+            "why": lock_why(l),
+        })),
+        "password": password_state(&a.password_scheme, false),
+        "must_change": a.must_change == 1,
+        "last_login_at": a.last_login_at.map(rfc3339_cst),
+        "created_at": rfc3339_cst(a.created_at),
+        "roles": roles,
+        "keys": keys,
+    })
+}
+
+fn lock_why(l: &app::auth::Lock) -> &str {
+    if l.why.is_empty() {
+        "正在核对的登录尝试已达上限"
+    } else {
+        &l.why
+    }
+}
+
+/// "锁定至 … （why）" or "未锁定"; CSV carries the same text.
 fn lock_cell(lock: Option<&app::auth::Lock>) -> Cell {
     match lock {
         Some(l) => Cell::text(format!(
             "锁定至 {}（{}）",
             crate::rules::calendar::datetime_cst(l.until),
-            if l.why.is_empty() {
-                "正在核对的登录尝试已达上限"
-            } else {
-                &l.why
-            }
+            lock_why(l)
         )),
         None => Cell::text("未锁定"),
     }

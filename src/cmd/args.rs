@@ -36,7 +36,7 @@ pub enum Command {
         topic: Vec<String>,
     },
     /// 当前账号：用户名、姓名、角色及管理范围
-    #[command(help_template = TEMPLATE, override_usage = "whoami [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "whoami [--format 格式] [--bom]")]
     Whoami(Output),
     /// 报表：年度学分（standings）、单位统计（units）与参评人员变动（population-changes）
     #[command(
@@ -131,7 +131,7 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum Account {
     /// 在管理范围内按用户名、姓名或身份证号查找账号
-    #[command(help_template = TEMPLATE, override_usage = "account find <关键字> [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "account find <关键字> [--format 格式] [--bom]")]
     Find {
         #[arg(value_name = "关键字", help_heading = "参数")]
         query: String,
@@ -139,12 +139,12 @@ pub enum Account {
         output: Output,
     },
     /// 显示一个账号：单位、批次、状态、免考核、角色与公钥
-    #[command(help_template = TEMPLATE, override_usage = "account show <用户名> [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "account show <用户名> [--format 格式] [--bom]")]
     Show(UserOutput),
     /// 账号历史：维护操作与登录记录（最新在前）
     #[command(
         help_template = TEMPLATE,
-        override_usage = "account history <用户名> [--limit 条数] [--format 格式]"
+        override_usage = "account history <用户名> [--limit 条数] [--format 格式] [--bom]"
     )]
     History {
         #[arg(value_name = "用户名", help_heading = "参数")]
@@ -168,9 +168,9 @@ pub enum Account {
     #[command(
         name = "reset-password",
         help_template = TEMPLATE,
-        override_usage = "account reset-password <用户名> [--reason 原因]"
+        override_usage = "account reset-password <用户名> [--reason 原因] [--format 格式] [--bom]"
     )]
-    ResetPassword(UserReason),
+    ResetPassword(UserReasonOutput),
     /// 调动到另一单位（原单位和新单位都须在管理范围内）
     #[command(
         name = "move",
@@ -246,7 +246,7 @@ pub enum ExemptionCmd {
     /// 列出管理范围内的免考核申请（最新在前）
     #[command(
         help_template = TEMPLATE,
-        override_usage = "exemption list [--status pending] [--unit 单位代码] [--format 格式]"
+        override_usage = "exemption list [--status pending] [--unit 单位代码] [--format 格式] [--bom]"
     )]
     List {
         /// 只列待审批的申请（pending）
@@ -293,6 +293,18 @@ pub enum RequestStatus {
 pub struct UserOutput {
     #[arg(value_name = "用户名", help_heading = "参数")]
     pub username: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct UserReasonOutput {
+    #[arg(value_name = "用户名", help_heading = "参数")]
+    pub username: String,
+    /// 原因（记入操作日志）
+    #[arg(long, value_name = "原因", default_value = "")]
+    pub reason: String,
     #[command(flatten)]
     pub output: Output,
 }
@@ -361,7 +373,7 @@ pub enum KeyCmd {
         help: Option<bool>,
     },
     /// 列出账号的 SSH 公钥
-    #[command(help_template = TEMPLATE, override_usage = "key list <用户名> [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "key list <用户名> [--format 格式] [--bom]")]
     List(UserOutput),
     /// 删除 SSH 公钥（按 SHA256 指纹）
     #[command(help_template = TEMPLATE, override_usage = "key remove <用户名> <指纹>")]
@@ -380,20 +392,20 @@ pub enum Report {
     /// 年度学分：范围内每名参评学员的必修、选修、考试学分与是否达标
     #[command(
         help_template = TEMPLATE,
-        override_usage = "report standings [--year 年度] [--unit 单位代码] [--status compliant|noncompliant] [--format 格式]"
+        override_usage = "report standings [--year 年度] [--unit 单位代码] [--status compliant|noncompliant] [--format 格式] [--bom]"
     )]
     Standings(StandingsArgs),
     /// 单位统计：范围内每个下级单位的参评人数、达标人数、达标率、平均学分与排名
     #[command(
         help_template = TEMPLATE,
-        override_usage = "report units [--year 年度] [--unit 单位代码] [--format 格式]"
+        override_usage = "report units [--year 年度] [--unit 单位代码] [--format 格式] [--bom]"
     )]
     Units(UnitsArgs),
     /// 参评人员变动（仅限市在线学习办）：年度内的停用、启用、免考核、调动、批次变动，按单位列出，及是否移出该年度考核
     #[command(
         name = "population-changes",
         help_template = TEMPLATE,
-        override_usage = "report population-changes [--year 年度] [--format 格式]"
+        override_usage = "report population-changes [--year 年度] [--format 格式] [--bom]"
     )]
     PopulationChanges(YearArgs),
 }
@@ -413,7 +425,7 @@ pub enum Archive {
     /// 显示一名学员的电子档案（每条学分记录及其规则）
     #[command(
         help_template = TEMPLATE,
-        override_usage = "archive show <用户名> [--year 年度] [--format 格式]"
+        override_usage = "archive show <用户名> [--year 年度] [--format 格式] [--bom]"
     )]
     Show(ArchiveArgs),
 }
@@ -423,7 +435,7 @@ pub enum Course {
     /// 列出课程：编号、名称、类别、类型、时长、学时与学分
     #[command(
         help_template = TEMPLATE,
-        override_usage = "course list [--category 类别] [--kind 类型] [--source 来源] [--format 格式]"
+        override_usage = "course list [--category 类别] [--kind 类型] [--source 来源] [--format 格式] [--bom]"
     )]
     List(CourseArgs),
 }
@@ -433,7 +445,7 @@ pub enum Exam {
     /// 导入课程考试题库（替换原有题目；任何一行有误则不导入），格式见 docs/exams.md
     #[command(
         help_template = TEMPLATE,
-        override_usage = "exam import <课程编号> [--questions 题数] [--pass 及格分] [--attempts 次数] [--bonus 学分] < 题库文件"
+        override_usage = "exam import <课程编号> [--questions 题数] [--pass 及格分] [--attempts 次数] [--bonus 学分] [--format 格式] [--bom] < 题库文件"
     )]
     Import(ExamImportArgs),
 }
@@ -475,30 +487,30 @@ pub enum Roster {
     )]
     Template(TemplateArgs),
     /// 列出名单及其状态（已提交、已审核、已批准、已退回、已发放）
-    #[command(help_template = TEMPLATE, override_usage = "roster list [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "roster list [--format 格式] [--bom]")]
     List(Output),
     /// 显示一份名单的每一行及审核结果
-    #[command(help_template = TEMPLATE, override_usage = "roster show <名单号> [--format 格式]")]
+    #[command(help_template = TEMPLATE, override_usage = "roster show <名单号> [--format 格式] [--bom]")]
     Show(IdArgs),
     /// 审核（市网络学院）：逐行通过或不通过，再报送市在线学习办
     #[command(
         help_template = TEMPLATE,
-        override_usage = "roster review <名单号> [--accept 行号] [--reject 行号 --reason 理由] [--pass]"
+        override_usage = "roster review <名单号> [--accept 行号] [--reject 行号 --reason 理由] [--pass] [--format 格式] [--bom]"
     )]
     Review(ReviewArgs),
     /// 批准（市在线学习办）：为通过的人员发放账号
-    #[command(help_template = TEMPLATE, override_usage = "roster approve <名单号>")]
+    #[command(help_template = TEMPLATE, override_usage = "roster approve <名单号> [--format 格式] [--bom]")]
     Approve(IdArgs),
     /// 退回名单并说明理由
     #[command(
         help_template = TEMPLATE,
-        override_usage = "roster return <名单号> --reason 理由"
+        override_usage = "roster return <名单号> --reason 理由 [--format 格式] [--bom]"
     )]
     Return(ReturnArgs),
     /// 领取已发放账号的用户名和初始密码（只能领取一次）
     #[command(
         help_template = TEMPLATE,
-        override_usage = "roster credentials <名单号> [--format xlsx|csv|table] > 文件"
+        override_usage = "roster credentials <名单号> [--format xlsx|csv|table] [--bom] > 文件"
     )]
     Credentials(IdArgs),
 }

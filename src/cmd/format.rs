@@ -32,6 +32,14 @@ pub enum Format {
     Xlsx,
 }
 
+/// Pretty JSON with control characters escaped (see the module note), ending in a newline.
+pub fn json_bytes(value: &Value) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_string_pretty(value).map_err(|e| format!("写出 JSON 失败：{e}"))?;
+    let mut buf = escape_json_controls(&json).into_bytes();
+    buf.push(b'\n');
+    Ok(buf)
+}
+
 /// One value, typed so each format can show it its own way.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -197,11 +205,7 @@ impl Table {
                 Value::Object(object)
             })
             .collect();
-        let json =
-            serde_json::to_string_pretty(&array).map_err(|e| format!("写出 JSON 失败：{e}"))?;
-        let mut buf = escape_json_controls(&json).into_bytes();
-        buf.push(b'\n');
-        Ok(buf)
+        json_bytes(&Value::Array(array))
     }
 
     fn xlsx(&self) -> Result<Vec<u8>, String> {

@@ -22,6 +22,7 @@ use crate::rules::text;
 use crate::store::Db;
 
 use args::{Archive, Command, Course, Exam, Line, Output, Report};
+use format::Format;
 pub use stdin::Stdin;
 
 /// Exit statuses shared by every command (defined with the error mapping onto them).
@@ -156,6 +157,16 @@ async fn execute(
 fn answer(a: accounts::Answer) -> Result<Vec<u8>, Failure> {
     match a {
         accounts::Answer::Table(t, o) => t.render(o.format, o.bom).map_err(Failure::Render),
+        accounts::Answer::Record {
+            table,
+            object,
+            text,
+            output,
+        } => match (output.format, text) {
+            (Format::Json, _) => format::json_bytes(&object).map_err(Failure::Render),
+            (Format::Table, Some(t)) => Ok(format!("{}\n", text::escape_lines(&t)).into_bytes()),
+            (f, _) => table.render(f, output.bom).map_err(Failure::Render),
+        },
         accounts::Answer::Text(t) => Ok(format!("{}\n", text::escape_lines(&t)).into_bytes()),
     }
 }

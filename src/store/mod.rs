@@ -121,6 +121,14 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
+                    // NOTICEs (`relation … already exists, skipping` from every migration check)
+                    // would reach the user's terminal through sqlx's log; warnings still do.
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            conn.execute("SET client_min_messages = warning").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(options)
                     .await?;
                 Ok(Db {
@@ -336,6 +344,17 @@ fn backend_of(tx: &Tx) -> Backend {
 }
 
 /// `mode=rwc` so a missing file is created.
+/// The file a `sqlite:` URL names (`None` for other databases and in-memory SQLite).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
 fn sqlite_url(url: &str) -> String {
     if url.contains("mode=") {
         url.to_string()
