@@ -527,7 +527,12 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
         screen.contains("已不通过 1 行") && screen.contains("非本单位干部"),
         "{screen}"
     );
+    // Passing on asks first too; a stray key leaves the question open.
     hs.keys("p").await;
+    assert!(hs.screen().contains("给市在线学习办？"), "{}", hs.screen());
+    hs.keys("j").await;
+    assert!(hs.screen().contains("给市在线学习办？"), "{}", hs.screen());
+    hs.keys("y").await;
     assert!(hs.screen().contains("已报送"), "{}", hs.screen());
 
     // The unit cannot approve; the office can, and the accounts are issued.
@@ -584,6 +589,77 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
             "ssh -p 2222 lx_liaison@服务器 roster credentials {id} --format xlsx > 账号{id}.xlsx"
         )),
         "{screen}"
+    );
+}
+
+/// The keys of a roster follow the role: the college is told at once that approval is the
+/// office's (no y/n asked first) and sees no approval key; the liaison sees no review keys and
+/// is refused them at once; the office sees no review keys but approves and sends back.
+#[tokio::test]
+async fn roster_keys_follow_the_role() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    submitted_roster(&t).await;
+    let rows = "SELECT COUNT(*) FROM roster_rows WHERE status <> 'pending'";
+
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(!screen.contains("o 批准"), "{screen}");
+    assert!(screen.contains("a 通过"), "{screen}");
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("无权操作：批准名单仅限市在线学习办"),
+        "{screen}"
+    );
+    assert!(!screen.contains("发放账号？"), "nothing asked: {screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(help.contains("通过本行"), "{help}");
+    assert!(!help.contains("批准并发放账号"), "{help}");
+    hs.key(KeyCode::Esc).await;
+
+    let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    for hint in ["a 通过", "x 不通过", "p 报送", "o 批准", "r 退回"] {
+        assert!(!screen.contains(hint), "{hint}: {screen}");
+    }
+    hs.keys("A").await;
+    assert!(
+        hs.screen().contains("无权操作：审核名单仅限市网络学院"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(screen.contains("无权操作：批准名单"), "{screen}");
+    assert!(!screen.contains("发放账号？"), "nothing asked: {screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    for entry in ["通过本行", "报送", "批准并发放账号", "退回，须填理由"] {
+        assert!(!help.contains(entry), "{entry}: {help}");
+    }
+    assert_eq!(common::count(&hs.t.db, rows).await, 0);
+
+    let mut hs = harness_on(hs.t, "office", 120, 40).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(!help.contains("通过本行"), "{help}");
+    assert!(
+        help.contains("批准并发放账号") && help.contains("退回，须填理由"),
+        "{help}"
     );
 }
 
