@@ -123,10 +123,14 @@ impl Harness {
     }
 
     fn screen(&self) -> String {
+        text_of(&self.buffer())
+    }
+
+    fn buffer(&self) -> ratatui::buffer::Buffer {
         let mut terminal =
             Terminal::new(TestBackend::new(self.width, self.height)).expect("terminal");
         terminal.draw(|f| self.app.draw(f)).expect("draw");
-        text_of(terminal.backend().buffer())
+        terminal.backend().buffer().clone()
     }
 }
 
@@ -660,6 +664,50 @@ async fn roster_keys_follow_the_role() {
     assert!(
         help.contains("批准并发放账号") && help.contains("退回，须填理由"),
         "{help}"
+    );
+}
+
+/// No Chinese character is left half under a popup (a terminal would draw it whole over the
+/// border), and help entries line up by display width, "空格" included.
+#[tokio::test]
+async fn popups_keep_borders_and_columns_at_80x24() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    submitted_roster(&t).await;
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    let cut = |buf: &ratatui::buffer::Buffer| -> Vec<(u16, u16)> {
+        let a = buf.area;
+        let mut out = Vec::new();
+        for y in 0..a.height {
+            for x in 0..a.width - 1 {
+                let wide = ratatui::text::Span::raw(buf[(x, y)].symbol()).width() > 1;
+                if wide && !matches!(buf[(x + 1, y)].symbol(), "" | " ") {
+                    out.push((x, y));
+                }
+            }
+        }
+        out
+    };
+    for tab in 0..3 {
+        hs.keys("?").await;
+        let cells = cut(&hs.buffer());
+        assert!(cells.is_empty(), "tab {tab}: {cells:?}\n{}", hs.screen());
+        hs.key(KeyCode::Esc).await;
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Submissions);
+    hs.key(KeyCode::Enter).await;
+    hs.keys("?").await;
+    let screen = hs.screen();
+    let column = |help: &str| {
+        let line = screen.lines().find(|l| l.contains(help)).expect(help);
+        let before = &line[..line.find(help).expect(help)];
+        ratatui::text::Span::raw(before).width()
+    };
+    assert_eq!(
+        column("标记 / 取消标记本行"),
+        column("上下移动"),
+        "{screen}"
     );
 }
 

@@ -18,7 +18,7 @@ use super::screens::password::PasswordForm;
 use super::screens::roster::{self, Roster};
 use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
-use super::widgets::{Look, centered, confirm};
+use super::widgets::{Look, centered, confirm, pad};
 use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, Request, SessionContext};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -533,6 +533,7 @@ impl App {
                 "退出",
             );
         }
+        super::widgets::mend_wide(f.buffer_mut());
         super::widgets::defuse(f.buffer_mut());
     }
 
@@ -622,7 +623,10 @@ impl App {
         let section = |title: &'static str| Line::from(Span::styled(title, look.theme.title(true)));
         let entry = |b: &Binding| {
             Line::from(vec![
-                Span::styled(format!("  {:<12}", b.shown(self.ascii)), look.theme.key()),
+                Span::styled(
+                    format!("  {}", pad(b.shown(self.ascii), 12)),
+                    look.theme.key(),
+                ),
                 Span::styled(b.help, look.theme.text()),
             ])
         };
@@ -631,7 +635,7 @@ impl App {
         lines.push(section("所有页面"));
         lines.extend(keys::GLOBAL.iter().map(entry));
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<12}", "Ctrl-C"), look.theme.key()),
+            Span::styled(format!("  {}", pad("Ctrl-C", 12)), look.theme.key()),
             Span::styled("退出（需确认）", look.theme.text()),
         ]));
         let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);

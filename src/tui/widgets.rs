@@ -136,6 +136,31 @@ pub fn defuse(buf: &mut Buffer) {
     }
 }
 
+/// Also part of the last step: a wide character (Chinese) whose second cell a popup's border or
+/// text has since covered is blanked. Left as is, the terminal would draw the whole character
+/// over the border and shift the rest of the row ("花名本页面" under the help popup).
+pub fn mend_wide(buf: &mut Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(1) {
+            let covered = {
+                let next = buf[(x + 1, y)].symbol();
+                Span::raw(buf[(x, y)].symbol()).width() > 1 && !matches!(next, "" | " ")
+            };
+            if covered {
+                buf[(x, y)].set_symbol(" ");
+            }
+        }
+    }
+}
+
+/// `text` followed by spaces up to `width` terminal cells (Chinese characters take two), so
+/// columns line up whatever the script.
+pub fn pad(text: &str, width: usize) -> String {
+    let used = Span::raw(text).width();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 /// A screen's body and the two status lines below it (prompt and outcome).
 pub fn with_status(area: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area)
