@@ -194,22 +194,44 @@ impl App {
                 _ => Vec::new(),
             };
         }
-        if let Some(effects) = self.submissions.on_data(&msg) {
-            return effects;
-        }
-        if let Some(effects) = self.accounts.on_data(&msg) {
-            return effects;
-        }
-        if self.dashboard.on_data(&msg, self.year) {
-            if self.dashboard.depth() == 1 {
-                self.scope_units = self.dashboard.child_units();
+        // Each answer goes to the one screen that asked for it; a new kind of answer does not
+        // compile until it is routed here.
+        match &msg {
+            DataMsg::Dashboard { .. } => {
+                if self.dashboard.on_data(&msg, self.year) && self.dashboard.depth() == 1 {
+                    self.scope_units = self.dashboard.child_units();
+                }
+                Vec::new()
             }
-        } else if self.roster.on_data(&msg) {
-            return self.roster.fetch(self.height);
-        } else if !self.cadre.as_mut().is_some_and(|c| c.on_data(&msg)) {
-            self.catalog.on_data(&msg);
+            DataMsg::Roster { .. } => {
+                if self.roster.on_data(&msg) {
+                    return self.roster.fetch(self.height);
+                }
+                Vec::new()
+            }
+            DataMsg::Cadre { .. } => {
+                if let Some(c) = self.cadre.as_mut() {
+                    c.on_data(&msg);
+                }
+                Vec::new()
+            }
+            DataMsg::Catalog { .. } => {
+                self.catalog.on_data(&msg);
+                Vec::new()
+            }
+            DataMsg::Submissions { .. }
+            | DataMsg::Submission { .. }
+            | DataMsg::SubmissionDone { .. } => {
+                self.submissions.on_data(&msg).unwrap_or_default()
+            }
+            DataMsg::Accounts { .. }
+            | DataMsg::Account { .. }
+            | DataMsg::AccountDone { .. }
+            | DataMsg::Population { .. }
+            | DataMsg::ExemptionDone { .. } => self.accounts.on_data(&msg).unwrap_or_default(),
+            // Only the password form asks for this, and it takes it above while it is shown.
+            DataMsg::PasswordChanged { .. } => Vec::new(),
         }
-        Vec::new()
     }
 
     fn too_small(&self) -> bool {
