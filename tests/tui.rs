@@ -667,6 +667,34 @@ async fn roster_keys_follow_the_role() {
     );
 }
 
+/// `s` on 总览 orders the units by rank (1 first), then by rate (highest first), then back to
+/// the tree's order, saying so in the title.
+#[tokio::test]
+async fn dashboard_units_sort_by_rank_or_rate() {
+    let mut hs = harness("office", 80, 24).await;
+    let first_row = |screen: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.contains('▶'))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let tree = first_row(&hs.screen());
+    assert!(tree.contains("娄星区"), "{tree}");
+    hs.keys("s").await;
+    let screen = hs.screen();
+    assert!(screen.contains("按排名"), "{screen}");
+    let top = first_row(&screen);
+    assert!(top.trim_end_matches(['│', ' ']).ends_with(" 1"), "{top}");
+    hs.keys("s").await;
+    let screen = hs.screen();
+    assert!(screen.contains("按达标率"), "{screen}");
+    // The rank-1 unit has the highest rate (ranks go by rate first).
+    assert_eq!(first_row(&screen), top, "{screen}");
+    hs.keys("s").await;
+    assert_eq!(first_row(&hs.screen()), tree);
+}
+
 /// No Chinese character is left half under a popup (a terminal would draw it whole over the
 /// border), and help entries line up by display width, "空格" included.
 #[tokio::test]

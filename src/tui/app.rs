@@ -221,9 +221,7 @@ impl App {
             }
             DataMsg::Submissions { .. }
             | DataMsg::Submission { .. }
-            | DataMsg::SubmissionDone { .. } => {
-                self.submissions.on_data(&msg).unwrap_or_default()
-            }
+            | DataMsg::SubmissionDone { .. } => self.submissions.on_data(&msg).unwrap_or_default(),
             DataMsg::Accounts { .. }
             | DataMsg::Account { .. }
             | DataMsg::AccountDone { .. }
