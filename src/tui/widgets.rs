@@ -76,7 +76,17 @@ impl Look<'_> {
     }
 
     /// A bar of `width` cells filled to `permille`/1000.
+    /// A bar of `width` cells filled to `permille`, in the theme's bar colour.
     pub fn bar(&self, permille: u32, width: usize) -> Span<'static> {
+        self.bar_styled(permille, width, self.theme.bar())
+    }
+
+    /// A unit's compliance bar, coloured by its rate band (`Theme::rate`).
+    pub fn rate_bar(&self, permille: u32, width: usize) -> Span<'static> {
+        self.bar_styled(permille, width, self.theme.rate(permille))
+    }
+
+    fn bar_styled(&self, permille: u32, width: usize, style: Style) -> Span<'static> {
         let filled = (permille.min(1000) as usize * width + 500) / 1000;
         let (full, empty) = if self.ascii {
             ("#", ".")
@@ -85,7 +95,7 @@ impl Look<'_> {
         };
         Span::styled(
             format!("{}{}", full.repeat(filled), empty.repeat(width - filled)),
-            self.theme.bar(),
+            style,
         )
     }
 

@@ -265,7 +265,7 @@ impl Dashboard {
                     Cell::from(l.tally.assessed.to_string()),
                     Cell::from(l.tally.compliant.to_string()),
                     Cell::from(Line::from(vec![
-                        look.bar(rate, bar_width),
+                        look.rate_bar(rate, bar_width),
                         Span::raw(" "),
                         Span::styled(format_rate(rate), th.text()),
                     ])),
