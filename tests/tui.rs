@@ -123,10 +123,14 @@ impl Harness {
     }
 
     fn screen(&self) -> String {
+        text_of(&self.buffer())
+    }
+
+    fn buffer(&self) -> ratatui::buffer::Buffer {
         let mut terminal =
             Terminal::new(TestBackend::new(self.width, self.height)).expect("terminal");
         terminal.draw(|f| self.app.draw(f)).expect("draw");
-        text_of(terminal.backend().buffer())
+        terminal.backend().buffer().clone()
     }
 }
 
@@ -527,7 +531,12 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
         screen.contains("已不通过 1 行") && screen.contains("非本单位干部"),
         "{screen}"
     );
+    // Passing on asks first too; a stray key leaves the question open.
     hs.keys("p").await;
+    assert!(hs.screen().contains("给市在线学习办？"), "{}", hs.screen());
+    hs.keys("j").await;
+    assert!(hs.screen().contains("给市在线学习办？"), "{}", hs.screen());
+    hs.keys("y").await;
     assert!(hs.screen().contains("已报送"), "{}", hs.screen());
 
     // The unit cannot approve; the office can, and the accounts are issued.
@@ -583,6 +592,149 @@ async fn roster_workflow_in_the_tui(w: u16, h: u16) {
         screen.contains(&format!(
             "ssh -p 2222 lx_liaison@服务器 roster credentials {id} --format xlsx > 账号{id}.xlsx"
         )),
+        "{screen}"
+    );
+}
+
+/// The keys of a roster follow the role: the college is told at once that approval is the
+/// office's (no y/n asked first) and sees no approval key; the liaison sees no review keys and
+/// is refused them at once; the office sees no review keys but approves and sends back.
+#[tokio::test]
+async fn roster_keys_follow_the_role() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    submitted_roster(&t).await;
+    let rows = "SELECT COUNT(*) FROM roster_rows WHERE status <> 'pending'";
+
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    assert!(!screen.contains("o 批准"), "{screen}");
+    assert!(screen.contains("a 通过"), "{screen}");
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("无权操作：批准名单仅限市在线学习办"),
+        "{screen}"
+    );
+    assert!(!screen.contains("发放账号？"), "nothing asked: {screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(help.contains("通过本行"), "{help}");
+    assert!(!help.contains("批准并发放账号"), "{help}");
+    hs.key(KeyCode::Esc).await;
+
+    let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    let screen = hs.screen();
+    for hint in ["a 通过", "x 不通过", "p 报送", "o 批准", "r 退回"] {
+        assert!(!screen.contains(hint), "{hint}: {screen}");
+    }
+    hs.keys("A").await;
+    assert!(
+        hs.screen().contains("无权操作：审核名单仅限市网络学院"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(screen.contains("无权操作：批准名单"), "{screen}");
+    assert!(!screen.contains("发放账号？"), "nothing asked: {screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    for entry in ["通过本行", "报送", "批准并发放账号", "退回，须填理由"] {
+        assert!(!help.contains(entry), "{entry}: {help}");
+    }
+    assert_eq!(common::count(&hs.t.db, rows).await, 0);
+
+    let mut hs = harness_on(hs.t, "office", 120, 40).await;
+    for _ in 0..3 {
+        hs.key(KeyCode::Tab).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(!help.contains("通过本行"), "{help}");
+    assert!(
+        help.contains("批准并发放账号") && help.contains("退回，须填理由"),
+        "{help}"
+    );
+}
+
+/// `s` on 总览 orders the units by rank (1 first), then by rate (highest first), then back to
+/// the tree's order, saying so in the title.
+#[tokio::test]
+async fn dashboard_units_sort_by_rank_or_rate() {
+    let mut hs = harness("office", 80, 24).await;
+    let first_row = |screen: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.contains('▶'))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let tree = first_row(&hs.screen());
+    assert!(tree.contains("娄星区"), "{tree}");
+    hs.keys("s").await;
+    let screen = hs.screen();
+    assert!(screen.contains("按排名"), "{screen}");
+    let top = first_row(&screen);
+    assert!(top.trim_end_matches(['│', ' ']).ends_with(" 1"), "{top}");
+    hs.keys("s").await;
+    let screen = hs.screen();
+    assert!(screen.contains("按达标率"), "{screen}");
+    // The rank-1 unit has the highest rate (ranks go by rate first).
+    assert_eq!(first_row(&screen), top, "{screen}");
+    hs.keys("s").await;
+    assert_eq!(first_row(&hs.screen()), tree);
+}
+
+/// No Chinese character is left half under a popup (a terminal would draw it whole over the
+/// border), and help entries line up by display width, "空格" included.
+#[tokio::test]
+async fn popups_keep_borders_and_columns_at_80x24() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    submitted_roster(&t).await;
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    let cut = |buf: &ratatui::buffer::Buffer| -> Vec<(u16, u16)> {
+        let a = buf.area;
+        let mut out = Vec::new();
+        for y in 0..a.height {
+            for x in 0..a.width - 1 {
+                let wide = ratatui::text::Span::raw(buf[(x, y)].symbol()).width() > 1;
+                if wide && !matches!(buf[(x + 1, y)].symbol(), "" | " ") {
+                    out.push((x, y));
+                }
+            }
+        }
+        out
+    };
+    for tab in 0..3 {
+        hs.keys("?").await;
+        let cells = cut(&hs.buffer());
+        assert!(cells.is_empty(), "tab {tab}: {cells:?}\n{}", hs.screen());
+        hs.key(KeyCode::Esc).await;
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Submissions);
+    hs.key(KeyCode::Enter).await;
+    hs.keys("?").await;
+    let screen = hs.screen();
+    let column = |help: &str| {
+        let line = screen.lines().find(|l| l.contains(help)).expect(help);
+        let before = &line[..line.find(help).expect(help)];
+        ratatui::text::Span::raw(before).width()
+    };
+    assert_eq!(
+        column("标记 / 取消标记本行"),
+        column("上下移动"),
         "{screen}"
     );
 }

@@ -156,7 +156,10 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
             rows(&t.db, rid).await,
             [accepted.clone(), accepted, rejected]
         );
+        // Passing on asks first, like approval.
         col.send(b"p").await;
+        col.expect(&["给市在线学习办？"]).await;
+        col.send(b"y").await;
         col.expect(&["已报送"]).await;
         assert_eq!(submission_status(&t.db, rid).await, "reviewed");
 

@@ -254,11 +254,33 @@ async fn visible(db: &Db, actor: &Actor, id: i64) -> Result<Submission> {
     Ok(s)
 }
 
-fn require_college(actor: &Actor, what: &str) -> Result<()> {
+/// Whether the actor may review rows and pass a roster on (the college). `review` and `pass`
+/// ask this, and so does the TUI before it shows or takes their keys.
+pub fn may_review(actor: &Actor) -> Result<()> {
     if actor.is_local() || actor.has(RoleKind::College) {
         Ok(())
     } else {
-        Err(Error::Forbidden(format!("{what}仅限市网络学院")))
+        Err(Error::Forbidden("审核名单仅限市网络学院".into()))
+    }
+}
+
+/// Whether the actor may approve rosters (the office); asked by `approve` and the TUI.
+pub fn may_approve(actor: &Actor) -> Result<()> {
+    actor.require_office("批准名单")
+}
+
+/// Whether the actor may send back a roster in status `status` (a status code): the office, or
+/// the college before passing it on; asked by `send_back` and the TUI.
+pub fn may_send_back(actor: &Actor, status: &str) -> Result<()> {
+    let allowed = actor.is_local()
+        || actor.has(RoleKind::Office)
+        || (actor.has(RoleKind::College) && status == Status::Submitted.code());
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "退回名单仅限市在线学习办（市网络学院可在报送前退回）".into(),
+        ))
     }
 }
 
@@ -291,7 +313,7 @@ pub async fn review(
     decision: &Decision,
     now: i64,
 ) -> Result<u64> {
-    require_college(actor, "审核名单")?;
+    may_review(actor)?;
     let s = visible(db, actor, id).await?;
     require_status(&s, Status::Submitted)?;
     let (status, reason) = match decision {
@@ -347,7 +369,7 @@ pub async fn review(
 
 /// Passes a fully reviewed roster on to the office. College.
 pub async fn pass(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<()> {
-    require_college(actor, "审核名单")?;
+    may_review(actor)?;
     let s = visible(db, actor, id).await?;
     require_status(&s, Status::Submitted)?;
     let pending = s.row_count - s.accepted - s.rejected;
@@ -383,14 +405,7 @@ pub async fn pass(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<()> {
 /// Sends a roster back to the unit with a reason. Office, or the college before passing it on.
 pub async fn send_back(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<()> {
     let s = visible(db, actor, id).await?;
-    let allowed = actor.is_local()
-        || actor.has(RoleKind::Office)
-        || (actor.has(RoleKind::College) && s.status == Status::Submitted.code());
-    if !allowed {
-        return Err(Error::Forbidden(
-            "退回名单仅限市在线学习办（市网络学院可在报送前退回）".into(),
-        ));
-    }
+    may_send_back(actor, &s.status)?;
     let reason = super::checked_text("理由", reason, super::MAX_REASON)?;
     if reason.is_empty() {
         return Err(Error::invalid("--reason", "退回必须说明理由"));
@@ -433,7 +448,7 @@ pub async fn approve(
     progress: &Progress,
     now: i64,
 ) -> Result<Issued> {
-    actor.require_office("批准名单")?;
+    may_approve(actor)?;
     let s = visible(db, actor, id).await?;
     require_status(&s, Status::Reviewed)?;
     let accepted: Vec<Row> = store::rows(db.reader(), id)

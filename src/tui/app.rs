@@ -9,7 +9,7 @@ use tui_input::Input;
 
 use super::input::{edit_request, is_ctrl, paste_into};
 use super::keys::{self, Action, Binding};
-use super::prompt::is_yes;
+use super::prompt::{Reply, reply};
 use super::screens::accounts::Accounts;
 use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
@@ -18,7 +18,7 @@ use super::screens::password::PasswordForm;
 use super::screens::roster::{self, Roster};
 use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
-use super::widgets::{Look, centered, confirm};
+use super::widgets::{Look, centered, confirm, pad};
 use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, Request, SessionContext};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -67,6 +67,9 @@ pub struct App {
     popup: Option<Popup>,
     /// The filter line being edited for the current screen.
     filter: Option<Input>,
+    /// Why the last key's action was refused (the signed-in role may not take it), shown in
+    /// the footer until the next key.
+    refused: Option<String>,
     /// Child units of the actor's own scope, for the roster's unit filter.
     scope_units: Vec<(String, String)>,
     started: bool,
@@ -88,10 +91,7 @@ impl App {
             roster: Roster::new(ctx.year),
             cadre: None,
             catalog: Catalog::default(),
-            submissions: Submissions::new(
-                ctx.actor.roles.first().map(|r| r.kind),
-                ctx.ssh_command(),
-            ),
+            submissions: Submissions::new(ctx.actor.clone(), ctx.ssh_command()),
             accounts: Accounts::new(
                 crate::app::accounts::may_change_roles(&ctx.actor)
                     .err()
@@ -104,6 +104,7 @@ impl App {
             password: ctx.must_change.then(PasswordForm::new),
             popup: None,
             filter: None,
+            refused: None,
             scope_units: Vec::new(),
             started: false,
             ctx,
@@ -193,22 +194,42 @@ impl App {
                 _ => Vec::new(),
             };
         }
-        if let Some(effects) = self.submissions.on_data(&msg) {
-            return effects;
-        }
-        if let Some(effects) = self.accounts.on_data(&msg) {
-            return effects;
-        }
-        if self.dashboard.on_data(&msg, self.year) {
-            if self.dashboard.depth() == 1 {
-                self.scope_units = self.dashboard.child_units();
+        // Each answer goes to the one screen that asked for it; a new kind of answer does not
+        // compile until it is routed here.
+        match &msg {
+            DataMsg::Dashboard { .. } => {
+                if self.dashboard.on_data(&msg, self.year) && self.dashboard.depth() == 1 {
+                    self.scope_units = self.dashboard.child_units();
+                }
+                Vec::new()
             }
-        } else if self.roster.on_data(&msg) {
-            return self.roster.fetch(self.height);
-        } else if !self.cadre.as_mut().is_some_and(|c| c.on_data(&msg)) {
-            self.catalog.on_data(&msg);
+            DataMsg::Roster { .. } => {
+                if self.roster.on_data(&msg) {
+                    return self.roster.fetch(self.height);
+                }
+                Vec::new()
+            }
+            DataMsg::Cadre { .. } => {
+                if let Some(c) = self.cadre.as_mut() {
+                    c.on_data(&msg);
+                }
+                Vec::new()
+            }
+            DataMsg::Catalog { .. } => {
+                self.catalog.on_data(&msg);
+                Vec::new()
+            }
+            DataMsg::Submissions { .. }
+            | DataMsg::Submission { .. }
+            | DataMsg::SubmissionDone { .. } => self.submissions.on_data(&msg).unwrap_or_default(),
+            DataMsg::Accounts { .. }
+            | DataMsg::Account { .. }
+            | DataMsg::AccountDone { .. }
+            | DataMsg::Population { .. }
+            | DataMsg::ExemptionDone { .. } => self.accounts.on_data(&msg).unwrap_or_default(),
+            // Only the password form asks for this, and it takes it above while it is shown.
+            DataMsg::PasswordChanged { .. } => Vec::new(),
         }
-        Vec::new()
     }
 
     fn too_small(&self) -> bool {
@@ -222,11 +243,13 @@ impl App {
         }
         match self.popup {
             Some(Popup::ConfirmQuit) => {
-                self.popup = None;
-                return if is_yes(&k) {
-                    vec![Effect::Quit]
-                } else {
-                    Vec::new()
+                return match reply(&k) {
+                    Reply::Yes => vec![Effect::Quit],
+                    Reply::No => {
+                        self.popup = None;
+                        Vec::new()
+                    }
+                    Reply::Neither => Vec::new(),
                 };
             }
             Some(Popup::Help) => {
@@ -258,7 +281,13 @@ impl App {
             }
             return Vec::new();
         }
+        self.refused = None;
         if let Some(action) = keys::lookup(self.table(), &k) {
+            // Refused at once, before any question: the app decides, the same way the action does.
+            if let Some(why) = self.refusal(action) {
+                self.refused = Some(why);
+                return Vec::new();
+            }
             return self.screen_action(action);
         }
         match keys::lookup(keys::GLOBAL, &k) {
@@ -281,6 +310,22 @@ impl App {
             Tab::Accounts if self.accounts.is_open() => keys::ACCOUNT,
             Tab::Accounts => keys::ACCOUNTS,
         }
+    }
+
+    /// Why the signed-in actor may not take `action` on the screen shown (None: it may).
+    pub fn refusal(&self, action: Action) -> Option<String> {
+        match self.tab {
+            Tab::Submissions => self.submissions.refusal(action),
+            Tab::Accounts => self.accounts.refusal(action),
+            Tab::Dashboard | Tab::Roster | Tab::Catalog => None,
+        }
+    }
+
+    /// The bindings of the screen shown that the signed-in actor may use.
+    fn allowed(&self) -> impl Iterator<Item = &'static Binding> + '_ {
+        self.table()
+            .iter()
+            .filter(|b| self.refusal(b.action).is_none())
     }
 
     fn global_action(&mut self, a: Action) -> Vec<Effect> {
@@ -508,6 +553,7 @@ impl App {
                 "退出",
             );
         }
+        super::widgets::mend_wide(f.buffer_mut());
         super::widgets::defuse(f.buffer_mut());
     }
 
@@ -574,12 +620,17 @@ impl App {
             f.render_widget(Paragraph::new(line), area);
             return;
         }
+        if let Some(why) = &self.refused {
+            let line = Line::from(Span::styled(why.clone(), look.theme.danger()));
+            f.render_widget(Paragraph::new(line), area);
+            return;
+        }
         // Help and quit first, so they stay when a narrow footer drops the last hints.
         let first = |b: &&Binding| matches!(b.action, Action::Help | Action::Quit);
         let pairs: Vec<(&str, &str)> = keys::GLOBAL
             .iter()
             .filter(first)
-            .chain(self.table())
+            .chain(self.allowed())
             .chain(keys::GLOBAL.iter().filter(|b| !first(b)))
             .filter(|b| b.footer)
             .map(|b| (b.shown(self.ascii), b.help))
@@ -592,16 +643,19 @@ impl App {
         let section = |title: &'static str| Line::from(Span::styled(title, look.theme.title(true)));
         let entry = |b: &Binding| {
             Line::from(vec![
-                Span::styled(format!("  {:<12}", b.shown(self.ascii)), look.theme.key()),
+                Span::styled(
+                    format!("  {}", pad(b.shown(self.ascii), 12)),
+                    look.theme.key(),
+                ),
                 Span::styled(b.help, look.theme.text()),
             ])
         };
         lines.push(section("本页面"));
-        lines.extend(self.table().iter().map(entry));
+        lines.extend(self.allowed().map(entry));
         lines.push(section("所有页面"));
         lines.extend(keys::GLOBAL.iter().map(entry));
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<12}", "Ctrl-C"), look.theme.key()),
+            Span::styled(format!("  {}", pad("Ctrl-C", 12)), look.theme.key()),
             Span::styled("退出（需确认）", look.theme.text()),
         ]));
         let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);

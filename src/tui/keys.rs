@@ -204,6 +204,13 @@ pub const DASHBOARD: &[Binding] = &[
         true,
     ),
     b(&[C('/')], "/", "筛选单位", Action::Filter, true),
+    b(
+        &[C('s')],
+        "s",
+        "单位排序：原顺序 / 按排名 / 按达标率",
+        Action::SortNext,
+        false,
+    ),
 ];
 
 pub const ROSTER: &[Binding] = &[

@@ -112,6 +112,29 @@ pub fn is_yes(k: &KeyEvent) -> bool {
     matches!(k.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter)
 }
 
+/// Whether a key answers no to a y/n question.
+pub fn is_no(k: &KeyEvent) -> bool {
+    matches!(k.code, KeyCode::Char('n' | 'N') | KeyCode::Esc)
+}
+
+/// A key's answer to a y/n question: yes, no, or neither (the question stays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    Yes,
+    No,
+    Neither,
+}
+
+pub fn reply(k: &KeyEvent) -> Reply {
+    if is_yes(k) {
+        Reply::Yes
+    } else if is_no(k) {
+        Reply::No
+    } else {
+        Reply::Neither
+    }
+}
+
 /// A change waiting for y/n, with its question.
 #[derive(Debug)]
 pub struct Confirm<T> {
@@ -127,9 +150,17 @@ impl<T> Confirm<T> {
         }
     }
 
-    /// y or Enter: the change; any other key drops it.
-    pub fn answer(self, k: &KeyEvent) -> Option<T> {
-        is_yes(k).then_some(self.op)
+    /// Answers the question in `slot` with a key: y or Enter takes the change out, n or Esc
+    /// empties the slot, any other key leaves the question open.
+    pub fn answer(slot: &mut Option<Confirm<T>>, k: &KeyEvent) -> Option<T> {
+        match reply(k) {
+            Reply::Yes => slot.take().map(|c| c.op),
+            Reply::No => {
+                *slot = None;
+                None
+            }
+            Reply::Neither => None,
+        }
     }
 
     /// The question in a popup over the middle of `area`.
@@ -199,13 +230,22 @@ mod tests {
     }
 
     #[test]
-    fn only_y_or_enter_confirms() {
-        assert_eq!(
-            Confirm::new(7, "?").answer(&key(KeyCode::Char('y'))),
-            Some(7)
-        );
-        assert_eq!(Confirm::new(7, "?").answer(&key(KeyCode::Enter)), Some(7));
-        assert_eq!(Confirm::new(7, "?").answer(&key(KeyCode::Char('n'))), None);
-        assert_eq!(Confirm::new(7, "?").answer(&key(KeyCode::Esc)), None);
+    fn only_y_or_enter_confirms_and_stray_keys_leave_it_open() {
+        let ask = || Some(Confirm::new(7, "?"));
+        for yes in [KeyCode::Char('y'), KeyCode::Enter] {
+            let mut slot = ask();
+            assert_eq!(Confirm::answer(&mut slot, &key(yes)), Some(7));
+            assert!(slot.is_none());
+        }
+        for no in [KeyCode::Char('n'), KeyCode::Esc] {
+            let mut slot = ask();
+            assert_eq!(Confirm::answer(&mut slot, &key(no)), None);
+            assert!(slot.is_none());
+        }
+        for stray in [KeyCode::Char('j'), KeyCode::Char('q'), KeyCode::Down] {
+            let mut slot = ask();
+            assert_eq!(Confirm::answer(&mut slot, &key(stray)), None);
+            assert!(slot.is_some(), "{stray:?} left the question open");
+        }
     }
 }

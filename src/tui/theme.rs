@@ -159,6 +159,15 @@ impl Theme {
     pub fn bar(&self) -> Style {
         self.bar
     }
+    /// A unit's compliance rate (per mille) by band, in the theme's meanings: at least 90% ok,
+    /// at least 60% a warning, below that danger. Bars and rates on 总览 use it.
+    pub fn rate(&self, permille: u32) -> Style {
+        match permille {
+            900.. => self.ok,
+            600..=899 => self.warn,
+            _ => self.danger,
+        }
+    }
     pub fn key(&self) -> Style {
         self.key
     }
@@ -189,6 +198,18 @@ pub fn pick(themes: &[Theme], name: &str, depth: ColorDepth) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rate_bands_use_the_theme_meanings() {
+        let themes = available(crate::tui::ColorDepth::Sixteen);
+        let th = &themes[0];
+        assert_eq!(th.rate(1000), th.ok());
+        assert_eq!(th.rate(900), th.ok());
+        assert_eq!(th.rate(899), th.warn());
+        assert_eq!(th.rate(600), th.warn());
+        assert_eq!(th.rate(599), th.danger());
+        assert_eq!(th.rate(0), th.danger());
+    }
+
     use super::*;
 
     #[test]

@@ -76,7 +76,17 @@ impl Look<'_> {
     }
 
     /// A bar of `width` cells filled to `permille`/1000.
+    /// A bar of `width` cells filled to `permille`, in the theme's bar colour.
     pub fn bar(&self, permille: u32, width: usize) -> Span<'static> {
+        self.bar_styled(permille, width, self.theme.bar())
+    }
+
+    /// A unit's compliance bar, coloured by its rate band (`Theme::rate`).
+    pub fn rate_bar(&self, permille: u32, width: usize) -> Span<'static> {
+        self.bar_styled(permille, width, self.theme.rate(permille))
+    }
+
+    fn bar_styled(&self, permille: u32, width: usize, style: Style) -> Span<'static> {
         let filled = (permille.min(1000) as usize * width + 500) / 1000;
         let (full, empty) = if self.ascii {
             ("#", ".")
@@ -85,7 +95,7 @@ impl Look<'_> {
         };
         Span::styled(
             format!("{}{}", full.repeat(filled), empty.repeat(width - filled)),
-            self.theme.bar(),
+            style,
         )
     }
 
@@ -134,6 +144,31 @@ pub fn defuse(buf: &mut Buffer) {
             cell.set_symbol("\u{FFFD}");
         }
     }
+}
+
+/// Also part of the last step: a wide character (Chinese) whose second cell a popup's border or
+/// text has since covered is blanked. Left as is, the terminal would draw the whole character
+/// over the border and shift the rest of the row ("花名本页面" under the help popup).
+pub fn mend_wide(buf: &mut Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(1) {
+            let covered = {
+                let next = buf[(x + 1, y)].symbol();
+                Span::raw(buf[(x, y)].symbol()).width() > 1 && !matches!(next, "" | " ")
+            };
+            if covered {
+                buf[(x, y)].set_symbol(" ");
+            }
+        }
+    }
+}
+
+/// `text` followed by spaces up to `width` terminal cells (Chinese characters take two), so
+/// columns line up whatever the script.
+pub fn pad(text: &str, width: usize) -> String {
+    let used = Span::raw(text).width();
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
 /// A screen's body and the two status lines below it (prompt and outcome).

@@ -190,8 +190,8 @@ impl AccountView {
         if self.password.take().is_some() {
             return Vec::new();
         }
-        if let Some(c) = self.confirm.take() {
-            return match c.answer(&k) {
+        if self.confirm.is_some() {
+            return match Confirm::answer(&mut self.confirm, &k) {
                 Some(op) => vec![Effect::Load(Request::AccountOp {
                     username: self.username.clone(),
                     op,

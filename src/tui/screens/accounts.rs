@@ -55,6 +55,20 @@ impl Accounts {
         self.open.is_some()
     }
 
+    /// Why the signed-in actor may not take `action` here (None: it may), from the same
+    /// `app::` questions the actions ask: such keys are neither shown nor asked about.
+    pub fn refusal(&self, action: Action) -> Option<String> {
+        match action {
+            Action::Population if self.open.is_none() && self.population.is_none() => {
+                self.population_refusal.clone()
+            }
+            Action::GrantRole if self.open.is_some() && self.population.is_none() => {
+                self.roles_refusal.clone()
+            }
+            _ => None,
+        }
+    }
+
     pub fn population_open(&self) -> bool {
         self.population.is_some()
     }

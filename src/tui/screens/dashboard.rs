@@ -15,8 +15,37 @@ use crate::tui::keys::Action;
 use crate::tui::widgets::{ASCII_BARS, Look};
 use crate::tui::{Effect, screens::step};
 
+/// How the unit list is ordered: as the tree lists them, by rank, or by rate (highest first).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum UnitOrder {
+    #[default]
+    Tree,
+    Rank,
+    Rate,
+}
+
+impl UnitOrder {
+    fn next(self) -> UnitOrder {
+        match self {
+            UnitOrder::Tree => UnitOrder::Rank,
+            UnitOrder::Rank => UnitOrder::Rate,
+            UnitOrder::Rate => UnitOrder::Tree,
+        }
+    }
+
+    fn label(self) -> Option<&'static str> {
+        match self {
+            UnitOrder::Tree => None,
+            UnitOrder::Rank => Some("按排名"),
+            UnitOrder::Rate => Some("按达标率"),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Dashboard {
+    /// The unit list's order; kept when drilling in and out.
+    order: UnitOrder,
     /// Scopes drilled into; the first is the actor's own scope (None).
     stack: Vec<Option<String>>,
     data: Option<Data>,
@@ -64,10 +93,27 @@ impl Dashboard {
         let Some(d) = &self.data else {
             return Vec::new();
         };
-        d.lines
+        let mut lines: Vec<&UnitLine> = d
+            .lines
             .iter()
             .filter(|l| self.filter.is_empty() || l.unit_name.contains(&self.filter))
-            .collect()
+            .collect();
+        // Stable sorts: ties keep the tree's order. Rank 0 (nobody assessed) goes last.
+        match self.order {
+            UnitOrder::Tree => {}
+            UnitOrder::Rank => lines.sort_by_key(|l| (l.rank == 0, l.rank)),
+            UnitOrder::Rate => {
+                // Equal rates: the better rank (average credits) first.
+                lines.sort_by_key(|l| {
+                    (
+                        std::cmp::Reverse(l.tally.rate_permille()),
+                        l.rank == 0,
+                        l.rank,
+                    )
+                });
+            }
+        }
+        lines
     }
 
     pub fn on_action(&mut self, action: Action, year: i32) -> Vec<Effect> {
@@ -95,6 +141,11 @@ impl Dashboard {
                 self.load(year)
             }
             Action::Back => Vec::new(),
+            Action::SortNext => {
+                self.order = self.order.next();
+                self.selected = 0;
+                Vec::new()
+            }
             a => {
                 self.selected = step(self.selected, self.visible().len(), a, 10);
                 Vec::new()
@@ -214,7 +265,7 @@ impl Dashboard {
                     Cell::from(l.tally.assessed.to_string()),
                     Cell::from(l.tally.compliant.to_string()),
                     Cell::from(Line::from(vec![
-                        look.bar(rate, bar_width),
+                        look.rate_bar(rate, bar_width),
                         Span::raw(" "),
                         Span::styled(format_rate(rate), th.text()),
                     ])),
@@ -233,11 +284,13 @@ impl Dashboard {
             Constraint::Length(8),
             Constraint::Length(4),
         ];
-        let title = if self.filter.is_empty() {
-            "各下级单位达标率".to_string()
-        } else {
-            format!("各下级单位达标率（筛选：{}）", self.filter)
-        };
+        let mut title = "各下级单位达标率".to_string();
+        if let Some(order) = self.order.label() {
+            title.push_str(&format!(" · {order}"));
+        }
+        if !self.filter.is_empty() {
+            title.push_str(&format!("（筛选：{}）", self.filter));
+        }
         let table = Table::new(rows, widths)
             .header(header)
             .block(look.block(&title, true))

@@ -113,9 +113,8 @@ impl PopulationView {
     }
 
     pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
-        if let Some(c) = self.confirm.take() {
-            return c
-                .answer(&k)
+        if self.confirm.is_some() {
+            return Confirm::answer(&mut self.confirm, &k)
                 .map(|op| vec![Effect::Load(Request::ExemptionOp(op))])
                 .unwrap_or_default();
         }

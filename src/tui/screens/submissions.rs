@@ -11,8 +11,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
-use crate::app::actor::RoleKind;
-use crate::app::submission::{Progress, Row, Submission, row_status_label, status_label};
+use crate::app::actor::{Actor, RoleKind};
+use crate::app::submission::{
+    Progress, Row, Submission, may_approve, may_review, may_send_back, row_status_label,
+    status_label,
+};
 use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
@@ -54,6 +57,8 @@ struct Open {
 
 #[derive(Debug)]
 pub struct Submissions {
+    /// Who is signed in: `app::submission::may_*` decide which keys it has.
+    actor: Actor,
     role: Option<RoleKind>,
     /// `ssh [-p N] user@服务器`, to build the command lines shown to copy.
     ssh: String,
@@ -62,7 +67,7 @@ pub struct Submissions {
     selected: usize,
     open: Option<Open>,
     asking: Option<Prompt<Asking>>,
-    /// Approval waiting for y/n: it issues accounts and cannot be undone.
+    /// Passing on or approval waiting for y/n: neither can be undone.
     confirm: Option<Confirm<SubmissionOp>>,
     /// The last action's outcome: (succeeded, text).
     message: Option<(bool, String)>,
@@ -71,11 +76,13 @@ pub struct Submissions {
 }
 
 impl Submissions {
-    /// `role`: the actor's first role (None for the local operator, who acts as the office);
-    /// `ssh`: how the actor runs commands over SSH (`SessionContext::ssh_command`).
-    pub fn new(role: Option<RoleKind>, ssh: String) -> Submissions {
+    /// `actor`: who is signed in (its first role picks the queue; none for the local operator,
+    /// who acts as the office); `ssh`: how the actor runs commands over SSH
+    /// (`SessionContext::ssh_command`).
+    pub fn new(actor: Actor, ssh: String) -> Submissions {
         Submissions {
-            role,
+            role: actor.roles.first().map(|r| r.kind),
+            actor,
             ssh,
             list: None,
             error: None,
@@ -104,6 +111,28 @@ impl Submissions {
     /// Issuing accounts: the session should send ticks so the progress redraws.
     pub fn busy(&self) -> bool {
         self.issuing.is_some()
+    }
+
+    /// Why the signed-in actor may not take `action` here (None: it may), as the app decides:
+    /// the TUI neither shows such a key nor asks anything before refusing it.
+    pub fn refusal(&self, action: Action) -> Option<String> {
+        let open = self.open.as_ref()?;
+        let asked = match action {
+            Action::Mark | Action::Accept | Action::AcceptAll | Action::Reject | Action::PassOn => {
+                may_review(&self.actor)
+            }
+            Action::Approve => may_approve(&self.actor),
+            Action::SendBack => {
+                // Before the roster is loaded its status is unknown: a city-wide reviewer may.
+                let status = open
+                    .data
+                    .as_ref()
+                    .map_or("submitted", |d| d.0.status.as_str());
+                may_send_back(&self.actor, status)
+            }
+            _ => Ok(()),
+        };
+        asked.err().map(|e| e.to_string())
     }
 
     /// The status the actor's queue holds.
@@ -215,7 +244,18 @@ impl Submissions {
                 self.asking = Some(Asking::Return.prompt());
                 return Vec::new();
             }
-            Action::PassOn => SubmissionOp::Pass,
+            Action::PassOn => {
+                let (accepted, rejected) = open
+                    .data
+                    .as_ref()
+                    .map_or((0, 0), |d| (d.0.accepted, d.0.rejected));
+                let question = format!(
+                    "报送名单 {id}（通过 {accepted} 人，不通过 {rejected} 人）给市在线学习办？"
+                );
+                self.message = None;
+                self.confirm = Some(Confirm::new(SubmissionOp::Pass, question));
+                return Vec::new();
+            }
             Action::Approve => {
                 let accepted = open.data.as_ref().map_or(0, |d| d.0.accepted);
                 let question = format!("批准名单 {id}，为通过审核的 {accepted} 人发放账号？");
@@ -265,8 +305,8 @@ impl Submissions {
             self.confirm = None;
             return Vec::new();
         };
-        if let Some(c) = self.confirm.take() {
-            let Some(op) = c.answer(&k) else {
+        if self.confirm.is_some() {
+            let Some(op) = Confirm::answer(&mut self.confirm, &k) else {
                 return Vec::new();
             };
             if let SubmissionOp::Approve(progress) = &op {
@@ -309,7 +349,11 @@ impl Submissions {
         }
         self.draw_status(f, status, look);
         if let Some(c) = &self.confirm {
-            c.draw(f, area, look, "批准");
+            let yes = match c.op {
+                SubmissionOp::Pass => "报送",
+                _ => "批准",
+            };
+            c.draw(f, area, look, yes);
         }
     }
 
@@ -538,10 +582,23 @@ impl Submissions {
             }
             "approved" => Span::styled("等待提交单位领取账号凭据", th.muted()),
             "issued" => Span::styled("账号凭据已领取，初始密码已从系统中清除", th.muted()),
-            _ => Span::styled(
-                "空格 标记行 · a 通过 · x 不通过 · A 全部通过 · p 报送 · o 批准 · r 退回",
-                th.muted(),
-            ),
+            _ => {
+                // Only what this actor may do here.
+                let hints: Vec<&str> = [
+                    (Action::Mark, "空格 标记行"),
+                    (Action::Accept, "a 通过"),
+                    (Action::Reject, "x 不通过"),
+                    (Action::AcceptAll, "A 全部通过"),
+                    (Action::PassOn, "p 报送"),
+                    (Action::Approve, "o 批准"),
+                    (Action::SendBack, "r 退回"),
+                ]
+                .into_iter()
+                .filter(|(a, _)| self.refusal(*a).is_none())
+                .map(|(_, h)| h)
+                .collect();
+                Span::styled(hints.join(" · "), th.muted())
+            }
         };
         lines.push(Line::from(next));
         lines
