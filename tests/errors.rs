@@ -7,9 +7,9 @@ mod common;
 use common::TestDb;
 use common::http::{Browser, Site};
 use reqwest::StatusCode;
-use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::app::{self, Actor, catalog};
 use wangyuan::cmd;
+use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::tui::data::{self, DataMsg, Request};
 
 const INCIDENT: &str = "内部错误（编号 ";
