@@ -1154,40 +1154,6 @@ async fn personal_pages_are_never_stored_and_run_only_the_sites_own_files() {
     }
 }
 
-/// `wangyuan serve` on the test database, with its web site on a free loopback port; returns the
-/// process and the site's address once it answers.
-async fn serve_process(t: &TestDb, dir: &std::path::Path) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("WANGYUAN_DATABASE_URL", &t.url)
-        .env("WANGYUAN_DATA_DIR", dir.join("data"))
-        .env("WANGYUAN_KEYS_DIR", dir.join("keys"))
-        .env("WANGYUAN_SSH_LISTEN", "127.0.0.1:0")
-        .env("WANGYUAN_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (child, base);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("serve did not start listening on {base}");
-}
-
 /// The durability rule: a beat is answered only after the transaction holding it
 /// committed, so killing the process (SIGKILL, no shutdown) while beats are in flight loses none
 /// that was acknowledged. Two learners play in real time against a real `wangyuan serve`; the kill
@@ -1201,7 +1167,8 @@ async fn acknowledged_beats_survive_a_killed_server() {
         short_course(&t.db, "KILL01").await;
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("keys")).expect("keys dir");
-        let (mut child, base) = serve_process(&t, dir.path()).await;
+        let mut served = common::serve::start(dir.path(), &t.url, |_| {});
+        let base = served.base();
         let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
         let answered = Arc::new(tokio::sync::Notify::new());
         let mut players = Vec::new();
@@ -1253,8 +1220,8 @@ async fn acknowledged_beats_survive_a_killed_server() {
         tokio::time::timeout(std::time::Duration::from_secs(20), answered.notified())
             .await
             .expect("six beats answered");
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
+        served.child.kill().expect("SIGKILL");
+        served.child.wait().expect("reap");
         for p in players {
             p.await.expect("player");
         }
