@@ -56,22 +56,28 @@ pub fn start(dir: &Path, url: &str, cmd: impl FnOnce(&mut Command)) -> Served {
 }
 
 /// Reads `ssh_listen=` and `http_listen=` from the server's stdout; the rest of stdout is then
-/// drained on a thread so the server never blocks on a full pipe.
+/// drained on a thread so the server never blocks on a full pipe. A server that never prints
+/// them gives (None, None) after two minutes instead of hanging the test.
 pub fn read_addresses(
     stdout: impl std::io::Read + Send + 'static,
 ) -> (Option<SocketAddr>, Option<SocketAddr>) {
-    let mut lines = BufReader::new(stdout).lines();
-    let (mut ssh, mut http) = (None, None);
-    for line in lines.by_ref().map_while(Result::ok) {
-        if let Some(a) = line.strip_prefix("ssh_listen=") {
-            ssh = a.trim().parse().ok();
-        } else if let Some(a) = line.strip_prefix("http_listen=") {
-            http = a.trim().parse().ok();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let (mut ssh, mut http) = (None, None);
+        for line in lines.by_ref().map_while(Result::ok) {
+            if let Some(a) = line.strip_prefix("ssh_listen=") {
+                ssh = a.trim().parse().ok();
+            } else if let Some(a) = line.strip_prefix("http_listen=") {
+                http = a.trim().parse().ok();
+            }
+            if ssh.is_some() && http.is_some() {
+                break;
+            }
         }
-        if ssh.is_some() && http.is_some() {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
-    (ssh, http)
+        let _ = tx.send((ssh, http));
+        lines.map_while(Result::ok).for_each(drop);
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .unwrap_or((None, None))
 }
