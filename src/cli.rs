@@ -308,7 +308,7 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
     ensure_private_dir(&settings.keys_dir)?;
     println!(
         "\n学员用浏览器打开 {} ，用上面的演示学员账号登录（例如 {}），在“课程”中搜索 DEMO 播放演示短课程。",
-        web_address(settings),
+        web_address(settings.http_listen),
         sample_learner(&credentials).unwrap_or_else(|| "ld00001".into())
     );
     let port = settings.ssh_listen.port();
@@ -421,12 +421,19 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
     let cookie_key = crate::web::load_or_create_key(&settings.keys_dir)?;
     let listener = bind(settings.ssh_listen, " SSH ", "ssh_listen").await?;
     let http = bind(settings.http_listen, "网站", "http_listen").await?;
+    // The addresses actually bound: port 0 in the settings means "any free port".
+    let ssh_addr = listener.local_addr()?;
+    let http_addr = http.local_addr()?;
     // Listen for signals before saying we are ready, so a stop right after is never missed.
     let shutdown = Shutdown::listen()?;
+    // One machine-readable line per listener on stdout, for scripts and tests that start us on
+    // port 0 (println! flushes at each newline).
+    println!("ssh_listen={ssh_addr}");
+    println!("http_listen={http_addr}");
     let shared = crate::ssh::Shared {
         db: db.clone(),
         idle_timeout: std::time::Duration::from_secs(settings.idle_timeout_secs),
-        web_address: web_address(settings),
+        web_address: web_address(http_addr),
         limits: crate::ssh::Limits::from_settings(settings),
     };
     let mut ssh = tokio::spawn(crate::ssh::serve(shared, keys, listener));
@@ -436,7 +443,7 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
         media_dir: settings.media_dir(),
         secure_cookies: settings.secure_cookies,
         clock: crate::web::Clock::system(),
-        node: format!("web@{}", settings.http_listen),
+        node: format!("web@{http_addr}"),
     });
     let header_timeout = std::time::Duration::from_secs(settings.http_header_timeout_secs);
     let mut web = tokio::spawn(crate::web::serve_with_header_timeout(
@@ -446,8 +453,8 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
     ));
     tracing::info!(
         backend = db.backend().name(),
-        ssh = %settings.ssh_listen,
-        http = %settings.http_listen,
+        ssh = %ssh_addr,
+        http = %http_addr,
         "服务已就绪：SSH 管理界面与学员网站已启动，按 Ctrl-C 退出"
     );
     let ended = |r: Result<std::io::Result<()>, tokio::task::JoinError>| match r {
@@ -468,8 +475,7 @@ async fn run_services(settings: &Settings, db: Db) -> CliResult {
 }
 
 /// Where learners are sent: the web site's address as people type it.
-fn web_address(settings: &Settings) -> String {
-    let addr = settings.http_listen;
+fn web_address(addr: std::net::SocketAddr) -> String {
     let host = if addr.ip().is_unspecified() {
         "localhost".to_string()
     } else {

@@ -284,6 +284,7 @@ fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
         .env("WANGYUAN_HTTP_LISTEN", "127.0.0.1:0")
         .env("WANGYUAN_LOG", "info")
         .env_remove("WANGYUAN_DATABASE_URL")
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn serve");
@@ -293,6 +294,16 @@ fn serve_starts_ssh_then_stops_cleanly_on_sigterm() {
         .map_while(Result::ok)
         .any(|line| line.contains("服务已就绪"));
     assert!(ready, "serve never said it was ready");
+    // Port 0 in the settings: serve prints the addresses it really bound, and they answer.
+    let (ssh, http) = common::serve::read_addresses(child.stdout.take().expect("stdout"));
+    for (what, addr) in [("ssh_listen", ssh), ("http_listen", http)] {
+        let addr = addr.unwrap_or_else(|| panic!("serve printed no {what}= line"));
+        assert!(addr.ip().is_loopback() && addr.port() != 0, "{what}={addr}");
+        assert!(
+            std::net::TcpStream::connect(addr).is_ok(),
+            "{what}={addr} accepts"
+        );
+    }
     // Keep reading so the server's last log lines have somewhere to go.
     let rest =
         std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));

@@ -24,9 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export WANGYUAN_DATA_DIR="$work/data" WANGYUAN_KEYS_DIR="$work/keys" WANGYUAN_LOG=info
-export WANGYUAN_SSH_LISTEN="127.0.0.1:$port" WANGYUAN_HTTP_LISTEN="127.0.0.1:0"
+# Port 0: the server prints the port it bound (ssh_listen=ADDR), read below.
+export WANGYUAN_SSH_LISTEN="127.0.0.1:0" WANGYUAN_HTTP_LISTEN="127.0.0.1:0"
 unset WANGYUAN_DATABASE_URL
 cd "$work"
 "$bin" demo --learners 300 >"$work/demo.log" 2>&1 &
@@ -47,6 +47,8 @@ wait_for() { # file-or-pane, text, seconds
 }
 
 wait_for "$work/demo.log" "服务已就绪" 120 || fail "demo did not start"
+port=$(sed -n 's/^ssh_listen=127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/demo.log")
+[ -n "$port" ] || fail "demo printed no ssh_listen= line"
 password_of() { grep "用户名 $1，" "$work/data/demo-credentials.txt" | sed 's/.*密码 //' | tr -d '[:space:]'; }
 lx_password=$(password_of lx_liaison)
 [ -n "$lx_password" ] || fail "no password for lx_liaison in the credentials file"

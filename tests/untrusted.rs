@@ -279,13 +279,6 @@ async fn a_panicking_web_handler_answers_500_and_the_site_carries_on() {
     web_task.abort();
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
 /// A process's peak resident memory (VmHWM), in MiB.
 fn peak_mib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -294,16 +287,6 @@ fn peak_mib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kib| kib / 1024)
-}
-
-/// Kills the server when the test ends, whatever happened.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// The scene against a real `wangyuan serve` process: a 200 MB bomb and the two-cell
@@ -318,37 +301,9 @@ async fn a_served_process_survives_the_files_in_bounded_memory() {
     let summary = common::seed_demo(&t.db, 10).await;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("keys")).expect("keys dir");
-    let (ssh_port, http_port) = (free_port(), free_port());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env("WANGYUAN_DATABASE_URL", &t.url)
-        .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
-        .env("WANGYUAN_KEYS_DIR", dir.path().join("keys"))
-        .env("WANGYUAN_SSH_LISTEN", format!("127.0.0.1:{ssh_port}"))
-        .env("WANGYUAN_HTTP_LISTEN", format!("127.0.0.1:{http_port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut server = Server(child);
-    let pid = server.0.id();
-    let addr: SocketAddr = format!("127.0.0.1:{ssh_port}").parse().expect("addr");
-    let base = format!("http://127.0.0.1:{http_port}");
-    // Ready when both ports accept (SSH listens first; host keys are made before).
-    let mut ready = false;
-    for _ in 0..600 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok()
-            && tokio::net::TcpStream::connect(("127.0.0.1", http_port))
-                .await
-                .is_ok()
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ready, "serve did not start");
+    let mut server = common::serve::start(dir.path(), &t.url, |_| {});
+    let pid = server.child.id();
+    let (addr, base) = (server.ssh, server.base());
     let lx = connect(
         addr,
         "lx_liaison",
@@ -369,7 +324,7 @@ async fn a_served_process_survives_the_files_in_bounded_memory() {
         }
     }
     assert!(
-        server.0.try_wait().expect("wait").is_none(),
+        server.child.try_wait().expect("wait").is_none(),
         "the server is alive"
     );
     still_serving(&lx, &base, "the files").await;

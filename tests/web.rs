@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::collections::HashMap;
-
+use common::http::{Browser, Page, csrf_of};
 use common::{NOW, TestDb};
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::COOKIE;
 use wangyuan::app::{self, Actor, Error};
 use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
@@ -61,109 +60,6 @@ impl Drop for Site {
     }
 }
 
-/// A browser: follows no redirects, keeps cookies.
-struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Browser {
-    fn new(site: &Site) -> Browser {
-        Browser::at(&site.base)
-    }
-
-    /// A browser for the site at `base` (e.g. `http://127.0.0.1:8080`).
-    fn at(base: &str) -> Browser {
-        Browser {
-            base: base.to_string(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let req = if self.cookies.is_empty() {
-            req
-        } else {
-            req.header(COOKIE, self.cookie_header())
-        };
-        let resp = req.send().await.expect("request");
-        for v in resp.headers().get_all(SET_COOKIE) {
-            let text = v.to_str().expect("cookie text");
-            let pair = text.split(';').next().unwrap_or("");
-            if let Some((name, value)) = pair.split_once('=') {
-                if value.is_empty() || text.contains("Max-Age=0") {
-                    self.cookies.remove(name);
-                } else {
-                    self.cookies.insert(name.to_string(), value.to_string());
-                }
-            }
-        }
-        Page {
-            status: resp.status(),
-            headers: resp.headers().clone(),
-            location: resp
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            body: resp.text().await.expect("body"),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let req = self.http.get(format!("{}{path}", self.base));
-        self.send(req).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let req = self.http.post(format!("{}{path}", self.base)).form(form);
-        self.send(req).await
-    }
-
-    /// Signs in through the form; returns the answer to the POST.
-    async fn sign_in(&mut self, username: &str, password: &str) -> Page {
-        let form = self.get("/login").await;
-        assert_eq!(form.status, StatusCode::OK);
-        let csrf = csrf_of(&form.body);
-        self.post(
-            "/login",
-            &[
-                ("username", username),
-                ("password", password),
-                ("csrf", &csrf),
-            ],
-        )
-        .await
-    }
-}
-
-/// The CSRF token in a page's form.
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"csrf\" value=\"";
-    let start = html.find(marker).expect("a csrf field") + marker.len();
-    html[start..].split('"').next().expect("token").to_string()
-}
-
 /// Two active learners with a few credits each, and their shared password.
 async fn learners(db: &Db) -> (String, String, String) {
     let summary = seed::synthetic(
@@ -202,7 +98,7 @@ async fn sign_in_pages_and_sign_out() {
     for t in TestDb::all().await {
         let (a, b, pw) = learners(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         let first = browser.get("/").await;
         assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", t.name);
         assert_eq!(first.location.as_deref(), Some("/login"));
@@ -269,7 +165,7 @@ async fn sign_in_pages_and_sign_out() {
         let csrf = csrf_of(&home.body);
         let out = browser.post("/logout", &[("csrf", &csrf)]).await;
         assert_eq!(out.status, StatusCode::SEE_OTHER);
-        let mut replay = Browser::new(&site);
+        let mut replay = Browser::at(&site.base);
         replay.cookies = stolen;
         assert_eq!(replay.get("/").await.status, StatusCode::SEE_OTHER);
     }
@@ -281,7 +177,7 @@ async fn sessions_survive_a_restart_and_staff_can_end_them() {
         let (a, _, pw) = learners(&t.db).await;
         let key = web::Key::generate();
         let site = start(&t.db, key.clone(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         drop(site);
         // A new process with the same key (and database) knows the cookie.
@@ -300,7 +196,7 @@ async fn sessions_survive_a_restart_and_staff_can_end_them() {
         assert_eq!(ended, 1);
         assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
         // Idle sessions expire.
-        let mut idle = Browser::new(&again);
+        let mut idle = Browser::at(&again.base);
         assert_eq!(idle.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         assert_eq!(idle.get("/").await.status, StatusCode::OK);
         again.clock.advance(app::sessions::IDLE_SECS + 1);
@@ -313,7 +209,7 @@ async fn lockout_after_five_failures() {
     for t in TestDb::all().await {
         let (a, _, pw) = learners(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         for _ in 0..5 {
             let r = browser.sign_in(&a, "Wrong12345").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED);
@@ -337,7 +233,7 @@ async fn initial_password_must_be_changed() {
             .await
             .expect("flag");
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         let r = browser.sign_in(&a, &pw).await;
         assert_eq!(r.location.as_deref(), Some("/password"), "{}", t.name);
         for path in ["/", "/courses", "/archive"] {
@@ -423,7 +319,7 @@ async fn initial_password_must_be_changed() {
         .expect("history");
         assert_eq!(history, 1);
         // The old password is gone, the new one works.
-        let mut fresh = Browser::new(&site);
+        let mut fresh = Browser::at(&site.base);
         assert_eq!(
             fresh.sign_in(&a, &pw).await.status,
             StatusCode::UNAUTHORIZED
@@ -439,7 +335,7 @@ async fn posts_without_the_right_csrf_token_are_refused() {
         let (a, _, pw) = learners(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
         // Sign-in without the form's cookie (a cross-site post) is refused and counts nothing.
-        let mut cross = Browser::new(&site);
+        let mut cross = Browser::at(&site.base);
         let r = cross
             .post(
                 "/login",
@@ -453,7 +349,7 @@ async fn posts_without_the_right_csrf_token_are_refused() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", t.name);
         assert!(!cross.cookies.contains_key("wy_session"));
 
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let home = browser.get("/").await;
         let csrf = csrf_of(&home.body);
@@ -475,7 +371,7 @@ async fn posts_without_the_right_csrf_token_are_refused() {
         }
         // Still signed in, password unchanged.
         assert_eq!(browser.get("/").await.status, StatusCode::OK);
-        let mut again = Browser::new(&site);
+        let mut again = Browser::at(&site.base);
         assert_eq!(again.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
     }
 }
@@ -485,7 +381,7 @@ async fn nobody_reaches_another_learners_data() {
     for t in TestDb::all().await {
         let (a, b, pw) = learners(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let b_name = real_name(&t.db, &b).await;
         for path in ["/", "/archive", "/archive/certificate", "/courses"] {
@@ -498,7 +394,7 @@ async fn nobody_reaches_another_learners_data() {
             .await;
         assert!(!p.body.contains(&b_name));
         // A forged cookie value (not encrypted with the site's key) is no session.
-        let mut forged = Browser::new(&site);
+        let mut forged = Browser::at(&site.base);
         forged.cookies.insert("wy_session".into(), "abc.def".into());
         assert_eq!(forged.get("/archive").await.status, StatusCode::SEE_OTHER);
         // In the use-cases, a learner asking for another learner's records is refused.
@@ -523,11 +419,11 @@ async fn media_needs_a_session_and_answers_ranges() {
     for t in TestDb::all().await {
         let (a, _, pw) = learners(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut anonymous = Browser::new(&site);
+        let mut anonymous = Browser::at(&site.base);
         let r = anonymous.get("/media/clip.bin").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", t.name);
 
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let whole = browser.get("/media/clip.bin").await;
         assert_eq!(whole.status, StatusCode::OK);
@@ -601,24 +497,6 @@ async fn short_course(db: &Db, code: &str) {
     tx.commit().await.expect("commit");
 }
 
-impl Browser {
-    async fn api(
-        &mut self,
-        path: &str,
-        csrf: &str,
-        body: serde_json::Value,
-    ) -> (StatusCode, serde_json::Value) {
-        let req = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", csrf)
-            .json(&body);
-        let page = self.send(req).await;
-        let json = serde_json::from_str(&page.body).unwrap_or(serde_json::Value::Null);
-        (page.status, json)
-    }
-}
-
 fn data_csrf(html: &str) -> String {
     let marker = "data-csrf=\"";
     let start = html.find(marker).expect("player csrf") + marker.len();
@@ -631,7 +509,7 @@ async fn play_a_short_course_to_completion_over_http() {
         let (a, _, pw) = learners(&t.db).await;
         short_course(&t.db, "WEB01").await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let id = Actor::load(&t.db, &a, "t")
             .await
@@ -656,11 +534,11 @@ async fn play_a_short_course_to_completion_over_http() {
         let csrf = data_csrf(&page.body);
 
         // Without the CSRF header the API refuses.
-        let (status, _) = browser
+        let (status, _, _) = browser
             .api("/api/courses/WEB01/open", "nope", serde_json::json!({}))
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        let (status, opened) = browser
+        let (status, opened, _) = browser
             .api("/api/courses/WEB01/open", &csrf, serde_json::json!({}))
             .await;
         assert_eq!(status, StatusCode::OK, "{opened}");
@@ -674,7 +552,7 @@ async fn play_a_short_course_to_completion_over_http() {
         for _ in 0..12 {
             site.clock.advance(12);
             pos += 12.0;
-            let (status, reply) = browser
+            let (status, reply, _) = browser
                 .api(
                     "/api/beat",
                     &csrf,
@@ -704,11 +582,11 @@ async fn play_a_short_course_to_completion_over_http() {
         assert!(list.body.contains("已完成"));
 
         // A second playback (another device) supersedes the first page's lease.
-        let mut other = Browser::new(&site);
+        let mut other = Browser::at(&site.base);
         assert_eq!(other.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let other_page = other.get("/courses/WEB01").await;
         let other_csrf = data_csrf(&other_page.body);
-        let (status, opened) = other
+        let (status, opened, _) = other
             .api(
                 "/api/courses/WEB01/open",
                 &other_csrf,
@@ -718,7 +596,7 @@ async fn play_a_short_course_to_completion_over_http() {
         assert_eq!(status, StatusCode::OK);
         let other_lease = opened["lease_id"].as_str().unwrap_or_default().to_string();
         site.clock.advance(12);
-        let (_, reply) = browser
+        let (_, reply, _) = browser
             .api(
                 "/api/beat",
                 &csrf,
@@ -734,7 +612,7 @@ async fn play_a_short_course_to_completion_over_http() {
                 "paused": false, "visible": true, "check_code": null})
         };
         site.clock.advance(12);
-        let (status, reply) = other.api("/api/beat", &other_csrf, other_beat(12.0)).await;
+        let (status, reply, _) = other.api("/api/beat", &other_csrf, other_beat(12.0)).await;
         assert_eq!(
             (status, &reply["status"]),
             (StatusCode::OK, &"ok".into()),
@@ -744,12 +622,12 @@ async fn play_a_short_course_to_completion_over_http() {
             .await
             .expect("end sessions");
         site.clock.advance(12);
-        let (status, reply) = other.api("/api/beat", &other_csrf, other_beat(24.0)).await;
+        let (status, reply, _) = other.api("/api/beat", &other_csrf, other_beat(24.0)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{reply}");
         assert_eq!(reply["status"], "signed_out", "{reply}");
         // Beats need a session.
-        let mut anonymous = Browser::new(&site);
-        let (status, _) = anonymous
+        let mut anonymous = Browser::at(&site.base);
+        let (status, _, _) = anonymous
             .api("/api/beat", &csrf, serde_json::json!({}))
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -845,7 +723,7 @@ async fn take_an_exam_over_http() {
     for t in TestDb::all().await {
         let (a, pw, id, code, course_id) = exam_learner(&t.db).await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let path = format!("/courses/{code}/exam");
         let before = browser.get(&path).await;
@@ -911,7 +789,7 @@ async fn the_exam_page_lays_out_options_shows_the_time_and_explains_a_late_sheet
             .await
             .expect("complete");
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
         assert_eq!(browser.sign_in(&a, &pw).await.status, StatusCode::SEE_OTHER);
         let path = format!("/courses/{code}/exam");
         let info = browser.get(&path).await;
@@ -1067,7 +945,7 @@ async fn personal_pages_are_never_stored_and_run_only_the_sites_own_files() {
             .await
             .expect("complete");
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
-        let mut browser = Browser::new(&site);
+        let mut browser = Browser::at(&site.base);
 
         // Signed out: the sign-in page (and its answer), and the way there.
         assert_personal("GET /login", &browser.get("/login").await);
@@ -1154,40 +1032,6 @@ async fn personal_pages_are_never_stored_and_run_only_the_sites_own_files() {
     }
 }
 
-/// `wangyuan serve` on the test database, with its web site on a free loopback port; returns the
-/// process and the site's address once it answers.
-async fn serve_process(t: &TestDb, dir: &std::path::Path) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("WANGYUAN_DATABASE_URL", &t.url)
-        .env("WANGYUAN_DATA_DIR", dir.join("data"))
-        .env("WANGYUAN_KEYS_DIR", dir.join("keys"))
-        .env("WANGYUAN_SSH_LISTEN", "127.0.0.1:0")
-        .env("WANGYUAN_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (child, base);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("serve did not start listening on {base}");
-}
-
 /// The issue's durability rule: a beat is answered only after the transaction holding it
 /// committed, so killing the process (SIGKILL, no shutdown) while beats are in flight loses none
 /// that was acknowledged. Two learners play in real time against a real `wangyuan serve`; the kill
@@ -1201,7 +1045,8 @@ async fn acknowledged_beats_survive_a_killed_server() {
         short_course(&t.db, "KILL01").await;
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("keys")).expect("keys dir");
-        let (mut child, base) = serve_process(&t, dir.path()).await;
+        let mut served = common::serve::start(dir.path(), &t.url, |_| {});
+        let base = served.base();
         let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
         let answered = Arc::new(tokio::sync::Notify::new());
         let mut players = Vec::new();
@@ -1212,7 +1057,7 @@ async fn acknowledged_beats_survive_a_killed_server() {
                 StatusCode::SEE_OTHER
             );
             let csrf = data_csrf(&browser.get("/courses/KILL01").await.body);
-            let (status, opened) = browser
+            let (status, opened, _) = browser
                 .api("/api/courses/KILL01/open", &csrf, serde_json::json!({}))
                 .await;
             assert_eq!(status, StatusCode::OK, "{opened}");
@@ -1253,8 +1098,8 @@ async fn acknowledged_beats_survive_a_killed_server() {
         tokio::time::timeout(std::time::Duration::from_secs(20), answered.notified())
             .await
             .expect("six beats answered");
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
+        served.child.kill().expect("SIGKILL");
+        served.child.wait().expect("reap");
         for p in players {
             p.await.expect("player");
         }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
+use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use wangyuan::store::Db;
 use wangyuan::web::{self, Clock, Options, Web};
 
@@ -49,20 +49,27 @@ impl Drop for Site {
 
 pub struct Page {
     pub status: StatusCode,
+    pub location: Option<String>,
     pub headers: HeaderMap,
     pub body: String,
 }
 
+/// A browser: follows no redirects, keeps cookies.
 pub struct Browser {
-    base: String,
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: HashMap<String, String>,
 }
 
 impl Browser {
     pub fn new(site: &Site) -> Browser {
+        Browser::at(&site.base)
+    }
+
+    /// A browser for the site at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn at(base: &str) -> Browser {
         Browser {
-            base: site.base.clone(),
+            base: base.to_string(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -71,16 +78,19 @@ impl Browser {
         }
     }
 
-    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
-        let cookies: Vec<String> = self
-            .cookies
+    pub fn cookie_header(&self) -> String {
+        self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let req = if cookies.is_empty() {
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = if self.cookies.is_empty() {
             req
         } else {
-            req.header(COOKIE, cookies.join("; "))
+            req.header(COOKIE, self.cookie_header())
         };
         let resp = req.send().await.expect("request");
         for v in resp.headers().get_all(SET_COOKIE) {
@@ -97,6 +107,11 @@ impl Browser {
         Page {
             status: resp.status(),
             headers: resp.headers().clone(),
+            location: resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
             body: resp.text().await.expect("body"),
         }
     }
@@ -132,7 +147,7 @@ impl Browser {
     pub async fn sign_in(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/login").await;
         assert_eq!(form.status, StatusCode::OK);
-        let csrf = attribute(&form.body, "name=\"csrf\" value=\"");
+        let csrf = csrf_of(&form.body);
         self.post(
             "/login",
             &[
@@ -153,4 +168,9 @@ pub fn attribute(html: &str, marker: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The CSRF token in a page's form.
+pub fn csrf_of(html: &str) -> String {
+    attribute(html, "name=\"csrf\" value=\"")
 }
