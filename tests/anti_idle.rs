@@ -301,3 +301,92 @@ async fn an_ignored_check_is_forfeited_whatever_the_learner_does_next() {
         assert_ne!(svg.status, StatusCode::OK);
     }
 }
+
+/// A `playback_checks` row: code, issued at, wrong answers, next check at, last passed at.
+type CheckRow = (Option<String>, Option<i64>, i64, i64, Option<i64>);
+
+/// What a beat or an answer could change for the account: its playback, its lease, its check.
+async fn playback_state(db: &Db, id: i64) -> String {
+    let playback: Vec<(String, i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT watched, watched_s, position_s, updated_at, unverified FROM playback
+         WHERE account_id = $1 ORDER BY course_id",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await
+    .expect("playback");
+    let lease: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT lease_id, last_beat_at, last_position FROM playback_leases WHERE account_id = $1",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await
+    .expect("lease");
+    let check: Vec<CheckRow> = sqlx::query_as(
+        "SELECT code, issued_at, wrong, next_check_at, last_ok_at FROM playback_checks
+         WHERE account_id = $1",
+    )
+    .bind(id)
+    .fetch_all(db.reader())
+    .await
+    .expect("check");
+    format!("{playback:?} {lease:?} {check:?}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_player_api_refuses_posts_without_the_csrf_header_and_changes_nothing() {
+    for t in TestDb::all().await {
+        let db = &t.db;
+        let (names, pw) = setup(db).await;
+        let site = Site::start(db, NOW).await;
+        let mut l = Learner::sign_in(&site, db, &names[0], &pw).await;
+        l.open("ANTI01").await;
+        for _ in 0..3 {
+            l.beat(&site).await;
+        }
+        ask_check(&site, db, &mut l).await;
+        let code = code_in_db(db, l.id).await;
+        let before = playback_state(db, l.id).await;
+
+        // Requests the learner's session would be allowed, but without this session's token.
+        site.clock.advance(12);
+        let beat = json!({"lease_id": l.lease, "position_s": l.pos + 12.0, "rate": 1.0,
+            "paused": false, "visible": true});
+        for (path, body) in [
+            ("/api/beat", &beat),
+            ("/api/check", &json!({ "code": code })),
+        ] {
+            for token in [None, Some(""), Some("deadbeef"), Some(&l.csrf[1..])] {
+                let mut req = l
+                    .browser
+                    .http
+                    .post(format!("{}{path}", l.browser.base))
+                    .json(body);
+                if let Some(token) = token {
+                    req = req.header("X-CSRF-Token", token);
+                }
+                let r = l.browser.send(req).await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{}: {path} {token:?}: {}",
+                    t.name,
+                    r.body
+                );
+                assert!(r.body.contains("表单已过期"), "{}: {}", t.name, r.body);
+                assert_eq!(
+                    playback_state(db, l.id).await,
+                    before,
+                    "{}: {path} {token:?}",
+                    t.name
+                );
+            }
+        }
+
+        // With the token the same requests go through: the refusals were the token's alone.
+        let reply = l.answer(&code).await;
+        assert_eq!(reply["status"], "passed", "{}: {reply}", t.name);
+        l.beat(&site).await;
+        assert_ne!(playback_state(db, l.id).await, before, "{}", t.name);
+    }
+}

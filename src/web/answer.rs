@@ -53,11 +53,6 @@ pub fn failure(e: app::Error) -> Response {
     WebError::Page(e).into_response()
 }
 
-/// An app error as JSON `{ "message": … }` with the matching status.
-pub fn json_failure(e: app::Error) -> Response {
-    WebError::Api(e).into_response()
-}
-
 /// Why a handler could not answer as asked; `?` on an app call gives the error page.
 #[derive(Debug)]
 pub enum WebError {

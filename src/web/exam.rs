@@ -16,7 +16,7 @@ use crate::rules::exam::QuestionKind;
 use super::Web;
 use super::csrf::CsrfForm;
 use super::pages::TokenOnly;
-use super::pages::{Chrome, asset, failure, render};
+use super::pages::{Chrome, WebError, asset, render};
 use super::session::Me;
 
 const EXAM_JS: &str = include_str!("exam.js");
@@ -132,41 +132,34 @@ async fn chrome(web: &Web, me: &Me) -> Result<Option<Chrome>, app::Error> {
     Ok(Chrome::of(me, name, "courses"))
 }
 
-pub async fn info(State(web): State<Web>, me: Me, Path(code): Path<String>) -> Response {
-    let info = match exams::info(web.db(), me.actor(), &code).await {
-        Ok(Some(i)) => i,
-        Ok(None) => return failure(app::Error::NotFound(format!("课程 {code} 的考试"))),
-        Err(e) => return failure(e),
-    };
-    let chrome = match chrome(&web, &me).await {
-        Ok(c) => c,
-        Err(e) => return failure(e),
-    };
-    render(&ExamPage {
+pub async fn info(
+    State(web): State<Web>,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    let info = exams::info(web.db(), me.actor(), &code)
+        .await?
+        .ok_or_else(|| app::Error::NotFound(format!("课程 {code} 的考试")))?;
+    let chrome = chrome(&web, &me).await?;
+    Ok(render(&ExamPage {
         can_start: info.course_completed
             && !info.passed
             && info.attempts_used < info.attempts_allowed,
         chrome,
         limit: duration_text(info.time_limit_s),
         info,
-    })
+    }))
 }
 
 pub async fn start(
     State(web): State<Web>,
     Path(code): Path<String>,
     CsrfForm(me, _): CsrfForm<TokenOnly>,
-) -> Response {
+) -> Result<Response, WebError> {
     let now = web.now();
-    let attempt = match exams::start(web.db(), me.actor(), &code, now).await {
-        Ok(a) => a,
-        Err(e) => return failure(e),
-    };
-    let chrome = match chrome(&web, &me).await {
-        Ok(c) => c,
-        Err(e) => return failure(e),
-    };
-    render(&AttemptPage {
+    let attempt = exams::start(web.db(), me.actor(), &code, now).await?;
+    let chrome = chrome(&web, &me).await?;
+    Ok(render(&AttemptPage {
         chrome,
         code,
         attempt_id: attempt.attempt_id,
@@ -180,7 +173,7 @@ pub async fn start(
             .enumerate()
             .map(|(i, q)| QuestionView::of(i + 1, q))
             .collect(),
-    })
+    }))
 }
 
 /// The answer form's fields, `q<id>=<option index>` (repeated for multiple choice), as answers.
@@ -202,18 +195,11 @@ pub async fn submit(
     State(web): State<Web>,
     Path((code, attempt_id)): Path<(String, i64)>,
     CsrfForm(me, fields): CsrfForm<Vec<(String, String)>>,
-) -> Response {
+) -> Result<Response, WebError> {
     let answers = answers_of(&fields);
-    let submitted = match exams::submit(web.db(), me.actor(), attempt_id, &answers, web.now()).await
-    {
-        Ok(s) => s,
-        Err(e) => return failure(e),
-    };
-    let chrome = match chrome(&web, &me).await {
-        Ok(c) => c,
-        Err(e) => return failure(e),
-    };
-    match submitted {
+    let submitted = exams::submit(web.db(), me.actor(), attempt_id, &answers, web.now()).await?;
+    let chrome = chrome(&web, &me).await?;
+    Ok(match submitted {
         exams::Submitted::Graded(graded) => render(&GradedPage {
             chrome,
             code,
@@ -227,7 +213,7 @@ pub async fn submit(
             grace_s: late.grace_s,
             attempts_left: late.attempts_left,
         }),
-    }
+    })
 }
 
 #[cfg(test)]

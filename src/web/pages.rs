@@ -17,7 +17,7 @@ use crate::rules::standing::Bucket;
 
 use super::Web;
 use super::answer::error_page;
-pub use super::answer::{Chrome, WebError, failure, render};
+pub use super::answer::{Chrome, WebError, render};
 use super::csrf::{self, CsrfForm};
 use super::session::{self, FORM_COOKIE, Me, Peer, SESSION_COOKIE};
 
@@ -97,49 +97,46 @@ pub async fn login(
     Peer(ip): Peer,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
-) -> Response {
+) -> Result<Response, WebError> {
     let now = web.now();
     if !web.0.limiter.allow(ip, now) {
-        return login_page(
+        return Ok(login_page(
             &web,
             StatusCode::TOO_MANY_REQUESTS,
             f.username,
             Some("尝试过于频繁，请一分钟后再试。".into()),
-        );
+        ));
     }
     let jar =
         axum_extra::extract::cookie::PrivateCookieJar::from_headers(&headers, web.0.key.clone());
     let expected = jar.get(FORM_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|t| csrf::same_token(&t, &f.csrf)) {
-        return login_page(
+        return Ok(login_page(
             &web,
             StatusCode::FORBIDDEN,
             f.username,
             Some("页面已过期，请重新输入。".into()),
-        );
+        ));
     }
     let username = f.username.trim().to_string();
+    // A refused sign-in is the form again with why; only a failure of the system is an error.
     let signed =
-        match auth::with_password(web.db(), &username, &f.password, &ip.to_string(), now).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(denied)) => {
-                return login_page(
+        match auth::with_password(web.db(), &username, &f.password, &ip.to_string(), now).await? {
+            Ok(s) => s,
+            Err(denied) => {
+                return Ok(login_page(
                     &web,
                     StatusCode::UNAUTHORIZED,
                     username,
                     Some(denied.to_string()),
-                );
+                ));
             }
-            Err(e) => return failure(e),
         };
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let sid = match sessions::start(web.db(), &signed, agent, now).await {
-        Ok(id) => id,
-        Err(e) => return failure(e),
-    };
+    let sid = sessions::start(web.db(), &signed, agent, now).await?;
     let jar = jar
         .remove(session::removal(FORM_COOKIE))
         .add(session::cookie(
@@ -148,7 +145,7 @@ pub async fn login(
             format!("{sid}.{}", session::token()),
         ));
     let to = if signed.must_change { "/password" } else { "/" };
-    (jar, Redirect::to(to)).into_response()
+    Ok((jar, Redirect::to(to)).into_response())
 }
 
 /// A form that carries nothing but its token (sign-out, starting an exam).
@@ -163,17 +160,16 @@ impl csrf::Posted for TokenOnly {
     }
 }
 
-pub async fn logout(State(web): State<Web>, CsrfForm(me, _): CsrfForm<TokenOnly>) -> Response {
+pub async fn logout(
+    State(web): State<Web>,
+    CsrfForm(me, _): CsrfForm<TokenOnly>,
+) -> Result<Response, WebError> {
     // A waiting anti-idle check is missed by signing out (RULES.md).
-    if let Err(e) = app::playback::sign_out(web.db(), me.actor(), web.now()).await {
-        return failure(e);
-    }
-    if let Err(e) = sessions::end(web.db(), &me.session.id).await {
-        return failure(e);
-    }
+    app::playback::sign_out(web.db(), me.actor(), web.now()).await?;
+    sessions::end(web.db(), &me.session.id).await?;
     let jar = axum_extra::extract::cookie::PrivateCookieJar::new(web.0.key.clone())
         .remove(session::removal(SESSION_COOKIE));
-    (jar, Redirect::to("/login")).into_response()
+    Ok((jar, Redirect::to("/login")).into_response())
 }
 
 #[derive(Template)]
@@ -211,11 +207,8 @@ pub async fn password(
     State(web): State<Web>,
     Peer(ip): Peer,
     CsrfForm(me, f): CsrfForm<PasswordForm>,
-) -> Response {
-    let name = match real_name(&web, &me).await {
-        Ok(n) => n,
-        Err(r) => return r.into_response(),
-    };
+) -> Result<Response, WebError> {
+    let name = real_name(&web, &me).await?;
     let again = |status: StatusCode, error: String| {
         let mut r = render(&PasswordPage {
             forced: me.session.must_change,
@@ -227,18 +220,22 @@ pub async fn password(
     };
     let now = web.now();
     if !web.0.limiter.allow(ip, now) {
-        return again(
+        return Ok(again(
             StatusCode::TOO_MANY_REQUESTS,
             "尝试过于频繁，请一分钟后再试。".into(),
-        );
+        ));
     }
     if f.new != f.confirm {
-        return again(StatusCode::BAD_REQUEST, "两次输入的新密码不一致。".into());
+        return Ok(again(
+            StatusCode::BAD_REQUEST,
+            "两次输入的新密码不一致。".into(),
+        ));
     }
+    // A refused new password is the form again with why; other failures are the error page.
     match app::credentials::change_password(web.db(), me.actor(), &f.current, &f.new, now).await {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e @ app::Error::Invalid { .. }) => again(StatusCode::BAD_REQUEST, e.to_string()),
-        Err(e) => failure(e),
+        Ok(()) => Ok(Redirect::to("/").into_response()),
+        Err(e @ app::Error::Invalid { .. }) => Ok(again(StatusCode::BAD_REQUEST, e.to_string())),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -12,9 +12,8 @@ use crate::app::playback::{self as playback, Beat, BeatStatus};
 use crate::app::{self, learner};
 
 use super::Web;
-use super::answer::json_failure;
+use super::answer::{Chrome, WebError, render};
 use super::csrf::CsrfHeader;
-use super::pages::{Chrome, failure, render};
 use super::session::{Cookied, Me};
 
 const PLAYER_JS: &str = include_str!("player.js");
@@ -47,23 +46,22 @@ struct CoursePage {
     has_exam: bool,
 }
 
-pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) -> Response {
+pub async fn course(
+    State(web): State<Web>,
+    me: Me,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
     let filter = Filter {
         text: Some(code.clone()),
         ..Filter::default()
     };
-    let line = match learner::catalogue(web.db(), me.actor(), &filter).await {
-        Ok(lines) => lines.into_iter().find(|l| l.course.code == code),
-        Err(e) => return failure(e),
-    };
-    let Some(line) = line else {
-        return failure(app::Error::NotFound(format!("课程 {code}")));
-    };
-    let name = match me.actor().real_name(web.db()).await {
-        Ok(n) => n,
-        Err(e) => return failure(e),
-    };
-    render(&CoursePage {
+    let line = learner::catalogue(web.db(), me.actor(), &filter)
+        .await?
+        .into_iter()
+        .find(|l| l.course.code == code)
+        .ok_or_else(|| app::Error::NotFound(format!("课程 {code}")))?;
+    let name = me.actor().real_name(web.db()).await?;
+    Ok(render(&CoursePage {
         chrome: Chrome::of(&me, name, "courses"),
         status: line.status.label(),
         code: line.course.code,
@@ -73,22 +71,21 @@ pub async fn course(State(web): State<Web>, me: Me, Path(code): Path<String>) ->
         credits: line.course.credit.tenths.to_string(),
         rule: line.course.credit.rule,
         has_exam: line.course.has_exam,
-    })
+    }))
 }
 
 pub async fn open(
     State(web): State<Web>,
     CsrfHeader(me): CsrfHeader<Me>,
     Path(code): Path<String>,
-) -> Response {
+) -> Result<Response, WebError> {
     let opened = web
         .0
         .heartbeats
-        .open(me.actor(), &me.session.id, &code, &web.0.node, web.now());
-    match opened.await {
-        Ok(opened) => Json(opened).into_response(),
-        Err(e) => json_failure(e),
-    }
+        .open(me.actor(), &me.session.id, &code, &web.0.node, web.now())
+        .await
+        .map_err(WebError::Api)?;
+    Ok(Json(opened).into_response())
 }
 
 /// A heartbeat. The session is checked by the heartbeat writer, inside the transaction that
@@ -97,20 +94,19 @@ pub async fn beat(
     State(web): State<Web>,
     CsrfHeader(caller): CsrfHeader<Cookied>,
     Json(b): Json<Beat>,
-) -> Response {
+) -> Result<Response, WebError> {
     let address = caller.peer.to_string();
-    match web
+    let reply = web
         .0
         .heartbeats
         .beat(&caller.session_id, &address, b, web.now())
         .await
-    {
-        Ok(reply) if reply.status == BeatStatus::SignedOut => {
-            (StatusCode::UNAUTHORIZED, Json(reply)).into_response()
-        }
-        Ok(reply) => Json(reply).into_response(),
-        Err(e) => json_failure(e),
-    }
+        .map_err(WebError::Api)?;
+    Ok(if reply.status == BeatStatus::SignedOut {
+        (StatusCode::UNAUTHORIZED, Json(reply)).into_response()
+    } else {
+        Json(reply).into_response()
+    })
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -123,28 +119,27 @@ pub async fn answer(
     State(web): State<Web>,
     CsrfHeader(me): CsrfHeader<Me>,
     Json(a): Json<CheckAnswer>,
-) -> Response {
-    match playback::answer(web.db(), me.actor(), &a.code, web.now()).await {
-        Ok(reply) => Json(reply).into_response(),
-        Err(e) => json_failure(e),
-    }
+) -> Result<Response, WebError> {
+    let reply = playback::answer(web.db(), me.actor(), &a.code, web.now())
+        .await
+        .map_err(WebError::Api)?;
+    Ok(Json(reply).into_response())
 }
 
 /// The waiting anti-idle check's code as a picture (never as text), drawn afresh each time and
 /// never cached; 404 when no check waits.
-pub async fn check_image(State(web): State<Web>, me: Me) -> Response {
-    let code = match playback::check_code(web.db(), me.actor(), web.now()).await {
-        Ok(Some(code)) => code,
-        Ok(None) => return json_failure(app::Error::NotFound("待输入的验证码".into())),
-        Err(e) => return json_failure(e),
-    };
+pub async fn check_image(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
+    let code = playback::check_code(web.db(), me.actor(), web.now())
+        .await
+        .and_then(|code| code.ok_or_else(|| app::Error::NotFound("待输入的验证码".into())))
+        .map_err(WebError::Api)?;
     let svg = super::check_image::draw(&code, &mut rand::thread_rng());
-    (
+    Ok((
         [
             (axum::http::header::CONTENT_TYPE, "image/svg+xml"),
             (axum::http::header::CACHE_CONTROL, "no-store"),
         ],
         svg,
     )
-        .into_response()
+        .into_response())
 }
