@@ -5,7 +5,7 @@
 mod common;
 
 use common::http::{Browser, Page, csrf_of};
-use common::{NOW, TestDb};
+use common::{NOW, TestDb, ledger_entries};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use wangyuan::app::{self, Actor, Error};
@@ -474,27 +474,9 @@ async fn media_needs_a_session_and_answers_ranges() {
     }
 }
 
-/// A published 60-second required course with designated credits 1.5.
+/// A published 60-second required course with designated credits 1.5, played from clip.bin.
 async fn short_course(db: &Db, code: &str) {
-    let mut tx = db.begin().await.expect("begin");
-    wangyuan::store::courses::insert(
-        &mut tx,
-        &wangyuan::store::courses::NewCourse {
-            code,
-            title: "网页测试短课",
-            category: "theory",
-            kind: "required",
-            duration_s: 60,
-            designated_tenths: Some(15),
-            source: "local",
-            media_path: Some("clip.bin"),
-            description: "",
-        },
-        NOW,
-    )
-    .await
-    .expect("course");
-    tx.commit().await.expect("commit");
+    common::short_course_of(db, code, 60, "clip.bin").await;
 }
 
 fn data_csrf(html: &str) -> String {
@@ -674,15 +656,6 @@ async fn exam_learner(db: &Db) -> (String, String, i64, String, i64) {
     (a, pw, id, code, course_id)
 }
 
-/// The learner's exam entries in the ledger.
-async fn exam_entries(db: &Db, account: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'")
-        .bind(account)
-        .fetch_one(db.reader())
-        .await
-        .expect("count")
-}
-
 /// The attempt id in an answer page's form.
 fn attempt_id_of(html: &str, code: &str) -> i64 {
     let marker = format!("action=\"/courses/{code}/exam/");
@@ -754,7 +727,7 @@ async fn take_an_exam_over_http() {
         assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
         assert!(graded.body.contains("合格："), "{}", graded.body);
         assert!(graded.body.contains("考试合格奖励"), "{}", graded.body);
-        let exam_entries = exam_entries(&t.db, id).await;
+        let exam_entries = ledger_entries(&t.db, id, "exam").await;
         assert!(exam_entries >= 1);
         assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
     }
@@ -879,7 +852,7 @@ async fn the_exam_page_lays_out_options_shows_the_time_and_explains_a_late_sheet
             );
         }
         assert!(!late.body.contains("合格："), "{}", late.body);
-        let exam_entries = exam_entries(&t.db, id).await;
+        let exam_entries = ledger_entries(&t.db, id, "exam").await;
         assert_eq!(exam_entries, 0, "{}", t.name);
         let info = browser.get(&path).await;
         assert!(info.body.contains("已考 1 次"), "{}", info.body);
