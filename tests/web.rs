@@ -4,26 +4,19 @@
 
 mod common;
 
-use common::http::{Browser, Page, csrf_of};
+use common::http::{Browser, Page, Site, csrf_of};
 use common::{NOW, TestDb, ledger_entries};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use wangyuan::app::{self, Actor, Error};
 use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::web::{self, Clock, Options, Web};
+use wangyuan::web::{self, Clock};
 
 const MEDIA_LEN: usize = 4000;
 
-/// A site on 127.0.0.1 with its own media folder, a manual clock and a fixed cookie key.
-struct Site {
-    base: String,
-    clock: Clock,
-    key: web::Key,
-    media: tempfile::TempDir,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
+/// A site on 127.0.0.1 serving its own media folder (clip.bin, with secret.txt beside the
+/// folder), with `key` and `clock`.
 async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     let media = tempfile::tempdir().expect("media dir");
     let folder = media.path().join("media");
@@ -32,32 +25,7 @@ async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     std::fs::write(folder.join("clip.bin"), &bytes).expect("media file");
     // Beside the media folder: must never be reachable.
     std::fs::write(media.path().join("secret.txt"), "secret").expect("secret file");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let site = Web::new(Options {
-        db: db.clone(),
-        key: key.clone(),
-        media_dir: folder,
-        secure_cookies: false,
-        clock: clock.clone(),
-        node: "test".into(),
-    });
-    let task = tokio::spawn(web::serve(listener, site));
-    Site {
-        base,
-        clock,
-        key,
-        media,
-        task,
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    Site::serve(db, key, clock, media, folder, "test").await
 }
 
 /// Two active learners with a few credits each, and their shared password.
