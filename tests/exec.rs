@@ -366,17 +366,7 @@ async fn unit_staff_stay_in_scope_and_learners_are_refused() {
 async fn wangyuan_exec_runs_the_same_commands_locally() {
     for t in seeded().await {
         let dir = tempfile::tempdir().expect("tempdir");
-        let exec = |args: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-                .arg("exec")
-                .args(args)
-                .current_dir(dir.path())
-                .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
-                .env("WANGYUAN_LOG", "warn")
-                .env("WANGYUAN_DATABASE_URL", &t.url)
-                .output()
-                .expect("run wangyuan exec")
-        };
+        let exec = |args: &[&str]| common::wangyuan_exec(dir.path(), &t.url, args);
         let office = actor(&t, "office").await;
         let report = standings::report(&t.db, &office, 2026, None)
             .await

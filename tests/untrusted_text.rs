@@ -448,15 +448,11 @@ async fn bad_arguments_over_local_wangyuan_exec() {
         common::seed_demo(&t.db, 10).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let exec = |args: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-                .args(["exec", "--as", "office", "--"])
-                .args(args)
-                .current_dir(dir.path())
-                .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
-                .env("WANGYUAN_LOG", "warn")
-                .env("WANGYUAN_DATABASE_URL", &t.url)
-                .output()
-                .expect("run wangyuan exec")
+            common::wangyuan_exec(
+                dir.path(),
+                &t.url,
+                &[&["--as", "office", "--"], args].concat(),
+            )
         };
         let huge = "9".repeat(20);
         // Linux caps one argv string at 128 KiB; this is far over the 8 KiB command line.

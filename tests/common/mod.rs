@@ -319,3 +319,17 @@ pub async fn ledger_entries(db: &Db, account: i64, kind: &str) -> i64 {
         .await
         .expect("ledger count")
 }
+
+/// Runs the built `wangyuan exec ARGS` in `dir` (its data folder inside) against the database at
+/// `url`, as an operator on the machine would.
+pub fn wangyuan_exec(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+        .arg("exec")
+        .args(args)
+        .current_dir(dir)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_LOG", "warn")
+        .env("WANGYUAN_DATABASE_URL", url)
+        .output()
+        .expect("run wangyuan exec")
+}
