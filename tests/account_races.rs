@@ -80,14 +80,7 @@ async fn a_move_committed_meanwhile_is_seen_by_the_scope_check() {
         return;
     };
     common::seed_demo(&t.db, 80).await;
-    let learner: String = sqlx::query_scalar(
-        "SELECT a.username FROM accounts a JOIN units u ON u.id = a.unit_id \
-         WHERE a.is_learner = 1 AND u.path LIKE (SELECT path FROM units WHERE code = 'LX') || '%' \
-         ORDER BY a.id LIMIT 1",
-    )
-    .fetch_one(t.db.reader())
-    .await
-    .expect("a learner of 娄星区");
+    let learner: String = common::lx_learner(&t.db).await;
     let hash_before: String =
         sqlx::query_scalar("SELECT password_hash FROM accounts WHERE username = $1")
             .bind(&learner)

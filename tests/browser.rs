@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::TestDb;
+use common::http::Site;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -22,7 +23,7 @@ use wangyuan::app::Actor;
 use wangyuan::demo::courses as demo_courses;
 use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::web::{self, Clock, Options, Web};
+use wangyuan::web::{self, Clock};
 
 const CHROMIUM: &str = "chromium";
 const COURSE: &str = "DEMO01";
@@ -293,18 +294,6 @@ fn base64_decode(text: &str) -> Vec<u8> {
 }
 
 /// A site on 127.0.0.1 with the real clock, serving the demo media.
-struct Site {
-    base: String,
-    _media: tempfile::TempDir,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 async fn start(db: &Db) -> Site {
     let media = tempfile::tempdir().expect("media dir");
     for c in demo_courses::DEMO_COURSES {
@@ -314,24 +303,16 @@ async fn start(db: &Db) -> Site {
         )
         .expect("demo media");
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let site = Web::new(Options {
-        db: db.clone(),
-        key: web::Key::generate(),
-        media_dir: media.path().to_path_buf(),
-        secure_cookies: false,
-        clock: Clock::system(),
-        node: "browser-test".into(),
-    });
-    let task = tokio::spawn(web::serve(listener, site));
-    Site {
-        base,
-        _media: media,
-        task,
-    }
+    let dir = media.path().to_path_buf();
+    Site::serve(
+        db,
+        web::Key::generate(),
+        Clock::system(),
+        media,
+        dir,
+        "browser-test",
+    )
+    .await
 }
 
 /// Seeds a city (learners whose password needs no change) and the demo courses at the real time;

@@ -6,25 +6,13 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{NOW, TestDb};
+use common::{NOW, TestDb, learner, ledger_entries};
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::exams::{self, Attempt, Graded, Submitted, TimedOut};
 use wangyuan::app::{Actor, Error, ledger};
-use wangyuan::cmd;
 use wangyuan::rules::exam::{QuestionKind, key_indexes};
 use wangyuan::store::Db;
-
-async fn learner(db: &Db, nth: i64) -> Actor {
-    let name: String = sqlx::query_scalar(
-        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT 1 OFFSET $1",
-    )
-    .bind(nth)
-    .fetch_one(db.reader())
-    .await
-    .expect("learner");
-    Actor::load(db, &name, "127.0.0.1").await.expect("actor")
-}
 
 /// (course code, course id, exam id) of the first course with an exam.
 async fn exam_course(db: &Db) -> (String, i64, i64) {
@@ -81,14 +69,6 @@ async fn ready_learner(db: &Db) -> (String, Actor) {
     (code, me)
 }
 
-async fn exam_entries(db: &Db, account: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'")
-        .bind(account)
-        .fetch_one(db.reader())
-        .await
-        .expect("count")
-}
-
 #[tokio::test]
 async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
     for t in TestDb::with_city(3).await {
@@ -134,14 +114,14 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
             (award.credits.as_str(), award.bucket.as_str()),
             ("1.0", "考试")
         );
-        assert_eq!(exam_entries(&t.db, id).await, 1);
+        assert_eq!(ledger_entries(&t.db, id, "exam").await, 1);
         // Submitting again or starting again is refused; no second bonus.
         let err = exams::submit(&t.db, &me, first.attempt_id, &answers, NOW + 61)
             .await
             .expect_err("twice");
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         assert!(exams::start(&t.db, &me, &code, NOW + 70).await.is_err());
-        assert_eq!(exam_entries(&t.db, id).await, 1);
+        assert_eq!(ledger_entries(&t.db, id, "exam").await, 1);
         let info = exams::info(&t.db, &me, &code)
             .await
             .expect("info")
@@ -179,7 +159,7 @@ async fn passing_earns_the_bonus_once_and_the_attempt_limit_holds() {
             .await
             .expect_err("used up");
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
-        assert_eq!(exam_entries(&t.db, other_id).await, 0);
+        assert_eq!(ledger_entries(&t.db, other_id, "exam").await, 0);
     }
 }
 
@@ -202,7 +182,7 @@ async fn right_answers_after_the_deadline_fail() {
             t.name
         );
         assert_eq!(late.attempts_left, 2, "{}", t.name);
-        assert_eq!(exam_entries(&t.db, id).await, 0);
+        assert_eq!(ledger_entries(&t.db, id, "exam").await, 0);
         // Recorded as timed out: finished, no answers, 0, not passed.
         let row: (Option<i64>, Option<String>, Option<i64>, Option<i64>) = sqlx::query_as(
             "SELECT finished_at, answers, score, passed FROM exam_attempts WHERE id = $1",
@@ -267,21 +247,7 @@ async fn an_abandoned_attempt_is_closed_as_timed_out() {
 }
 
 async fn run(db: &Db, actor: &Actor, line: &str, stdin: &str) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = cmd::run_line(
-        db,
-        actor,
-        line,
-        &mut cmd::Stdin::from_bytes(stdin.as_bytes().to_vec()),
-        &mut out,
-        &mut err,
-    )
-    .await;
-    (
-        code,
-        String::from_utf8(out).expect("utf-8"),
-        String::from_utf8(err).expect("utf-8"),
-    )
+    common::cmd::run_text(db, actor, line, stdin).await
 }
 
 async fn staff(db: &Db, role: RoleKind, username: &str, unit: Option<&str>) -> Actor {

@@ -6,72 +6,17 @@ mod common;
 use std::io::Cursor;
 use std::process::Command;
 
-use common::TestDb;
+use common::cmd::Ran;
+use common::{TestDb, actor};
 use serde_json::Value;
 use wangyuan::app::{Actor, archive, catalog, standings, units};
-use wangyuan::cmd;
-
-struct Ran {
-    code: i32,
-    out: Vec<u8>,
-    err: String,
-}
-
-impl Ran {
-    fn text(&self) -> String {
-        String::from_utf8(self.out.clone()).expect("utf-8 output")
-    }
-
-    fn json(&self) -> Vec<Value> {
-        assert_eq!(self.code, 0, "{}", self.err);
-        match serde_json::from_slice(&self.out).expect("json") {
-            Value::Array(rows) => rows,
-            other => panic!("not an array: {other}"),
-        }
-    }
-
-    /// CSV records after the header row.
-    fn csv(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        assert_eq!(self.code, 0, "{}", self.err);
-        let mut r = csv::Reader::from_reader(self.out.as_slice());
-        let header = r
-            .headers()
-            .expect("header")
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows = r
-            .records()
-            .map(|rec| rec.expect("record").iter().map(String::from).collect())
-            .collect();
-        (header, rows)
-    }
-}
 
 async fn run(t: &TestDb, actor: &Actor, line: &str) -> Ran {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = cmd::run_line(
-        &t.db,
-        actor,
-        line,
-        &mut cmd::Stdin::empty(),
-        &mut out,
-        &mut err,
-    )
-    .await;
-    Ran {
-        code,
-        out,
-        err: String::from_utf8(err).expect("utf-8 errors"),
-    }
+    common::cmd::run(&t.db, actor, line, b"").await
 }
 
 async fn seeded() -> Vec<TestDb> {
     common::all_with_demo(300).await
-}
-
-async fn actor(t: &TestDb, username: &str) -> Actor {
-    Actor::load(&t.db, username, "test").await.expect("actor")
 }
 
 fn credits(v: &Value) -> i64 {
@@ -421,17 +366,7 @@ async fn unit_staff_stay_in_scope_and_learners_are_refused() {
 async fn wangyuan_exec_runs_the_same_commands_locally() {
     for t in seeded().await {
         let dir = tempfile::tempdir().expect("tempdir");
-        let exec = |args: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-                .arg("exec")
-                .args(args)
-                .current_dir(dir.path())
-                .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
-                .env("WANGYUAN_LOG", "warn")
-                .env("WANGYUAN_DATABASE_URL", &t.url)
-                .output()
-                .expect("run wangyuan exec")
-        };
+        let exec = |args: &[&str]| common::wangyuan_exec(dir.path(), &t.url, args);
         let office = actor(&t, "office").await;
         let report = standings::report(&t.db, &office, 2026, None)
             .await

@@ -20,7 +20,6 @@ use wangyuan::app::actor::RoleKind;
 use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::auth::{self, Denied, MAX_FAILURES};
 use wangyuan::app::{self, Actor, Error, password};
-use wangyuan::cmd;
 use wangyuan::store::Db;
 
 const PASSWORD: &str = "Jiangnan2026";
@@ -345,14 +344,7 @@ async fn post_login(base: &str, form: Form, user: &str, pw: &str) -> StatusCode 
 }
 
 async fn run(t: &TestDb, actor: &Actor, line: &str) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut stdin = cmd::Stdin::from_bytes(Vec::new());
-    let code = cmd::run_line(&t.db, actor, line, &mut stdin, &mut out, &mut err).await;
-    (
-        code,
-        String::from_utf8(out).expect("utf-8"),
-        String::from_utf8(err).expect("utf-8"),
-    )
+    common::cmd::run_text(&t.db, actor, line, "").await
 }
 
 /// A locked account shows as locked (until when, why) and the office or the account's unit
@@ -361,14 +353,7 @@ async fn run(t: &TestDb, actor: &Actor, line: &str) -> (i32, String, String) {
 async fn a_lock_is_shown_and_lifted_by_the_office_or_the_unit() {
     let _serial = SERIAL.lock().await;
     for t in common::all_with_demo(80).await {
-        let learner: String = sqlx::query_scalar(
-            "SELECT a.username FROM accounts a JOIN units u ON u.id = a.unit_id \
-             WHERE a.is_learner = 1 AND u.path LIKE (SELECT path FROM units WHERE code = 'LX') || '%' \
-             ORDER BY a.id LIMIT 1",
-        )
-        .fetch_one(t.db.reader())
-        .await
-        .expect("a learner of 娄星区");
+        let learner: String = common::lx_learner(&t.db).await;
         let office = Actor::load(&t.db, "office", "10.0.0.1")
             .await
             .expect("office");

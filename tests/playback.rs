@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{NOW, TestDb, short_course};
+use common::{NOW, TestDb, learners, ledger_entries, short_course};
 use wangyuan::app::auth::SignedIn;
 use wangyuan::app::playback::{self, Beat, BeatStatus, Heartbeats};
 use wangyuan::app::{Actor, Error, sessions};
@@ -56,21 +56,6 @@ async fn player(db: &Db, code: &str, duration_s: i64) -> Player {
     }
 }
 
-async fn learners(db: &Db, n: i64) -> Vec<Actor> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
-    )
-    .bind(n)
-    .fetch_all(db.reader())
-    .await
-    .expect("learners");
-    let mut out = Vec::new();
-    for name in names {
-        out.push(Actor::load(db, &name, "127.0.0.1").await.expect("actor"));
-    }
-    out
-}
-
 const IP: &str = "127.0.0.1";
 
 fn playing(lease: &str, pos: f64) -> Beat {
@@ -93,14 +78,6 @@ async fn watched_s(db: &Db, account: i64, code: &str) -> (i64, Option<i64>) {
     .fetch_one(db.reader())
     .await
     .expect("playback row")
-}
-
-async fn course_entries(db: &Db, account: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'course'")
-        .bind(account)
-        .fetch_one(db.reader())
-        .await
-        .expect("ledger count")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,7 +124,7 @@ async fn a_short_course_played_to_the_end_earns_its_credits_once() {
         assert_eq!(completions[0].0, 5);
         assert_eq!(completions[0].1.credits, "1.5");
         assert_eq!(completions[0].1.bucket, "必修");
-        assert_eq!(course_entries(&t.db, id).await, 1);
+        assert_eq!(ledger_entries(&t.db, id, "course").await, 1);
         let (w, done) = watched_s(&t.db, id, &code).await;
         assert_eq!((w, done), (60, Some(NOW + 60)));
         let standing = standing_of(t.db.reader(), id, 2026)
@@ -470,7 +447,7 @@ async fn a_player_running_ahead_of_the_clock_never_gains_more_than_one_slack() {
             );
             assert_eq!(done, None, "{}: completed at beat {i}", t.name);
         }
-        assert_eq!(course_entries(&t.db, p.id).await, 0, "{}", t.name);
+        assert_eq!(ledger_entries(&t.db, p.id, "course").await, 0, "{}", t.name);
         // The same learner playing at normal speed from where the union really ends completes it.
         let union: String = sqlx::query_scalar(
             "SELECT watched FROM playback WHERE account_id = $1 AND course_id = \
@@ -604,7 +581,7 @@ async fn a_revoked_course_must_be_watched_again_and_then_earns_again() {
             "{}",
             t.name
         );
-        assert_eq!(course_entries(&t.db, p.id).await, 2, "{}", t.name);
+        assert_eq!(ledger_entries(&t.db, p.id, "course").await, 2, "{}", t.name);
         let standing = standing_of(t.db.reader(), p.id, 2026)
             .await
             .expect("standing");

@@ -6,11 +6,10 @@
 
 mod common;
 
-use common::{NOW, TestDb};
+use common::{NOW, TestDb, actor};
 use serde_json::Value;
 use wangyuan::app::accounts::{self, Exemption};
 use wangyuan::app::{Actor, Error, check, population, standings, units};
-use wangyuan::cmd;
 use wangyuan::demo::seed::{self, DemoOptions};
 use wangyuan::rules::population::Cutoff;
 use wangyuan::store::accounts::{self as account_rows, NewAccount};
@@ -39,10 +38,6 @@ async fn city() -> Vec<TestDb> {
     all
 }
 
-async fn actor(t: &TestDb, username: &str) -> Actor {
-    Actor::load(&t.db, username, "test").await.expect("actor")
-}
-
 async fn assessed(t: &TestDb, year: i32, now: i64) -> Vec<String> {
     standings::report_at(&t.db, &Actor::local_operator(), year, None, now)
         .await
@@ -64,14 +59,7 @@ async fn lx_learners(t: &TestDb, n: usize) -> Vec<String> {
 }
 
 async fn run(t: &TestDb, actor: &Actor, line: &str) -> (i32, String, String) {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut stdin = cmd::Stdin::from_bytes(Vec::new());
-    let code = cmd::run_line(&t.db, actor, line, &mut stdin, &mut out, &mut err).await;
-    (
-        code,
-        String::from_utf8(out).expect("utf-8"),
-        String::from_utf8(err).expect("utf-8"),
-    )
+    common::cmd::run_text(&t.db, actor, line, "").await
 }
 
 async fn json(t: &TestDb, actor: &Actor, line: &str) -> Vec<Value> {

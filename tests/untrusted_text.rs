@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::TestDb;
+use common::cmd::Ran;
 use common::ssh::{connect, exec};
+use common::{TestDb, actor};
 use wangyuan::app::Actor;
-use wangyuan::cmd;
 use wangyuan::rules::text;
 
 const KEY: &str =
@@ -24,27 +24,8 @@ fn obeyed(c: char) -> bool {
     text::is_forbidden(c) && c != '\n'
 }
 
-struct Ran {
-    code: i32,
-    out: Vec<u8>,
-    err: String,
-}
-
-impl Ran {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.out).into_owned()
-    }
-}
-
 async fn run_in(t: &TestDb, actor: &Actor, line: &str, input: &[u8]) -> Ran {
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let mut stdin = cmd::Stdin::from_bytes(input.to_vec());
-    let code = cmd::run_line(&t.db, actor, line, &mut stdin, &mut out, &mut err).await;
-    Ran {
-        code,
-        out,
-        err: String::from_utf8(err).expect("utf-8 errors"),
-    }
+    common::cmd::run(&t.db, actor, line, input).await
 }
 
 async fn run(t: &TestDb, actor: &Actor, line: &str) -> Ran {
@@ -55,10 +36,6 @@ async fn ok(t: &TestDb, actor: &Actor, line: &str) -> Ran {
     let r = run(t, actor, line).await;
     assert_eq!(r.code, 0, "{}: {line}: {}", t.name, r.err);
     r
-}
-
-async fn actor(t: &TestDb, username: &str) -> Actor {
-    Actor::load(&t.db, username, "test").await.expect("actor")
 }
 
 async fn scalar(t: &TestDb, sql: &'static str) -> String {
@@ -97,7 +74,7 @@ async fn approved_roster(t: &TestDb) -> i64 {
     let office = actor(t, "office").await;
     let sent = run_in(t, &lx, "roster submit", common::lx_roster_csv().as_bytes()).await;
     assert_eq!(sent.code, 0, "{}: {}", t.name, sent.err);
-    let id = common::submitted_id(&sent.text());
+    let id = common::submitted_id(&sent.lossy());
     ok(
         t,
         &college,
@@ -282,7 +259,7 @@ async fn escapes_planted_in_the_database_are_shown_escaped_in_every_output() {
         for line in table_commands(&learner, roster) {
             for format in ["table", "csv", "json"] {
                 let r = ok(&t, &lx, &format!("{line} --format {format}")).await;
-                let out = r.text();
+                let out = r.lossy();
                 assert!(
                     !out.chars().any(obeyed),
                     "{}: {line} --format {format}: {out:?}",
@@ -314,8 +291,8 @@ async fn escapes_planted_in_the_database_are_shown_escaped_in_every_output() {
         .await
         .expect("another unit");
         let moved = ok(&t, &office, &format!("account move {learner} --unit {to}")).await;
-        assert!(moved.text().contains(SHOWN), "{}", moved.text());
-        assert!(!moved.text().chars().any(obeyed));
+        assert!(moved.lossy().contains(SHOWN), "{}", moved.lossy());
+        assert!(!moved.lossy().chars().any(obeyed));
     }
 }
 
@@ -360,7 +337,7 @@ async fn every_csv_export_defuses_formulas_and_keeps_numbers() {
                 quoted,
                 "{}: {line} shows planted text: {}",
                 t.name,
-                r.text()
+                r.lossy()
             );
         }
 
@@ -471,15 +448,11 @@ async fn bad_arguments_over_local_wangyuan_exec() {
         common::seed_demo(&t.db, 10).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let exec = |args: &[&str]| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-                .args(["exec", "--as", "office", "--"])
-                .args(args)
-                .current_dir(dir.path())
-                .env("WANGYUAN_DATA_DIR", dir.path().join("data"))
-                .env("WANGYUAN_LOG", "warn")
-                .env("WANGYUAN_DATABASE_URL", &t.url)
-                .output()
-                .expect("run wangyuan exec")
+            common::wangyuan_exec(
+                dir.path(),
+                &t.url,
+                &[&["--as", "office", "--"], args].concat(),
+            )
         };
         let huge = "9".repeat(20);
         // Linux caps one argv string at 128 KiB; this is far over the 8 KiB command line.

@@ -4,26 +4,19 @@
 
 mod common;
 
-use common::http::{Browser, Page, csrf_of};
-use common::{NOW, TestDb};
+use common::http::{Browser, Page, Site, csrf_of};
+use common::{NOW, TestDb, ledger_entries};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use wangyuan::app::{self, Actor, Error};
 use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
-use wangyuan::web::{self, Clock, Options, Web};
+use wangyuan::web::{self, Clock};
 
 const MEDIA_LEN: usize = 4000;
 
-/// A site on 127.0.0.1 with its own media folder, a manual clock and a fixed cookie key.
-struct Site {
-    base: String,
-    clock: Clock,
-    key: web::Key,
-    media: tempfile::TempDir,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
+/// A site on 127.0.0.1 serving its own media folder (clip.bin, with secret.txt beside the
+/// folder), with `key` and `clock`.
 async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     let media = tempfile::tempdir().expect("media dir");
     let folder = media.path().join("media");
@@ -32,32 +25,7 @@ async fn start(db: &Db, key: web::Key, clock: Clock) -> Site {
     std::fs::write(folder.join("clip.bin"), &bytes).expect("media file");
     // Beside the media folder: must never be reachable.
     std::fs::write(media.path().join("secret.txt"), "secret").expect("secret file");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let site = Web::new(Options {
-        db: db.clone(),
-        key: key.clone(),
-        media_dir: folder,
-        secure_cookies: false,
-        clock: clock.clone(),
-        node: "test".into(),
-    });
-    let task = tokio::spawn(web::serve(listener, site));
-    Site {
-        base,
-        clock,
-        key,
-        media,
-        task,
-    }
-}
-
-impl Drop for Site {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    Site::serve(db, key, clock, media, folder, "test").await
 }
 
 /// Two active learners with a few credits each, and their shared password.
@@ -474,27 +442,9 @@ async fn media_needs_a_session_and_answers_ranges() {
     }
 }
 
-/// A published 60-second required course with designated credits 1.5.
+/// A published 60-second required course with designated credits 1.5, played from clip.bin.
 async fn short_course(db: &Db, code: &str) {
-    let mut tx = db.begin().await.expect("begin");
-    wangyuan::store::courses::insert(
-        &mut tx,
-        &wangyuan::store::courses::NewCourse {
-            code,
-            title: "网页测试短课",
-            category: "theory",
-            kind: "required",
-            duration_s: 60,
-            designated_tenths: Some(15),
-            source: "local",
-            media_path: Some("clip.bin"),
-            description: "",
-        },
-        NOW,
-    )
-    .await
-    .expect("course");
-    tx.commit().await.expect("commit");
+    common::short_course_of(db, code, 60, "clip.bin").await;
 }
 
 fn data_csrf(html: &str) -> String {
@@ -674,15 +624,6 @@ async fn exam_learner(db: &Db) -> (String, String, i64, String, i64) {
     (a, pw, id, code, course_id)
 }
 
-/// The learner's exam entries in the ledger.
-async fn exam_entries(db: &Db, account: i64) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = 'exam'")
-        .bind(account)
-        .fetch_one(db.reader())
-        .await
-        .expect("count")
-}
-
 /// The attempt id in an answer page's form.
 fn attempt_id_of(html: &str, code: &str) -> i64 {
     let marker = format!("action=\"/courses/{code}/exam/");
@@ -754,7 +695,7 @@ async fn take_an_exam_over_http() {
         assert_eq!(graded.status, StatusCode::OK, "{}", graded.body);
         assert!(graded.body.contains("合格："), "{}", graded.body);
         assert!(graded.body.contains("考试合格奖励"), "{}", graded.body);
-        let exam_entries = exam_entries(&t.db, id).await;
+        let exam_entries = ledger_entries(&t.db, id, "exam").await;
         assert!(exam_entries >= 1);
         assert!(browser.get(&path).await.body.contains("您已通过本课程考试"));
     }
@@ -879,7 +820,7 @@ async fn the_exam_page_lays_out_options_shows_the_time_and_explains_a_late_sheet
             );
         }
         assert!(!late.body.contains("合格："), "{}", late.body);
-        let exam_entries = exam_entries(&t.db, id).await;
+        let exam_entries = ledger_entries(&t.db, id, "exam").await;
         assert_eq!(exam_entries, 0, "{}", t.name);
         let info = browser.get(&path).await;
         assert!(info.body.contains("已考 1 次"), "{}", info.body);

@@ -2,40 +2,65 @@
 //! keeps its cookies and follows no redirects.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use wangyuan::store::Db;
 use wangyuan::web::{self, Clock, Options, Web};
 
+/// A site on 127.0.0.1; its media folder lives as long as it does.
 pub struct Site {
     pub base: String,
     pub clock: Clock,
-    _media: tempfile::TempDir,
+    pub key: web::Key,
+    pub media: tempfile::TempDir,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Site {
+    /// An empty media folder, a manual clock at `now` and a fresh cookie key.
     pub async fn start(db: &Db, now: i64) -> Site {
         let media = tempfile::tempdir().expect("media dir");
+        let dir = media.path().to_path_buf();
+        Site::serve(
+            db,
+            web::Key::generate(),
+            Clock::manual(now),
+            media,
+            dir,
+            "test",
+        )
+        .await
+    }
+
+    /// Serves `media_dir` (inside `media`, which the site keeps) with `key` and `clock`.
+    pub async fn serve(
+        db: &Db,
+        key: web::Key,
+        clock: Clock,
+        media: tempfile::TempDir,
+        media_dir: PathBuf,
+        node: &str,
+    ) -> Site {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let clock = Clock::manual(now);
         let site = Web::new(Options {
             db: db.clone(),
-            key: web::Key::generate(),
-            media_dir: media.path().to_path_buf(),
+            key: key.clone(),
+            media_dir,
             secure_cookies: false,
             clock: clock.clone(),
-            node: "test".into(),
+            node: node.into(),
         });
         let task = tokio::spawn(web::serve(listener, site));
         Site {
             base,
             clock,
-            _media: media,
+            key,
+            media,
             task,
         }
     }

@@ -3,6 +3,7 @@
 //! PostgreSQL fails the test; without it, PostgreSQL tests print that they were skipped.
 #![allow(dead_code)]
 
+pub mod cmd;
 pub mod http;
 pub mod serve;
 pub mod ssh;
@@ -229,6 +230,11 @@ pub fn credential_rows(csv: &[u8]) -> Vec<(String, String)> {
 
 /// A short required course of `duration_s` seconds; returns its code.
 pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
+    short_course_of(db, code, duration_s, "test.wav").await
+}
+
+/// A short required course (designated credits 1.5) played from `media_path`; returns its code.
+pub async fn short_course_of(db: &Db, code: &str, duration_s: i64, media_path: &str) -> String {
     let mut tx = db.begin().await.expect("begin");
     wangyuan::store::courses::insert(
         &mut tx,
@@ -240,7 +246,7 @@ pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
             duration_s,
             designated_tenths: Some(15),
             source: "local",
-            media_path: Some("test.wav"),
+            media_path: Some(media_path),
             description: "",
         },
         NOW,
@@ -249,4 +255,81 @@ pub async fn short_course(db: &Db, code: &str, duration_s: i64) -> String {
     .expect("insert course");
     tx.commit().await.expect("commit");
     code.to_string()
+}
+
+/// An actor for `username`, signed in from the test address.
+pub async fn actor(t: &TestDb, username: &str) -> wangyuan::app::Actor {
+    wangyuan::app::Actor::load(&t.db, username, "test")
+        .await
+        .expect("actor")
+}
+
+/// The `nth` learner (by id, from 0) as an actor.
+pub async fn learner(db: &Db, nth: i64) -> wangyuan::app::Actor {
+    let name: String = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT 1 OFFSET $1",
+    )
+    .bind(nth)
+    .fetch_one(db.reader())
+    .await
+    .expect("learner");
+    wangyuan::app::Actor::load(db, &name, "127.0.0.1")
+        .await
+        .expect("actor")
+}
+
+/// The first `n` learners (by id) as actors.
+pub async fn learners(db: &Db, n: i64) -> Vec<wangyuan::app::Actor> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT username FROM accounts WHERE is_learner = 1 ORDER BY id LIMIT $1",
+    )
+    .bind(n)
+    .fetch_all(db.reader())
+    .await
+    .expect("learners");
+    let mut out = Vec::new();
+    for name in names {
+        out.push(
+            wangyuan::app::Actor::load(db, &name, "127.0.0.1")
+                .await
+                .expect("actor"),
+        );
+    }
+    out
+}
+
+/// The username of the first learner (by id) of 娄星区 (LX) in the demo city.
+pub async fn lx_learner(db: &Db) -> String {
+    sqlx::query_scalar(
+        "SELECT a.username FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE a.is_learner = 1 AND u.path LIKE (SELECT path FROM units WHERE code = 'LX') || '%' \
+         ORDER BY a.id LIMIT 1",
+    )
+    .fetch_one(db.reader())
+    .await
+    .expect("a learner of 娄星区")
+}
+
+/// How many ledger entries of `kind` ('course', 'exam', …) the account has.
+pub async fn ledger_entries(db: &Db, account: i64, kind: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM ledger WHERE account_id = $1 AND kind = $2")
+        .bind(account)
+        .bind(kind)
+        .fetch_one(db.reader())
+        .await
+        .expect("ledger count")
+}
+
+/// Runs the built `wangyuan exec ARGS` in `dir` (its data folder inside) against the database at
+/// `url`, as an operator on the machine would.
+pub fn wangyuan_exec(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+        .arg("exec")
+        .args(args)
+        .current_dir(dir)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_LOG", "warn")
+        .env("WANGYUAN_DATABASE_URL", url)
+        .output()
+        .expect("run wangyuan exec")
 }
