@@ -1191,3 +1191,22 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
         liaison.screen()
     );
 }
+
+/// A name cut to its column ends in "…" (by display width: Chinese takes two cells), so the
+/// reader sees it goes on; one that fits is left whole.
+#[tokio::test]
+async fn cut_names_end_in_an_ellipsis_at_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    let screen = hs.screen();
+    assert!(screen.contains(" 娄底经济技… "), "{screen}");
+    assert!(!screen.contains("娄底经济技术 "), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("ld00127"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("魏和成   "),
+        "a short name stays whole: {line}"
+    );
+}

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 use crate::app::roster::{Page, Query, Row, SortKey, Status};
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::tui::widgets::Look;
+use crate::tui::widgets::{Look, column_widths, ellipsis};
 use crate::tui::{Effect, screens::step};
 
 /// Rows fetched per request.
@@ -254,22 +254,6 @@ impl Roster {
         let end = self
             .total
             .map_or(self.top, |t| t.min(self.top + rows_shown));
-        let rows: Vec<TableRow> = (self.top..end)
-            .map(|i| match self.row(i) {
-                Some(r) => TableRow::new(vec![
-                    Cell::from(r.username.clone()),
-                    Cell::from(r.real_name.clone()),
-                    Cell::from(r.unit_name.clone()),
-                    Cell::from(r.batch.map(|b| b.to_string()).unwrap_or_default()),
-                    Cell::from(r.standing.required.to_string()),
-                    Cell::from(r.standing.elective.to_string()),
-                    Cell::from(r.standing.exam.to_string()),
-                    Cell::from(r.standing.total().to_string()),
-                    Cell::from(look.yes_no(r.compliant)),
-                ]),
-                None => TableRow::new(vec![Cell::from(Span::styled("…", th.muted()))]),
-            })
-            .collect();
         let widths = [
             Constraint::Length(12),
             Constraint::Length(8),
@@ -281,6 +265,23 @@ impl Roster {
             Constraint::Length(8),
             Constraint::Length(8),
         ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
+        let rows: Vec<TableRow> = (self.top..end)
+            .map(|i| match self.row(i) {
+                Some(r) => TableRow::new(vec![
+                    Cell::from(ellipsis(&r.username, w[0])),
+                    Cell::from(ellipsis(&r.real_name, w[1])),
+                    Cell::from(ellipsis(&r.unit_name, w[2])),
+                    Cell::from(r.batch.map(|b| b.to_string()).unwrap_or_default()),
+                    Cell::from(r.standing.required.to_string()),
+                    Cell::from(r.standing.elective.to_string()),
+                    Cell::from(r.standing.exam.to_string()),
+                    Cell::from(r.standing.total().to_string()),
+                    Cell::from(look.yes_no(r.compliant)),
+                ]),
+                None => TableRow::new(vec![Cell::from(Span::styled("…", th.muted()))]),
+            })
+            .collect();
         let selected = self
             .selected
             .checked_sub(self.top)
