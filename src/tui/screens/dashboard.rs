@@ -199,6 +199,17 @@ impl Dashboard {
             .unwrap_or_default()
     }
 
+    /// The selected line as a roster filter: its unit code and name, and whether it is the
+    /// "（本级）" line (the scope's own members, not the units below).
+    pub fn selected_unit(&self) -> Option<(String, String, bool)> {
+        let line = self.visible().get(self.selected).copied()?;
+        let own = self
+            .data
+            .as_ref()
+            .is_some_and(|d| d.scope_code == line.unit_code);
+        Some((line.unit_code.clone(), line.unit_name.clone(), own))
+    }
+
     pub fn scope_name(&self) -> Option<&str> {
         self.data.as_ref().map(|d| d.scope_name.as_str())
     }

@@ -48,6 +48,7 @@ impl Roster {
             base: Query {
                 year,
                 unit_code: None,
+                own_only: false,
                 text: String::new(),
                 status: Status::All,
                 sort: SortKey::Unit,
@@ -90,6 +91,21 @@ impl Roster {
             return Vec::new();
         }
         self.base.text = text.to_string();
+        self.restart(height)
+    }
+
+    /// Shows the members of one unit (and the units below it unless `own_only`), as 总览's `f`
+    /// asks; the other filters stay.
+    pub fn show_unit(
+        &mut self,
+        code: String,
+        name: String,
+        own_only: bool,
+        height: u16,
+    ) -> Vec<Effect> {
+        self.base.unit_code = Some(code);
+        self.base.own_only = own_only;
+        self.unit_name = Some(name);
         self.restart(height)
     }
 
@@ -207,6 +223,7 @@ impl Roster {
                         .and_then(|i| units.get(i + 1)),
                 };
                 self.base.unit_code = next.map(|(c, _)| c.clone());
+                self.base.own_only = false;
                 self.unit_name = next.map(|(_, n)| n.clone());
                 self.restart(height)
             }
