@@ -188,6 +188,7 @@ async fn roster_pages(db: &Db) -> Result<(), Box<dyn std::error::Error>> {
     let base = Query {
         year: YEAR,
         unit_code: None,
+        own_only: false,
         text: String::new(),
         status: Status::All,
         sort: SortKey::Unit,

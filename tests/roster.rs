@@ -11,6 +11,7 @@ fn query(year: i32) -> Query {
     Query {
         year,
         unit_code: None,
+        own_only: false,
         text: String::new(),
         status: Status::All,
         sort: SortKey::Username,
@@ -186,6 +187,35 @@ async fn roster_keeps_a_unit_user_in_scope() {
 fn query_for(unit: Option<&str>) -> Query {
     Query {
         unit_code: unit.map(String::from),
+        own_only: false,
         ..query(2026)
+    }
+}
+
+/// "Own members only" (总览's "（本级）" line): exactly the people of the unit itself, as many as
+/// the unit report counts on that line, none from the units below.
+#[tokio::test]
+async fn roster_own_members_match_the_units_own_line() {
+    for t in seeded().await {
+        let office = Actor::load(&t.db, "office", "test").await.expect("office");
+        let report = wangyuan::app::units::report(&t.db, &office, 2026, Some("LSJ"))
+            .await
+            .expect("units");
+        let own_line = report
+            .lines
+            .iter()
+            .find(|l| l.unit_code == "LSJ")
+            .expect("LSJ has members of its own");
+        let q = Query {
+            own_only: true,
+            ..query_for(Some("LSJ"))
+        };
+        let own = roster::page(&t.db, &office, &q).await.expect("own");
+        let all = roster::page(&t.db, &office, &query_for(Some("LSJ")))
+            .await
+            .expect("all");
+        assert_eq!(own.total, Some(own_line.tally.assessed), "{}", t.name);
+        assert!(own.total < all.total, "{}", t.name);
+        assert!(own.rows.iter().all(|r| r.unit_code == "LSJ"), "{}", t.name);
     }
 }

@@ -91,6 +91,7 @@ async fn some_cadre(db: &Db) -> wangyuan::app::roster::Row {
     let query = Query {
         year: wangyuan::rules::calendar::credit_year(wangyuan::app::now()),
         unit_code: None,
+        own_only: false,
         text: String::new(),
         status: Status::All,
         sort: SortKey::Username,

@@ -1191,3 +1191,77 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
         liaison.screen()
     );
 }
+
+/// A name cut to its column ends in "…" (by display width: Chinese takes two cells), so the
+/// reader sees it goes on; one that fits is left whole.
+#[tokio::test]
+async fn cut_names_end_in_an_ellipsis_at_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    let screen = hs.screen();
+    assert!(screen.contains(" 娄底经济技… "), "{screen}");
+    assert!(!screen.contains("娄底经济技术 "), "{screen}");
+    let line = screen
+        .lines()
+        .find(|l| l.contains("ld00127"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("魏和成   "),
+        "a short name stays whole: {line}"
+    );
+}
+
+/// On 总览, `f` opens 花名册 filtered to the selected unit (Enter still drills in); on the
+/// "（本级）" line it shows that unit's own members only.
+#[tokio::test]
+async fn dashboard_f_opens_the_roster_of_the_selected_unit() {
+    let mut hs = harness("office", 80, 24).await;
+    // The key is in the help (the 80-column footer has no room; the 120-column snapshot shows it).
+    hs.keys("?").await;
+    assert!(
+        hs.screen().contains("f           看花名册"),
+        "{}",
+        hs.screen()
+    );
+    hs.keys("?").await;
+    hs.keys("f").await;
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LX"));
+    assert!(!hs.app.roster().query().own_only);
+    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    // Back on 总览, Enter still drills into the unit.
+    hs.keys("h").await;
+    assert_eq!(hs.app.tab(), Tab::Dashboard);
+    hs.keys("j").await;
+    hs.key(KeyCode::Enter).await;
+    assert_eq!(hs.app.dashboard().scope_name(), Some("冷水江市"));
+    // The last line is 冷水江市's own members (5 assessed).
+    hs.keys("G").await;
+    let screen = hs.screen();
+    assert!(screen.contains("▶ 冷水江市（本级）"), "{screen}");
+    hs.keys("f").await;
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    let q = hs.app.roster().query();
+    assert_eq!(q.unit_code.as_deref(), Some("LSJ"));
+    assert!(q.own_only);
+    let screen = hs.screen();
+    assert!(screen.contains("第 1/5 人"), "{screen}");
+    assert!(screen.contains("单位：冷水江市（本级）"), "{screen}");
+}
+
+/// The roster's unit filter stays when the user visits other tabs and comes back.
+#[tokio::test]
+async fn roster_unit_filter_survives_tab_switches() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    hs.keys("u").await;
+    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    for _ in 0..5 {
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LX"));
+    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    hs.keys("hl").await;
+    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+}

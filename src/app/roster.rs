@@ -23,6 +23,8 @@ pub struct Query {
     pub year: i32,
     /// Narrows the actor's scope to this unit (and everything below it).
     pub unit_code: Option<String>,
+    /// Only the members of `unit_code` itself, not of the units below it (总览's "（本级）").
+    pub own_only: bool,
     /// Part of a username or name; empty for everyone.
     pub text: String,
     pub status: Status,
@@ -63,6 +65,7 @@ pub async fn page(db: &Db, actor: &Actor, q: &Query) -> Result<Page> {
             population: settings.population(&scope.path, super::now()),
             target_total: settings.targets.total.0,
             target_required: settings.targets.required.0,
+            own_path: q.own_only.then_some(scope.path.as_str()),
             text: &text,
             status: match q.status {
                 Status::All => 0,

@@ -42,6 +42,8 @@ pub struct PageQuery<'a> {
     pub population: Population<'a>,
     pub target_total: i64,
     pub target_required: i64,
+    /// When set, only members of the unit at exactly this path (not the units below it).
+    pub own_path: Option<&'a str>,
     /// Lower-case text matched against username and real name; empty for no filter.
     pub text: &'a str,
     /// 0 everyone, 1 compliant only, 2 non-compliant only.
@@ -78,6 +80,9 @@ fn filtered(q: &PageQuery<'_>, select: &str, compliant_column: bool) -> Sql {
             .push(" THEN 1 ELSE 0 END AS BIGINT) AS compliant");
     }
     sql.push(POPULATION);
+    if let Some(path) = q.own_path {
+        sql.push(" AND u.path = ").bind(path.to_string());
+    }
     if !q.text.is_empty() {
         let like = pattern(q.text);
         sql.push(" AND (LOWER(a.username) LIKE ")
@@ -156,6 +161,7 @@ mod tests {
             },
             target_total: 400,
             target_required: 240,
+            own_path: None,
             text: "张",
             status: 2,
             sort: SortKey::Total,

@@ -392,6 +392,14 @@ impl App {
         }
         let page = usize::from(roster::visible_rows(self.height));
         match self.tab {
+            Tab::Dashboard if a == Action::UnitRoster => {
+                let Some((code, name, own)) = self.dashboard.selected_unit() else {
+                    return Vec::new();
+                };
+                self.tab = Tab::Roster;
+                self.cadre = None;
+                self.roster.show_unit(code, name, own, self.height)
+            }
             Tab::Dashboard => self.dashboard.on_action(a, self.year),
             Tab::Roster => match self.cadre.as_mut() {
                 Some(_) if a == Action::Back => {

@@ -55,6 +55,8 @@ pub enum Action {
     RemoveHeld,
     /// 账号: open the population changes and exemption requests (the office).
     Population,
+    /// 总览: open 花名册 filtered to the selected unit.
+    UnitRoster,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,6 +206,7 @@ pub const DASHBOARD: &[Binding] = &[
         true,
     ),
     b(&[C('/')], "/", "筛选单位", Action::Filter, true),
+    b(&[C('f')], "f", "看花名册", Action::UnitRoster, true),
     b(
         &[C('s')],
         "s",

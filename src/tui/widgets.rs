@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
@@ -171,6 +171,47 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(used)))
 }
 
+/// `text` cut to `width` terminal cells, ending in "…" when it had to be cut, so a reader sees
+/// that a name goes on (a table would cut it silently, often mid-name).
+pub fn ellipsis(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if Span::raw(text).width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = Span::raw(c.to_string()).width();
+        // One cell stays for the ellipsis.
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The cell widths a bordered `Table` with a selection symbol gives its columns in `area`: the
+/// layout ratatui computes (Flex::Start, `spacing` between columns), so a screen can cut a cell
+/// with `ellipsis` before the table would.
+pub fn column_widths(area: Rect, widths: &[Constraint], spacing: u16, selection: &str) -> Vec<u16> {
+    let inner = area.width.saturating_sub(2);
+    let selection = u16::try_from(Span::raw(selection).width()).unwrap_or(0);
+    let [_, columns] = Layout::horizontal([Constraint::Length(selection), Constraint::Fill(0)])
+        .areas(Rect::new(0, 0, inner, 1));
+    Layout::horizontal(widths.iter().copied())
+        .flex(Flex::Start)
+        .spacing(spacing)
+        .split(columns)
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
 /// A screen's body and the two status lines below it (prompt and outcome).
 pub fn with_status(area: Rect) -> [Rect; 2] {
     Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area)
@@ -223,5 +264,16 @@ mod tests {
         super::defuse(&mut buf);
         let symbols: Vec<&str> = buf.content.iter().map(|c| c.symbol()).collect();
         assert_eq!(symbols, ["\u{FFFD}", "\u{FFFD}", "甲", " "]);
+    }
+
+    #[test]
+    fn ellipsis_cuts_by_display_width() {
+        use super::ellipsis;
+        assert_eq!(ellipsis("市委组织部", 10), "市委组织部");
+        assert_eq!(ellipsis("市委组织部干部一处", 10), "市委组织…");
+        // A wide character that would straddle the edge goes whole.
+        assert_eq!(ellipsis("市委组织部干部一处", 9), "市委组织…");
+        assert_eq!(ellipsis("abcdef", 4), "abc…");
+        assert_eq!(ellipsis("abc", 0), "");
     }
 }

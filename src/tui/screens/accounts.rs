@@ -14,7 +14,7 @@ use crate::tui::keys::Action;
 use crate::tui::screens::account::{AccountView, batch_text, status_label};
 use crate::tui::screens::population::PopulationView;
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, with_status};
+use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
 use crate::tui::{Effect, KeyEvent};
 
 #[derive(Debug, Default)]
@@ -250,6 +250,14 @@ impl Accounts {
             show(f, Span::styled("（没有找到账号）", th.muted()), &title);
             return;
         }
+        let widths = [
+            Constraint::Length(16),
+            Constraint::Length(8),
+            Constraint::Min(12),
+            Constraint::Length(4),
+            Constraint::Length(14),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<TableRow> = list
             .iter()
             .map(|a| {
@@ -263,28 +271,21 @@ impl Accounts {
                     status.push_str("·免考核");
                 }
                 TableRow::new(vec![
-                    Cell::from(a.username.clone()),
-                    Cell::from(a.real_name.clone()),
-                    Cell::from(a.unit_name.clone()),
+                    Cell::from(ellipsis(&a.username, w[0])),
+                    Cell::from(ellipsis(&a.real_name, w[1])),
+                    Cell::from(ellipsis(&a.unit_name, w[2])),
                     Cell::from(batch_text(a.batch)),
                     Cell::from(Span::styled(status, style)),
                 ])
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(16),
-                Constraint::Length(8),
-                Constraint::Min(12),
-                Constraint::Length(4),
-                Constraint::Length(14),
-            ],
-        )
-        .header(TableRow::new(["用户名", "姓名", "单位", "批次", "状态"]).style(th.title(false)))
-        .block(look.block(&title, true))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
+        let table = Table::new(rows, widths)
+            .header(
+                TableRow::new(["用户名", "姓名", "单位", "批次", "状态"]).style(th.title(false)),
+            )
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
     }

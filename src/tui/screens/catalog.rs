@@ -11,7 +11,7 @@ use crate::rules::catalog::{Category, Source};
 use crate::rules::credits::{CourseKind, format_duration};
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::tui::widgets::Look;
+use crate::tui::widgets::{Look, column_widths, ellipsis};
 use crate::tui::{Effect, screens::step};
 
 #[derive(Debug, Default)]
@@ -144,12 +144,21 @@ impl Catalog {
             draw_course(f, area, look, c);
             return;
         }
+        let widths = [
+            Constraint::Length(8),
+            Constraint::Min(16),
+            Constraint::Length(8),
+            Constraint::Length(4),
+            Constraint::Length(10),
+            Constraint::Length(4),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<Row> = courses
             .iter()
             .map(|c| {
                 Row::new(vec![
                     Cell::from(c.code.clone()),
-                    Cell::from(c.title.clone()),
+                    Cell::from(ellipsis(&c.title, w[1])),
                     Cell::from(c.category.label()),
                     Cell::from(c.kind.label()),
                     Cell::from(format_duration(c.duration_s)),
@@ -157,23 +166,14 @@ impl Catalog {
                 ])
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(8),
-                Constraint::Min(16),
-                Constraint::Length(8),
-                Constraint::Length(4),
-                Constraint::Length(10),
-                Constraint::Length(4),
-            ],
-        )
-        .header(
-            Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"]).style(th.title(false)),
-        )
-        .block(look.block(&title, true))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
+        let table = Table::new(rows, widths)
+            .header(
+                Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"])
+                    .style(th.title(false)),
+            )
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
     }

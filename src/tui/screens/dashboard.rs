@@ -12,7 +12,7 @@ use crate::rules::calendar::date_cst;
 use crate::rules::standing::format_rate;
 use crate::tui::data::{Dashboard as Data, DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::tui::widgets::{ASCII_BARS, Look};
+use crate::tui::widgets::{ASCII_BARS, Look, column_widths, ellipsis};
 use crate::tui::{Effect, screens::step};
 
 /// How the unit list is ordered: as the tree lists them, by rank, or by rate (highest first).
@@ -199,6 +199,17 @@ impl Dashboard {
             .unwrap_or_default()
     }
 
+    /// The selected line as a roster filter: its unit code and name, and whether it is the
+    /// "（本级）" line (the scope's own members, not the units below).
+    pub fn selected_unit(&self) -> Option<(String, String, bool)> {
+        let line = self.visible().get(self.selected).copied()?;
+        let own = self
+            .data
+            .as_ref()
+            .is_some_and(|d| d.scope_code == line.unit_code);
+        Some((line.unit_code.clone(), line.unit_name.clone(), own))
+    }
+
     pub fn scope_name(&self) -> Option<&str> {
         self.data.as_ref().map(|d| d.scope_name.as_str())
     }
@@ -255,13 +266,22 @@ impl Dashboard {
     fn draw_units(&self, f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         let th = look.theme;
         let bar_width = if area.width >= 100 { 20 } else { 10 };
+        let widths = [
+            Constraint::Min(14),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(bar_width as u16 + 7),
+            Constraint::Length(8),
+            Constraint::Length(4),
+        ];
+        let name_width = column_widths(area, &widths, 1, look.selected_symbol())[0];
         let lines = self.visible();
         let rows: Vec<Row> = lines
             .iter()
             .map(|l| {
                 let rate = l.tally.rate_permille();
                 Row::new(vec![
-                    Cell::from(l.unit_name.clone()),
+                    Cell::from(ellipsis(&l.unit_name, name_width)),
                     Cell::from(l.tally.assessed.to_string()),
                     Cell::from(l.tally.compliant.to_string()),
                     Cell::from(Line::from(vec![
@@ -276,14 +296,6 @@ impl Dashboard {
             .collect();
         let header = Row::new(["下级单位", "考核", "达标", "达标率", "平均学分", "排名"])
             .style(th.title(false));
-        let widths = [
-            Constraint::Min(14),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(bar_width as u16 + 7),
-            Constraint::Length(8),
-            Constraint::Length(4),
-        ];
         let mut title = "各下级单位达标率".to_string();
         if let Some(order) = self.order.label() {
             title.push_str(&format!(" · {order}"));

@@ -13,7 +13,7 @@ use crate::tui::data::{DataMsg, ExemptionOp, Population, Request};
 use crate::tui::keys::Action;
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, with_status};
+use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
 use crate::tui::{Effect, KeyEvent};
 
 /// Longest refusal reason typed.
@@ -175,40 +175,39 @@ impl PopulationView {
             );
             return;
         }
+        let widths = [
+            Constraint::Length(6),
+            Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Min(10),
+            Constraint::Min(10),
+            Constraint::Length(12),
+            Constraint::Length(10),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<TableRow> = d
             .requests
             .iter()
             .map(|r| {
                 TableRow::new(vec![
                     Cell::from(r.id.to_string()),
-                    Cell::from(r.username.clone()),
-                    Cell::from(r.real_name.clone()),
-                    Cell::from(r.unit_name.clone()),
-                    Cell::from(r.reason.clone()),
-                    Cell::from(r.requested_by.clone()),
+                    Cell::from(ellipsis(&r.username, w[1])),
+                    Cell::from(ellipsis(&r.real_name, w[2])),
+                    Cell::from(ellipsis(&r.unit_name, w[3])),
+                    Cell::from(ellipsis(&r.reason, w[4])),
+                    Cell::from(ellipsis(&r.requested_by, w[5])),
                     Cell::from(date_cst(r.requested_at)),
                 ])
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(6),
-                Constraint::Length(12),
-                Constraint::Length(8),
-                Constraint::Min(10),
-                Constraint::Min(10),
-                Constraint::Length(12),
-                Constraint::Length(10),
-            ],
-        )
-        .header(
-            TableRow::new(["申请号", "用户名", "姓名", "单位", "原因", "申请人", "日期"])
-                .style(th.title(false)),
-        )
-        .block(look.block(&title, true))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
+        let table = Table::new(rows, widths)
+            .header(
+                TableRow::new(["申请号", "用户名", "姓名", "单位", "原因", "申请人", "日期"])
+                    .style(th.title(false)),
+            )
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
     }

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 use crate::app::roster::{Page, Query, Row, SortKey, Status};
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::tui::widgets::Look;
+use crate::tui::widgets::{Look, column_widths, ellipsis};
 use crate::tui::{Effect, screens::step};
 
 /// Rows fetched per request.
@@ -48,6 +48,7 @@ impl Roster {
             base: Query {
                 year,
                 unit_code: None,
+                own_only: false,
                 text: String::new(),
                 status: Status::All,
                 sort: SortKey::Unit,
@@ -90,6 +91,21 @@ impl Roster {
             return Vec::new();
         }
         self.base.text = text.to_string();
+        self.restart(height)
+    }
+
+    /// Shows the members of one unit (and the units below it unless `own_only`), as 总览's `f`
+    /// asks; the other filters stay.
+    pub fn show_unit(
+        &mut self,
+        code: String,
+        name: String,
+        own_only: bool,
+        height: u16,
+    ) -> Vec<Effect> {
+        self.base.unit_code = Some(code);
+        self.base.own_only = own_only;
+        self.unit_name = Some(name);
         self.restart(height)
     }
 
@@ -207,6 +223,7 @@ impl Roster {
                         .and_then(|i| units.get(i + 1)),
                 };
                 self.base.unit_code = next.map(|(c, _)| c.clone());
+                self.base.own_only = false;
                 self.unit_name = next.map(|(_, n)| n.clone());
                 self.restart(height)
             }
@@ -254,22 +271,6 @@ impl Roster {
         let end = self
             .total
             .map_or(self.top, |t| t.min(self.top + rows_shown));
-        let rows: Vec<TableRow> = (self.top..end)
-            .map(|i| match self.row(i) {
-                Some(r) => TableRow::new(vec![
-                    Cell::from(r.username.clone()),
-                    Cell::from(r.real_name.clone()),
-                    Cell::from(r.unit_name.clone()),
-                    Cell::from(r.batch.map(|b| b.to_string()).unwrap_or_default()),
-                    Cell::from(r.standing.required.to_string()),
-                    Cell::from(r.standing.elective.to_string()),
-                    Cell::from(r.standing.exam.to_string()),
-                    Cell::from(r.standing.total().to_string()),
-                    Cell::from(look.yes_no(r.compliant)),
-                ]),
-                None => TableRow::new(vec![Cell::from(Span::styled("…", th.muted()))]),
-            })
-            .collect();
         let widths = [
             Constraint::Length(12),
             Constraint::Length(8),
@@ -281,6 +282,23 @@ impl Roster {
             Constraint::Length(8),
             Constraint::Length(8),
         ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
+        let rows: Vec<TableRow> = (self.top..end)
+            .map(|i| match self.row(i) {
+                Some(r) => TableRow::new(vec![
+                    Cell::from(ellipsis(&r.username, w[0])),
+                    Cell::from(ellipsis(&r.real_name, w[1])),
+                    Cell::from(ellipsis(&r.unit_name, w[2])),
+                    Cell::from(r.batch.map(|b| b.to_string()).unwrap_or_default()),
+                    Cell::from(r.standing.required.to_string()),
+                    Cell::from(r.standing.elective.to_string()),
+                    Cell::from(r.standing.exam.to_string()),
+                    Cell::from(r.standing.total().to_string()),
+                    Cell::from(look.yes_no(r.compliant)),
+                ]),
+                None => TableRow::new(vec![Cell::from(Span::styled("…", th.muted()))]),
+            })
+            .collect();
         let selected = self
             .selected
             .checked_sub(self.top)

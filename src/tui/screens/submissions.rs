@@ -23,7 +23,7 @@ use crate::tui::data::{DataMsg, Request, SubmissionOp};
 use crate::tui::keys::Action;
 use crate::tui::prompt::{Confirm, Prompt, Typed};
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, with_status};
+use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
 use crate::tui::{Effect, KeyEvent};
 
 /// What a typed reason is for.
@@ -397,6 +397,17 @@ impl Submissions {
             );
             return;
         }
+        let widths = [
+            Constraint::Length(6),
+            Constraint::Min(12),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Length(6),
+            Constraint::Length(12),
+            Constraint::Length(16),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<TableRow> = list
             .iter()
             .map(|s| {
@@ -407,45 +418,33 @@ impl Submissions {
                 };
                 TableRow::new(vec![
                     Cell::from(s.id.to_string()),
-                    Cell::from(s.unit_name.clone()),
+                    Cell::from(ellipsis(&s.unit_name, w[1])),
                     Cell::from(Span::styled(status_label(&s.status).to_string(), style)),
                     Cell::from(s.row_count.to_string()),
                     Cell::from(s.accepted.to_string()),
                     Cell::from(s.rejected.to_string()),
-                    Cell::from(s.submitted_by.clone()),
+                    Cell::from(ellipsis(&s.submitted_by, w[6])),
                     Cell::from(datetime_cst(s.submitted_at)),
                 ])
             })
             .collect();
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(6),
-                Constraint::Min(12),
-                Constraint::Length(6),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Length(6),
-                Constraint::Length(12),
-                Constraint::Length(16),
-            ],
-        )
-        .header(
-            TableRow::new([
-                "名单号",
-                "单位",
-                "状态",
-                "人数",
-                "通过",
-                "不通过",
-                "提交人",
-                "提交时间",
-            ])
-            .style(th.title(false)),
-        )
-        .block(look.block(&title, true))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
+        let table = Table::new(rows, widths)
+            .header(
+                TableRow::new([
+                    "名单号",
+                    "单位",
+                    "状态",
+                    "人数",
+                    "通过",
+                    "不通过",
+                    "提交人",
+                    "提交时间",
+                ])
+                .style(th.title(false)),
+            )
+            .block(look.block(&title, true))
+            .row_highlight_style(th.selected())
+            .highlight_symbol(look.selected_symbol());
         let mut state = TableState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(table, area, &mut state);
     }
