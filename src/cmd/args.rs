@@ -237,11 +237,11 @@ pub enum Account {
         output: Output,
     },
     /// 停用账号（不能再登录，网页登录随即失效）
-    Disable(UserReason),
+    Disable(UserReasonOutput),
     /// 重新启用账号
-    Enable(UserReason),
+    Enable(UserReasonOutput),
     /// 解除登录锁定（多次密码错误后的锁定；市在线学习办或账号所在单位）
-    Unlock(UserReason),
+    Unlock(UserReasonOutput),
     /// 重置密码：生成新的初始密码（只显示这一次），首次登录后须修改
     #[command(name = "reset-password")]
     ResetPassword(UserReasonOutput),
@@ -311,6 +311,8 @@ pub enum ExemptionCmd {
     Approve {
         #[arg(value_name = "申请号", help_heading = "参数")]
         id: i64,
+        #[command(flatten)]
+        output: Output,
     },
     /// 不批准免考核申请，须说明理由
     Refuse {
@@ -319,6 +321,8 @@ pub enum ExemptionCmd {
         /// 不批准的理由
         #[arg(long, value_name = "理由")]
         reason: String,
+        #[command(flatten)]
+        output: Output,
     },
 }
 
@@ -347,16 +351,6 @@ pub struct UserReasonOutput {
     pub reason: String,
     #[command(flatten)]
     pub output: Output,
-}
-
-#[derive(Debug, Args)]
-#[command(next_help_heading = "选项")]
-pub struct UserReason {
-    #[arg(value_name = "用户名", help_heading = "参数")]
-    pub username: String,
-    /// 原因（记入操作日志）
-    #[arg(long, value_name = "原因", default_value = "")]
-    pub reason: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -395,6 +389,8 @@ pub enum KeyCmd {
     Add {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
+        #[command(flatten)]
+        output: Output,
     },
     /// 列出账号的 SSH 公钥
     List(UserOutput),
@@ -785,7 +781,7 @@ mod tests {
         );
         let refuse = usage("exemption refuse");
         assert!(
-            refuse.ends_with("exemption refuse <申请号> --reason 理由"),
+            refuse.ends_with("exemption refuse <申请号> --reason 理由 [--format 格式] [--bom]"),
             "{refuse}"
         );
         let role = usage("role grant");
