@@ -338,7 +338,13 @@ async fn care_actions_are_applied_and_audited() {
         assert!(usernames(&run(&t, &lx, report).await.json()).contains(&insider));
         refused(&t, &lx, "exemption approve 1", 3).await;
         let office = actor(&t, "office").await;
-        ok(&t, &office, "exemption approve 1").await;
+        // A change answers in the format asked for: its facts as one JSON object.
+        let approved: Value =
+            serde_json::from_str(&ok(&t, &office, "exemption approve 1 --format json").await)
+                .expect("json");
+        assert_eq!(approved["id"], 1, "{approved}");
+        assert_eq!(approved["username"], insider.as_str(), "{approved}");
+        assert_eq!(approved["reason"], "省管干部", "{approved}");
         assert_eq!(
             audited(
                 &t,
@@ -471,8 +477,9 @@ async fn roles_keys_and_own_password_over_exec() {
             audited(&t, "ssh_key.remove", &insider, "lx_liaison", &fp, "").await,
             1
         );
-        let own = run_in(&t, &lx, "key add lx_liaison", KEY).await;
+        let own = run_in(&t, &lx, "key add lx_liaison --format csv", KEY).await;
         assert_eq!(own.code, 0, "own key: {}", own.err);
+        assert!(own.out.contains("指纹,SHA256:"), "{}", own.out);
 
         // `password`: old and new on two stdin lines.
         let old = password_of(&summary, "lx_liaison");

@@ -53,15 +53,27 @@ pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
         } => Answer::Table(history_table(db, actor, &username, limit).await?, output),
         Account::Disable(a) => {
             accounts::set_enabled(db, actor, &a.username, false, &a.reason, now).await?;
-            Answer::Text(format!("已停用账号 {}。", a.username))
+            confirm(
+                format!("已停用账号 {}。", a.username),
+                &[("用户名", "username", a.username.clone().into())],
+                a.output,
+            )
         }
         Account::Enable(a) => {
             accounts::set_enabled(db, actor, &a.username, true, &a.reason, now).await?;
-            Answer::Text(format!("已启用账号 {}。", a.username))
+            confirm(
+                format!("已启用账号 {}。", a.username),
+                &[("用户名", "username", a.username.clone().into())],
+                a.output,
+            )
         }
         Account::Unlock(a) => {
             app::auth::unlock(db, actor, &a.username, &a.reason, now).await?;
-            Answer::Text(format!("已解除账号 {} 的登录锁定。", a.username))
+            confirm(
+                format!("已解除账号 {} 的登录锁定。", a.username),
+                &[("用户名", "username", a.username.clone().into())],
+                a.output,
+            )
         }
         Account::ResetPassword(a) => {
             let pw = credentials::reset_password(db, actor, &a.username, &a.reason, now).await?;
@@ -176,19 +188,35 @@ pub async fn exemption(db: &Db, actor: &Actor, cmd: ExemptionCmd) -> Result<Answ
             t.title = Some(format!("免考核申请：{} 条", list.len()));
             Answer::Table(t, output)
         }
-        ExemptionCmd::Approve { id, .. } => {
+        ExemptionCmd::Approve { id, output } => {
             let r = population::approve(db, actor, id, now).await?;
-            Answer::Text(format!(
-                "已批准免考核申请 {id}：账号 {} 自即日起免于考核（{}）。",
-                r.username, r.reason
-            ))
+            confirm(
+                format!(
+                    "已批准免考核申请 {id}：账号 {} 自即日起免于考核（{}）。",
+                    r.username, r.reason
+                ),
+                &[
+                    ("申请号", "id", id.into()),
+                    ("用户名", "username", r.username.clone().into()),
+                    ("原因", "reason", r.reason.clone().into()),
+                ],
+                output,
+            )
         }
-        ExemptionCmd::Refuse { id, reason, .. } => {
+        ExemptionCmd::Refuse { id, reason, output } => {
             let r = population::refuse(db, actor, id, &reason, now).await?;
-            Answer::Text(format!(
-                "已不批准免考核申请 {id}（账号 {}），理由已记入操作日志。",
-                r.username
-            ))
+            confirm(
+                format!(
+                    "已不批准免考核申请 {id}（账号 {}），理由已记入操作日志。",
+                    r.username
+                ),
+                &[
+                    ("申请号", "id", id.into()),
+                    ("用户名", "username", r.username.clone().into()),
+                    ("理由", "reason", reason.clone().into()),
+                ],
+                output,
+            )
         }
     })
 }
@@ -227,10 +255,17 @@ pub async fn role(db: &Db, actor: &Actor, cmd: RoleCmd) -> Result<Answer> {
 pub async fn key(db: &Db, actor: &Actor, cmd: KeyCmd, stdin: &mut Stdin) -> Result<Answer> {
     let now = app::now();
     Ok(match cmd {
-        KeyCmd::Add { username, .. } => {
+        KeyCmd::Add { username, output } => {
             let line = read_text(stdin).await?;
             let fp = credentials::add_key(db, actor, &username, &line, now).await?;
-            Answer::Text(format!("已为 {username} 添加公钥 {fp}。"))
+            confirm(
+                format!("已为 {username} 添加公钥 {fp}。"),
+                &[
+                    ("用户名", "username", username.clone().into()),
+                    ("指纹", "fingerprint", fp.to_string().into()),
+                ],
+                output,
+            )
         }
         KeyCmd::List(a) => {
             let mut t = Table::new(KEYS);
@@ -253,6 +288,27 @@ pub async fn key(db: &Db, actor: &Actor, cmd: KeyCmd, stdin: &mut Stdin) -> Resu
             Answer::Text(format!("已删除 {username} 的公钥 {fingerprint}。"))
         }
     })
+}
+
+/// A change done: the confirmation line in the text table format; in the others the facts it
+/// states, as key/value rows or one JSON object.
+fn confirm(text: String, facts: &[(&str, &str, serde_json::Value)], output: Output) -> Answer {
+    let mut table = Table::new(DETAIL);
+    let mut object = serde_json::Map::new();
+    for (label, key, value) in facts {
+        let shown = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        table.rows.push(vec![Cell::text(*label), Cell::text(shown)]);
+        object.insert((*key).to_string(), value.clone());
+    }
+    Answer::Record {
+        table,
+        object: serde_json::Value::Object(object),
+        text: Some(text),
+        output,
+    }
 }
 
 /// `password`: two lines on stdin, the old password then the new one.

@@ -2,26 +2,138 @@
 //! with Chinese help, and clap's errors retold in Chinese.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::format::Format;
 
+/// How every command's help is laid out.
 const TEMPLATE: &str = "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+
+/// What a command reads from standard input or writes as a file, shown after its usage: the one
+/// part of a usage line the arguments cannot tell.
+const REDIRECTS: &[(&str, &str)] = &[
+    ("password", "< 两行：原密码、新密码"),
+    ("key add", "< key.pub"),
+    ("exam import", "< 题库文件"),
+    ("roster submit", "< 文件"),
+    ("roster credentials", "> 文件"),
+];
+
+/// The grammar of every command line: the clap tree of `Line`, with the help template, a Chinese
+/// `-h` and a usage line generated from the arguments each command accepts set on every command,
+/// so no usage line can name a flag the command does not take or miss one it does.
+pub fn grammar() -> clap::Command {
+    let root = shape(Line::command(), &[]);
+    // The root's usage names no command: `help` lists them.
+    root.override_usage("<命令> …")
+}
+
+fn shape(mut cmd: clap::Command, path: &[&str]) -> clap::Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in &names {
+        let mut here = path.to_vec();
+        here.push(name);
+        cmd = cmd.mut_subcommand(name, |sub| shape(sub, &here));
+    }
+    // Arguments without a heading would fall under clap's English "Options".
+    let cmd = cmd
+        .mut_args(|a| match a.get_help_heading() {
+            Some(_) => a,
+            None if a.is_positional() => a.help_heading("参数"),
+            None => a.help_heading("选项"),
+        })
+        .help_template(TEMPLATE);
+    if path.is_empty() {
+        return cmd;
+    }
+    let usage = usage(&cmd, path);
+    cmd.override_usage(usage).arg(
+        clap::Arg::new("help")
+            .short('h')
+            .long("help")
+            .action(clap::ArgAction::Help)
+            .help("显示本命令的用法")
+            .help_heading("选项"),
+    )
+}
+
+/// `account history <用户名> [--limit 条数] [--format 格式] [--bom]`: the command's path, its
+/// subcommands or its positionals in order, then its options, optional ones in brackets.
+fn usage(cmd: &clap::Command, path: &[&str]) -> String {
+    let mut words: Vec<String> = path.iter().map(|w| w.to_string()).collect();
+    if cmd.has_subcommands() {
+        let subs: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).collect();
+        words.push(format!("<{}>", subs.join("|")));
+        words.push("…".into());
+        return words.join(" ");
+    }
+    let shown = cmd.get_arguments().filter(|a| !a.is_hide_set());
+    let (positionals, options): (Vec<&clap::Arg>, Vec<&clap::Arg>) =
+        shown.partition(|a| a.is_positional());
+    for a in positionals {
+        let values: Vec<String> = a
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        let mut word = if values.is_empty() {
+            format!("<{}>", value_name(a))
+        } else {
+            format!("<{}>", values.join("|"))
+        };
+        if a.get_num_args().is_some_and(|n| n.max_values() > 1)
+            || matches!(a.get_action(), clap::ArgAction::Append)
+        {
+            word.push('…');
+        }
+        words.push(if a.is_required_set() {
+            word
+        } else {
+            format!("[{word}]")
+        });
+    }
+    for a in options {
+        let Some(long) = a.get_long() else { continue };
+        let word = if a.get_action().takes_values() {
+            format!("--{long} {}", value_name(a))
+        } else {
+            format!("--{long}")
+        };
+        words.push(if a.is_required_set() {
+            word
+        } else {
+            format!("[{word}]")
+        });
+    }
+    let joined = path.join(" ");
+    if let Some((_, redirect)) = REDIRECTS.iter().find(|(p, _)| *p == joined) {
+        words.push((*redirect).to_string());
+    }
+    words.join(" ")
+}
+
+fn value_name(a: &clap::Arg) -> String {
+    match a.get_value_names() {
+        Some([name, ..]) => name.to_string(),
+        _ => a.get_id().to_string(),
+    }
+}
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wangyuan",
     about = "网院脚本命令：查询学分、单位统计、电子档案与课程目录",
-    help_template = TEMPLATE,
-    override_usage = "<命令> [选项]",
     disable_help_flag = true,
     disable_help_subcommand = true,
     disable_version_flag = true,
     subcommand_required = true,
     subcommand_help_heading = "命令",
     subcommand_value_name = "命令",
-    color = clap::ColorChoice::Never,
-)]
+    color = clap::ColorChoice::Never)]
 pub struct Line {
     #[command(subcommand)]
     pub command: Command,
@@ -30,19 +142,15 @@ pub struct Line {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// 列出全部命令；`help 命令` 显示该命令的用法
-    #[command(help_template = TEMPLATE, override_usage = "help [命令…]")]
     Help {
         #[arg(value_name = "命令", help_heading = "参数")]
         topic: Vec<String>,
     },
     /// 当前账号：用户名、姓名、角色及管理范围
-    #[command(help_template = TEMPLATE, override_usage = "whoami [--format 格式] [--bom]")]
     Whoami(Output),
     /// 报表：年度学分（standings）、单位统计（units）与参评人员变动（population-changes）
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "report <standings|units|population-changes> [选项]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "报表"
     )]
@@ -50,8 +158,6 @@ pub enum Command {
     /// 电子档案：show 显示一名学员的学分记录
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "archive show <用户名> [--year 年度]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -59,8 +165,6 @@ pub enum Command {
     /// 课程目录：list 列出课程
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "course list [--category 类别] [--kind 类型] [--source 来源]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -68,8 +172,6 @@ pub enum Command {
     /// 名单：提交、审核、批准人员名单并发放账号
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "roster <submit|template|list|show|review|approve|return|credentials> [选项]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -77,8 +179,6 @@ pub enum Command {
     /// 考试题库：import 从标准输入导入一门课程的题库（CSV 或 JSON）
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "exam import <课程编号> [选项] < 题库.csv|题库.json",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -86,8 +186,6 @@ pub enum Command {
     /// 账号维护：查找、查看、历史、停用/启用、解除登录锁定、重置密码、调动单位、免考核、批次
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "account <find|show|history|disable|enable|unlock|reset-password|move|exempt|batch|year-exception> …",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -95,8 +193,6 @@ pub enum Command {
     /// 免考核申请：list 列出、approve 批准、refuse 不批准（批准与不批准仅限市在线学习办）
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "exemption <list|approve|refuse> …",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -104,8 +200,6 @@ pub enum Command {
     /// 管理角色：grant 授予、revoke 撤销（仅限市在线学习办）
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "role <grant|revoke> <用户名> <office|college|unit> [--unit 单位代码]",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
@@ -113,25 +207,17 @@ pub enum Command {
     /// SSH 公钥：add 添加（从标准输入读一行）、list 列出、remove 删除
     #[command(
         subcommand,
-        help_template = TEMPLATE,
-        override_usage = "key <add|list|remove> <用户名> …",
         subcommand_help_heading = "命令",
         subcommand_value_name = "命令"
     )]
     Key(KeyCmd),
     /// 修改自己的密码：从标准输入读两行，第一行原密码，第二行新密码
-    #[command(help_template = TEMPLATE, override_usage = "password < 两行：原密码、新密码")]
-    Password {
-        /// 显示本命令的用法
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
-    },
+    Password,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Account {
     /// 在管理范围内按用户名、姓名或身份证号查找账号
-    #[command(help_template = TEMPLATE, override_usage = "account find <关键字> [--format 格式] [--bom]")]
     Find {
         #[arg(value_name = "关键字", help_heading = "参数")]
         query: String,
@@ -139,13 +225,8 @@ pub enum Account {
         output: Output,
     },
     /// 显示一个账号：单位、批次、状态、免考核、角色与公钥
-    #[command(help_template = TEMPLATE, override_usage = "account show <用户名> [--format 格式] [--bom]")]
     Show(UserOutput),
     /// 账号历史：维护操作与登录记录（最新在前）
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "account history <用户名> [--limit 条数] [--format 格式] [--bom]"
-    )]
     History {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
@@ -156,27 +237,16 @@ pub enum Account {
         output: Output,
     },
     /// 停用账号（不能再登录，网页登录随即失效）
-    #[command(help_template = TEMPLATE, override_usage = "account disable <用户名> [--reason 原因]")]
-    Disable(UserReason),
+    Disable(UserReasonOutput),
     /// 重新启用账号
-    #[command(help_template = TEMPLATE, override_usage = "account enable <用户名> [--reason 原因]")]
-    Enable(UserReason),
+    Enable(UserReasonOutput),
     /// 解除登录锁定（多次密码错误后的锁定；市在线学习办或账号所在单位）
-    #[command(help_template = TEMPLATE, override_usage = "account unlock <用户名> [--reason 原因]")]
-    Unlock(UserReason),
+    Unlock(UserReasonOutput),
     /// 重置密码：生成新的初始密码（只显示这一次），首次登录后须修改
-    #[command(
-        name = "reset-password",
-        help_template = TEMPLATE,
-        override_usage = "account reset-password <用户名> [--reason 原因] [--format 格式] [--bom]"
-    )]
+    #[command(name = "reset-password")]
     ResetPassword(UserReasonOutput),
     /// 调动到另一单位（原单位和新单位都须在管理范围内）
-    #[command(
-        name = "move",
-        help_template = TEMPLATE,
-        override_usage = "account move <用户名> --unit 单位代码 [--reason 原因]"
-    )]
+    #[command(name = "move")]
     Move {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
@@ -186,14 +256,8 @@ pub enum Account {
         /// 原因（记入操作日志）
         #[arg(long, value_name = "原因", default_value = "")]
         reason: String,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
     },
     /// 免于考核（如省管干部，第十二条）：市在线学习办直接标记或用 --clear 取消；单位联络员提交申请，待市在线学习办批准
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "account exempt <用户名> (--reason 原因 | --clear)"
-    )]
     Exempt {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
@@ -208,25 +272,16 @@ pub enum Account {
         /// 取消免考核标记
         #[arg(long)]
         clear: bool,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
     },
     /// 调整批次（1、2 或 3）
-    #[command(help_template = TEMPLATE, override_usage = "account batch <用户名> <批次>")]
     Batch {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
         #[arg(value_name = "批次", help_heading = "参数")]
         batch: i64,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
     },
     /// 批准例外（仅限市在线学习办）：截止日之后生效的停用或免考核，仍将其移出该年度考核
-    #[command(
-        name = "year-exception",
-        help_template = TEMPLATE,
-        override_usage = "account year-exception <用户名> --year 年度 --reason 理由"
-    )]
+    #[command(name = "year-exception")]
     YearException {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
@@ -236,18 +291,12 @@ pub enum Account {
         /// 理由（记入操作日志）
         #[arg(long, value_name = "理由")]
         reason: String,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ExemptionCmd {
     /// 列出管理范围内的免考核申请（最新在前）
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "exemption list [--status pending] [--unit 单位代码] [--format 格式] [--bom]"
-    )]
     List {
         /// 只列待审批的申请（pending）
         #[arg(long, value_enum, value_name = "状态")]
@@ -259,26 +308,21 @@ pub enum ExemptionCmd {
         output: Output,
     },
     /// 批准免考核申请：账号自批准时起免于考核
-    #[command(help_template = TEMPLATE, override_usage = "exemption approve <申请号>")]
     Approve {
         #[arg(value_name = "申请号", help_heading = "参数")]
         id: i64,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
+        #[command(flatten)]
+        output: Output,
     },
     /// 不批准免考核申请，须说明理由
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "exemption refuse <申请号> --reason 理由"
-    )]
     Refuse {
         #[arg(value_name = "申请号", help_heading = "参数")]
         id: i64,
         /// 不批准的理由
         #[arg(long, value_name = "理由")]
         reason: String,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
+        #[command(flatten)]
+        output: Output,
     },
 }
 
@@ -309,19 +353,6 @@ pub struct UserReasonOutput {
     pub output: Output,
 }
 
-#[derive(Debug, Args)]
-#[command(next_help_heading = "选项")]
-pub struct UserReason {
-    #[arg(value_name = "用户名", help_heading = "参数")]
-    pub username: String,
-    /// 原因（记入操作日志）
-    #[arg(long, value_name = "原因", default_value = "")]
-    pub reason: String,
-    /// 显示本命令的用法
-    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RoleName {
     /// 市在线学习办
@@ -335,16 +366,8 @@ pub enum RoleName {
 #[derive(Debug, Subcommand)]
 pub enum RoleCmd {
     /// 授予管理角色（office、college 范围为全市；unit 须指定 --unit）
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "role grant <用户名> <office|college|unit> [--unit 单位代码]"
-    )]
     Grant(RoleArgs),
     /// 撤销管理角色
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "role revoke <用户名> <office|college|unit> [--unit 单位代码]"
-    )]
     Revoke(RoleArgs),
 }
 
@@ -358,55 +381,36 @@ pub struct RoleArgs {
     /// 角色的管理范围（单位代码）
     #[arg(long, value_name = "单位代码")]
     pub unit: Option<String>,
-    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
     /// 添加 SSH 公钥：从标准输入读取一行 OpenSSH 公钥
-    #[command(help_template = TEMPLATE, override_usage = "key add <用户名> < key.pub")]
     Add {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
+        #[command(flatten)]
+        output: Output,
     },
     /// 列出账号的 SSH 公钥
-    #[command(help_template = TEMPLATE, override_usage = "key list <用户名> [--format 格式] [--bom]")]
     List(UserOutput),
     /// 删除 SSH 公钥（按 SHA256 指纹）
-    #[command(help_template = TEMPLATE, override_usage = "key remove <用户名> <指纹>")]
     Remove {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
         #[arg(value_name = "指纹", help_heading = "参数")]
         fingerprint: String,
-        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-        help: Option<bool>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Report {
     /// 年度学分：范围内每名参评学员的必修、选修、考试学分与是否达标
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "report standings [--year 年度] [--unit 单位代码] [--status compliant|noncompliant] [--format 格式] [--bom]"
-    )]
     Standings(StandingsArgs),
     /// 单位统计：范围内每个下级单位的参评人数、达标人数、达标率、平均学分与排名
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "report units [--year 年度] [--unit 单位代码] [--format 格式] [--bom]"
-    )]
     Units(UnitsArgs),
     /// 参评人员变动（仅限市在线学习办）：年度内的停用、启用、免考核、调动、批次变动，按单位列出，及是否移出该年度考核
-    #[command(
-        name = "population-changes",
-        help_template = TEMPLATE,
-        override_usage = "report population-changes [--year 年度] [--format 格式] [--bom]"
-    )]
+    #[command(name = "population-changes")]
     PopulationChanges(YearArgs),
 }
 
@@ -423,30 +427,18 @@ pub struct YearArgs {
 #[derive(Debug, Subcommand)]
 pub enum Archive {
     /// 显示一名学员的电子档案（每条学分记录及其规则）
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "archive show <用户名> [--year 年度] [--format 格式] [--bom]"
-    )]
     Show(ArchiveArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Course {
     /// 列出课程：编号、名称、类别、类型、时长、学时与学分
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "course list [--category 类别] [--kind 类型] [--source 来源] [--format 格式] [--bom]"
-    )]
     List(CourseArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Exam {
     /// 导入课程考试题库（替换原有题目；任何一行有误则不导入），格式见 docs/exams.md
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "exam import <课程编号> [--questions 题数] [--pass 及格分] [--attempts 次数] [--bonus 学分] [--format 格式] [--bom] < 题库文件"
-    )]
     Import(ExamImportArgs),
 }
 
@@ -475,43 +467,20 @@ pub struct ExamImportArgs {
 #[derive(Debug, Subcommand)]
 pub enum Roster {
     /// 提交名单（从标准输入读取 CSV 或 xlsx 文件）：ssh 主机 roster submit < 名单.xlsx
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "roster submit [--format csv|xlsx] [--name 文件名] < 文件"
-    )]
     Submit(SubmitArgs),
     /// 名单模板：roster template --format xlsx > 模板.xlsx
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "roster template [--format xlsx|csv]"
-    )]
     Template(TemplateArgs),
     /// 列出名单及其状态（已提交、已审核、已批准、已退回、已发放）
-    #[command(help_template = TEMPLATE, override_usage = "roster list [--format 格式] [--bom]")]
     List(Output),
     /// 显示一份名单的每一行及审核结果
-    #[command(help_template = TEMPLATE, override_usage = "roster show <名单号> [--format 格式] [--bom]")]
     Show(IdArgs),
     /// 审核（市网络学院）：逐行通过或不通过，再报送市在线学习办
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "roster review <名单号> [--accept 行号] [--reject 行号 --reason 理由] [--pass] [--format 格式] [--bom]"
-    )]
     Review(ReviewArgs),
     /// 批准（市在线学习办）：为通过的人员发放账号
-    #[command(help_template = TEMPLATE, override_usage = "roster approve <名单号> [--format 格式] [--bom]")]
     Approve(IdArgs),
     /// 退回名单并说明理由
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "roster return <名单号> --reason 理由 [--format 格式] [--bom]"
-    )]
     Return(ReturnArgs),
     /// 领取已发放账号的用户名和初始密码（只能领取一次）
-    #[command(
-        help_template = TEMPLATE,
-        override_usage = "roster credentials <名单号> [--format xlsx|csv|table] [--bom] > 文件"
-    )]
     Credentials(IdArgs),
 }
 
@@ -533,9 +502,6 @@ pub struct SubmitArgs {
     /// 记录在名单上的文件名
     #[arg(long, value_name = "文件名", default_value = "")]
     pub name: String,
-    /// 显示本命令的用法
-    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -544,9 +510,6 @@ pub struct TemplateArgs {
     /// 模板格式：xlsx（默认）或 csv
     #[arg(long, value_enum, default_value_t = FileKind::Xlsx, value_name = "格式", hide_possible_values = true, hide_default_value = true)]
     pub format: FileKind,
-    /// 显示本命令的用法
-    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -604,9 +567,6 @@ pub struct Output {
     /// CSV 开头加 UTF-8 BOM，便于 Excel 直接打开
     #[arg(long)]
     pub bom: bool,
-    /// 显示本命令的用法
-    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -785,5 +745,77 @@ fn shorten(value: &str) -> String {
         value.to_string()
     } else {
         format!("{}…", value.chars().take(KEEP).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find<'a>(root: &'a clap::Command, path: &str) -> Option<&'a clap::Command> {
+        path.split(' ')
+            .try_fold(root, |cmd, word| cmd.find_subcommand(word))
+    }
+
+    #[test]
+    fn every_redirect_belongs_to_a_command() {
+        let root = grammar();
+        for (path, _) in REDIRECTS {
+            assert!(find(&root, path).is_some(), "{path}");
+        }
+    }
+
+    #[test]
+    fn usage_lines_are_generated_from_the_arguments() {
+        let mut root = grammar();
+        root.build();
+        let usage = |path: &str| {
+            let mut cmd = find(&root, path).expect(path).clone();
+            cmd.render_usage().to_string()
+        };
+        assert!(
+            usage("account history")
+                .ends_with("account history <用户名> [--limit 条数] [--format 格式] [--bom]"),
+            "{}",
+            usage("account history")
+        );
+        let refuse = usage("exemption refuse");
+        assert!(
+            refuse.ends_with("exemption refuse <申请号> --reason 理由 [--format 格式] [--bom]"),
+            "{refuse}"
+        );
+        let role = usage("role grant");
+        assert!(role.contains("<office|college|unit>"), "{role}");
+        let key = usage("key add");
+        assert!(key.ends_with("< key.pub"), "{key}");
+        let group = usage("exemption");
+        assert!(
+            group.ends_with("exemption <list|approve|refuse> …"),
+            "{group}"
+        );
+    }
+
+    #[test]
+    fn help_is_chinese_on_every_command() {
+        fn walk(cmd: &mut clap::Command, path: &str) {
+            let text = cmd.render_help().to_string();
+            for english in ["Usage", "Options", "Arguments", "Print help", "Commands"] {
+                assert!(!text.contains(english), "{path}: {english} in {text}");
+            }
+            if !path.is_empty() {
+                let line = text.lines().find(|l| l.contains("-h, --help"));
+                assert!(
+                    line.is_some_and(|l| l.ends_with("显示本命令的用法")),
+                    "{path}: {text}"
+                );
+            }
+            for sub in cmd.get_subcommands_mut() {
+                let name = format!("{path} {}", sub.get_name());
+                walk(sub, name.trim());
+            }
+        }
+        let mut root = grammar();
+        root.build();
+        walk(&mut root, "");
     }
 }

@@ -3,10 +3,6 @@
 
 use std::fmt::Write as _;
 
-use clap::CommandFactory;
-
-use super::args::Line;
-
 const TRAILER: &str = "\
 每个命令都接受 --format table|csv|json|xlsx（默认 table）；CSV 为 UTF-8 编码，加 --bom 便于 Excel 打开；
 --year 默认为当前学分年度。单位联络员只能查询本单位及下级单位。
@@ -19,7 +15,7 @@ pub fn render(topic: &[String]) -> Result<Vec<u8>, String> {
     if topic.is_empty() {
         return Ok(list().into_bytes());
     }
-    let mut cmd = Line::command();
+    let mut cmd = super::args::grammar();
     cmd.build();
     let mut current = &mut cmd;
     for word in topic {
@@ -32,7 +28,7 @@ pub fn render(topic: &[String]) -> Result<Vec<u8>, String> {
 
 /// Every runnable command (leaves of the tree) with its one-line description.
 fn list() -> String {
-    let cmd = Line::command();
+    let cmd = super::args::grammar();
     let mut rows: Vec<(String, String)> = Vec::new();
     for sub in cmd.get_subcommands() {
         let about = |c: &clap::Command| c.get_about().map(|a| a.to_string()).unwrap_or_default();

@@ -14,8 +14,8 @@ pub mod submission;
 
 use std::io::Write;
 
+use clap::FromArgMatches;
 use clap::error::ErrorKind;
-use clap::{CommandFactory, FromArgMatches};
 
 use crate::app::{self, Actor};
 use crate::rules::text;
@@ -84,7 +84,7 @@ pub async fn run(
         }
     }
     let words = std::iter::once("wangyuan").chain(args.iter().map(String::as_str));
-    let mut grammar = Line::command();
+    let mut grammar = args::grammar();
     let matches = match grammar.try_get_matches_from_mut(words) {
         Ok(m) => m,
         Err(e) if e.kind() == ErrorKind::DisplayHelp => {
@@ -130,7 +130,7 @@ async fn execute(
         Command::Exemption(e) => return answer(accounts::exemption(db, actor, e).await?),
         Command::Role(r) => return answer(accounts::role(db, actor, r).await?),
         Command::Key(k) => return answer(accounts::key(db, actor, k, stdin).await?),
-        Command::Password { .. } => return answer(accounts::password(db, actor, stdin).await?),
+        Command::Password => return answer(accounts::password(db, actor, stdin).await?),
         Command::Help { topic } => return help::render(&topic).map_err(Failure::Usage),
         Command::Whoami(o) => (reports::whoami(db, actor).await?, o),
         Command::Report(Report::Standings(a)) => {
