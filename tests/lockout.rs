@@ -434,3 +434,34 @@ async fn a_lock_is_shown_and_lifted_by_the_office_or_the_unit() {
         assert!(matches!(again, Err(Error::Conflict(_))), "{again:?}");
     }
 }
+
+/// An oversized sign-in is refused before any lookup, hash or audit row (the app's bound), and a
+/// body over the site's limit is refused before it is read (413).
+#[tokio::test]
+async fn oversized_sign_ins_are_refused_unread() {
+    let _serial = SERIAL.lock().await;
+    for t in TestDb::with_city(1).await {
+        staff(&t.db, "lxhr", "LX").await;
+        let before = password::verifications();
+        let long_name = "x".repeat(auth::MAX_USERNAME_CHARS + 1);
+        let long_password = "p".repeat(auth::MAX_PASSWORD_BYTES + 1);
+        for (user, pw) in [
+            (long_name.as_str(), PASSWORD),
+            ("lxhr", long_password.as_str()),
+        ] {
+            let got = auth::with_password(&t.db, user, pw, "10.9.9.9", NOW)
+                .await
+                .expect("db");
+            assert!(matches!(got, Err(Denied::BadCredentials)), "{}", t.name);
+        }
+        assert_eq!(password::verifications(), before, "{}", t.name);
+        assert_eq!(count_of(&t.db, "login.fail").await, 0, "{}", t.name);
+
+        let (base, _task) = start_web(&t.db).await;
+        let form = login_form(&base).await;
+        let huge = "y".repeat(wangyuan::web::MAX_BODY_BYTES + 1);
+        let status = post_login(&base, form, &huge, PASSWORD).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{}", t.name);
+        assert_eq!(count_of(&t.db, "login.fail").await, 0, "{}", t.name);
+    }
+}

@@ -36,6 +36,11 @@ pub enum Denied {
     AddressThrottled,
 }
 
+/// The longest username and password a sign-in reads (usernames, legacy ones included, and
+/// passwords are far shorter).
+pub const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// A successful sign-in.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -55,6 +60,11 @@ pub async fn with_password(
     address: &str,
     now: i64,
 ) -> Result<Result<SignedIn, Denied>> {
+    // No account has such a name or password: refused before any lookup, hash or audit row, so
+    // an oversized form costs nothing and writes nothing.
+    if username.chars().count() > MAX_USERNAME_CHARS || password_text.len() > MAX_PASSWORD_BYTES {
+        return Ok(Err(Denied::BadCredentials));
+    }
     let account = accounts::by_username(db.reader(), username).await?;
     let reserved = match reserve(db, account.as_ref(), address, now).await? {
         Ok(r) => r,
@@ -164,6 +174,7 @@ pub async fn unlock(
     reason: &str,
     now: i64,
 ) -> Result<Lock> {
+    let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
     let account = manageable(&mut tx, actor, username).await?;
     actor.require_office_or_unit_of(&account.unit_path, "解除登录锁定")?;

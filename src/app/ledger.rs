@@ -86,12 +86,6 @@ pub async fn complete_course_tx(
     append_award(tx, entry, now).await
 }
 
-/// Whether a learner has completed a course, and when (RULES.md, "Completion of a course": an
-/// unrevoked course or legacy entry; see `store::ledger::completed_sql`).
-pub async fn completed_at_tx(tx: &mut Tx, learner_id: i64, course_id: i64) -> Result<Option<i64>> {
-    Ok(entries::completed_at(tx, learner_id, course_id).await?)
-}
-
 /// The courses a learner has completed, by course id, with when.
 pub async fn completed_courses(db: &Db, learner_id: i64) -> Result<HashMap<i64, i64>> {
     Ok(entries::completed_courses(db.reader(), learner_id)

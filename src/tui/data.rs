@@ -358,7 +358,9 @@ async fn account_op(
                 accounts::Exemption::Requested(id) => {
                     format!("已提交免考核申请 {id}，待市在线学习办批准")
                 }
-                _ => format!("账号 {username} 已标记为免考核"),
+                accounts::Exemption::Exempted | accounts::Exemption::Cleared => {
+                    format!("账号 {username} 已标记为免考核")
+                }
             }
         }
         AccountOp::Exempt(None) => {

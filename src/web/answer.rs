@@ -48,11 +48,6 @@ pub fn status_of(e: &app::Error) -> StatusCode {
     StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// An app error as an HTTP answer (400 invalid, 403 not allowed, 404 not found, 409, 500).
-pub fn failure(e: app::Error) -> Response {
-    WebError::Page(e).into_response()
-}
-
 /// Why a handler could not answer as asked; `?` on an app call gives the error page.
 #[derive(Debug)]
 pub enum WebError {

@@ -140,9 +140,14 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             answer::panicked,
         ))
+        // Forms and beats are small; axum's default (2 MB) would let one request post megabytes.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(safety_headers))
         .with_state(web)
 }
+
+/// The largest request body read (a sign-in form, an exam sheet, a beat).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Scripts, styles, media and requests only from this site: no inline script, style or handler
 /// (the player and the exam countdown are the site's own files), no plugins, no framing, forms

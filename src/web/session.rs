@@ -135,7 +135,7 @@ impl FromRequestParts<Web> for Me {
             match sessions::resume(web.db(), &cookied.session_id, &address, web.now()).await {
                 Ok(Some(s)) => s,
                 Ok(None) => return Err(refusal(path)),
-                Err(e) => return Err(super::answer::failure(e)),
+                Err(e) => return Err(super::answer::WebError::Page(e).into_response()),
             };
         if session.must_change && path != "/password" && path != "/logout" {
             return Err(if is_api(path) {
