@@ -274,12 +274,7 @@ pub async fn adjust(db: &Db, actor: &Actor, a: &Adjustment<'_>, now: i64) -> Res
 }
 
 fn require_reason(reason: &str) -> Result<&str> {
-    let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
-    if reason.is_empty() {
-        Err(Error::invalid("原因", "必须填写原因"))
-    } else {
-        Ok(reason)
-    }
+    super::required_reason("原因", reason, "必须填写原因")
 }
 
 async fn require_learner(tx: &mut Tx, learner_id: i64) -> Result<()> {

@@ -42,6 +42,15 @@ pub fn checked_text<'a>(field: &str, s: &'a str, max_chars: usize) -> Result<&'a
     Ok(s)
 }
 
+/// A reason that must be given: checked as free text, refused with `hint` when empty.
+pub(crate) fn required_reason<'a>(field: &str, s: &'a str, hint: &str) -> Result<&'a str> {
+    let s = checked_text(field, s, MAX_REASON)?;
+    if s.is_empty() {
+        return Err(Error::invalid(field, hint.to_string()));
+    }
+    Ok(s)
+}
+
 /// The longest reason or note kept with a change, in characters.
 pub const MAX_REASON: usize = 200;
 /// The longest search word, in characters (longer ones cannot match a name or ID number).

@@ -16,26 +16,6 @@ use super::accounts::{Change as Audited, apply_exempt, manageable, record};
 use super::standings::{resolve_scope, year_settings};
 use super::{Actor, Error, Result};
 
-/// Longest reason for a request, a refusal or an exception.
-const REASON_CHARS: usize = 200;
-
-fn reason_of<'a>(option: &str, reason: &'a str, hint: &str) -> Result<&'a str> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(Error::invalid(option, hint.to_string()));
-    }
-    if reason.chars().count() > REASON_CHARS {
-        return Err(Error::invalid(
-            option,
-            format!("不能超过 {REASON_CHARS} 字"),
-        ));
-    }
-    if reason.chars().any(char::is_control) {
-        return Err(Error::invalid(option, "不能含控制字符"));
-    }
-    Ok(reason)
-}
-
 /// Whether the actor reviews exemption requests and population changes (the office only). Fronts
 /// ask before offering the view; the use-cases check again.
 pub fn may_review(actor: &Actor) -> Result<()> {
@@ -51,7 +31,7 @@ pub(super) async fn request_exemption(
     reason: &str,
     now: i64,
 ) -> Result<i64> {
-    let reason = reason_of("--reason", reason, "请写明免于考核的原因，如 省管干部")?;
+    let reason = super::required_reason("--reason", reason, "请写明免于考核的原因，如 省管干部")?;
     if facts::has_pending(tx, account.id).await? {
         return Err(Error::Conflict(format!(
             "账号 {} 已有待审批的免考核申请",
@@ -121,7 +101,7 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
 /// The office refuses a request, with a reason; nothing else changes.
 pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<RequestRow> {
     actor.require_office("不批准免考核申请")?;
-    let reason = reason_of("--reason", reason, "请写明不批准的理由")?;
+    let reason = super::required_reason("--reason", reason, "请写明不批准的理由")?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;
     if !facts::decide(&mut tx, id, "refused", &actor.username, now, reason).await? {
@@ -150,7 +130,7 @@ pub async fn year_exception(
     now: i64,
 ) -> Result<()> {
     actor.require_office("批准移出年度考核")?;
-    let reason = reason_of("--reason", reason, "请写明移出该年度考核的理由")?;
+    let reason = super::required_reason("--reason", reason, "请写明移出该年度考核的理由")?;
     let settings = year_settings(db, year).await?;
     let account = care::by_username(db.reader(), username.trim())
         .await?

@@ -19,17 +19,7 @@ use super::session::{Cookied, Me};
 const PLAYER_JS: &str = include_str!("player.js");
 
 pub async fn script() -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "text/javascript; charset=utf-8",
-            ),
-            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        PLAYER_JS,
-    )
-        .into_response()
+    super::pages::asset("text/javascript; charset=utf-8", PLAYER_JS)
 }
 
 #[derive(Template)]
