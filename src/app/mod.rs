@@ -8,6 +8,7 @@ pub mod admin;
 pub mod archive;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod check;
 pub mod credentials;
 pub mod error;

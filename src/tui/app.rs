@@ -179,6 +179,8 @@ impl App {
                 self.roster.fetch(h)
             }
             Event::Data(msg) => self.data(msg),
+            // Routed to the screens by issue 12 point 3 (live data).
+            Event::Changed(_) => Vec::new(),
             Event::Tick => Vec::new(),
         });
         out

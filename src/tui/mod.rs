@@ -89,6 +89,8 @@ pub enum Event {
     Paste(String),
     Resize(u16, u16),
     Data(DataMsg),
+    /// Another staff member (or a learner) changed data of this topic.
+    Changed(crate::app::changes::Topic),
     Tick,
 }
 
