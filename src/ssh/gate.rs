@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::config::Settings;
 
@@ -44,6 +44,37 @@ pub enum Refused {
     Total,
     #[error("该地址等待登录的连接已达上限")]
     Address,
+}
+
+/// Refused connections are logged at most once per `every`, with how many were refused since the
+/// last line: a flood of connections must not become a flood of log lines.
+pub struct RefusalLog {
+    every: Duration,
+    last: Option<Instant>,
+    unlogged: u64,
+}
+
+impl RefusalLog {
+    pub fn new(every: Duration) -> RefusalLog {
+        RefusalLog {
+            every,
+            last: None,
+            unlogged: 0,
+        }
+    }
+
+    /// Counts one refusal at `now`; Some(n) when a log line is due, covering n refusals.
+    pub fn note(&mut self, now: Instant) -> Option<u64> {
+        self.unlogged += 1;
+        let due = self
+            .last
+            .is_none_or(|last| now.duration_since(last) >= self.every);
+        if !due {
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.unlogged))
+    }
 }
 
 /// Counts the connections that have not signed in, in all and by address.
@@ -145,6 +176,18 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("address")
+    }
+
+    #[test]
+    fn refusals_are_logged_once_per_interval_with_a_count() {
+        let mut log = RefusalLog::new(Duration::from_secs(10));
+        let t0 = Instant::now();
+        assert_eq!(log.note(t0), Some(1));
+        for i in 1..=500 {
+            assert_eq!(log.note(t0 + Duration::from_millis(i)), None);
+        }
+        assert_eq!(log.note(t0 + Duration::from_secs(10)), Some(501));
+        assert_eq!(log.note(t0 + Duration::from_secs(11)), None);
     }
 
     #[test]

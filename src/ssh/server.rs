@@ -19,7 +19,7 @@ use crate::store::Db;
 
 use super::algorithms;
 use super::exec;
-use super::gate::{Gate, Limits, Pending};
+use super::gate::{Gate, Limits, Pending, RefusalLog};
 use super::session::{self, Input, Start, clamp_size};
 
 /// What every connection shares.
@@ -61,13 +61,16 @@ pub async fn serve(
     // Shown in the command lines the interface offers to copy.
     let port = listener.local_addr()?.port();
     let gate = Gate::new(shared.limits.clone());
+    let mut refusals = RefusalLog::new(Duration::from_secs(10));
     loop {
         let (socket, peer) = crate::net::accept(&listener).await;
         let waiting = match gate.admit(peer.ip()) {
             Ok(slot) => slot,
             Err(refused) => {
                 // Closed before the version exchange, as sshd's MaxStartups does.
-                tracing::warn!(address = %peer.ip(), reason = %refused, "已拒绝新的 SSH 连接");
+                if let Some(count) = refusals.note(std::time::Instant::now()) {
+                    tracing::warn!(address = %peer.ip(), reason = %refused, count, "已拒绝新的 SSH 连接（count：自上条此类日志以来的次数）");
+                }
                 continue;
             }
         };
