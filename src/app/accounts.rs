@@ -3,8 +3,8 @@
 //! (the office only) grant or revoke staff roles. Every change is one transaction with its audit
 //! row (actor, address, before, after). Passwords and keys are in `credentials`.
 
-pub use crate::store::account_care::AccountLine;
-use crate::store::account_care::{self as store, HistoryRow};
+use crate::rules::status::AccountStatus;
+use crate::store::account_care::{self as store, AccountLine, HistoryRow};
 use crate::store::accounts::{self, RoleRow};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::auth::{self as keys, KeyRow};
@@ -12,23 +12,152 @@ use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
+use super::password::Scheme;
+use super::types::{UnitCode, Username, converted, decode, flag};
 use super::{Actor, Error, Result, admin};
 
 /// At most this many accounts come back from a search.
 pub const FIND_LIMIT: i64 = 200;
 
+/// One account as staff see it, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: Username,
+    pub real_name: String,
+    pub id_number: Option<String>,
+    pub unit_id: i64,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub post: String,
+    pub phone: String,
+    pub is_learner: bool,
+    pub batch: Option<i64>,
+    pub exempt: bool,
+    pub exempt_reason: String,
+    pub status: AccountStatus,
+    pub password_scheme: Scheme,
+    pub must_change: bool,
+    pub locked_until: Option<i64>,
+    pub last_login_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountLine> for Account {
+    type Error = Error;
+
+    fn try_from(a: AccountLine) -> Result<Account> {
+        Ok(Account {
+            status: decode("accounts.status", &a.status, AccountStatus::from_code)?,
+            password_scheme: decode(
+                "accounts.password_scheme",
+                &a.password_scheme,
+                Scheme::from_code,
+            )?,
+            is_learner: flag("accounts.is_learner", a.is_learner)?,
+            exempt: flag("accounts.exempt", a.exempt)?,
+            must_change: flag("accounts.must_change", a.must_change)?,
+            id: a.id,
+            username: Username::stored(a.username),
+            real_name: a.real_name,
+            id_number: a.id_number,
+            unit_id: a.unit_id,
+            unit_code: UnitCode::stored(a.unit_code),
+            unit_name: a.unit_name,
+            unit_path: a.unit_path,
+            post: a.post,
+            phone: a.phone,
+            batch: a.batch,
+            exempt_reason: a.exempt_reason,
+            locked_until: a.locked_until,
+            last_login_at: a.last_login_at,
+            created_at: a.created_at,
+        })
+    }
+}
+
+/// A staff role an account holds, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRole {
+    pub kind: RoleKind,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+impl TryFrom<RoleRow> for HeldRole {
+    type Error = Error;
+
+    fn try_from(r: RoleRow) -> Result<HeldRole> {
+        Ok(HeldRole {
+            kind: decode("account_roles.role", &r.role, RoleKind::from_code)?,
+            unit_code: UnitCode::stored(r.unit_code),
+            unit_name: r.unit_name,
+            unit_path: r.unit_path,
+        })
+    }
+}
+
+/// An SSH public key an account signs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub comment: String,
+    pub added_at: i64,
+}
+
+impl From<KeyRow> for Key {
+    fn from(k: KeyRow) -> Key {
+        Key {
+            algorithm: k.algorithm,
+            fingerprint: k.fingerprint,
+            comment: k.comment,
+            added_at: k.added_at,
+        }
+    }
+}
+
+/// One audit entry about an account (its care actions and its sign-ins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    pub address: String,
+    /// The audit action code (`account.disable` …); `action_label` gives its words.
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub detail: String,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(h: HistoryRow) -> HistoryEntry {
+        HistoryEntry {
+            at: h.at,
+            actor: h.actor,
+            address: h.address,
+            action: h.action,
+            before: h.before,
+            after: h.after,
+            detail: h.detail,
+        }
+    }
+}
+
 /// One account with its staff roles and SSH keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
-    pub account: AccountLine,
-    pub roles: Vec<RoleRow>,
-    pub keys: Vec<KeyRow>,
+    pub account: Account,
+    pub roles: Vec<HeldRole>,
+    pub keys: Vec<Key>,
     /// The sign-in lock in force, if any (until when, why).
     pub lock: Option<super::auth::Lock>,
 }
 
 /// Accounts in the actor's scope whose username, name or ID number contains `text`.
-pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<AccountLine>> {
+pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<Account>> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("查找账号仅限管理人员".into()));
     }
@@ -48,7 +177,7 @@ pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<
     }
     found.sort_by(|a, b| a.username.cmp(&b.username));
     found.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok(found)
+    converted(found)
 }
 
 /// One account in the actor's scope.
@@ -58,9 +187,9 @@ pub async fn show(db: &Db, actor: &Actor, username: &str) -> Result<Detail> {
     let keys = keys::keys_of(db.reader(), account.id).await?;
     let lock = super::auth::lock_of(db, account.id, super::now()).await?;
     Ok(Detail {
-        account,
-        roles,
-        keys,
+        account: account.try_into()?,
+        roles: converted(roles)?,
+        keys: keys.into_iter().map(Key::from).collect(),
         lock,
     })
 }
@@ -71,15 +200,16 @@ pub async fn history(
     actor: &Actor,
     username: &str,
     limit: i64,
-) -> Result<Vec<HistoryRow>> {
+) -> Result<Vec<HistoryEntry>> {
     let account = visible(db, actor, username).await?;
-    Ok(store::history(
+    let rows = store::history(
         db.reader(),
         account.id,
         &account.username,
         limit.clamp(1, 1000),
     )
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(HistoryEntry::from).collect())
 }
 
 /// Disables (`enabled` false) or enables an account. A disabled account cannot sign in and its
