@@ -3,6 +3,7 @@
 //! (the office only) grant or revoke staff roles. Every change is one transaction with its audit
 //! row (actor, address, before, after). Passwords and keys are in `credentials`.
 
+use crate::rules::population::Change as Fact;
 use crate::rules::status::AccountStatus;
 use crate::store::account_care::{self as store, AccountLine, HistoryRow};
 use crate::store::accounts::{self, RoleRow};
@@ -225,7 +226,7 @@ pub async fn set_enabled(
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
     let account = manageable(&mut tx, actor, username).await?;
-    if enabled == (account.status == "active") {
+    if enabled == (account.status == AccountStatus::Active.code()) {
         let state = if enabled {
             "已是启用状态"
         } else {
@@ -236,9 +237,12 @@ pub async fn set_enabled(
     if !enabled && actor.account_id == Some(account.id) {
         return Err(Error::invalid("账号", "不能停用自己的账号"));
     }
-    let status = if enabled { "active" } else { "disabled" };
+    let (status, kind) = if enabled {
+        (AccountStatus::Active.code(), Fact::Enable)
+    } else {
+        (AccountStatus::Disabled.code(), Fact::Disable)
+    };
     store::set_status(&mut tx, account.id, status, now).await?;
-    let kind = if enabled { "enable" } else { "disable" };
     fact(&mut tx, actor, account.id, kind, reason, now).await?;
     let action = if enabled {
         "account.enable"
@@ -278,7 +282,7 @@ pub async fn move_unit(
         )));
     }
     store::set_unit(&mut tx, account.id, unit.id, now).await?;
-    fact(&mut tx, actor, account.id, "move", reason, now).await?;
+    fact(&mut tx, actor, account.id, Fact::Move, reason, now).await?;
     let change = Change::new("account.move", &account)
         .before(&format!("{} {}", account.unit_code, account.unit_name))
         .after(&format!("{} {}", unit.code, unit.name))
@@ -355,9 +359,9 @@ pub(super) async fn apply_exempt(
 ) -> Result<()> {
     store::set_exempt(tx, account.id, reason.is_some(), reason.unwrap_or(""), now).await?;
     let kind = if reason.is_some() {
-        "exempt"
+        Fact::Exempt
     } else {
-        "unexempt"
+        Fact::Unexempt
     };
     fact(tx, actor, account.id, kind, reason.unwrap_or(""), now).await?;
     let change = Change::new("account.exempt", account)
@@ -371,13 +375,13 @@ async fn fact(
     tx: &mut Tx,
     actor: &Actor,
     account_id: i64,
-    kind: &str,
+    kind: Fact,
     reason: &str,
     now: i64,
 ) -> Result<()> {
     let f = crate::store::facts::NewFact {
         account_id,
-        kind,
+        kind: kind.code(),
         reason: reason.trim(),
         actor: &actor.username,
         at: now,
@@ -406,7 +410,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         )));
     }
     store::set_batch(&mut tx, account.id, batch, now).await?;
-    fact(&mut tx, actor, account.id, "batch", "", now).await?;
+    fact(&mut tx, actor, account.id, Fact::Batch, "", now).await?;
     let before = account
         .batch
         .map_or_else(|| "无".to_string(), |b| b.to_string());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::rules::calendar::year_bounds;
 use crate::rules::population::{Change, removes_from_year};
-use crate::rules::status::RequestStatus;
+use crate::rules::status::{AccountStatus, RequestStatus};
 use crate::store::account_care::{self as care, AccountLine};
 use crate::store::facts::{self, ChangeRow, RequestRow};
 use crate::store::units::{self, UnitRow};
@@ -42,7 +42,11 @@ impl TryFrom<RequestRow> for Request {
 
     fn try_from(r: RequestRow) -> Result<Request> {
         Ok(Request {
-            status: decode("exemption_requests.status", &r.status, RequestStatus::from_code)?,
+            status: decode(
+                "exemption_requests.status",
+                &r.status,
+                RequestStatus::from_code,
+            )?,
             id: r.id,
             account_id: r.account_id,
             username: Username::stored(r.username),
@@ -142,7 +146,9 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
         &actor.username,
         now,
         "",
-    ).await? {
+    )
+    .await?
+    {
         return Err(Error::Conflict(format!("免考核申请 {id} 已处理")));
     }
     apply_exempt(&mut tx, actor, &account, Some(&r.reason), now).await?;
@@ -167,7 +173,9 @@ pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> 
         &actor.username,
         now,
         reason,
-    ).await? {
+    )
+    .await?
+    {
         return Err(Error::Conflict(format!("免考核申请 {id} 已处理")));
     }
     let entry = audit::AuditEntry {
@@ -296,7 +304,14 @@ fn describe<'u>(
     let unit_text =
         |id: i64| unit(id).map_or_else(|| id.to_string(), |u| format!("{} {}", u.code, u.name));
     let batch_text = |b: Option<i64>| b.map_or_else(|| "无".to_string(), |b| format!("第 {b} 批"));
-    let status_text = |s: &str| if s == "active" { "启用" } else { "停用" }.to_string();
+    let status_text = |s: &str| {
+        if s == AccountStatus::Active.code() {
+            "启用"
+        } else {
+            "停用"
+        }
+        .to_string()
+    };
     let exempt_text = |e: i64| if e == 1 { "免考核" } else { "参加考核" }.to_string();
     match change {
         Change::Move => (
@@ -318,4 +333,3 @@ fn describe<'u>(
         Change::Issue => (String::new(), unit_text(r.unit_id)),
     }
 }
-

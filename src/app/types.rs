@@ -108,7 +108,11 @@ text_newtype!(Username);
 text_newtype!(UnitCode);
 
 /// The enum stored as `code` in `what` (a table and column, for the log), or an internal error.
-pub(crate) fn decode<T>(what: &str, code: &str, from_code: impl Fn(&str) -> Option<T>) -> Result<T> {
+pub(crate) fn decode<T>(
+    what: &str,
+    code: &str,
+    from_code: impl Fn(&str) -> Option<T>,
+) -> Result<T> {
     from_code(code).ok_or_else(|| Error::internal(format!("{what} 含未知代码 {code:?}")))
 }
 

@@ -10,10 +10,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
+use crate::app::accounts::HistoryEntry;
 use crate::app::accounts::{Detail, action_label};
 use crate::app::actor::RoleKind;
 use crate::rules::calendar::datetime_cst;
-use crate::app::accounts::HistoryEntry;
 use crate::rules::status::AccountStatus;
 use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
 use crate::tui::keys::Action;

@@ -9,9 +9,9 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::app::accounts::Account;
+use crate::rules::status::AccountStatus;
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::rules::status::AccountStatus;
 use crate::tui::screens::account::{AccountView, batch_text};
 use crate::tui::screens::population::PopulationView;
 use crate::tui::screens::step;

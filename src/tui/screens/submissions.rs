@@ -123,10 +123,7 @@ impl Submissions {
             Action::Approve => may_approve(&self.actor),
             Action::SendBack => {
                 // Before the roster is loaded its status is unknown: a city-wide reviewer may.
-                let status = open
-                    .data
-                    .as_ref()
-                    .map_or(Status::Submitted, |d| d.0.status);
+                let status = open.data.as_ref().map_or(Status::Submitted, |d| d.0.status);
                 may_send_back(&self.actor, status)
             }
             _ => Ok(()),
@@ -367,10 +364,7 @@ impl Submissions {
             return;
         };
         let queue = self.queue_status();
-        let waiting = list
-            .iter()
-            .filter(|s| Some(s.status) == queue)
-            .count();
+        let waiting = list.iter().filter(|s| Some(s.status) == queue).count();
         let title = match queue {
             Some(_) => format!(
                 "名单 · {}：{waiting} 份 · 共 {} 份",
@@ -455,12 +449,7 @@ impl Submissions {
             return;
         };
         // As many rows as the steps take once wrapped: a command line to copy must be whole.
-        let title = format!(
-            "名单 {} · {} · {}",
-            s.id,
-            s.unit_name,
-            s.status.label()
-        );
+        let title = format!("名单 {} · {} · {}", s.id, s.unit_name, s.status.label());
         let steps = Paragraph::new(self.steps(s, look))
             .wrap(Wrap { trim: false })
             .block(look.block(&title, true));
@@ -502,10 +491,7 @@ impl Submissions {
                     Cell::from(r.unit_name.clone()),
                     Cell::from(r.batch.to_string()),
                     Cell::from(checked),
-                    Cell::from(Span::styled(
-                        r.status.label().to_string(),
-                        decision_style,
-                    )),
+                    Cell::from(Span::styled(r.status.label().to_string(), decision_style)),
                     Cell::from(after),
                 ]);
                 TableRow::new(cells)
