@@ -27,7 +27,7 @@ pub enum Answer {
 }
 
 /// Largest stdin accepted by `key add` and `password`.
-const SMALL_INPUT: usize = 16 * 1024;
+const SMALL_INPUT: usize = crate::rules::limits::SMALL_STDIN_BYTES;
 
 pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
     let now = app::now();
@@ -322,11 +322,7 @@ pub async fn password(db: &Db, actor: &Actor, stdin: &mut Stdin) -> Result<Answe
 }
 
 async fn read_text(stdin: &mut Stdin) -> Result<String> {
-    let bytes = stdin
-        .read_all(SMALL_INPUT)
-        .await
-        .map_err(|e| Error::invalid("标准输入", e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| Error::invalid("标准输入", "不是 UTF-8 文本"))
+    stdin.read_text(SMALL_INPUT).await
 }
 
 const KEYS: &[Column] = &[
