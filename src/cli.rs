@@ -568,10 +568,9 @@ async fn seed_synthetic(settings: &Settings, args: &SeedArgs) -> CliResult {
 
 async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
     let password = if args.password_stdin {
-        let mut buf = String::new();
-        std::io::stdin()
-            .take(crate::rules::limits::STDIN_BYTES as u64)
-            .read_to_string(&mut buf)?;
+        let buf = cmd::Stdin::process()
+            .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
+            .await?;
         Some(buf.trim_end_matches(['\r', '\n']).to_string())
     } else {
         None
@@ -614,10 +613,9 @@ fn keys(settings: &Settings) -> CliResult {
 }
 
 async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
-    let mut line = String::new();
-    std::io::stdin()
-        .take(crate::rules::limits::STDIN_BYTES as u64)
-        .read_to_string(&mut line)?;
+    let line = cmd::Stdin::process()
+        .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
+        .await?;
     let db = open(settings, DB_FILE).await?;
     let fingerprint =
         app::admin::add_key(&db, &Actor::local_operator(), username, &line, app::now()).await?;

@@ -141,6 +141,22 @@ async fn seed_admin_and_check_on_both_databases() {
             Some("short\n"),
         );
         assert_eq!(r.code, 2, "weak password refused: {}", r.stderr);
+        // Standard input past the bound is refused, not cut short and used.
+        let oversize = format!("Str0ngPassw0rd{}\n", "x".repeat(20 * 1024));
+        let r = run(
+            &[
+                "admin",
+                "add",
+                "--role",
+                "office",
+                "--username",
+                "boss",
+                "--password-stdin",
+            ],
+            Some(&oversize),
+        );
+        assert_eq!(r.code, 2, "oversized stdin refused: {}", r.stderr);
+        assert!(r.stderr.contains("输入超过"), "{}", r.stderr);
         let r = run(
             &[
                 "admin",

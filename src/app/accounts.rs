@@ -3,8 +3,9 @@
 //! (the office only) grant or revoke staff roles. Every change is one transaction with its audit
 //! row (actor, address, before, after). Passwords and keys are in `credentials`.
 
-pub use crate::store::account_care::AccountLine;
-use crate::store::account_care::{self as store, HistoryRow};
+use crate::rules::population::Change as Fact;
+use crate::rules::status::AccountStatus;
+use crate::store::account_care::{self as store, AccountLine, HistoryRow};
 use crate::store::accounts::{self, RoleRow};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::auth::{self as keys, KeyRow};
@@ -12,23 +13,152 @@ use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
+use super::password::Scheme;
+use super::types::{UnitCode, Username, converted, decode, flag};
 use super::{Actor, Error, Result, admin};
 
 /// At most this many accounts come back from a search.
 pub const FIND_LIMIT: i64 = 200;
 
+/// One account as staff see it, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: Username,
+    pub real_name: String,
+    pub id_number: Option<String>,
+    pub unit_id: i64,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub post: String,
+    pub phone: String,
+    pub is_learner: bool,
+    pub batch: Option<i64>,
+    pub exempt: bool,
+    pub exempt_reason: String,
+    pub status: AccountStatus,
+    pub password_scheme: Scheme,
+    pub must_change: bool,
+    pub locked_until: Option<i64>,
+    pub last_login_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountLine> for Account {
+    type Error = Error;
+
+    fn try_from(a: AccountLine) -> Result<Account> {
+        Ok(Account {
+            status: decode("accounts.status", &a.status, AccountStatus::from_code)?,
+            password_scheme: decode(
+                "accounts.password_scheme",
+                &a.password_scheme,
+                Scheme::from_code,
+            )?,
+            is_learner: flag("accounts.is_learner", a.is_learner)?,
+            exempt: flag("accounts.exempt", a.exempt)?,
+            must_change: flag("accounts.must_change", a.must_change)?,
+            id: a.id,
+            username: Username::stored(a.username),
+            real_name: a.real_name,
+            id_number: a.id_number,
+            unit_id: a.unit_id,
+            unit_code: UnitCode::stored(a.unit_code),
+            unit_name: a.unit_name,
+            unit_path: a.unit_path,
+            post: a.post,
+            phone: a.phone,
+            batch: a.batch,
+            exempt_reason: a.exempt_reason,
+            locked_until: a.locked_until,
+            last_login_at: a.last_login_at,
+            created_at: a.created_at,
+        })
+    }
+}
+
+/// A staff role an account holds, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRole {
+    pub kind: RoleKind,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+impl TryFrom<RoleRow> for HeldRole {
+    type Error = Error;
+
+    fn try_from(r: RoleRow) -> Result<HeldRole> {
+        Ok(HeldRole {
+            kind: decode("account_roles.role", &r.role, RoleKind::from_code)?,
+            unit_code: UnitCode::stored(r.unit_code),
+            unit_name: r.unit_name,
+            unit_path: r.unit_path,
+        })
+    }
+}
+
+/// An SSH public key an account signs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub algorithm: String,
+    pub fingerprint: String,
+    pub comment: String,
+    pub added_at: i64,
+}
+
+impl From<KeyRow> for Key {
+    fn from(k: KeyRow) -> Key {
+        Key {
+            algorithm: k.algorithm,
+            fingerprint: k.fingerprint,
+            comment: k.comment,
+            added_at: k.added_at,
+        }
+    }
+}
+
+/// One audit entry about an account (its care actions and its sign-ins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    pub address: String,
+    /// The audit action code (`account.disable` …); `action_label` gives its words.
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub detail: String,
+}
+
+impl From<HistoryRow> for HistoryEntry {
+    fn from(h: HistoryRow) -> HistoryEntry {
+        HistoryEntry {
+            at: h.at,
+            actor: h.actor,
+            address: h.address,
+            action: h.action,
+            before: h.before,
+            after: h.after,
+            detail: h.detail,
+        }
+    }
+}
+
 /// One account with its staff roles and SSH keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detail {
-    pub account: AccountLine,
-    pub roles: Vec<RoleRow>,
-    pub keys: Vec<KeyRow>,
+    pub account: Account,
+    pub roles: Vec<HeldRole>,
+    pub keys: Vec<Key>,
     /// The sign-in lock in force, if any (until when, why).
     pub lock: Option<super::auth::Lock>,
 }
 
 /// Accounts in the actor's scope whose username, name or ID number contains `text`.
-pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<AccountLine>> {
+pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<Account>> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("查找账号仅限管理人员".into()));
     }
@@ -48,7 +178,7 @@ pub async fn find(db: &Db, actor: &Actor, text: &str, limit: i64) -> Result<Vec<
     }
     found.sort_by(|a, b| a.username.cmp(&b.username));
     found.truncate(usize::try_from(limit).unwrap_or(0));
-    Ok(found)
+    converted(found)
 }
 
 /// One account in the actor's scope.
@@ -58,9 +188,9 @@ pub async fn show(db: &Db, actor: &Actor, username: &str) -> Result<Detail> {
     let keys = keys::keys_of(db.reader(), account.id).await?;
     let lock = super::auth::lock_of(db, account.id, super::now()).await?;
     Ok(Detail {
-        account,
-        roles,
-        keys,
+        account: account.try_into()?,
+        roles: converted(roles)?,
+        keys: keys.into_iter().map(Key::from).collect(),
         lock,
     })
 }
@@ -71,15 +201,16 @@ pub async fn history(
     actor: &Actor,
     username: &str,
     limit: i64,
-) -> Result<Vec<HistoryRow>> {
+) -> Result<Vec<HistoryEntry>> {
     let account = visible(db, actor, username).await?;
-    Ok(store::history(
+    let rows = store::history(
         db.reader(),
         account.id,
         &account.username,
         limit.clamp(1, 1000),
     )
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(HistoryEntry::from).collect())
 }
 
 /// Disables (`enabled` false) or enables an account. A disabled account cannot sign in and its
@@ -95,7 +226,7 @@ pub async fn set_enabled(
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
     let account = manageable(&mut tx, actor, username).await?;
-    if enabled == (account.status == "active") {
+    if enabled == (account.status == AccountStatus::Active.code()) {
         let state = if enabled {
             "已是启用状态"
         } else {
@@ -106,9 +237,12 @@ pub async fn set_enabled(
     if !enabled && actor.account_id == Some(account.id) {
         return Err(Error::invalid("账号", "不能停用自己的账号"));
     }
-    let status = if enabled { "active" } else { "disabled" };
+    let (status, kind) = if enabled {
+        (AccountStatus::Active.code(), Fact::Enable)
+    } else {
+        (AccountStatus::Disabled.code(), Fact::Disable)
+    };
     store::set_status(&mut tx, account.id, status, now).await?;
-    let kind = if enabled { "enable" } else { "disable" };
     fact(&mut tx, actor, account.id, kind, reason, now).await?;
     let action = if enabled {
         "account.enable"
@@ -148,7 +282,7 @@ pub async fn move_unit(
         )));
     }
     store::set_unit(&mut tx, account.id, unit.id, now).await?;
-    fact(&mut tx, actor, account.id, "move", reason, now).await?;
+    fact(&mut tx, actor, account.id, Fact::Move, reason, now).await?;
     let change = Change::new("account.move", &account)
         .before(&format!("{} {}", account.unit_code, account.unit_name))
         .after(&format!("{} {}", unit.code, unit.name))
@@ -225,9 +359,9 @@ pub(super) async fn apply_exempt(
 ) -> Result<()> {
     store::set_exempt(tx, account.id, reason.is_some(), reason.unwrap_or(""), now).await?;
     let kind = if reason.is_some() {
-        "exempt"
+        Fact::Exempt
     } else {
-        "unexempt"
+        Fact::Unexempt
     };
     fact(tx, actor, account.id, kind, reason.unwrap_or(""), now).await?;
     let change = Change::new("account.exempt", account)
@@ -241,13 +375,13 @@ async fn fact(
     tx: &mut Tx,
     actor: &Actor,
     account_id: i64,
-    kind: &str,
+    kind: Fact,
     reason: &str,
     now: i64,
 ) -> Result<()> {
     let f = crate::store::facts::NewFact {
         account_id,
-        kind,
+        kind: kind.code(),
         reason: reason.trim(),
         actor: &actor.username,
         at: now,
@@ -276,7 +410,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         )));
     }
     store::set_batch(&mut tx, account.id, batch, now).await?;
-    fact(&mut tx, actor, account.id, "batch", "", now).await?;
+    fact(&mut tx, actor, account.id, Fact::Batch, "", now).await?;
     let before = account
         .batch
         .map_or_else(|| "无".to_string(), |b| b.to_string());

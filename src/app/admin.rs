@@ -144,21 +144,9 @@ pub async fn role_unit(db: &Db, role: RoleKind, unit_code: Option<&str>) -> Resu
 
 pub use super::credentials::add_key;
 
-/// Usernames: 3–32 characters of ASCII letters, digits, '_', '-', '.'; starting with a letter.
+/// Usernames of new accounts: `rules::username::check`.
 pub fn validate_username(u: &str) -> Result<()> {
-    let ok_len = (3..=32).contains(&u.len());
-    let ok_start = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
-    let ok_chars = u
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok_len && ok_start && ok_chars {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "用户名",
-            "应为 3–32 位字母、数字或 _ - .，以字母开头",
-        ))
-    }
+    super::types::Username::parse(u).map(|_| ())
 }
 
 #[cfg(test)]

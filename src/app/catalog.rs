@@ -48,23 +48,35 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<CourseInfo>> {
     let rows = courses::all_with_exams(db.reader()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, exams) in rows {
-        let bad = |what: &str| Error::internal(format!("课程 {} 的{what}无效", row.code));
-        let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
-        let info = CourseInfo {
-            category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
-            source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
-            credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
-            kind,
-            id: row.id,
-            code: row.code,
-            title: row.title,
-            duration_s: row.duration_s,
-            has_exam: exams > 0,
-            published: row.published == 1,
-        };
+        let info = info(row, exams)?;
         if filter.matches(&info) {
             out.push(info);
         }
     }
     Ok(out)
+}
+
+/// The course with exactly this code, if there is one.
+pub async fn by_code(db: &Db, code: &str) -> Result<Option<CourseInfo>> {
+    courses::by_code_with_exams(db.reader(), code)
+        .await?
+        .map(|(row, exams)| info(row, exams))
+        .transpose()
+}
+
+fn info(row: courses::CourseRow, exams: i64) -> Result<CourseInfo> {
+    let bad = |what: &str| Error::internal(format!("课程 {} 的{what}无效", row.code));
+    let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
+    Ok(CourseInfo {
+        category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
+        source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
+        published: super::types::flag("courses.published", row.published)?,
+        credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
+        kind,
+        id: row.id,
+        code: row.code,
+        title: row.title,
+        duration_s: row.duration_s,
+        has_exam: exams > 0,
+    })
 }

@@ -35,6 +35,14 @@ pub struct ExamInfo {
     pub course_completed: bool,
 }
 
+impl ExamInfo {
+    /// Whether the learner may begin an attempt: the course completed, the exam not passed yet,
+    /// attempts left (what `start` refuses otherwise).
+    pub fn can_start(&self) -> bool {
+        self.course_completed && !self.passed && self.attempts_used < self.attempts_allowed
+    }
+}
+
 /// The exam of a course as the learner sees it; None when the course has no exam.
 pub async fn info(db: &Db, actor: &Actor, course_code: &str) -> Result<Option<ExamInfo>> {
     let account_id = learner_id(actor)?;

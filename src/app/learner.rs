@@ -92,18 +92,36 @@ pub async fn catalogue(db: &Db, actor: &Actor, filter: &Filter) -> Result<Vec<Ca
         .await?
         .into_iter()
         .filter(|c| c.published)
-        .map(|course| {
-            let status = if completed.contains_key(&course.id) {
-                Status::Completed
-            } else {
-                statuses
-                    .get(&course.code)
-                    .copied()
-                    .unwrap_or(Status::NotStarted)
-            };
-            CatalogueLine { course, status }
-        })
+        .map(|course| line(course, &completed, &statuses))
         .collect())
+}
+
+/// One published course by its exact code, with my status in it.
+pub async fn course(db: &Db, actor: &Actor, code: &str) -> Result<CatalogueLine> {
+    let id = own_id(actor)?;
+    let course = catalog::by_code(db, code)
+        .await?
+        .filter(|c| c.published)
+        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
+    let statuses = statuses(db, id).await?;
+    let completed = super::ledger::completed_courses(db, id).await?;
+    Ok(line(course, &completed, &statuses))
+}
+
+fn line(
+    course: CourseInfo,
+    completed: &HashMap<i64, i64>,
+    statuses: &HashMap<String, Status>,
+) -> CatalogueLine {
+    let status = if completed.contains_key(&course.id) {
+        Status::Completed
+    } else {
+        statuses
+            .get(&course.code)
+            .copied()
+            .unwrap_or(Status::NotStarted)
+    };
+    CatalogueLine { course, status }
 }
 
 /// My home page for the credit year of `now`.

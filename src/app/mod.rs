@@ -25,10 +25,12 @@ pub mod roster;
 pub mod sessions;
 pub mod standings;
 pub mod submission;
+pub mod types;
 pub mod units;
 
 pub use actor::Actor;
 pub use error::{Error, Result};
+pub use types::{UnitCode, Username};
 
 /// The wall clock, in unix seconds.
 pub fn now() -> i64 {

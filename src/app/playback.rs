@@ -177,7 +177,7 @@ pub async fn check_code(db: &Db, actor: &Actor, now: i64) -> Result<Option<Strin
     let account_id = learner_id(actor)?;
     Ok(store::waiting_code(db.reader(), account_id)
         .await?
-        .filter(|(_, issued_at)| now - issued_at <= rules::CHECK_ANSWER_S + rules::SLACK_S)
+        .filter(|&(_, issued_at)| rules::answerable(issued_at, now))
         .map(|(code, _)| code))
 }
 
@@ -194,7 +194,7 @@ pub async fn sign_out(db: &Db, actor: &Actor, now: i64) -> Result<()> {
 /// back); returns how many. The entry points miss them too; this keeps the unions and the
 /// office's flags true for learners who do not return.
 pub async fn miss_lapsed(db: &Db, now: i64) -> Result<usize> {
-    let before = now - rules::CHECK_ANSWER_S - rules::SLACK_S;
+    let before = rules::lapsed_if_issued_before(now);
     let ids = store::lapsed_checks(db.reader(), before, 200).await?;
     for &id in &ids {
         miss_if(db, id, now, |checks| checks.lapsed(now)).await?;

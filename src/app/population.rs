@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use crate::rules::calendar::year_bounds;
 use crate::rules::population::{Change, removes_from_year};
+use crate::rules::status::{AccountStatus, RequestStatus};
 use crate::store::account_care::{self as care, AccountLine};
 use crate::store::facts::{self, ChangeRow, RequestRow};
 use crate::store::units::{self, UnitRow};
@@ -14,7 +15,54 @@ use crate::store::{Db, Tx, audit};
 
 use super::accounts::{Change as Audited, apply_exempt, manageable, record};
 use super::standings::{resolve_scope, year_settings};
+use super::types::{UnitCode, Username, converted, decode};
 use super::{Actor, Error, Result};
+
+/// A unit's request to exempt a cadre, with the account and the account's unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: i64,
+    pub account_id: i64,
+    pub username: Username,
+    pub real_name: String,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub reason: String,
+    pub status: RequestStatus,
+    pub requested_by: String,
+    pub requested_at: i64,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision: String,
+}
+
+impl TryFrom<RequestRow> for Request {
+    type Error = Error;
+
+    fn try_from(r: RequestRow) -> Result<Request> {
+        Ok(Request {
+            status: decode(
+                "exemption_requests.status",
+                &r.status,
+                RequestStatus::from_code,
+            )?,
+            id: r.id,
+            account_id: r.account_id,
+            username: Username::stored(r.username),
+            real_name: r.real_name,
+            unit_code: UnitCode::stored(r.unit_code),
+            unit_name: r.unit_name,
+            unit_path: r.unit_path,
+            reason: r.reason,
+            requested_by: r.requested_by,
+            requested_at: r.requested_at,
+            decided_by: r.decided_by,
+            decided_at: r.decided_at,
+            decision: r.decision,
+        })
+    }
+}
 
 /// Whether the actor reviews exemption requests and population changes (the office only). Fronts
 /// ask before offering the view; the use-cases check again.
@@ -53,24 +101,29 @@ pub async fn requests(
     actor: &Actor,
     unit_code: Option<&str>,
     pending_only: bool,
-) -> Result<Vec<RequestRow>> {
+) -> Result<Vec<Request>> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("免考核申请仅限管理人员查看".into()));
     }
     let scope = resolve_scope(db, actor, unit_code).await?;
-    let status = if pending_only { "pending" } else { "" };
-    Ok(facts::requests(db.reader(), &scope.path, status).await?)
+    let status = if pending_only {
+        RequestStatus::Pending.code()
+    } else {
+        ""
+    };
+    converted(facts::requests(db.reader(), &scope.path, status).await?)
 }
 
 /// The request, pending, for the office to decide (in the deciding transaction).
-async fn pending(tx: &mut Tx, id: i64) -> Result<RequestRow> {
+async fn pending(tx: &mut Tx, id: i64) -> Result<Request> {
     let r = facts::request(tx, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("免考核申请 {id}")))?;
-    if r.status != "pending" {
+    let r = Request::try_from(r)?;
+    if r.status != RequestStatus::Pending {
         return Err(Error::Conflict(format!(
             "免考核申请 {id} 已处理（{}）",
-            status_label(&r.status)
+            r.status.label()
         )));
     }
     Ok(r)
@@ -78,7 +131,7 @@ async fn pending(tx: &mut Tx, id: i64) -> Result<RequestRow> {
 
 /// The office approves a request: the account becomes exempt from now on, in one transaction
 /// with the decision and both audit rows.
-pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<RequestRow> {
+pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Request> {
     actor.require_office("批准免考核申请")?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;
@@ -86,7 +139,16 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
     if account.exempt == 1 {
         return Err(Error::Conflict(format!("账号 {} 已是免考核", r.username)));
     }
-    if !facts::decide(&mut tx, id, "approved", &actor.username, now, "").await? {
+    if !facts::decide(
+        &mut tx,
+        id,
+        RequestStatus::Approved.code(),
+        &actor.username,
+        now,
+        "",
+    )
+    .await?
+    {
         return Err(Error::Conflict(format!("免考核申请 {id} 已处理")));
     }
     apply_exempt(&mut tx, actor, &account, Some(&r.reason), now).await?;
@@ -99,12 +161,21 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
 }
 
 /// The office refuses a request, with a reason; nothing else changes.
-pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<RequestRow> {
+pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<Request> {
     actor.require_office("不批准免考核申请")?;
     let reason = super::required_reason("--reason", reason, "请写明不批准的理由")?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;
-    if !facts::decide(&mut tx, id, "refused", &actor.username, now, reason).await? {
+    if !facts::decide(
+        &mut tx,
+        id,
+        RequestStatus::Refused.code(),
+        &actor.username,
+        now,
+        reason,
+    )
+    .await?
+    {
         return Err(Error::Conflict(format!("免考核申请 {id} 已处理")));
     }
     let entry = audit::AuditEntry {
@@ -233,7 +304,14 @@ fn describe<'u>(
     let unit_text =
         |id: i64| unit(id).map_or_else(|| id.to_string(), |u| format!("{} {}", u.code, u.name));
     let batch_text = |b: Option<i64>| b.map_or_else(|| "无".to_string(), |b| format!("第 {b} 批"));
-    let status_text = |s: &str| if s == "active" { "启用" } else { "停用" }.to_string();
+    let status_text = |s: &str| {
+        if s == AccountStatus::Active.code() {
+            "启用"
+        } else {
+            "停用"
+        }
+        .to_string()
+    };
     let exempt_text = |e: i64| if e == 1 { "免考核" } else { "参加考核" }.to_string();
     match change {
         Change::Move => (
@@ -253,23 +331,5 @@ fn describe<'u>(
             exempt_text(r.exempt),
         ),
         Change::Issue => (String::new(), unit_text(r.unit_id)),
-    }
-}
-
-/// A request's status as a fixed code: pending, approved, refused.
-pub fn status_code(status: &str) -> &'static str {
-    match status {
-        "approved" => "approved",
-        "refused" => "refused",
-        _ => "pending",
-    }
-}
-
-/// "待审批", "已批准", "不批准".
-pub fn status_label(status: &str) -> &'static str {
-    match status_code(status) {
-        "approved" => "已批准",
-        "refused" => "不批准",
-        _ => "待审批",
     }
 }

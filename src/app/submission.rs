@@ -17,69 +17,120 @@ use crate::store::{Db, Tx, accounts, units};
 use super::actor::RoleKind;
 use super::{Actor, Error, Result, password};
 
-pub use crate::store::submission::{RowRow as Row, SubmissionRow as Submission};
+use crate::store::submission::{RowRow, SubmissionRow};
+
+pub use crate::rules::status::{RowStatus, SubmissionStatus as Status};
+
+use super::types::{UnitCode, Username, converted, decode};
 
 /// The most problems listed when a file is refused (the rest are counted).
 const MAX_LISTED: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Submitted,
-    Reviewed,
-    Approved,
-    Returned,
-    Issued,
+/// A roster submission with its unit and the people who moved it along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub status: Status,
+    pub file_name: String,
+    pub row_count: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<i64>,
+    pub returned_by: Option<String>,
+    pub returned_at: Option<i64>,
+    pub note: String,
+    pub issued_at: Option<i64>,
+    pub credentials_fetched_at: Option<i64>,
 }
 
-impl Status {
-    pub fn from_code(s: &str) -> Option<Status> {
-        Some(match s {
-            "submitted" => Status::Submitted,
-            "reviewed" => Status::Reviewed,
-            "approved" => Status::Approved,
-            "returned" => Status::Returned,
-            "issued" => Status::Issued,
-            _ => return None,
+impl TryFrom<SubmissionRow> for Submission {
+    type Error = Error;
+
+    fn try_from(s: SubmissionRow) -> Result<Submission> {
+        Ok(Submission {
+            status: decode("roster_submissions.status", &s.status, Status::from_code)?,
+            id: s.id,
+            unit_id: s.unit_id,
+            unit_code: UnitCode::stored(s.unit_code),
+            unit_name: s.unit_name,
+            unit_path: s.unit_path,
+            file_name: s.file_name,
+            row_count: s.row_count,
+            accepted: s.accepted,
+            rejected: s.rejected,
+            submitted_by: s.submitted_by,
+            submitted_at: s.submitted_at,
+            reviewed_by: s.reviewed_by,
+            reviewed_at: s.reviewed_at,
+            approved_by: s.approved_by,
+            approved_at: s.approved_at,
+            returned_by: s.returned_by,
+            returned_at: s.returned_at,
+            note: s.note,
+            issued_at: s.issued_at,
+            credentials_fetched_at: s.credentials_fetched_at,
         })
     }
+}
 
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Reviewed => "reviewed",
-            Status::Approved => "approved",
-            Status::Returned => "returned",
-            Status::Issued => "issued",
-        }
-    }
+/// One person on a roster, with the college's decision and, once issued, the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: i64,
+    pub row_no: i64,
+    pub real_name: String,
+    pub id_number: String,
+    pub unit_id: i64,
+    pub unit_code: UnitCode,
+    pub unit_name: String,
+    pub post: String,
+    pub phone: String,
+    pub batch: i64,
+    pub status: RowStatus,
+    pub reject_reason: String,
+    pub account_id: Option<i64>,
+    pub username: Option<Username>,
+    pub initial_password: Option<String>,
+}
 
-    /// 已批准 means accounts exist and the credentials wait for the unit; 已发放 that the unit
-    /// fetched them.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Submitted => "已提交",
-            Status::Reviewed => "已审核",
-            Status::Approved => "已批准",
-            Status::Returned => "已退回",
-            Status::Issued => "已发放",
-        }
+impl TryFrom<RowRow> for Row {
+    type Error = Error;
+
+    fn try_from(r: RowRow) -> Result<Row> {
+        Ok(Row {
+            status: decode("roster_rows.status", &r.status, RowStatus::from_code)?,
+            id: r.id,
+            row_no: r.row_no,
+            real_name: r.real_name,
+            id_number: r.id_number,
+            unit_id: r.unit_id,
+            unit_code: UnitCode::stored(r.unit_code),
+            unit_name: r.unit_name,
+            post: r.post,
+            phone: r.phone,
+            batch: r.batch,
+            reject_reason: r.reject_reason,
+            account_id: r.account_id,
+            username: r.username.map(Username::stored),
+            initial_password: r.initial_password,
+        })
     }
 }
 
 /// A stored status code as its label (unknown codes shown as they are).
-pub fn status_label(code: &str) -> &str {
+fn status_label(code: &str) -> &str {
     match Status::from_code(code) {
         Some(s) => s.label(),
         None => code,
-    }
-}
-
-pub fn row_status_label(code: &str) -> &str {
-    match code {
-        "pending" => "待审核",
-        "accepted" => "通过",
-        "rejected" => "不通过",
-        other => other,
     }
 }
 
@@ -229,21 +280,22 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Submission>> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("名单仅限管理人员查看".into()));
     }
-    Ok(store::list(db.reader(), "/")
+    store::list(db.reader(), "/")
         .await?
         .into_iter()
         .filter(|s| actor.covers(&s.unit_path))
-        .collect())
+        .map(Submission::try_from)
+        .collect()
 }
 
 /// One submission with its rows, if the actor's scope covers its unit.
 pub async fn show(db: &Db, actor: &Actor, id: i64) -> Result<(Submission, Vec<Row>)> {
     let s = visible(db, actor, id).await?;
     let rows = store::rows(db.reader(), id).await?;
-    Ok((s, rows))
+    Ok((s.try_into()?, converted(rows)?))
 }
 
-async fn visible(db: &Db, actor: &Actor, id: i64) -> Result<Submission> {
+async fn visible(db: &Db, actor: &Actor, id: i64) -> Result<SubmissionRow> {
     let s = store::by_id(db.reader(), id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("名单 {id}")))?;
@@ -271,10 +323,10 @@ pub fn may_approve(actor: &Actor) -> Result<()> {
 
 /// Whether the actor may send back a roster in status `status` (a status code): the office, or
 /// the college before passing it on; asked by `send_back` and the TUI.
-pub fn may_send_back(actor: &Actor, status: &str) -> Result<()> {
+pub fn may_send_back(actor: &Actor, status: Status) -> Result<()> {
     let allowed = actor.is_local()
         || actor.has(RoleKind::Office)
-        || (actor.has(RoleKind::College) && status == Status::Submitted.code());
+        || (actor.has(RoleKind::College) && status == Status::Submitted);
     if allowed {
         Ok(())
     } else {
@@ -284,7 +336,7 @@ pub fn may_send_back(actor: &Actor, status: &str) -> Result<()> {
     }
 }
 
-fn require_status(s: &Submission, wanted: Status) -> Result<()> {
+fn require_status(s: &SubmissionRow, wanted: Status) -> Result<()> {
     if s.status == wanted.code() {
         Ok(())
     } else {
@@ -405,7 +457,10 @@ pub async fn pass(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<()> {
 /// Sends a roster back to the unit with a reason. Office, or the college before passing it on.
 pub async fn send_back(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<()> {
     let s = visible(db, actor, id).await?;
-    may_send_back(actor, &s.status)?;
+    may_send_back(
+        actor,
+        decode("roster_submissions.status", &s.status, Status::from_code)?,
+    )?;
     let reason = super::checked_text("理由", reason, super::MAX_REASON)?;
     if reason.is_empty() {
         return Err(Error::invalid("--reason", "退回必须说明理由"));
@@ -451,10 +506,10 @@ pub async fn approve(
     may_approve(actor)?;
     let s = visible(db, actor, id).await?;
     require_status(&s, Status::Reviewed)?;
-    let accepted: Vec<Row> = store::rows(db.reader(), id)
+    let accepted: Vec<RowRow> = store::rows(db.reader(), id)
         .await?
         .into_iter()
-        .filter(|r| r.status == "accepted")
+        .filter(|r| r.status == RowStatus::Accepted.code())
         .collect();
     let passwords: Vec<String> = accepted
         .iter()
@@ -487,7 +542,7 @@ pub async fn approve(
 /// Creates the accounts of `rows` and records them on the rows.
 async fn issue(
     tx: &mut Tx,
-    rows: &[Row],
+    rows: &[RowRow],
     passwords: &[String],
     hashes: &[String],
     now: i64,

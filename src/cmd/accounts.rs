@@ -2,7 +2,6 @@
 //! `Table`, changes a one-line confirmation in Chinese. Everything goes through `app::accounts`
 //! and `app::credentials`, which check scope and write the audit log.
 
-use crate::app::accounts::AccountLine;
 use crate::app::accounts::Exemption;
 use crate::app::accounts::{self, Detail};
 use crate::app::actor::RoleKind;
@@ -28,7 +27,7 @@ pub enum Answer {
 }
 
 /// Largest stdin accepted by `key add` and `password`.
-const SMALL_INPUT: usize = 16 * 1024;
+const SMALL_INPUT: usize = crate::rules::limits::SMALL_STDIN_BYTES;
 
 pub async fn account(db: &Db, actor: &Actor, cmd: Account) -> Result<Answer> {
     let now = app::now();
@@ -174,10 +173,7 @@ pub async fn exemption(db: &Db, actor: &Actor, cmd: ExemptionCmd) -> Result<Answ
                     Cell::text(r.unit_code.as_str()),
                     Cell::text(r.unit_name.as_str()),
                     Cell::text(r.reason.as_str()),
-                    Cell::Coded {
-                        code: population::status_code(&r.status),
-                        label: population::status_label(&r.status),
-                    },
+                    Cell::coded(r.status),
                     Cell::text(r.requested_by.as_str()),
                     Cell::Time(r.requested_at),
                     r.decided_by.as_deref().map_or(Cell::Empty, Cell::text),
@@ -326,11 +322,7 @@ pub async fn password(db: &Db, actor: &Actor, stdin: &mut Stdin) -> Result<Answe
 }
 
 async fn read_text(stdin: &mut Stdin) -> Result<String> {
-    let bytes = stdin
-        .read_all(SMALL_INPUT)
-        .await
-        .map_err(|e| Error::invalid("标准输入", e.to_string()))?;
-    String::from_utf8(bytes).map_err(|_| Error::invalid("标准输入", "不是 UTF-8 文本"))
+    stdin.read_text(SMALL_INPUT).await
 }
 
 const KEYS: &[Column] = &[
@@ -351,7 +343,7 @@ const FOUND: &[Column] = &[
     col("status", "状态"),
 ];
 
-fn found_table(found: &[AccountLine]) -> Table {
+fn found_table(found: &[accounts::Account]) -> Table {
     let mut t = Table::new(FOUND);
     for a in found {
         t.rows.push(vec![
@@ -361,8 +353,8 @@ fn found_table(found: &[AccountLine]) -> Table {
             Cell::text(a.unit_code.as_str()),
             Cell::text(a.unit_name.as_str()),
             a.batch.map_or(Cell::Empty, Cell::Int),
-            Cell::Bool(a.exempt == 1),
-            status_cell(&a.status),
+            Cell::Bool(a.exempt),
+            Cell::coded(a.status),
         ]);
     }
     if found.len() >= usize::try_from(accounts::FIND_LIMIT).unwrap_or(usize::MAX) {
@@ -379,20 +371,6 @@ fn masked(id: Option<&str>) -> String {
     id.and_then(|s| crate::rules::idnum::IdNumber::parse(s).ok())
         .map(|n| n.masked())
         .unwrap_or_default()
-}
-
-fn status_cell(status: &str) -> Cell {
-    if status == "active" {
-        Cell::Coded {
-            code: "active",
-            label: "正常",
-        }
-    } else {
-        Cell::Coded {
-            code: "disabled",
-            label: "已停用",
-        }
-    }
 }
 
 const DETAIL: &[Column] = &[col("field", "项目"), col("value", "内容")];
@@ -413,27 +391,26 @@ fn detail_table(d: &Detail) -> Table {
     );
     row("职务/职级", Cell::text(a.post.as_str()));
     row("手机", Cell::text(a.phone.as_str()));
-    row("学员", Cell::Bool(a.is_learner == 1));
+    row("学员", Cell::Bool(a.is_learner));
     row("批次", a.batch.map_or(Cell::Empty, Cell::Int));
     row(
         "免考核",
-        Cell::text(if a.exempt == 1 {
+        Cell::text(if a.exempt {
             format!("是（{}）", a.exempt_reason)
         } else {
             "否".into()
         }),
     );
-    row("状态", status_cell(&a.status));
+    row("状态", Cell::coded(a.status));
     row("登录锁定", lock_cell(d.lock.as_ref()));
     row(
         "密码",
-        Cell::text(password_state(&a.password_scheme, a.must_change == 1)),
+        Cell::text(password_state(a.password_scheme, a.must_change)),
     );
     row("最近登录", a.last_login_at.map_or(Cell::Empty, Cell::Time));
     row("创建时间", Cell::Time(a.created_at));
     for r in &d.roles {
-        let label =
-            RoleKind::from_code(&r.role).map_or_else(|| r.role.clone(), |k| k.label().into());
+        let label = r.kind.label();
         row("角色", Cell::text(format!("{label}（{}）", r.unit_name)));
     }
     for k in &d.keys {
@@ -454,7 +431,7 @@ fn detail_object(d: &Detail) -> serde_json::Value {
         .iter()
         .map(|r| {
             serde_json::json!({
-                "role": r.role,
+                "role": r.kind.code(),
                 "unit_code": r.unit_code,
                 "unit_name": r.unit_name,
             })
@@ -473,17 +450,17 @@ fn detail_object(d: &Detail) -> serde_json::Value {
         "unit_name": a.unit_name,
         "post": a.post,
         "phone": a.phone,
-        "is_learner": a.is_learner == 1,
+        "is_learner": a.is_learner,
         "batch": a.batch,
-        "exempt": a.exempt == 1,
+        "exempt": a.exempt,
         "exempt_reason": a.exempt_reason,
-        "status": a.status,
+        "status": a.status.code(),
         "lock": d.lock.as_ref().map(|l| serde_json::json!({
             "until": rfc3339_cst(l.until),
             "why": lock_why(l),
         })),
-        "password": password_state(&a.password_scheme, false),
-        "must_change": a.must_change == 1,
+        "password": password_state(a.password_scheme, false),
+        "must_change": a.must_change,
         "last_login_at": a.last_login_at.map(rfc3339_cst),
         "created_at": rfc3339_cst(a.created_at),
         "roles": roles,
@@ -511,10 +488,10 @@ fn lock_cell(lock: Option<&app::auth::Lock>) -> Cell {
     }
 }
 
-fn password_state(scheme: &str, must_change: bool) -> String {
-    let base = match app::password::Scheme::from_code(scheme) {
-        Some(s) if s.is_legacy() => "旧站密码（首次登录后改存）",
-        Some(app::password::Scheme::None) => "未设置",
+fn password_state(scheme: app::password::Scheme, must_change: bool) -> String {
+    let base = match scheme {
+        s if s.is_legacy() => "旧站密码（首次登录后改存）",
+        app::password::Scheme::None => "未设置",
         _ => "已设置",
     };
     if must_change {

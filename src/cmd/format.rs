@@ -64,6 +64,14 @@ impl Cell {
         Cell::Text(s.into())
     }
 
+    /// A stored state: its code in JSON, its label for people.
+    pub fn coded(v: impl crate::rules::status::Coded) -> Cell {
+        Cell::Coded {
+            code: v.code(),
+            label: v.label(),
+        }
+    }
+
     /// What people read: the text table, CSV and xlsx strings.
     fn human(&self) -> String {
         match self {

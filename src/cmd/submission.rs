@@ -1,7 +1,7 @@
 //! `roster …`: roster submissions from the command line — submit a file on stdin, the template,
 //! list and show, review, approve, return, and fetch the issued credentials once.
 
-use crate::app::submission::{self as app, Decision, Progress, Status};
+use crate::app::submission::{self as app, Decision, Progress};
 use crate::app::{Actor, Error, Result as AppResult};
 use crate::rules::idnum::IdNumber;
 use crate::rules::sheet::FileFormat;
@@ -114,18 +114,8 @@ const LIST: &[Column] = &[
     col("note", "说明"),
 ];
 
-fn status_cell(code: &str) -> Cell {
-    match Status::from_code(code) {
-        Some(s) => Cell::Coded {
-            code: s.code(),
-            label: s.label(),
-        },
-        None => Cell::text(code),
-    }
-}
-
-fn opt_text(s: &Option<String>) -> Cell {
-    s.as_deref().map_or(Cell::Empty, Cell::text)
+fn opt_text<T: AsRef<str>>(s: &Option<T>) -> Cell {
+    s.as_ref().map_or(Cell::Empty, |s| Cell::text(s.as_ref()))
 }
 
 fn opt_time(t: Option<i64>) -> Cell {
@@ -139,7 +129,7 @@ async fn list(db: &Db, actor: &Actor) -> AppResult<Table> {
             Cell::Int(s.id),
             Cell::text(s.unit_code),
             Cell::text(s.unit_name),
-            status_cell(&s.status),
+            Cell::coded(s.status),
             Cell::Int(s.row_count),
             Cell::Int(s.accepted),
             Cell::Int(s.rejected),
@@ -173,24 +163,6 @@ const SHOW: &[Column] = &[
     col("username", "用户名"),
 ];
 
-fn row_status_cell(code: &str) -> Cell {
-    match code {
-        "pending" => Cell::Coded {
-            code: "pending",
-            label: "待审核",
-        },
-        "accepted" => Cell::Coded {
-            code: "accepted",
-            label: "通过",
-        },
-        "rejected" => Cell::Coded {
-            code: "rejected",
-            label: "不通过",
-        },
-        other => Cell::text(other),
-    }
-}
-
 async fn show(db: &Db, actor: &Actor, id: i64) -> AppResult<Table> {
     let (s, rows) = app::show(db, actor, id).await?;
     let mut t = Table::new(SHOW);
@@ -208,7 +180,7 @@ async fn show(db: &Db, actor: &Actor, id: i64) -> AppResult<Table> {
             Cell::text(r.phone),
             Cell::Int(r.batch),
             Cell::text(checked),
-            row_status_cell(&r.status),
+            Cell::coded(r.status),
             Cell::text(r.reject_reason),
             opt_text(&r.username),
         ]);
@@ -217,7 +189,7 @@ async fn show(db: &Db, actor: &Actor, id: i64) -> AppResult<Table> {
         "名单 {} · {} · {}：{} 人，通过 {}，不通过 {}；{} 提交{}",
         s.id,
         s.unit_name,
-        app::status_label(&s.status),
+        s.status.label(),
         s.row_count,
         s.accepted,
         s.rejected,

@@ -6,6 +6,9 @@
 
 /// The most any command reads from standard input; the SSH side stops buffering just past it.
 pub const STDIN_BYTES: usize = 64 * 1024 * 1024;
+/// The most read from stdin for a password or an SSH key line (`password`, `key add`,
+/// `wangyuan admin add --password-stdin`, `wangyuan admin add-key`); more is refused.
+pub const SMALL_STDIN_BYTES: usize = 16 * 1024;
 
 /// Uploaded files parsed at the same time; more wait their turn, so the memory of parsing is
 /// bounded for the whole process, not only per file.

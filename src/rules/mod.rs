@@ -13,6 +13,7 @@ pub mod playback;
 pub mod population;
 pub mod sheet;
 pub mod standing;
+pub mod status;
 pub mod submission;
 pub mod tenths;
 pub mod text;

@@ -179,6 +179,17 @@ pub struct Check {
     pub wrong: i64,
 }
 
+/// Whether a check issued at `issued_at` may still be answered at `now`: within
+/// `CHECK_ANSWER_S`, with `SLACK_S` for the network.
+pub fn answerable(issued_at: i64, now: i64) -> bool {
+    now - issued_at <= CHECK_ANSWER_S + SLACK_S
+}
+
+/// Checks issued before this moment have lapsed by `now` (the other side of `answerable`).
+pub fn lapsed_if_issued_before(now: i64) -> i64 {
+    now - CHECK_ANSWER_S - SLACK_S
+}
+
 /// An account's anti-idle state: the check waiting for an answer, and when the next one is due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checks {
@@ -204,7 +215,7 @@ impl Checks {
     pub fn lapsed(&self, now: i64) -> bool {
         self.check
             .as_ref()
-            .is_some_and(|c| now - c.issued_at > CHECK_ANSWER_S + SLACK_S)
+            .is_some_and(|c| !answerable(c.issued_at, now))
     }
 
     /// Seconds left to answer the waiting check, if one is waiting and not lapsed.
@@ -472,6 +483,24 @@ mod tests {
 
     fn u(text: &str) -> Union {
         Union::parse(text).unwrap()
+    }
+
+    #[test]
+    fn one_answer_window_for_answering_drawing_and_lapsing() {
+        let edge = T0 + CHECK_ANSWER_S + SLACK_S;
+        assert!(answerable(T0, edge));
+        assert!(!answerable(T0, edge + 1));
+        // The sweep takes exactly the checks that are no longer answerable.
+        assert!(T0 >= lapsed_if_issued_before(edge));
+        assert!(T0 < lapsed_if_issued_before(edge + 1));
+        let mut checks = Checks::new(T0, 0);
+        checks.check = Some(Check {
+            code: "1234".into(),
+            issued_at: T0,
+            wrong: 0,
+        });
+        assert!(!checks.lapsed(edge));
+        assert!(checks.lapsed(edge + 1));
     }
 
     fn play(pos: f64) -> Report {

@@ -62,6 +62,22 @@ const SURNAME: &[(char, &str)] = &[
     ('过', "guo"),
 ];
 
+/// Whether `u` may name a new account: 3–32 characters of ASCII letters, digits, '_', '-', '.',
+/// starting with a letter; the refusal in Chinese otherwise. (Usernames already stored, such as
+/// imported ones, are not rechecked.)
+pub fn check(u: &str) -> Result<(), &'static str> {
+    let ok_len = (3..=32).contains(&u.len());
+    let ok_start = u.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok_len && ok_start && ok_chars {
+        Ok(())
+    } else {
+        Err("应为 3–32 位字母、数字或 _ - .，以字母开头")
+    }
+}
+
 /// The longest username made (before a collision number).
 const MAX_LEN: usize = 24;
 

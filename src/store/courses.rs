@@ -164,21 +164,36 @@ pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await
 }
 
+#[derive(FromRow)]
+struct WithExams {
+    #[sqlx(flatten)]
+    course: CourseRow,
+    exams: i64,
+}
+
+const WITH_EXAMS: &str = "SELECT c.id, c.code, c.title, c.category, c.kind, c.duration_s, \
+     c.designated_tenths, c.source, c.media_path, c.published, \
+     (SELECT COUNT(*) FROM exams e WHERE e.course_id = c.id) AS exams FROM courses c ";
+
 /// Every course with its number of exams (0 or 1), by code.
 pub async fn all_with_exams(pool: &AnyPool) -> Result<Vec<(CourseRow, i64)>, sqlx::Error> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        course: CourseRow,
-        exams: i64,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT c.id, c.code, c.title, c.category, c.kind, c.duration_s, c.designated_tenths, \
-         c.source, c.media_path, c.published, \
-         (SELECT COUNT(*) FROM exams e WHERE e.course_id = c.id) AS exams \
-         FROM courses c ORDER BY c.code",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<WithExams> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{WITH_EXAMS}ORDER BY c.code")))
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(|r| (r.course, r.exams)).collect())
+}
+
+/// The course with this code and its number of exams (0 or 1).
+pub async fn by_code_with_exams(
+    pool: &AnyPool,
+    code: &str,
+) -> Result<Option<(CourseRow, i64)>, sqlx::Error> {
+    let row: Option<WithExams> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{WITH_EXAMS}WHERE c.code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| (r.course, r.exams)))
 }

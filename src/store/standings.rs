@@ -78,22 +78,14 @@ pub async fn of_population(
     pool: &AnyPool,
     p: &Population<'_>,
 ) -> Result<Vec<StandingLine>, sqlx::Error> {
-    let (year, batches, scope, moment, cut) = p.binds();
-    sqlx::query_as(concat!(
+    let mut sql = Sql::with_population(p);
+    sql.push(
         "SELECT a.id AS account_id, a.username, a.real_name, f.unit_id, f.batch, \
          COALESCE(s.required, 0) AS required, COALESCE(s.elective, 0) AS elective, \
          COALESCE(s.exam, 0) AS exam",
-        population!()
-    ))
-    .bind(year)
-    .bind(batches[0])
-    .bind(batches[1])
-    .bind(batches[2])
-    .bind(scope)
-    .bind(moment)
-    .bind(cut)
-    .fetch_all(pool)
-    .await
+    )
+    .push(POPULATION);
+    sql.query_as()?.fetch_all(pool).await
 }
 
 /// The population's results summed per unit (only units with assessed learners): how many are

@@ -2,11 +2,11 @@
 //! (which checks the actor's scope); the session runs it outside the interface and sends the
 //! answer back as `Event::Data`.
 
-use crate::app::accounts::{self, AccountLine, Detail};
+use crate::app::accounts::{self, Account, Detail, HistoryEntry};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
-use crate::app::population::{self, ChangeLine};
+use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
@@ -15,8 +15,6 @@ use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
-use crate::store::account_care::HistoryRow;
-use crate::store::facts::RequestRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -72,7 +70,7 @@ pub enum ExemptionOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Population {
     pub year: i32,
-    pub requests: Vec<RequestRow>,
+    pub requests: Vec<ExemptionRequest>,
     pub changes: Vec<ChangeLine>,
 }
 
@@ -192,11 +190,11 @@ pub enum DataMsg {
     },
     Accounts {
         text: String,
-        result: Result<Vec<AccountLine>, String>,
+        result: Result<Vec<Account>, String>,
     },
     Account {
         username: String,
-        result: Result<(Detail, Vec<HistoryRow>), String>,
+        result: Result<(Detail, Vec<HistoryEntry>), String>,
     },
     AccountDone {
         username: String,
@@ -296,7 +294,7 @@ async fn account(
     db: &Db,
     actor: &Actor,
     username: &str,
-) -> crate::app::Result<(Detail, Vec<HistoryRow>)> {
+) -> crate::app::Result<(Detail, Vec<HistoryEntry>)> {
     let detail = accounts::show(db, actor, username).await?;
     let history = accounts::history(db, actor, username, ACCOUNT_HISTORY).await?;
     Ok((detail, history))

@@ -142,9 +142,7 @@ pub async fn info(
         .ok_or_else(|| app::Error::NotFound(format!("课程 {code} 的考试")))?;
     let chrome = chrome(&web, &me).await?;
     Ok(render(&ExamPage {
-        can_start: info.course_completed
-            && !info.passed
-            && info.attempts_used < info.attempts_allowed,
+        can_start: info.can_start(),
         chrome,
         limit: duration_text(info.time_limit_s),
         info,

@@ -7,7 +7,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::catalog::Filter;
 use crate::app::playback::{self as playback, Beat, BeatStatus};
 use crate::app::{self, learner};
 
@@ -41,15 +40,7 @@ pub async fn course(
     me: Me,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let filter = Filter {
-        text: Some(code.clone()),
-        ..Filter::default()
-    };
-    let line = learner::catalogue(web.db(), me.actor(), &filter)
-        .await?
-        .into_iter()
-        .find(|l| l.course.code == code)
-        .ok_or_else(|| app::Error::NotFound(format!("课程 {code}")))?;
+    let line = learner::course(web.db(), me.actor(), &code).await?;
     let name = me.actor().real_name(web.db()).await?;
     Ok(render(&CoursePage {
         chrome: Chrome::of(&me, name, "courses"),

@@ -10,10 +10,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
+use crate::app::accounts::HistoryEntry;
 use crate::app::accounts::{Detail, action_label};
 use crate::app::actor::RoleKind;
 use crate::rules::calendar::datetime_cst;
-use crate::store::account_care::HistoryRow;
+use crate::rules::status::AccountStatus;
 use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
 use crate::tui::keys::Action;
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
@@ -44,13 +45,10 @@ enum Held {
 }
 
 fn held(d: &Detail) -> Vec<Held> {
-    let roles = d.roles.iter().filter_map(|r| {
-        let kind = RoleKind::from_code(&r.role)?;
-        Some(Held::Role {
-            kind,
-            unit_code: r.unit_code.clone(),
-            text: format!("{}（{} {}）", kind.label(), r.unit_code, r.unit_name),
-        })
+    let roles = d.roles.iter().map(|r| Held::Role {
+        kind: r.kind,
+        unit_code: r.unit_code.to_string(),
+        text: format!("{}（{} {}）", r.kind.label(), r.unit_code, r.unit_name),
     });
     let keys = d.keys.iter().map(|k| Held::Key {
         fingerprint: k.fingerprint.clone(),
@@ -62,7 +60,7 @@ fn held(d: &Detail) -> Vec<Held> {
 #[derive(Debug)]
 pub struct AccountView {
     pub username: String,
-    data: Option<(Detail, Vec<HistoryRow>)>,
+    data: Option<(Detail, Vec<HistoryEntry>)>,
     /// The selected role or key.
     selected: usize,
     asking: Option<Prompt<Ask>>,
@@ -95,7 +93,7 @@ impl AccountView {
         self.asking.is_some() || self.confirm.is_some() || self.password.is_some()
     }
 
-    pub fn loaded(&mut self, result: &Result<(Detail, Vec<HistoryRow>), String>) {
+    pub fn loaded(&mut self, result: &Result<(Detail, Vec<HistoryEntry>), String>) {
         match result {
             Ok(d) => {
                 self.selected = self.selected.min(held(&d.0).len().saturating_sub(1));
@@ -121,7 +119,7 @@ impl AccountView {
             return Vec::new();
         };
         let items = held(detail);
-        let exempt = detail.account.exempt == 1;
+        let exempt = detail.account.exempt;
         let about_roles = match action {
             Action::GrantRole => true,
             Action::RemoveHeld => matches!(items.get(self.selected), Some(Held::Role { .. })),
@@ -298,14 +296,6 @@ impl AccountView {
     }
 }
 
-pub fn status_label(status: &str) -> &str {
-    match status {
-        "active" => "正常",
-        "disabled" => "已停用",
-        other => other,
-    }
-}
-
 pub fn batch_text(batch: Option<i64>) -> String {
     batch.map_or_else(|| "—".into(), |b| b.to_string())
 }
@@ -313,17 +303,17 @@ pub fn batch_text(batch: Option<i64>) -> String {
 fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
     let th = look.theme;
     let a = &d.account;
-    let exempt = if a.exempt == 1 {
+    let exempt = if a.exempt {
         format!("免考核：{}", a.exempt_reason)
     } else {
         "参加考核".into()
     };
-    let must_change = if a.must_change == 1 {
+    let must_change = if a.must_change {
         " · 须修改初始密码"
     } else {
         ""
     };
-    let status_style = if a.status == "active" {
+    let status_style = if a.status == AccountStatus::Active {
         th.ok()
     } else {
         th.danger()
@@ -337,7 +327,7 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
             th.text(),
         )),
         Line::from(vec![
-            Span::styled(status_label(&a.status).to_string(), status_style),
+            Span::styled(a.status.label().to_string(), status_style),
             Span::styled(lock_text(d), th.danger()),
             Span::styled(
                 format!(" · 批次 {} · {exempt}{must_change}", batch_text(a.batch)),
@@ -378,7 +368,7 @@ fn lock_text(d: &Detail) -> String {
     })
 }
 
-fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) {
+fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryEntry]) {
     let th = look.theme;
     let wide = area.width >= 110;
     let rows: Vec<TableRow> = history

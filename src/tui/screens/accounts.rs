@@ -8,10 +8,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
-use crate::app::accounts::AccountLine;
+use crate::app::accounts::Account;
+use crate::rules::status::AccountStatus;
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::Action;
-use crate::tui::screens::account::{AccountView, batch_text, status_label};
+use crate::tui::screens::account::{AccountView, batch_text};
 use crate::tui::screens::population::PopulationView;
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
@@ -20,7 +21,7 @@ use crate::tui::{Effect, KeyEvent};
 #[derive(Debug, Default)]
 pub struct Accounts {
     query: String,
-    list: Option<Vec<AccountLine>>,
+    list: Option<Vec<Account>>,
     error: Option<String>,
     selected: usize,
     open: Option<AccountView>,
@@ -261,13 +262,13 @@ impl Accounts {
         let rows: Vec<TableRow> = list
             .iter()
             .map(|a| {
-                let style = if a.status == "active" {
+                let style = if a.status == AccountStatus::Active {
                     th.text()
                 } else {
                     th.danger()
                 };
-                let mut status = status_label(&a.status).to_string();
-                if a.exempt == 1 {
+                let mut status = a.status.label().to_string();
+                if a.exempt {
                     status.push_str("·免考核");
                 }
                 TableRow::new(vec![

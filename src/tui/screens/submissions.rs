@@ -13,8 +13,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap
 
 use crate::app::actor::{Actor, RoleKind};
 use crate::app::submission::{
-    Progress, Row, Submission, may_approve, may_review, may_send_back, row_status_label,
-    status_label,
+    Progress, Row, RowStatus, Status, Submission, may_approve, may_review, may_send_back,
 };
 use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
@@ -124,10 +123,7 @@ impl Submissions {
             Action::Approve => may_approve(&self.actor),
             Action::SendBack => {
                 // Before the roster is loaded its status is unknown: a city-wide reviewer may.
-                let status = open
-                    .data
-                    .as_ref()
-                    .map_or("submitted", |d| d.0.status.as_str());
+                let status = open.data.as_ref().map_or(Status::Submitted, |d| d.0.status);
                 may_send_back(&self.actor, status)
             }
             _ => Ok(()),
@@ -136,10 +132,10 @@ impl Submissions {
     }
 
     /// The status the actor's queue holds.
-    fn queue_status(&self) -> Option<&'static str> {
+    fn queue_status(&self) -> Option<Status> {
         match self.role {
-            Some(RoleKind::College) => Some("submitted"),
-            Some(RoleKind::Office) | None => Some("reviewed"),
+            Some(RoleKind::College) => Some(Status::Submitted),
+            Some(RoleKind::Office) | None => Some(Status::Reviewed),
             Some(RoleKind::Unit) => None,
         }
     }
@@ -161,7 +157,7 @@ impl Submissions {
                         let mut list = list.clone();
                         let queue = self.queue_status();
                         // The queue first, then the rest, newest first within each.
-                        list.sort_by_key(|s| (Some(s.status.as_str()) != queue, -s.id));
+                        list.sort_by_key(|s| (Some(s.status) != queue, -s.id));
                         self.selected = self.selected.min(list.len().saturating_sub(1));
                         self.list = Some(list);
                         self.error = None;
@@ -368,10 +364,7 @@ impl Submissions {
             return;
         };
         let queue = self.queue_status();
-        let waiting = list
-            .iter()
-            .filter(|s| Some(s.status.as_str()) == queue)
-            .count();
+        let waiting = list.iter().filter(|s| Some(s.status) == queue).count();
         let title = match queue {
             Some(_) => format!(
                 "名单 · {}：{waiting} 份 · 共 {} 份",
@@ -411,7 +404,7 @@ impl Submissions {
         let rows: Vec<TableRow> = list
             .iter()
             .map(|s| {
-                let style = if Some(s.status.as_str()) == queue {
+                let style = if Some(s.status) == queue {
                     th.warn()
                 } else {
                     th.text()
@@ -419,7 +412,7 @@ impl Submissions {
                 TableRow::new(vec![
                     Cell::from(s.id.to_string()),
                     Cell::from(ellipsis(&s.unit_name, w[1])),
-                    Cell::from(Span::styled(status_label(&s.status).to_string(), style)),
+                    Cell::from(Span::styled(s.status.label().to_string(), style)),
                     Cell::from(s.row_count.to_string()),
                     Cell::from(s.accepted.to_string()),
                     Cell::from(s.rejected.to_string()),
@@ -456,12 +449,7 @@ impl Submissions {
             return;
         };
         // As many rows as the steps take once wrapped: a command line to copy must be whole.
-        let title = format!(
-            "名单 {} · {} · {}",
-            s.id,
-            s.unit_name,
-            status_label(&s.status)
-        );
+        let title = format!("名单 {} · {} · {}", s.id, s.unit_name, s.status.label());
         let steps = Paragraph::new(self.steps(s, look))
             .wrap(Wrap { trim: false })
             .block(look.block(&title, true));
@@ -482,14 +470,14 @@ impl Submissions {
                 let checked = IdNumber::parse(&r.id_number)
                     .map(|id| id_summary(&id))
                     .unwrap_or_else(|e| e.to_string());
-                let decision_style = match r.status.as_str() {
-                    "accepted" => th.ok(),
-                    "rejected" => th.danger(),
-                    _ => th.muted(),
+                let decision_style = match r.status {
+                    RowStatus::Accepted => th.ok(),
+                    RowStatus::Rejected => th.danger(),
+                    RowStatus::Pending => th.muted(),
                 };
-                let after = match (&r.username, r.status.as_str()) {
-                    (Some(u), _) => u.clone(),
-                    (None, "rejected") => r.reject_reason.clone(),
+                let after = match (&r.username, r.status) {
+                    (Some(u), _) => u.to_string(),
+                    (None, RowStatus::Rejected) => r.reject_reason.clone(),
                     _ => String::new(),
                 };
                 let mut cells = vec![
@@ -503,10 +491,7 @@ impl Submissions {
                     Cell::from(r.unit_name.clone()),
                     Cell::from(r.batch.to_string()),
                     Cell::from(checked),
-                    Cell::from(Span::styled(
-                        row_status_label(&r.status).to_string(),
-                        decision_style,
-                    )),
+                    Cell::from(Span::styled(r.status.label().to_string(), decision_style)),
                     Cell::from(after),
                 ]);
                 TableRow::new(cells)
@@ -564,9 +549,9 @@ impl Submissions {
             done.push(format!("已领取 {}", datetime_cst(at)));
         }
         let mut lines = vec![Line::from(Span::styled(done.join(" · "), th.text()))];
-        let next = match s.status.as_str() {
-            "returned" => Span::styled(format!("退回理由：{}", s.note), th.danger()),
-            "approved" if self.role == Some(RoleKind::Unit) => {
+        let next = match s.status {
+            Status::Returned => Span::styled(format!("退回理由：{}", s.note), th.danger()),
+            Status::Approved if self.role == Some(RoleKind::Unit) => {
                 lines.push(Line::from(Span::styled(
                     "领取账号凭据（只能领取一次）：",
                     th.warn(),
@@ -579,9 +564,9 @@ impl Submissions {
                     th.warn(),
                 )
             }
-            "approved" => Span::styled("等待提交单位领取账号凭据", th.muted()),
-            "issued" => Span::styled("账号凭据已领取，初始密码已从系统中清除", th.muted()),
-            _ => {
+            Status::Approved => Span::styled("等待提交单位领取账号凭据", th.muted()),
+            Status::Issued => Span::styled("账号凭据已领取，初始密码已从系统中清除", th.muted()),
+            Status::Submitted | Status::Reviewed => {
                 // Only what this actor may do here.
                 let hints: Vec<&str> = [
                     (Action::Mark, "空格 标记行"),
