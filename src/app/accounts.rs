@@ -15,6 +15,7 @@ use crate::store::{Db, Tx};
 use super::actor::RoleKind;
 use super::password::Scheme;
 use super::types::{UnitCode, Username, converted, decode, flag};
+use super::units::Unit;
 use super::{Actor, Error, Result, admin};
 
 /// At most this many accounts come back from a search.
@@ -266,12 +267,12 @@ pub async fn move_unit(
     unit_code: &str,
     reason: &str,
     now: i64,
-) -> Result<UnitRow> {
+) -> Result<Unit> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
-    let unit_code = super::checked_text("单位代码", unit_code, 100)?;
+    let unit_code = UnitCode::parse("单位代码", unit_code)?;
     let mut tx = db.begin().await?;
     let account = manageable(&mut tx, actor, username).await?;
-    let unit = units::by_code(db.reader(), unit_code)
+    let unit = units::by_code(db.reader(), &unit_code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
     actor.require_covers(&unit.path, &unit.name)?;
@@ -289,7 +290,7 @@ pub async fn move_unit(
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
     tx.commit().await?;
-    Ok(unit)
+    Ok(unit.into())
 }
 
 /// What `set_exempt` did.
@@ -431,7 +432,7 @@ pub async fn grant_role(
     role: RoleKind,
     unit_code: Option<&str>,
     now: i64,
-) -> Result<UnitRow> {
+) -> Result<Unit> {
     let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     // The account row locked, as a liaison's change locks it: a liaison's change waiting on it
@@ -461,7 +462,7 @@ pub async fn grant_role(
         Change::new("role.grant", &account).after(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
     tx.commit().await?;
-    Ok(unit)
+    Ok(unit.into())
 }
 
 /// Revokes a staff role (the office only). The city keeps at least one office account.
@@ -472,7 +473,7 @@ pub async fn revoke_role(
     role: RoleKind,
     unit_code: Option<&str>,
     now: i64,
-) -> Result<UnitRow> {
+) -> Result<Unit> {
     let (account, unit) = role_target(db, actor, "撤销管理角色", username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     if role == RoleKind::Office {
@@ -494,7 +495,7 @@ pub async fn revoke_role(
         Change::new("role.revoke", &account).before(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
     tx.commit().await?;
-    Ok(unit)
+    Ok(unit.into())
 }
 
 /// Whether the actor may grant and revoke staff roles (the office only). Fronts ask it before

@@ -2,10 +2,10 @@
 //! SSH call the same function), staff resetting a password (a new initial one, shown once, must be
 //! changed), and adding, listing or removing SSH keys. Every change is audited.
 
-use crate::store::auth::{self as keys, KeyRow};
+use crate::store::auth as keys;
 use crate::store::{Db, accounts as account_rows, passwords};
 
-use super::accounts::{Change, manageable, record, visible};
+use super::accounts::{Change, Key, manageable, record, visible};
 use super::{Actor, Error, Result, password};
 use crate::rules::password::REUSE_DEPTH;
 
@@ -150,9 +150,10 @@ pub fn key_fingerprint(line: &str) -> Result<String> {
 }
 
 /// The account's SSH keys.
-pub async fn list_keys(db: &Db, actor: &Actor, username: &str) -> Result<Vec<KeyRow>> {
+pub async fn list_keys(db: &Db, actor: &Actor, username: &str) -> Result<Vec<Key>> {
     let account = visible(db, actor, username).await?;
-    Ok(keys::keys_of(db.reader(), account.id).await?)
+    let rows = keys::keys_of(db.reader(), account.id).await?;
+    Ok(rows.into_iter().map(Key::from).collect())
 }
 
 /// Removes one of the account's SSH keys, given by its SHA-256 fingerprint.

@@ -80,7 +80,7 @@ pub struct Line {
 
 #[derive(Debug, Clone)]
 pub struct Report {
-    pub scope: UnitRow,
+    pub scope: super::units::Unit,
     pub settings: YearSettings,
     pub lines: Vec<Line>,
 }
@@ -135,7 +135,7 @@ pub async fn report_at(
         .collect();
     lines.sort_unstable_by(|a, b| (&a.unit_code, &a.username).cmp(&(&b.unit_code, &b.username)));
     Ok(Report {
-        scope,
+        scope: scope.into(),
         settings,
         lines,
     })

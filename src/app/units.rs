@@ -10,6 +10,7 @@ use crate::store::standings::UnitSums;
 use crate::store::units::{self, UnitRow};
 
 use super::standings;
+use super::types::UnitCode;
 use super::{Actor, Result};
 
 /// Results of one group of learners.
@@ -51,6 +52,27 @@ impl From<&UnitSums> for Tally {
     }
 }
 
+/// A unit as the fronts see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    pub id: i64,
+    pub code: UnitCode,
+    pub name: String,
+    /// Materialised path ('/1/7/'): a unit covers every unit whose path starts with its own.
+    pub path: String,
+}
+
+impl From<UnitRow> for Unit {
+    fn from(u: UnitRow) -> Unit {
+        Unit {
+            id: u.id,
+            code: UnitCode::stored(u.code),
+            name: u.name,
+            path: u.path,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitLine {
     pub unit_code: String,
@@ -62,7 +84,7 @@ pub struct UnitLine {
 
 #[derive(Debug, Clone)]
 pub struct UnitsReport {
-    pub scope: UnitRow,
+    pub scope: Unit,
     pub year: i32,
     pub overall: Tally,
     /// One line per child unit (each counting its whole subtree), plus one for learners attached
@@ -124,7 +146,7 @@ pub async fn report(
     }
     rank(&mut lines);
     Ok(UnitsReport {
-        scope,
+        scope: scope.into(),
         year,
         overall,
         lines,

@@ -445,7 +445,7 @@ async fn dashboard(
     let weekly = units::weekly(db, actor, year, unit_code).await?;
     Ok(Dashboard {
         year,
-        scope_code: report.scope.code,
+        scope_code: report.scope.code.into(),
         scope_name: report.scope.name,
         overall: report.overall,
         lines: report.lines,
