@@ -25,6 +25,7 @@ pub mod roster;
 pub mod sessions;
 pub mod standings;
 pub mod submission;
+pub mod unit_tree;
 pub mod units;
 
 pub use actor::Actor;

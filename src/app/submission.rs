@@ -135,7 +135,8 @@ pub async fn submit(
         .map_err(refusal)?;
     let all_units = units::all(db.reader()).await?;
     let mut by_key = HashMap::new();
-    for u in &all_units {
+    // A retired unit takes no new people.
+    for u in all_units.iter().filter(|u| !u.is_retired()) {
         let unit = UnitRef {
             id: u.id,
             code: u.code.clone(),
