@@ -141,10 +141,25 @@ pub async fn init(db: &Db, actor: &Actor, req: Init<'_>, now: i64) -> Result<Ini
     refuse_second_root(units::all_in(&mut tx).await?.into_iter().next())?;
     let unit = units::insert(&mut tx, code, city, None, Kind::City.code(), 0, now).await?;
     let must_change = generated.is_some();
-    let account_id =
-        admin::insert_staff(&mut tx, username, "市在线学习办", unit.id, &hash, must_change, now)
-            .await?;
-    accounts::grant_role(&mut tx, account_id, RoleKind::Office.code(), unit.id, None, now).await?;
+    let account_id = admin::insert_staff(
+        &mut tx,
+        username,
+        "市在线学习办",
+        unit.id,
+        &hash,
+        must_change,
+        now,
+    )
+    .await?;
+    accounts::grant_role(
+        &mut tx,
+        account_id,
+        RoleKind::Office.code(),
+        unit.id,
+        None,
+        now,
+    )
+    .await?;
     let entry = |action, target, after: String| AuditEntry {
         action,
         target,
@@ -210,12 +225,7 @@ pub struct UnitInfo {
 /// The units in a scope, in tree order (each unit followed by its children, by code): the
 /// `under` unit (default: the actor's scope) and everything below it, retired units only with
 /// `all`. Also the data of the TUI's 单位 tab: indent by `level`, counts in `learners`.
-pub async fn list(
-    db: &Db,
-    actor: &Actor,
-    under: Option<&str>,
-    all: bool,
-) -> Result<Vec<UnitInfo>> {
+pub async fn list(db: &Db, actor: &Actor, under: Option<&str>, all: bool) -> Result<Vec<UnitInfo>> {
     let scope = match under {
         Some(u) => find(db, u).await?,
         None => super::standings::resolve_scope(db, actor, None).await?,
@@ -385,7 +395,9 @@ pub async fn move_unit(
     };
     let done = change(db, actor, vec![wanted], "unit.move", now).await?;
     if done.changed_nothing() {
-        return Err(Error::Conflict(format!("{code} 已在该上级单位之下，未作更改")));
+        return Err(Error::Conflict(format!(
+            "{code} 已在该上级单位之下，未作更改"
+        )));
     }
     Ok(done)
 }
@@ -397,7 +409,10 @@ async fn changeable(db: &Db, code: &str) -> Result<(UnitRow, Option<String>)> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?;
     if unit.is_retired() {
-        return Err(Error::invalid("单位", format!("{code} {} 已撤销", unit.name)));
+        return Err(Error::invalid(
+            "单位",
+            format!("{code} {} 已撤销", unit.name),
+        ));
     }
     let parent = match unit.parent_id {
         Some(p) => units::by_id(db.reader(), p).await?.map(|u| u.code),
@@ -438,7 +453,11 @@ pub async fn retire(db: &Db, actor: &Actor, code: &str, now: i64) -> Result<Reti
         let mut why = Vec::new();
         if count > 0 {
             let names: Vec<String> = named.iter().map(|(u, c)| format!("{u}（{c}）")).collect();
-            let more = if count > named.len() as i64 { " 等" } else { "" };
+            let more = if count > named.len() as i64 {
+                " 等"
+            } else {
+                ""
+            };
             why.push(format!(
                 "还有 {count} 个在用账号：{}{more}（请先调动或停用）",
                 names.join("、")
@@ -491,12 +510,7 @@ pub async fn import(db: &Db, actor: &Actor, bytes: &[u8], now: i64) -> Result<Ou
 }
 
 /// Imports rows already read (the demo's generated list takes this path too).
-pub async fn import_rows(
-    db: &Db,
-    actor: &Actor,
-    rows: Vec<Wanted>,
-    now: i64,
-) -> Result<Outcome> {
+pub async fn import_rows(db: &Db, actor: &Actor, rows: Vec<Wanted>, now: i64) -> Result<Outcome> {
     may_import(actor)?;
     change(db, actor, rows, "unit.import", now).await
 }

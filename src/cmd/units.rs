@@ -268,7 +268,10 @@ mod tests {
         for kind in [FileKind::Csv, FileKind::Xlsx] {
             let bytes = super::super::template::build(kind, "单位", &TEMPLATE).expect("template");
             let problems = read(&bytes).expect_err("no data rows");
-            assert!(problems[0].problem.contains("没有单位数据"), "{kind:?}: {problems:?}");
+            assert!(
+                problems[0].problem.contains("没有单位数据"),
+                "{kind:?}: {problems:?}"
+            );
         }
         let headers: Vec<&str> = TEMPLATE.iter().map(|c| c.header).collect();
         assert_eq!(headers, COLUMNS);

@@ -324,9 +324,7 @@ pub fn plan(existing: &[Existing], wanted: &[Wanted]) -> Result<Plan, Vec<Proble
             },
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    // Siblings and swaps are checked even when some rows failed, so one refusal lists them all.
     let levels = levels(&nodes);
     check_siblings(&nodes, existing, &mut problems);
     for w in &good {
@@ -370,7 +368,8 @@ pub fn plan(existing: &[Existing], wanted: &[Wanted]) -> Result<Plan, Vec<Proble
     if !problems.is_empty() {
         return Err(problems);
     }
-    plan.added.sort_by_key(|a| levels.get(a.code.as_str()).copied().unwrap_or(0));
+    plan.added
+        .sort_by_key(|a| levels.get(a.code.as_str()).copied().unwrap_or(0));
     Ok(plan)
 }
 
@@ -433,11 +432,13 @@ fn check_siblings(
     for ((_, name), mut codes) in by_place.into_iter().filter(|(_, c)| c.len() > 1) {
         codes.sort_unstable();
         for code in &codes {
-            let Some(row) = nodes[*code].row else { continue };
+            let Some(row) = nodes[*code].row else {
+                continue;
+            };
             // A row that keeps an existing unit as it was is not the one to blame.
-            let unchanged = was.get(code).is_some_and(|e| {
-                e.name == nodes[*code].name && e.parent == nodes[*code].parent
-            });
+            let unchanged = was
+                .get(code)
+                .is_some_and(|e| e.name == nodes[*code].name && e.parent == nodes[*code].parent);
             if unchanged || !reported.insert(*code) {
                 continue;
             }
@@ -464,9 +465,9 @@ fn check_swaps(
 ) {
     for (code, old, new) in &plan.renamed {
         let parent = nodes.get(code).and_then(|n| n.parent.as_deref());
-        let held = by_code
-            .values()
-            .find(|e| e.code != *code && !e.retired && e.name == *new && e.parent.as_deref() == parent);
+        let held = by_code.values().find(|e| {
+            e.code != *code && !e.retired && e.name == *new && e.parent.as_deref() == parent
+        });
         if let Some(other) = held {
             let row = nodes.get(code).and_then(|n| n.row).unwrap_or(0);
             problems.push(problem(
@@ -637,7 +638,10 @@ mod tests {
     }
 
     fn texts(r: Result<Plan, Vec<Problem>>) -> Vec<String> {
-        r.expect_err("refused").iter().map(|p| p.to_string()).collect()
+        r.expect_err("refused")
+            .iter()
+            .map(|p| p.to_string())
+            .collect()
     }
 
     #[test]
@@ -692,10 +696,7 @@ mod tests {
         )
         .expect("plan");
         assert_eq!(plan.renamed.len(), 1);
-        assert_eq!(
-            plan.moved,
-            vec![("LX01".into(), "LX".into(), "LY".into())]
-        );
+        assert_eq!(plan.moved, vec![("LX01".into(), "LX".into(), "LY".into())]);
         assert_eq!(plan.unchanged, 1);
     }
 
@@ -711,10 +712,30 @@ mod tests {
                 row(6, "LX", "娄星区", "LX01"),
             ],
         ));
-        assert!(problems.iter().any(|p| p.contains("第2行") && p.contains("NOPE 不存在")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("第3行") && p.contains("成环")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("第5行") && p.contains("与第2行")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("第6行") && p.contains("LX → LX01 → LX")), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("第2行") && p.contains("NOPE 不存在")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("第3行") && p.contains("成环")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("第5行") && p.contains("与第2行")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("第6行") && p.contains("LX → LX01 → LX")),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -726,7 +747,10 @@ mod tests {
             &city(),
             &[row(2, "LX", "涟源市", "LD"), row(3, "LY", "娄星区", "LD")],
         ));
-        assert!(problems.iter().all(|p| p.contains("不能更改含义")), "{problems:?}");
+        assert!(
+            problems.iter().all(|p| p.contains("不能更改含义")),
+            "{problems:?}"
+        );
         let mut retired = city();
         retired[3].retired = true;
         let problems = texts(plan(&retired, &[row(2, "LX01", "新单位", "LX")]));
@@ -739,11 +763,17 @@ mod tests {
     fn one_root_only() {
         let problems = texts(plan(&city(), &[row(2, "X", "另一个市", "")]));
         assert!(problems[0].contains("只有全市单位"), "{problems:?}");
-        let fresh = plan(&[], &[row(2, "LD", "娄底市", ""), row(3, "LX", "娄星区", "LD")])
-            .expect("a new tree");
+        let fresh = plan(
+            &[],
+            &[row(2, "LD", "娄底市", ""), row(3, "LX", "娄星区", "LD")],
+        )
+        .expect("a new tree");
         assert_eq!(fresh.added[0].kind, Kind::City);
         assert_eq!(fresh.added[1].kind, Kind::County);
-        let two = texts(plan(&[], &[row(2, "A", "甲市", ""), row(3, "B", "乙市", "")]));
+        let two = texts(plan(
+            &[],
+            &[row(2, "A", "甲市", ""), row(3, "B", "乙市", "")],
+        ));
         assert!(two[0].contains("只能有一个"), "{two:?}");
     }
 
@@ -752,9 +782,16 @@ mod tests {
         let text = "上级单位代码,单位名称,单位代码\n,娄底市,LD\n\nLD,娄星区,LX\n";
         let (bytes, _, _) = encoding_rs::GBK.encode(text);
         let rows = read(&bytes).expect("read");
-        assert_eq!(rows, vec![row(2, "LD", "娄底市", ""), row(4, "LX", "娄星区", "LD")]);
-        let missing = read("单位代码,单位名称\nLD,娄底市\n".as_bytes()).expect_err("no parent column");
-        assert_eq!(missing[0].to_string(), "第1行「上级单位代码」：表头中缺少此列");
+        assert_eq!(
+            rows,
+            vec![row(2, "LD", "娄底市", ""), row(4, "LX", "娄星区", "LD")]
+        );
+        let missing =
+            read("单位代码,单位名称\nLD,娄底市\n".as_bytes()).expect_err("no parent column");
+        assert_eq!(
+            missing[0].to_string(),
+            "第1行「上级单位代码」：表头中缺少此列"
+        );
     }
 
     #[test]
