@@ -19,9 +19,6 @@ use super::{Actor, Error, Result, password};
 
 pub use crate::store::submission::{RowRow as Row, SubmissionRow as Submission};
 
-/// The most problems listed when a file is refused (the rest are counted).
-const MAX_LISTED: usize = 200;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Submitted,
@@ -200,15 +197,7 @@ pub async fn submit(
 }
 
 fn refusal(problems: Vec<rules::Problem>) -> Error {
-    let mut text = format!("共 {} 处问题，整个文件未保存：", problems.len());
-    for p in problems.iter().take(MAX_LISTED) {
-        text.push('\n');
-        text.push_str(&p.to_string());
-    }
-    if problems.len() > MAX_LISTED {
-        text.push_str(&format!("\n……另有 {} 处", problems.len() - MAX_LISTED));
-    }
-    Error::invalid("名单文件", text)
+    super::listed_refusal("名单文件", "整个文件未保存", &problems)
 }
 
 /// The unit a submission belongs to: the submitter's own unit, or the city for city-wide staff.

@@ -15,8 +15,6 @@ use crate::store::{Db, Tx, accounts};
 use super::actor::RoleKind;
 use super::{Actor, Error, Result, admin};
 
-/// The most problems listed when a file is refused (the rest are counted).
-const MAX_LISTED: usize = 200;
 /// The most active accounts named when a retirement is refused.
 const BLOCKERS_NAMED: i64 = 10;
 
@@ -230,13 +228,18 @@ pub async fn list(db: &Db, actor: &Actor, under: Option<&str>, all: bool) -> Res
         Some(u) => find(db, u).await?,
         None => super::standings::resolve_scope(db, actor, None).await?,
     };
+    subtree(db, actor, &scope, all).await
+}
+
+/// `scope` and everything below it in tree order, if the actor covers it.
+async fn subtree(db: &Db, actor: &Actor, scope: &UnitRow, all: bool) -> Result<Vec<UnitInfo>> {
     actor.require_covers(&scope.path, &scope.name)?;
     let every = units::all(db.reader()).await?;
     let own: HashMap<i64, i64> = units::learner_counts(db.reader())
         .await?
         .into_iter()
         .collect();
-    Ok(tree_order(&every, &own, &scope, all))
+    Ok(tree_order(&every, &own, scope, all))
 }
 
 /// The whole tree the actor may see, retired units included, for the 单位 tab.
@@ -299,13 +302,7 @@ fn tree_order(
 /// One unit and its direct children (retired ones included), if the actor's scope covers it.
 pub async fn show(db: &Db, actor: &Actor, code: &str) -> Result<Vec<UnitInfo>> {
     let unit = find(db, code).await?;
-    actor.require_covers(&unit.path, &unit.name)?;
-    let every = units::all(db.reader()).await?;
-    let own: HashMap<i64, i64> = units::learner_counts(db.reader())
-        .await?
-        .into_iter()
-        .collect();
-    let mut lines = tree_order(&every, &own, &unit, true);
+    let mut lines = subtree(db, actor, &unit, true).await?;
     let level = unit.level();
     lines.retain(|l| l.level <= level + 1);
     Ok(lines)
@@ -516,15 +513,7 @@ pub async fn import_rows(db: &Db, actor: &Actor, rows: Vec<Wanted>, now: i64) ->
 }
 
 fn refusal(problems: Vec<Problem>) -> Error {
-    let mut text = format!("共 {} 处问题，整个文件未导入：", problems.len());
-    for p in problems.iter().take(MAX_LISTED) {
-        text.push('\n');
-        text.push_str(&p.to_string());
-    }
-    if problems.len() > MAX_LISTED {
-        text.push_str(&format!("\n……另有 {} 处", problems.len() - MAX_LISTED));
-    }
-    Error::invalid("单位文件", text)
+    super::listed_refusal("单位文件", "整个文件未导入", &problems)
 }
 
 /// Plans `rows` against the tree inside one locked transaction and writes the plan.
