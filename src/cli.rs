@@ -1,4 +1,4 @@
-//! The local command line (`wangyuan demo|serve|migrate|seed|admin|import|check|exec`): settings, the tokio
+//! The local command line (`wangyuan demo|serve|migrate|init|seed|admin|import|check|exec`): settings, the tokio
 //! runtime, and one function per command. Output to the console is Chinese; errors go to stderr
 //! with exit 2 for bad usage or settings, 3 not allowed, 4 not found, 1 anything else.
 
@@ -32,6 +32,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// On an empty database: create the city's root unit and a first office account.
+    Init(InitArgs),
     /// Add synthetic learners with a year of credits (for benchmarks).
     Seed(SeedArgs),
     /// Staff accounts and roles.
@@ -57,6 +59,22 @@ pub struct ExecArgs {
     /// The command and its options, after `--`.
     #[arg(last = true, value_name = "COMMAND")]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The city's name, e.g. 娄底市.
+    #[arg(long)]
+    pub city: String,
+    /// The city's unit code, e.g. LD (stable: never changes).
+    #[arg(long)]
+    pub code: String,
+    /// The first office account's username.
+    #[arg(long, default_value = "office")]
+    pub username: String,
+    /// Read the office account's password from standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +205,7 @@ async fn dispatch(command: Command, settings: Settings) -> i32 {
         Command::Demo(args) => demo(&settings, &args).await,
         Command::Serve => serve(&settings).await,
         Command::Migrate => migrate(&settings).await,
+        Command::Init(args) => init(&settings, &args).await,
         Command::Seed(args) => seed_synthetic(&settings, &args).await,
         Command::Admin(AdminCommand::Add(args)) => admin_add(&settings, &args).await,
         Command::Import(ImportCommand::Legacy(args)) => import_legacy(&settings, &args).await,
@@ -566,15 +585,42 @@ async fn seed_synthetic(settings: &Settings, args: &SeedArgs) -> CliResult {
     Ok(exit::OK)
 }
 
-async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
-    let password = if args.password_stdin {
-        let buf = cmd::Stdin::process()
-            .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
-            .await?;
-        Some(buf.trim_end_matches(['\r', '\n']).to_string())
-    } else {
-        None
+/// The password given on standard input (`--password-stdin`), its line break dropped; more than
+/// `SMALL_STDIN_BYTES` is refused, never cut short.
+async fn password_from_stdin(wanted: bool) -> Result<Option<String>, CliError> {
+    if !wanted {
+        return Ok(None);
+    }
+    let buf = cmd::Stdin::process()
+        .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
+        .await?;
+    Ok(Some(buf.trim_end_matches(['\r', '\n']).to_string()))
+}
+
+async fn init(settings: &Settings, args: &InitArgs) -> CliResult {
+    let password = password_from_stdin(args.password_stdin).await?;
+    let db = open(settings, DB_FILE).await?;
+    let req = app::unit_tree::Init {
+        city: &args.city,
+        code: &args.code,
+        username: &args.username,
+        password,
     };
+    let done = app::unit_tree::init(&db, &Actor::local_operator(), req, app::now()).await;
+    db.close().await;
+    let done = done?;
+    println!(
+        "已建立全市单位 {} {}，并创建市在线学习办账号 {}。",
+        done.unit.code, done.unit.name, done.username
+    );
+    if let Some(pw) = done.generated_password {
+        println!("初始密码：{pw}（只显示这一次，首次使用前须修改）");
+    }
+    Ok(exit::OK)
+}
+
+async fn admin_add(settings: &Settings, args: &AdminAddArgs) -> CliResult {
+    let password = password_from_stdin(args.password_stdin).await?;
     let db = open(settings, DB_FILE).await?;
     let req = app::admin::AddStaff {
         role: args.role.into(),

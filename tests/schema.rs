@@ -257,7 +257,7 @@ async fn a_drift_on_one_side_is_reported() {
     };
     let mut tx = sqlite.db.begin().await.expect("begin");
     for ddl in [
-        "CREATE INDEX drift_idx ON units (name)",
+        "CREATE INDEX drift_idx ON units (created_at)",
         "ALTER TABLE units ADD COLUMN drift TEXT",
     ] {
         sqlx::query(ddl).execute(&mut *tx).await.expect("ddl");
@@ -268,7 +268,7 @@ async fn a_drift_on_one_side_is_reported() {
         &postgres_schema(&postgres.db).await,
     );
     assert!(
-        diff.iter().any(|d| d.starts_with("index units (\"name\"")),
+        diff.iter().any(|d| d.starts_with("index units (\"created_at\"")),
         "{diff:?}"
     );
     assert!(

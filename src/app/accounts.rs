@@ -9,7 +9,7 @@ use crate::store::account_care::{self as store, AccountLine, HistoryRow};
 use crate::store::accounts::{self, RoleRow};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::auth::{self as keys, KeyRow};
-use crate::store::units::{self, UnitRow};
+use crate::store::units::UnitRow;
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
@@ -272,9 +272,7 @@ pub async fn move_unit(
     let unit_code = UnitCode::parse("单位代码", unit_code)?;
     let mut tx = db.begin().await?;
     let account = manageable(&mut tx, actor, username).await?;
-    let unit = units::by_code(db.reader(), &unit_code)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
+    let unit = super::unit_tree::find_active(db, &unit_code).await?;
     actor.require_covers(&unit.path, &unit.name)?;
     if unit.id == account.unit_id {
         return Err(Error::Conflict(format!(

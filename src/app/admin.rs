@@ -2,7 +2,7 @@
 
 use crate::store::audit::{self, AuditEntry};
 use crate::store::units::UnitRow;
-use crate::store::{Db, accounts, units};
+use crate::store::{Db, Tx, accounts, units};
 
 use super::actor::RoleKind;
 use super::{Actor, Error, Result, password};
@@ -48,39 +48,18 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
             )));
         }
         (Some(_), None) => (None, None),
-        (None, Some(pw)) => {
-            password::validate(&pw, username)?;
-            (Some(password::hash(pw).await?), None)
-        }
-        (None, None) => {
-            let pw = password::random_initial();
-            (Some(password::hash(pw.clone()).await?), Some(pw))
+        (None, pw) => {
+            let (hash, generated) = initial_password(pw, username).await?;
+            (Some(hash), generated)
         }
     };
     let mut tx = db.begin().await?;
     let (account_id, created) = match (&existing, &hash) {
         (Some(a), _) => (a.id, false),
         (None, Some(hash)) => {
-            let id = accounts::insert(
-                &mut tx,
-                &accounts::NewAccount {
-                    username,
-                    real_name: real_name.unwrap_or(username),
-                    id_number: None,
-                    unit_id: unit.id,
-                    post: "",
-                    phone: "",
-                    is_learner: false,
-                    batch: None,
-                    exempt: false,
-                    password_hash: hash,
-                    password_scheme: "argon2id",
-                    must_change: generated.is_some(),
-                    issued_at: now,
-                },
-                now,
-            )
-            .await?;
+            let name = real_name.unwrap_or(username);
+            let must_change = generated.is_some();
+            let id = insert_staff(&mut tx, username, name, unit.id, hash, must_change, now).await?;
             (id, true)
         }
         (None, None) => return Err(Error::internal("缺少密码")),
@@ -121,15 +100,64 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
     })
 }
 
+/// The Argon2id hash of a new staff account's password: the one given (checked against the
+/// password rules), or a random initial one, returned to be shown once. Hashed before any
+/// transaction: it takes CPU time, not database time.
+pub(super) async fn initial_password(
+    given: Option<String>,
+    username: &str,
+) -> Result<(String, Option<String>)> {
+    match given {
+        Some(pw) => {
+            password::validate(&pw, username)?;
+            Ok((password::hash(pw).await?, None))
+        }
+        None => {
+            let pw = password::random_initial();
+            Ok((password::hash(pw.clone()).await?, Some(pw)))
+        }
+    }
+}
+
+/// Creates a staff (not learner) account; `must_change` for a generated initial password.
+pub(super) async fn insert_staff(
+    tx: &mut Tx,
+    username: &str,
+    real_name: &str,
+    unit_id: i64,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> Result<i64> {
+    Ok(accounts::insert(
+        tx,
+        &accounts::NewAccount {
+            username,
+            real_name,
+            id_number: None,
+            unit_id,
+            post: "",
+            phone: "",
+            is_learner: false,
+            batch: None,
+            exempt: false,
+            password_hash: hash,
+            password_scheme: "argon2id",
+            must_change,
+            issued_at: now,
+        },
+        now,
+    )
+    .await?)
+}
+
 /// The unit a role is scoped to: the given unit, or the city root for office and college (which
 /// may not be scoped below the city).
 pub async fn role_unit(db: &Db, role: RoleKind, unit_code: Option<&str>) -> Result<UnitRow> {
     let unit = match (role.is_city_wide(), unit_code) {
-        (_, Some(code)) => units::by_code(db.reader(), code)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?,
+        (_, Some(code)) => super::unit_tree::find(db, code).await?,
         (true, None) => units::root(db.reader()).await?.ok_or_else(|| {
-            Error::NotFound("全市单位树（请先运行 wangyuan demo 或导入单位）".into())
+            Error::NotFound("全市单位树（请先运行 wangyuan init 建立全市单位）".into())
         })?,
         (false, None) => return Err(Error::invalid("--unit", "单位联络员必须指定单位代码")),
     };

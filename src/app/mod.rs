@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod standings;
 pub mod submission;
 pub mod types;
+pub mod unit_tree;
 pub mod units;
 
 pub use actor::Actor;
@@ -53,6 +54,27 @@ pub(crate) fn required_reason<'a>(field: &str, s: &'a str, hint: &str) -> Result
     }
     Ok(s)
 }
+
+/// A file refused whole: how many problems, what was not done (`outcome`), then each problem on its
+/// own line, the first `MAX_LISTED` of them (the rest counted).
+pub(crate) fn listed_refusal<P: std::fmt::Display>(
+    field: &str,
+    outcome: &str,
+    problems: &[P],
+) -> Error {
+    let mut text = format!("共 {} 处问题，{outcome}：", problems.len());
+    for p in problems.iter().take(MAX_LISTED) {
+        text.push('\n');
+        text.push_str(&p.to_string());
+    }
+    if problems.len() > MAX_LISTED {
+        text.push_str(&format!("\n……另有 {} 处", problems.len() - MAX_LISTED));
+    }
+    Error::invalid(field, text)
+}
+
+/// The most problems listed when a file is refused (the rest are counted).
+const MAX_LISTED: usize = 200;
 
 /// The longest reason or note kept with a change, in characters.
 pub const MAX_REASON: usize = 200;

@@ -141,12 +141,11 @@ pub async fn report_at(
     })
 }
 
-/// The unit a query is about: the named one (if the actor covers it), else the actor's own scope.
+/// The unit a query is about: the named one (by code or unique name, if the actor covers it),
+/// else the actor's own scope.
 pub async fn resolve_scope(db: &Db, actor: &Actor, unit_code: Option<&str>) -> Result<UnitRow> {
     if let Some(code) = unit_code {
-        let unit = units::by_code(db.reader(), code)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("单位 {code}")))?;
+        let unit = super::unit_tree::find(db, code).await?;
         actor.require_covers(&unit.path, &unit.name)?;
         return Ok(unit);
     }

@@ -23,9 +23,6 @@ pub use crate::rules::status::{RowStatus, SubmissionStatus as Status};
 
 use super::types::{UnitCode, Username, converted, decode};
 
-/// The most problems listed when a file is refused (the rest are counted).
-const MAX_LISTED: usize = 200;
-
 /// A roster submission with its unit and the people who moved it along.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
@@ -186,7 +183,8 @@ pub async fn submit(
         .map_err(refusal)?;
     let all_units = units::all(db.reader()).await?;
     let mut by_key = HashMap::new();
-    for u in &all_units {
+    // A retired unit takes no new people.
+    for u in all_units.iter().filter(|u| !u.is_retired()) {
         let unit = UnitRef {
             id: u.id,
             code: u.code.clone(),
@@ -250,15 +248,7 @@ pub async fn submit(
 }
 
 fn refusal(problems: Vec<rules::Problem>) -> Error {
-    let mut text = format!("共 {} 处问题，整个文件未保存：", problems.len());
-    for p in problems.iter().take(MAX_LISTED) {
-        text.push('\n');
-        text.push_str(&p.to_string());
-    }
-    if problems.len() > MAX_LISTED {
-        text.push_str(&format!("\n……另有 {} 处", problems.len() - MAX_LISTED));
-    }
-    Error::invalid("名单文件", text)
+    super::listed_refusal("名单文件", "整个文件未保存", &problems)
 }
 
 /// The unit a submission belongs to: the submitter's own unit, or the city for city-wide staff.

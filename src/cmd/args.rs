@@ -17,6 +17,8 @@ const REDIRECTS: &[(&str, &str)] = &[
     ("exam import", "< 题库文件"),
     ("roster submit", "< 文件"),
     ("roster credentials", "> 文件"),
+    ("unit import", "< 单位文件"),
+    ("unit template", "> 文件"),
 ];
 
 /// The grammar of every command line: the clap tree of `Line`, with the help template, a Chinese
@@ -213,6 +215,13 @@ pub enum Command {
     Key(KeyCmd),
     /// 修改自己的密码：从标准输入读两行，第一行原密码，第二行新密码
     Password,
+    /// 单位：list 列出、show 显示、add 新增、rename 改名、move 调整上级、retire 撤销、import 导入、template 模板
+    #[command(
+        subcommand,
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Unit(super::units::Unit),
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,8 @@ pub mod help;
 pub mod reports;
 pub mod stdin;
 pub mod submission;
+pub mod template;
+pub mod units;
 
 use std::io::Write;
 
@@ -150,6 +152,7 @@ async fn execute(
             (exams::import(db, actor, &a, &bytes).await?, a.output)
         }
         Command::Roster(r) => return submission::run(db, actor, r, stdin).await,
+        Command::Unit(u) => return units::run(db, actor, u, stdin).await,
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

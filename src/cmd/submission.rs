@@ -10,6 +10,7 @@ use crate::store::Db;
 
 use super::args::{FileKind, IdArgs, ReturnArgs, ReviewArgs, Roster};
 use super::format::{Cell, Column, Table, col};
+use super::template::TemplateColumn;
 use super::{Failure, Stdin};
 
 pub(super) async fn run(
@@ -241,57 +242,17 @@ fn column_note(c: Col) -> &'static str {
     }
 }
 
-/// The template: the header row (the ID column formatted as text), plus a notes sheet in xlsx.
+/// The template: the header row (every column formatted as text), plus a notes sheet in xlsx.
 fn template(kind: FileKind) -> Result<Vec<u8>, String> {
-    match kind {
-        FileKind::Csv => {
-            let mut out = b"\xEF\xBB\xBF".to_vec();
-            let headers: Vec<&str> = Col::ALL.iter().map(|c| c.header()).collect();
-            out.extend_from_slice(headers.join(",").as_bytes());
-            out.extend_from_slice(b"\r\n");
-            Ok(out)
-        }
-        FileKind::Xlsx => xlsx_template(),
-    }
-}
-
-fn xlsx_template() -> Result<Vec<u8>, String> {
-    use rust_xlsxwriter::{Format, Workbook, XlsxError};
-    let fail = |e: XlsxError| format!("生成 Excel 文件失败：{e}");
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let sheet = book.add_worksheet();
-    sheet.set_name("名单").map_err(fail)?;
-    for (i, c) in Col::ALL.iter().enumerate() {
-        let i = i as u16;
-        sheet
-            .write_string_with_format(0, i, c.header(), &bold)
-            .map_err(fail)?;
-        let width = if *c == Col::IdNumber { 24.0 } else { 14.0 };
-        sheet.set_column_width(i, width).map_err(fail)?;
-    }
-    // Every column as text, so ID numbers and phone numbers keep every digit.
-    sheet
-        .set_column_range_format(0, Col::ALL.len() as u16 - 1, &text)
-        .map_err(fail)?;
-    sheet.set_freeze_panes(1, 0).map_err(fail)?;
-    let notes = book.add_worksheet();
-    notes.set_name("填写说明").map_err(fail)?;
-    notes
-        .write_string_with_format(0, 0, "列", &bold)
-        .map_err(fail)?;
-    notes
-        .write_string_with_format(0, 1, "说明", &bold)
-        .map_err(fail)?;
-    for (i, c) in Col::ALL.iter().enumerate() {
-        let r = i as u32 + 1;
-        notes.write_string(r, 0, c.header()).map_err(fail)?;
-        notes.write_string(r, 1, column_note(*c)).map_err(fail)?;
-    }
-    notes.set_column_width(0, 12.0).map_err(fail)?;
-    notes.set_column_width(1, 60.0).map_err(fail)?;
-    book.save_to_buffer().map_err(fail)
+    let columns: Vec<TemplateColumn> = Col::ALL
+        .iter()
+        .map(|c| TemplateColumn {
+            header: c.header(),
+            note: column_note(*c),
+            width: if *c == Col::IdNumber { 24.0 } else { 14.0 },
+        })
+        .collect();
+    super::template::build(kind, "名单", &columns)
 }
 
 #[cfg(test)]

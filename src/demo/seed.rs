@@ -26,7 +26,8 @@ use crate::store::{Db, Tx, accounts};
 
 use crate::app::actor::RoleKind;
 use crate::app::admin::{self, AddStaff};
-use crate::app::{Actor, Error, Result, ledger, password};
+use crate::app::{Actor, Error, Result, ledger, password, unit_tree};
+use crate::rules::units::Wanted;
 
 pub const ROOT_CODE: &str = "LD";
 
@@ -75,8 +76,8 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     let learner_password = password::random_initial();
     let learner_hash = password::hash(learner_password.clone()).await?;
 
+    let tree = insert_units(db, now).await?;
     let mut tx = db.begin().await?;
-    let tree = insert_units(&mut tx, now).await?;
     let catalog = insert_catalog(&mut tx, now).await?;
     settings::upsert(
         &mut tx,
@@ -145,28 +146,54 @@ struct Tree {
     by_code: HashMap<String, UnitRow>,
 }
 
-async fn insert_units(tx: &mut Tx, now: i64) -> Result<Tree> {
-    let root = units::insert(tx, ROOT_CODE, "娄底市", None, "city", 0, now).await?;
-    let mut homes = Vec::new();
-    let mut by_code = HashMap::new();
-    let groups = [("county", data::COUNTIES), ("city_unit", data::CITY_UNITS)];
-    let mut order = 0;
-    for (kind, seeds) in groups {
-        for seed in seeds {
-            order += 1;
-            let unit =
-                units::insert(tx, seed.code, seed.name, Some(&root), kind, order, now).await?;
-            for (i, (code, name)) in seed.children.iter().enumerate() {
-                let child =
-                    units::insert(tx, code, name, Some(&unit), "body", i as i64, now).await?;
-                homes.push(child.clone());
-                by_code.insert(child.code.clone(), child);
-            }
-            homes.push(unit.clone());
-            by_code.insert(unit.code.clone(), unit);
+/// The demo's unit list as an import file would give it: the city, then each county-level
+/// division and city-level unit, each followed by its second-level bodies.
+pub fn unit_rows() -> Vec<Wanted> {
+    let mut rows = vec![Wanted {
+        row: 2,
+        code: ROOT_CODE.into(),
+        name: "娄底市".into(),
+        parent: None,
+    }];
+    for seed in data::COUNTIES.iter().chain(data::CITY_UNITS) {
+        let mut push = |code: &str, name: &str, parent: &str| {
+            rows.push(Wanted {
+                row: rows.len() + 2,
+                code: code.into(),
+                name: name.into(),
+                parent: Some(parent.into()),
+            })
+        };
+        push(seed.code, seed.name, ROOT_CODE);
+        for (code, name) in seed.children {
+            push(code, name, seed.code);
         }
     }
-    by_code.insert(root.code.clone(), root);
+    rows
+}
+
+/// Builds the demo's unit tree through the unit import (`app::unit_tree::import_rows`, the code
+/// path of `unit import`), then reads it back.
+async fn insert_units(db: &Db, now: i64) -> Result<Tree> {
+    unit_tree::import_rows(db, &Actor::local_operator(), unit_rows(), now).await?;
+    let by_code: HashMap<String, UnitRow> = units::all(db.reader())
+        .await?
+        .into_iter()
+        .map(|u| (u.code.clone(), u))
+        .collect();
+    let unit = |code: &str| {
+        by_code
+            .get(code)
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("演示单位 {code} 未导入")))
+    };
+    let mut homes = Vec::new();
+    for seed in data::COUNTIES.iter().chain(data::CITY_UNITS) {
+        for (code, _) in seed.children {
+            homes.push(unit(code)?);
+        }
+        homes.push(unit(seed.code)?);
+    }
     Ok(Tree { homes, by_code })
 }
 
@@ -788,8 +815,8 @@ pub async fn synthetic(
 ) -> Result<SyntheticSummary> {
     let now = opts.now;
     if !is_seeded(db).await? {
+        insert_units(db, now).await?;
         let mut tx = db.begin().await?;
-        insert_units(&mut tx, now).await?;
         insert_catalog(&mut tx, now).await?;
         tx.commit().await?;
     }

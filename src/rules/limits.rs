@@ -72,3 +72,16 @@ pub const EXAM_BANK: SheetLimits = SheetLimits {
     text_bytes: EXAM_BANK_BYTES,
     unpacked_bytes: EXAM_BANK_BYTES as u64,
 };
+
+/// The largest unit list accepted (`unit import`).
+pub const UNIT_FILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// A unit list: three columns (code, name, parent code) and up to 20,000 units; 3,000 units in a
+/// workbook inflate to well under 1 MB.
+pub const UNITS: SheetLimits = SheetLimits {
+    rows: 30_000,
+    columns: 64,
+    cells: 300_000,
+    text_bytes: UNIT_FILE_BYTES,
+    unpacked_bytes: 16 * 1024 * 1024,
+};

@@ -1,4 +1,4 @@
-//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, usernames, free text); no I/O.
+//! Pure business rules of the college (credits, calendar, ID numbers, standing, catalogue, roster files, the unit tree, usernames, free text); no I/O.
 
 pub mod calendar;
 pub mod catalog;
@@ -17,6 +17,7 @@ pub mod status;
 pub mod submission;
 pub mod tenths;
 pub mod text;
+pub mod units;
 pub mod username;
 
 pub use tenths::Tenths;

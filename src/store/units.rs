@@ -1,9 +1,9 @@
 //! The organisation tree. Each unit keeps a materialized `path` ('/1/4/9/') so a scope query is a
-//! prefix match.
+//! prefix match; `status` is `active` or `retired`.
 
 use sqlx::{AnyPool, FromRow};
 
-use super::Tx;
+use super::{Backend, Tx, backend_of, json, json_rows};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct UnitRow {
@@ -13,9 +13,24 @@ pub struct UnitRow {
     pub parent_id: Option<i64>,
     pub kind: String,
     pub path: String,
+    pub status: String,
 }
 
-const COLUMNS: &str = "id, code, name, parent_id, kind, path";
+impl UnitRow {
+    pub fn is_retired(&self) -> bool {
+        self.status == RETIRED
+    }
+
+    /// The level in the tree: the city is 1.
+    pub fn level(&self) -> usize {
+        self.path.matches('/').count().saturating_sub(1)
+    }
+}
+
+pub const ACTIVE: &str = "active";
+pub const RETIRED: &str = "retired";
+
+const COLUMNS: &str = "id, code, name, parent_id, kind, path, status";
 
 /// Inserts a unit under `parent` (None for the city root) and fills in its path.
 pub async fn insert(
@@ -52,6 +67,7 @@ pub async fn insert(
         parent_id: parent.map(|p| p.id),
         kind: kind.into(),
         path,
+        status: ACTIVE.into(),
     })
 }
 
@@ -103,4 +119,178 @@ pub async fn all(pool: &AnyPool) -> Result<Vec<UnitRow>, sqlx::Error> {
     )))
     .fetch_all(pool)
     .await
+}
+
+/// Units with exactly this name (names may repeat across the tree).
+pub async fn by_name(pool: &AnyPool, name: &str) -> Result<Vec<UnitRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units WHERE name = $1 ORDER BY path"
+    )))
+    .bind(name)
+    .fetch_all(pool)
+    .await
+}
+
+/// Serialises changes to the tree: on PostgreSQL two transactions could otherwise each check a
+/// move and together make a cycle. SQLite's `BEGIN IMMEDIATE` already admits one writer.
+pub async fn lock_tree(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if backend_of(tx) == Backend::Postgres {
+        sqlx::query("LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every unit, read inside a write transaction (after `lock_tree`).
+pub async fn all_in(tx: &mut Tx) -> Result<Vec<UnitRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units ORDER BY path"
+    )))
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// A unit to add under a parent that exists already.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewUnit<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub parent_code: &'a str,
+    pub kind: &'a str,
+    pub sort_order: i64,
+}
+
+const NEW_UNIT_COLUMNS: &[(&str, &str)] = &[
+    ("code", "text"),
+    ("name", "text"),
+    ("parent_code", "text"),
+    ("kind", "text"),
+    ("sort_order", "bigint"),
+];
+
+/// Adds units whose parents exist, in one statement; their paths are set by `set_paths`.
+pub async fn insert_under_existing(
+    tx: &mut Tx,
+    units: &[NewUnit<'_>],
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    if units.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "INSERT INTO units (code, name, parent_id, kind, sort_order, created_at) \
+         SELECT v.code, v.name, p.id, v.kind, v.sort_order, $2 FROM {} \
+         JOIN units p ON p.code = v.parent_code",
+        json_rows(backend_of(tx), 1, NEW_UNIT_COLUMNS)
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json(units)?)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
+pub async fn set_name(tx: &mut Tx, id: i64, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_parent(tx: &mut Tx, id: i64, parent_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
+        .bind(parent_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A unit's path and kind as they must be after a change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Placed {
+    pub id: i64,
+    pub path: String,
+    pub kind: &'static str,
+}
+
+const PLACED_COLUMNS: &[(&str, &str)] = &[("id", "bigint"), ("path", "text"), ("kind", "text")];
+
+/// Writes paths and kinds, in batches of one statement each.
+pub async fn set_paths(tx: &mut Tx, placed: &[Placed]) -> Result<(), sqlx::Error> {
+    for chunk in placed.chunks(5_000) {
+        let sql = format!(
+            "UPDATE units SET path = v.path, kind = v.kind FROM {} WHERE units.id = v.id",
+            json_rows(backend_of(tx), 1, PLACED_COLUMNS)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json(chunk)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Retires a unit and every active unit below it; returns how many were retired.
+pub async fn retire_subtree(tx: &mut Tx, path: &str, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE units SET status = 'retired', retired_at = $2 \
+         WHERE path LIKE $1 AND status = 'active'",
+    )
+    .bind(format!("{path}%"))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// Active learner accounts per unit (the unit's own, not its subtree's).
+pub async fn learner_counts(pool: &AnyPool) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT unit_id, COUNT(*) FROM accounts WHERE is_learner = 1 AND status = 'active' \
+         GROUP BY unit_id",
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// What keeps a subtree from being retired: its active accounts (username, unit code; the first
+/// `limit`) and how many in all, and its open roster submissions (ids).
+pub async fn retire_blockers(
+    tx: &mut Tx,
+    path: &str,
+    limit: i64,
+) -> Result<(Vec<(String, String)>, i64, Vec<i64>), sqlx::Error> {
+    let prefix = format!("{path}%");
+    let accounts: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.username, u.code FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE u.path LIKE $1 AND a.status = 'active' ORDER BY u.path, a.username LIMIT $2",
+    )
+    .bind(&prefix)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await?;
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM accounts a JOIN units u ON u.id = a.unit_id \
+         WHERE u.path LIKE $1 AND a.status = 'active'",
+    )
+    .bind(&prefix)
+    .fetch_one(&mut **tx)
+    .await?;
+    let rosters: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT s.id FROM roster_submissions s \
+         LEFT JOIN roster_rows r ON r.submission_id = s.id \
+         WHERE s.status IN ('submitted', 'reviewed', 'approved') AND (\
+           s.unit_id IN (SELECT id FROM units WHERE path LIKE $1) \
+           OR r.unit_id IN (SELECT id FROM units WHERE path LIKE $1)) \
+         ORDER BY s.id",
+    )
+    .bind(&prefix)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok((accounts, count, rosters))
 }
