@@ -9,6 +9,7 @@ pub mod archive;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod courses;
 pub mod check;
 pub mod credentials;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod sessions;
 pub mod standings;
 pub mod submission;
 pub mod units;
+pub mod years;
 
 pub use actor::Actor;
 pub use error::{Error, Result};
