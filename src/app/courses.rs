@@ -96,7 +96,17 @@ pub async fn add(
         &[write_of(draft, &reason, CourseStatus::Draft, now)],
     )
     .await?;
-    audit_change(&mut tx, actor, "course.add", &draft.code, None, draft, &reason, now).await?;
+    audit_change(
+        &mut tx,
+        actor,
+        "course.add",
+        &draft.code,
+        None,
+        draft,
+        &reason,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(credit_of(draft))
 }
@@ -175,7 +185,17 @@ pub async fn edit(
         &[write_of(&new, &reason, CourseStatus::Draft, now)],
     )
     .await?;
-    audit_change(&mut tx, actor, "course.edit", code, Some(&old), &new, &reason, now).await?;
+    audit_change(
+        &mut tx,
+        actor,
+        "course.edit",
+        code,
+        Some(&old),
+        &new,
+        &reason,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Edited {
         before: credit_of(&old),
@@ -202,7 +222,10 @@ pub async fn set_status(
         return Err(Error::invalid("状态", "课程不能退回草稿"));
     }
     if !courses::set_status(&mut tx, row.id, to.code()).await? {
-        return Err(Error::Conflict(format!("课程 {code} 已是{}状态", to.label())));
+        return Err(Error::Conflict(format!(
+            "课程 {code} 已是{}状态",
+            to.label()
+        )));
     }
     let action = match to {
         CourseStatus::Retired => "course.retire",
@@ -397,7 +420,11 @@ pub(crate) async fn import_tx(
         if let Some(&n) = done.get(&id) {
             line.completions = n;
             if !opts.allow_credit_change {
-                refused.push(format!("第 {} 行：{}", r.row, credit_refusal(&r.course.code, n)));
+                refused.push(format!(
+                    "第 {} 行：{}",
+                    r.row,
+                    credit_refusal(&r.course.code, n)
+                ));
             }
         }
     }
@@ -416,11 +443,24 @@ pub(crate) async fn import_tx(
         .map(|((r, _), reason)| write_of(&r.course, reason, added_status, now))
         .collect();
     courses::write(tx, &writes).await?;
-    let changed = rows.iter().zip(&report.lines).zip(olds.iter().zip(&reasons));
+    let changed = rows
+        .iter()
+        .zip(&report.lines)
+        .zip(olds.iter().zip(&reasons));
     for ((r, line), (old, reason)) in changed {
         if line.outcome == Outcome::Changed {
             let c = &r.course;
-            audit_change(tx, actor, "course.edit", &c.code, old.as_ref(), c, reason, now).await?;
+            audit_change(
+                tx,
+                actor,
+                "course.edit",
+                &c.code,
+                old.as_ref(),
+                c,
+                reason,
+                now,
+            )
+            .await?;
         }
     }
     audit::write(
@@ -432,7 +472,12 @@ pub(crate) async fn import_tx(
                 "新增 {}，修改 {}，未变 {}",
                 report.added, report.changed, report.unchanged
             )),
-            detail: if opts.publish { "新增即发布" } else { "新增为草稿" }.into(),
+            detail: if opts.publish {
+                "新增即发布"
+            } else {
+                "新增为草稿"
+            }
+            .into(),
             ..actor.audit_entry()
         },
         now,

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::rules::catalog::CourseStatus;
 use crate::rules::calendar::credit_year;
+use crate::rules::catalog::CourseStatus;
 use crate::rules::credits::CourseKind;
 use crate::rules::playback::{
     self as rules, Answer, Checks, Dice, Lease, Note, Report, Union, Watch,

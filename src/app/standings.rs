@@ -55,14 +55,21 @@ pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
                 ))
             })?,
         },
-        None => YearSettings {
+        None => YearSettings::defaults(year),
+    })
+}
+
+impl YearSettings {
+    /// The measures' defaults: 40 credits with 24 required, batches 1–3, cut-off 10-01.
+    pub fn defaults(year: i32) -> YearSettings {
+        YearSettings {
             year,
             from_year: None,
             targets: Targets::default(),
             batches: vec![1, 2, 3],
             cutoff: Cutoff::default(),
-        },
-    })
+        }
+    }
 }
 
 fn parse_batches(s: &str) -> Vec<i64> {

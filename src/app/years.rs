@@ -158,7 +158,12 @@ pub fn checked(year: i32, current: &YearSettings, change: &YearChange) -> Result
 
 /// "1,2,3": distinct batches among 1, 2 and 3, at least one.
 fn parse_batches(s: &str) -> Result<Vec<i64>> {
-    let bad = || Error::invalid("--batches", "批次应为 1、2、3 中的一个或几个，用逗号分隔，如 1,2,3");
+    let bad = || {
+        Error::invalid(
+            "--batches",
+            "批次应为 1、2、3 中的一个或几个，用逗号分隔，如 1,2,3",
+        )
+    };
     let mut out = Vec::new();
     for part in s.split(',') {
         let b: i64 = part.trim().parse().map_err(|_| bad())?;

@@ -286,7 +286,7 @@ fn parse_json(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
         counter: "道",
     }
     .deserialize(&mut de)
-        .and_then(|items| de.end().map(|()| items));
+    .and_then(|items| de.end().map(|()| items));
     let items = items.map_err(|e| {
         vec![RowError {
             row: e.line(),

@@ -261,10 +261,7 @@ pub async fn set_status(tx: &mut Tx, id: i64, status: &str) -> Result<bool, sqlx
 
 /// Of these courses, those somebody has completed (a course or legacy ledger entry, revoked or
 /// not: credits once earned stay as earned), with how many entries.
-pub async fn completions(
-    tx: &mut Tx,
-    course_ids: &[i64],
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+pub async fn completions(tx: &mut Tx, course_ids: &[i64]) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     if course_ids.is_empty() {
         return Ok(Vec::new());
     }
