@@ -70,7 +70,15 @@ async fn timed(db: &Db, line: &str, input: &[u8]) -> Result<(f64, String), Strin
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let mut stdin = Stdin::from_bytes(input.to_vec());
     let start = Instant::now();
-    let code = cmd::run_line(db, &Actor::local_operator(), line, &mut stdin, &mut out, &mut err).await;
+    let code = cmd::run_line(
+        db,
+        &Actor::local_operator(),
+        line,
+        &mut stdin,
+        &mut out,
+        &mut err,
+    )
+    .await;
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     if code != 0 {
         return Err(String::from_utf8_lossy(&err).into_owned());
@@ -90,9 +98,17 @@ async fn bench(db: &Db, name: &str, n: usize) -> Result<(), String> {
         changed.len() / 1024
     );
     for (what, line, input) in [
-        ("new (CSV, --publish)", "course import --publish", csv.as_bytes()),
+        (
+            "new (CSV, --publish)",
+            "course import --publish",
+            csv.as_bytes(),
+        ),
         ("same file again", "course import", csv.as_bytes()),
-        ("every title changed (JSON)", "course import", changed.as_bytes()),
+        (
+            "every title changed (JSON)",
+            "course import",
+            changed.as_bytes(),
+        ),
     ] {
         let (ms, title) = timed(db, line, input).await?;
         println!("  {what:28} {ms:8.1} ms   {title}");

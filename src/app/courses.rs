@@ -11,7 +11,8 @@ use crate::rules::catalog::CourseStatus;
 use crate::rules::course_feed::{CourseDraft, FeedRow};
 use crate::rules::credits::{CourseCredit, course_credit};
 use crate::store::audit::{self, AuditEntry};
-use crate::store::courses::{self, CourseRow, CourseWrite, ExamRow};
+use crate::store::courses::{self, CourseRow, CourseWrite};
+use crate::store::exams::{self, ExamRow};
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
@@ -48,13 +49,8 @@ pub async fn show(db: &Db, actor: &Actor, code: &str) -> Result<CourseDetail> {
     let row = courses::by_code(db.reader(), code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
-    let exam = courses::exam_of(db.reader(), row.id).await?;
-    let mut tx = db.begin().await?;
-    let completions = courses::completions(&mut tx, &[row.id])
-        .await?
-        .first()
-        .map_or(0, |c| c.1);
-    tx.commit().await?;
+    let exam = exams::by_course(db.reader(), row.id).await?;
+    let completions = courses::completed_by(db.reader(), row.id).await?;
     let designated_reason = row.designated_reason.clone();
     Ok(CourseDetail {
         info: info_of(row, exam.is_some())?,
@@ -96,17 +92,8 @@ pub async fn add(
         &[write_of(draft, &reason, CourseStatus::Draft, now)],
     )
     .await?;
-    audit_change(
-        &mut tx,
-        actor,
-        "course.add",
-        &draft.code,
-        None,
-        draft,
-        &reason,
-        now,
-    )
-    .await?;
+    let entry = change_entry(actor, "course.add", None, draft, &reason);
+    audit::write(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(credit_of(draft))
 }
@@ -173,10 +160,7 @@ pub async fn edit(
     if new == old && reason == row.designated_reason {
         return Err(Error::Conflict(format!("课程 {code} 没有变化")));
     }
-    let completions = courses::completions(&mut tx, &[row.id])
-        .await?
-        .first()
-        .map_or(0, |c| c.1);
+    let completions = courses::completed_by(&mut *tx, row.id).await?;
     if completions > 0 && changes_credit(&old, &new) && !allow_credit_change {
         return Err(Error::Conflict(credit_refusal(code, completions)));
     }
@@ -185,17 +169,8 @@ pub async fn edit(
         &[write_of(&new, &reason, CourseStatus::Draft, now)],
     )
     .await?;
-    audit_change(
-        &mut tx,
-        actor,
-        "course.edit",
-        code,
-        Some(&old),
-        &new,
-        &reason,
-        now,
-    )
-    .await?;
+    let entry = change_entry(actor, "course.edit", Some(&old), &new, &reason);
+    audit::write(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Edited {
         before: credit_of(&old),
@@ -447,22 +422,14 @@ pub(crate) async fn import_tx(
         .iter()
         .zip(&report.lines)
         .zip(olds.iter().zip(&reasons));
-    for ((r, line), (old, reason)) in changed {
-        if line.outcome == Outcome::Changed {
-            let c = &r.course;
-            audit_change(
-                tx,
-                actor,
-                "course.edit",
-                &c.code,
-                old.as_ref(),
-                c,
-                reason,
-                now,
-            )
-            .await?;
-        }
-    }
+    // One audit row per changed course, written in multi-row inserts.
+    let entries: Vec<AuditEntry<'_>> = changed
+        .filter(|((_, line), _)| line.outcome == Outcome::Changed)
+        .map(|((r, _), (old, reason))| {
+            change_entry(actor, "course.edit", old.as_ref(), &r.course, reason)
+        })
+        .collect();
+    audit::write_many(tx, &entries, now).await?;
     audit::write(
         tx,
         &AuditEntry {
@@ -552,29 +519,20 @@ fn describe(c: &CourseDraft, reason: &str) -> String {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn audit_change(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: &'static str,
-    code: &str,
+/// The audit entry of a course added or changed.
+fn change_entry<'a>(
+    actor: &'a Actor,
+    action: &'a str,
     old: Option<&CourseDraft>,
     new: &CourseDraft,
     reason: &str,
-    now: i64,
-) -> Result<()> {
-    audit::write(
-        tx,
-        &AuditEntry {
-            action,
-            target: format!("course:{code}"),
-            before: old.map(|o| describe(o, "")),
-            after: Some(describe(new, reason)),
-            detail: credit_of(new).rule,
-            ..actor.audit_entry()
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+) -> AuditEntry<'a> {
+    AuditEntry {
+        action,
+        target: format!("course:{}", new.code),
+        before: old.map(|o| describe(o, "")),
+        after: Some(describe(new, reason)),
+        detail: credit_of(new).rule,
+        ..actor.audit_entry()
+    }
 }

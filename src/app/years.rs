@@ -34,9 +34,7 @@ pub async fn show(db: &Db, actor: &Actor, year: i32) -> Result<YearView> {
         return Err(Error::Forbidden("查看年度设置仅限管理人员".into()));
     }
     let settings = year_settings(db, year).await?;
-    let mut tx = db.begin().await?;
-    let closed_at = settings::closed_at(&mut tx, year).await?;
-    tx.commit().await?;
+    let closed_at = settings::closed_at(db.reader(), year).await?;
     Ok(YearView {
         settings,
         closed_at,
@@ -108,7 +106,7 @@ pub(crate) async fn set_tx(
 
 /// Refuses a change to a closed year. The year-close issue sets `year_settings.closed_at`.
 async fn require_open(tx: &mut Tx, year: i32) -> Result<()> {
-    match settings::closed_at(tx, year).await? {
+    match settings::closed_at(&mut **tx, year).await? {
         Some(_) => Err(Error::Conflict(format!(
             "{year} 年度已结束考核（已关闭），设置不能再修改"
         ))),

@@ -547,7 +547,7 @@ async fn insert_notices(
                     s.add(Bucket::Exam, *bonus);
                 }
             }
-            let gap = s.gap(&targets);
+            let gap = s.gap(targets);
             let body = format!(
                 "截至{year}年第{q}季度末，您本年度已获得 {} 学分（必修 {}、选修 {}、考试 {}）。距年度任务尚差 {} 学分，其中必修尚差 {} 学分。",
                 s.total(),

@@ -276,14 +276,17 @@ pub async fn completions(tx: &mut Tx, course_ids: &[i64]) -> Result<Vec<(i64, i6
         .await
 }
 
-/// The exam of a course, if any, for `course show`.
-pub async fn exam_of(pool: &AnyPool, course_id: i64) -> Result<Option<ExamRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, course_id, title, question_count, pass_percent, max_attempts, bonus_tenths \
-         FROM exams WHERE course_id = $1",
+/// How many course or legacy ledger entries a course has (`course show`).
+pub async fn completed_by<'e, E>(ex: E, course_id: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger \
+         WHERE kind IN ('course', 'legacy') AND course_id = $1",
     )
     .bind(course_id)
-    .fetch_optional(pool)
+    .fetch_one(ex)
     .await
 }
 

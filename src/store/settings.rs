@@ -53,13 +53,16 @@ pub async fn year_or_before(pool: &AnyPool, year: i32) -> Result<Option<YearRow>
     .await
 }
 
-/// When the year was closed (migration 0011), None while open. Read inside the transaction that
-/// would change it.
-pub async fn closed_at(tx: &mut Tx, year: i32) -> Result<Option<i64>, sqlx::Error> {
+/// When the year was closed (migration 0011), None while open. A change reads it inside its own
+/// transaction.
+pub async fn closed_at<'e, E>(ex: E, year: i32) -> Result<Option<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let at: Option<Option<i64>> =
         sqlx::query_scalar("SELECT closed_at FROM year_settings WHERE year = $1")
             .bind(i64::from(year))
-            .fetch_optional(&mut **tx)
+            .fetch_optional(ex)
             .await?;
     Ok(at.flatten())
 }
