@@ -7,10 +7,9 @@
 mod common;
 
 use common::http::{Browser, Site};
-use common::{NOW, TestDb, count};
+use common::{NOW, TestDb, count, staff};
 use reqwest::StatusCode;
 use wangyuan::app::actor::RoleKind;
-use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::catalog::Filter;
 use wangyuan::app::{Actor, Error, exams, learner, ledger, playback, standings};
 use wangyuan::demo::seed::{self, SyntheticOptions};
@@ -19,24 +18,6 @@ use wangyuan::store::Db;
 
 async fn run(db: &Db, actor: &Actor, line: &str, stdin: &str) -> (i32, String, String) {
     common::cmd::run_text(db, actor, line, stdin).await
-}
-
-async fn staff(db: &Db, role: RoleKind, username: &str, unit: Option<&str>) -> Actor {
-    admin::add_staff(
-        db,
-        &Actor::local_operator(),
-        AddStaff {
-            role,
-            unit_code: unit,
-            username,
-            real_name: None,
-            password: Some("Passw0rd-long".into()),
-        },
-        NOW,
-    )
-    .await
-    .expect("add staff");
-    Actor::load(db, username, "test").await.expect("actor")
 }
 
 /// A city of `n` learners (the synthetic seed: units and the demo catalogue, imported), and the

@@ -131,9 +131,7 @@ pub async fn edit(
     may_edit_catalog(actor)?;
     let code = code.trim();
     let mut tx = db.begin().await?;
-    let row = courses::by_code_tx(&mut tx, code)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
+    let row = course_tx(&mut tx, code).await?;
     let old = draft_of(&row)?;
     let designated = match &patch.designated {
         None => old.designated.map(|d| d.to_string()).unwrap_or_default(),
@@ -190,9 +188,7 @@ pub async fn set_status(
     may_edit_catalog(actor)?;
     let code = code.trim();
     let mut tx = db.begin().await?;
-    let row = courses::by_code_tx(&mut tx, code)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
+    let row = course_tx(&mut tx, code).await?;
     if to == CourseStatus::Draft {
         return Err(Error::invalid("状态", "课程不能退回草稿"));
     }
@@ -451,6 +447,13 @@ pub(crate) async fn import_tx(
     )
     .await?;
     Ok(report)
+}
+
+/// The course with this code, read in the change's transaction.
+async fn course_tx(tx: &mut Tx, code: &str) -> Result<CourseRow> {
+    courses::by_code_tx(tx, code)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))
 }
 
 /// Whether a change alters what completing the course earns or requires: its duration, its

@@ -10,9 +10,9 @@ use serde::de::DeserializeSeed;
 use super::Tenths;
 use super::catalog::{Category, Source, parse};
 use super::credits::CourseKind;
-use super::exam::{BoundedItems, RowError};
+use super::exam::{BoundedItems, RowError, too_large};
 use super::limits::{COURSE_FEED, COURSE_FEED_BYTES};
-use super::sheet::{self, FileFormat, SheetCell, SheetError};
+use super::sheet::{self, FileFormat, SheetCell};
 
 /// The longest course code, in characters (letters, digits, `-`, `_`, `.`).
 pub const MAX_CODE: usize = 32;
@@ -292,18 +292,6 @@ fn cell_text(cell: Option<&SheetCell>) -> String {
 }
 
 fn parse_table(bytes: &[u8], format: FileFormat) -> Result<Vec<FeedRow>, Vec<RowError>> {
-    let too_large = |e: SheetError| {
-        let row = match e {
-            SheetError::TooManyRows { limit } => limit + 1,
-            SheetError::TooManyColumns { row, .. } => row,
-            _ => 1,
-        };
-        vec![RowError {
-            row,
-            unit: "行",
-            message: e.to_string(),
-        }]
-    };
     let grid = sheet::read(bytes, format, &COURSE_FEED).map_err(too_large)?;
     let Some(header) = grid.first() else {
         return Err(vec![RowError {

@@ -355,8 +355,9 @@ impl<'de> Visitor<'de> for BoundedItems {
     }
 }
 
-/// A bank too large to read, said at the row where the limit was passed.
-fn too_large(e: SheetError) -> Vec<RowError> {
+/// A file too large to read, said at the row where the limit was passed (question banks and the
+/// course feed).
+pub(crate) fn too_large(e: SheetError) -> Vec<RowError> {
     let row = match e {
         SheetError::TooManyRows { limit } => limit + 1,
         SheetError::TooManyColumns { row, .. } => row,
