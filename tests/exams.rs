@@ -6,9 +6,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{NOW, TestDb, learner, ledger_entries};
+use common::{NOW, TestDb, learner, ledger_entries, staff};
 use wangyuan::app::actor::RoleKind;
-use wangyuan::app::admin::{self, AddStaff};
 use wangyuan::app::exams::{self, Attempt, Graded, Submitted, TimedOut};
 use wangyuan::app::{Actor, Error, ledger};
 use wangyuan::rules::exam::{QuestionKind, key_indexes};
@@ -248,24 +247,6 @@ async fn an_abandoned_attempt_is_closed_as_timed_out() {
 
 async fn run(db: &Db, actor: &Actor, line: &str, stdin: &str) -> (i32, String, String) {
     common::cmd::run_text(db, actor, line, stdin).await
-}
-
-async fn staff(db: &Db, role: RoleKind, username: &str, unit: Option<&str>) -> Actor {
-    admin::add_staff(
-        db,
-        &Actor::local_operator(),
-        AddStaff {
-            role,
-            unit_code: unit,
-            username,
-            real_name: None,
-            password: Some("Passw0rd-long".into()),
-        },
-        NOW,
-    )
-    .await
-    .expect("add staff");
-    Actor::load(db, username, "test").await.expect("actor")
 }
 
 async fn bank_size(db: &Db, course: &str) -> (i64, i64) {

@@ -2,8 +2,9 @@
 //! and the rule that gave them (Art. 6, 7, 10).
 
 use crate::rules::Tenths;
-use crate::rules::catalog::{Category, Source};
+use crate::rules::catalog::{Category, CourseStatus, Source};
 use crate::rules::credits::{CourseCredit, CourseKind, course_credit};
+use crate::store::courses::CourseRow;
 use crate::store::{Db, courses};
 
 use super::{Error, Result};
@@ -19,7 +20,9 @@ pub struct CourseInfo {
     pub duration_s: i64,
     pub credit: CourseCredit,
     pub has_exam: bool,
+    /// Only published courses reach learners.
     pub published: bool,
+    pub status: CourseStatus,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -43,12 +46,33 @@ impl Filter {
     }
 }
 
+/// A stored course as the catalogue shows it, its credit from `rules::credits::course_credit`
+/// (the function the ledger awards by).
+pub(crate) fn info_of(row: CourseRow, has_exam: bool) -> Result<CourseInfo> {
+    let bad = |what: &str| Error::internal(format!("课程 {} 的{what}无效", row.code));
+    let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
+    let status = CourseStatus::from_code(&row.status).ok_or_else(|| bad("状态"))?;
+    Ok(CourseInfo {
+        category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
+        source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
+        credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
+        kind,
+        id: row.id,
+        code: row.code,
+        title: row.title,
+        duration_s: row.duration_s,
+        has_exam,
+        published: status == CourseStatus::Published,
+        status,
+    })
+}
+
 /// Every course matching the filter, by code.
 pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<CourseInfo>> {
     let rows = courses::all_with_exams(db.reader()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for (row, exams) in rows {
-        let info = info(row, exams)?;
+        let info = info_of(row, exams > 0)?;
         if filter.matches(&info) {
             out.push(info);
         }
@@ -60,23 +84,6 @@ pub async fn list(db: &Db, filter: &Filter) -> Result<Vec<CourseInfo>> {
 pub async fn by_code(db: &Db, code: &str) -> Result<Option<CourseInfo>> {
     courses::by_code_with_exams(db.reader(), code)
         .await?
-        .map(|(row, exams)| info(row, exams))
+        .map(|(row, exams)| info_of(row, exams > 0))
         .transpose()
-}
-
-fn info(row: courses::CourseRow, exams: i64) -> Result<CourseInfo> {
-    let bad = |what: &str| Error::internal(format!("课程 {} 的{what}无效", row.code));
-    let kind = CourseKind::from_code(&row.kind).ok_or_else(|| bad("类型"))?;
-    Ok(CourseInfo {
-        category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
-        source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
-        published: super::types::flag("courses.published", row.published)?,
-        credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
-        kind,
-        id: row.id,
-        code: row.code,
-        title: row.title,
-        duration_s: row.duration_s,
-        has_exam: exams > 0,
-    })
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use rand::seq::SliceRandom;
 
 use crate::rules::Tenths;
+use crate::rules::catalog::CourseStatus;
 use crate::rules::exam::{self, BankQuestion, QuestionKind};
 use crate::rules::standing::Bucket;
 use crate::store::audit::{self, AuditEntry};
@@ -46,7 +47,7 @@ impl ExamInfo {
 /// The exam of a course as the learner sees it; None when the course has no exam.
 pub async fn info(db: &Db, actor: &Actor, course_code: &str) -> Result<Option<ExamInfo>> {
     let account_id = learner_id(actor)?;
-    let course = course_id(db, course_code).await?;
+    let course = published_course_id(db, course_code).await?;
     let Some(exam) = store::by_course(db.reader(), course).await? else {
         return Ok(None);
     };
@@ -87,7 +88,7 @@ pub struct Attempt {
 /// draw new questions or cost an attempt).
 pub async fn start(db: &Db, actor: &Actor, course_code: &str, now: i64) -> Result<Attempt> {
     let account_id = learner_id(actor)?;
-    let course = course_id(db, course_code).await?;
+    let course = published_course_id(db, course_code).await?;
     let mut tx = db.begin().await?;
     let exam = store::by_course(&mut *tx, course)
         .await?
@@ -475,6 +476,16 @@ fn learner_id(actor: &Actor) -> Result<i64> {
     actor
         .account_id
         .ok_or_else(|| Error::Forbidden("只有学员可以参加考试".into()))
+}
+
+/// A course learners may see: only a published one (a draft or retired course's exam is closed).
+async fn published_course_id(db: &Db, code: &str) -> Result<i64> {
+    let code = code.trim();
+    courses::by_code(db.reader(), code)
+        .await?
+        .filter(|c| c.status == CourseStatus::Published.code())
+        .map(|c| c.id)
+        .ok_or_else(|| Error::NotFound(format!("课程 {code}")))
 }
 
 async fn course_id(db: &Db, code: &str) -> Result<i64> {

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod check;
+pub mod courses;
 pub mod credentials;
 pub mod error;
 pub mod exams;
@@ -28,6 +29,7 @@ pub mod submission;
 pub mod types;
 pub mod unit_tree;
 pub mod units;
+pub mod years;
 
 pub use actor::Actor;
 pub use error::{Error, Result};

@@ -13,6 +13,7 @@ use rand::Rng;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::rules::calendar::credit_year;
+use crate::rules::catalog::CourseStatus;
 use crate::rules::credits::CourseKind;
 use crate::rules::playback::{
     self as rules, Answer, Checks, Dice, Lease, Note, Report, Union, Watch,
@@ -70,7 +71,7 @@ pub async fn open(
     }
     let course = courses::by_code_tx(&mut tx, course_code.trim())
         .await?
-        .filter(|c| c.published == 1)
+        .filter(|c| c.status == CourseStatus::Published.code())
         .ok_or_else(|| Error::NotFound(format!("课程 {course_code}")))?;
     let dice = dice();
     // The check row first: every path that changes it takes its lock before the lease's.

@@ -11,11 +11,13 @@ use crate::store::{Db, settings};
 
 use super::{Actor, Error, Result};
 
-/// A year's targets, enrolled batches and cut-off, from `year_settings` or the defaults (40/24,
-/// batches 1–3, 10-01).
+/// A year's targets, enrolled batches and cut-off: the year's own `year_settings` row, else the
+/// latest earlier year's, else the defaults (40/24, batches 1–3, 10-01).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearSettings {
     pub year: i32,
+    /// The year whose row gave these settings (`year` itself, or an earlier one); None: defaults.
+    pub from_year: Option<i32>,
     pub targets: Targets,
     pub batches: Vec<i64>,
     pub cutoff: Cutoff,
@@ -34,11 +36,13 @@ impl YearSettings {
     }
 }
 
+/// The settings every report, the web and the TUI use for `year` (see [`YearSettings`]).
 pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
-    let row = settings::year(db.reader(), year).await?;
+    let row = settings::year_or_before(db.reader(), year).await?;
     Ok(match row {
         Some(r) => YearSettings {
             year,
+            from_year: i32::try_from(r.year).ok(),
             targets: Targets {
                 total: Tenths(r.target_total_tenths),
                 required: Tenths(r.target_required_tenths),
@@ -51,13 +55,21 @@ pub async fn year_settings(db: &Db, year: i32) -> Result<YearSettings> {
                 ))
             })?,
         },
-        None => YearSettings {
+        None => YearSettings::defaults(year),
+    })
+}
+
+impl YearSettings {
+    /// The measures' defaults: 40 credits with 24 required, batches 1–3, cut-off 10-01.
+    pub fn defaults(year: i32) -> YearSettings {
+        YearSettings {
             year,
+            from_year: None,
             targets: Targets::default(),
             batches: vec![1, 2, 3],
             cutoff: Cutoff::default(),
-        },
-    })
+        }
+    }
 }
 
 fn parse_batches(s: &str) -> Vec<i64> {

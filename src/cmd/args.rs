@@ -15,6 +15,7 @@ const REDIRECTS: &[(&str, &str)] = &[
     ("password", "< 两行：原密码、新密码"),
     ("key add", "< key.pub"),
     ("exam import", "< 题库文件"),
+    ("course import", "< 课程文件"),
     ("roster submit", "< 文件"),
     ("roster credentials", "> 文件"),
     ("unit import", "< 单位文件"),
@@ -164,7 +165,7 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Archive(Archive),
-    /// 课程目录：list 列出课程
+    /// 课程目录：list 列出、show 查看、add 新增、edit 修改、publish 发布、retire 停用、import 导入课程
     #[command(
         subcommand,
         subcommand_help_heading = "命令",
@@ -222,6 +223,13 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Unit(super::units::Unit),
+    /// 年度设置：show 查看、set 设置年度学分要求、参评批次与截止日（仅限市在线学习办）
+    #[command(
+        subcommand,
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Year(YearCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +451,138 @@ pub enum Archive {
 pub enum Course {
     /// 列出课程：编号、名称、类别、类型、时长、学时与学分
     List(CourseArgs),
+    /// 查看一门课程：状态、学分及其计算规则、考试、完成人数
+    Show(CourseCodeOutput),
+    /// 新增课程（草稿，发布后学员才能看到；市网络学院、市在线学习办）
+    Add(CourseAddArgs),
+    /// 修改课程（只改给出的项；已有人完成的课程改时长、类型或指定学分须加 --allow-credit-change）
+    Edit(CourseEditArgs),
+    /// 发布课程：学员可以看到、学习并参加考试
+    Publish(CourseCode),
+    /// 停用课程：学员不再看到；已取得的学分不变
+    Retire(CourseCode),
+    /// 导入课程（CSV 或 JSON，从标准输入读取；按课程编号新增或修改；任何一行有误则不导入）
+    Import(CourseImportArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct CourseCode {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct CourseCodeOutput {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct CourseAddArgs {
+    /// 课程编号（字母、数字、- _ .，最多 32 个字符）
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+    /// 课程名称
+    #[arg(long, value_name = "名称")]
+    pub title: String,
+    /// 类别代码或名称，如 theory 或 基本理论
+    #[arg(long, value_name = "类别")]
+    pub category: String,
+    /// 类型：required 必修，elective 选修
+    #[arg(long, value_name = "类型")]
+    pub kind: String,
+    /// 来源：provincial 省级推送，local 本地特色
+    #[arg(long, value_name = "来源")]
+    pub source: String,
+    /// 讲授时长（秒）
+    #[arg(long, value_name = "秒")]
+    pub duration: String,
+    /// 指定学分，如 1.5（特殊课程；须同时给出 --reason）
+    #[arg(long, value_name = "学分", requires = "reason")]
+    pub designated: Option<String>,
+    /// 指定学分的理由
+    #[arg(long, value_name = "理由")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct CourseEditArgs {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+    /// 课程名称
+    #[arg(long, value_name = "名称")]
+    pub title: Option<String>,
+    /// 类别代码或名称
+    #[arg(long, value_name = "类别")]
+    pub category: Option<String>,
+    /// 类型：required 必修，elective 选修
+    #[arg(long, value_name = "类型")]
+    pub kind: Option<String>,
+    /// 来源：provincial 省级推送，local 本地特色
+    #[arg(long, value_name = "来源")]
+    pub source: Option<String>,
+    /// 讲授时长（秒）
+    #[arg(long, value_name = "秒")]
+    pub duration: Option<String>,
+    /// 指定学分，如 1.5；none 取消指定学分
+    #[arg(long, value_name = "学分")]
+    pub designated: Option<String>,
+    /// 指定学分的理由
+    #[arg(long, value_name = "理由")]
+    pub reason: Option<String>,
+    /// 允许修改已有人完成的课程的学分（已取得的学分不变）
+    #[arg(long)]
+    pub allow_credit_change: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct CourseImportArgs {
+    /// 新增的课程直接发布（默认为草稿）
+    #[arg(long)]
+    pub publish: bool,
+    /// 允许修改已有人完成的课程的时长、类型或指定学分（已取得的学分不变）
+    #[arg(long)]
+    pub allow_credit_change: bool,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum YearCmd {
+    /// 查看年度设置：总学分、必修学分、参评批次、截止日（未设置的年度沿用上一年度）
+    Show(YearArgs),
+    /// 设置年度考核要求（仅限市在线学习办；已关闭的年度不能修改；未给出的项沿用现行设置）
+    Set(YearSetArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct YearSetArgs {
+    /// 学分年度
+    #[arg(value_name = "年度", help_heading = "参数", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    pub year: i32,
+    /// 年度总学分要求，如 40
+    #[arg(long, value_name = "学分")]
+    pub total: Option<String>,
+    /// 必修学分要求，如 24
+    #[arg(long, value_name = "学分")]
+    pub required: Option<String>,
+    /// 参评批次，如 1,2,3
+    #[arg(long, value_name = "批次")]
+    pub batches: Option<String>,
+    /// 截止日（月-日），如 10-01：当天及以后发放的账号不参加该年度考核
+    #[arg(long, value_name = "月-日")]
+    pub cutoff: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod args;
+pub mod catalog;
 pub mod check;
 pub mod exams;
 pub mod format;
@@ -13,6 +14,7 @@ pub mod stdin;
 pub mod submission;
 pub mod template;
 pub mod units;
+pub mod years;
 
 use std::io::Write;
 
@@ -144,6 +146,8 @@ async fn execute(
         }
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+        Command::Course(c) => return catalog::run(db, actor, c, stdin).await,
+        Command::Year(y) => return years::run(db, actor, y).await,
         Command::Exam(Exam::Import(a)) => {
             let bytes = stdin
                 .read_all(exams::MAX_BANK_BYTES)

@@ -4,7 +4,7 @@
 use crate::app::catalog::{self, Filter};
 use crate::app::{self, Actor, Error, Result, archive, population, standings, units};
 use crate::rules::calendar::credit_year;
-use crate::rules::catalog::{Category, Source};
+use crate::rules::catalog::{Category, Source, Vocab, parse};
 use crate::rules::credits::CourseKind;
 use crate::rules::standing::format_rate;
 use crate::store::Db;
@@ -270,17 +270,17 @@ pub async fn courses(db: &Db, a: &CourseArgs) -> Result<Table> {
         category: a
             .category
             .as_deref()
-            .map(|s| pick("--category", s, &Category::ALL, |c| (c.code(), c.label())))
+            .map(|s| pick::<Category>("--category", s))
             .transpose()?,
         kind: a
             .kind
             .as_deref()
-            .map(|s| pick("--kind", s, &CourseKind::ALL, |k| (k.code(), k.label())))
+            .map(|s| pick::<CourseKind>("--kind", s))
             .transpose()?,
         source: a
             .source
             .as_deref()
-            .map(|s| pick("--source", s, &Source::ALL, |x| (x.code(), x.label())))
+            .map(|s| pick::<Source>("--source", s))
             .transpose()?,
         text: None,
     };
@@ -313,31 +313,8 @@ pub async fn courses(db: &Db, a: &CourseArgs) -> Result<Table> {
     Ok(t)
 }
 
-/// The value whose code or Chinese label is `given`, else a usage error listing the choices.
-fn pick<T: Copy>(
-    option: &str,
-    given: &str,
-    all: &[T],
-    names: impl Fn(T) -> (&'static str, &'static str),
-) -> Result<T> {
-    let given = given.trim();
-    all.iter()
-        .copied()
-        .find(|&x| {
-            let (code, label) = names(x);
-            code.eq_ignore_ascii_case(given) || label == given
-        })
-        .ok_or_else(|| {
-            let choices: Vec<String> = all
-                .iter()
-                .map(|&x| {
-                    let (code, label) = names(x);
-                    format!("{code}（{label}）")
-                })
-                .collect();
-            Error::invalid(
-                option,
-                format!("无法识别 {given}，可选：{}", choices.join("、")),
-            )
-        })
+/// The value whose code or Chinese label is `given` (`rules::catalog::parse`, the one parser of
+/// these names), else a usage error naming the option and listing the choices.
+fn pick<T: Vocab>(option: &str, given: &str) -> Result<T> {
+    parse(given).map_err(|e| Error::invalid(option, e))
 }

@@ -18,15 +18,18 @@ use crate::rules::exam;
 use crate::rules::ledger::{EntryKind, award_key};
 use crate::rules::standing::{Bucket, Standing, Targets};
 use crate::store::bulk::{self, Val};
-use crate::store::courses::{self, CourseRow, NewCourse, NewExam};
+use crate::store::courses::{self, CourseRow, NewExam};
 use crate::store::facts;
-use crate::store::settings::{self, YearRow};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, accounts};
 
 use crate::app::actor::RoleKind;
 use crate::app::admin::{self, AddStaff};
+use crate::app::courses::{self as app_courses, ImportOptions};
+use crate::app::standings::YearSettings;
+use crate::app::years::{self, YearChange};
 use crate::app::{Actor, Error, Result, ledger, password, unit_tree};
+use crate::rules::course_feed::{self, CourseDraft};
 use crate::rules::units::Wanted;
 
 pub const ROOT_CODE: &str = "LD";
@@ -79,17 +82,7 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     let tree = insert_units(db, now).await?;
     let mut tx = db.begin().await?;
     let catalog = insert_catalog(&mut tx, now).await?;
-    settings::upsert(
-        &mut tx,
-        &YearRow {
-            year: i64::from(opts.year),
-            target_total_tenths: 400,
-            target_required_tenths: 240,
-            batches: "1,2,3".into(),
-            cutoff: crate::rules::population::Cutoff::default().code(),
-        },
-    )
-    .await?;
+    let settings = demo_year(&mut tx, opts.year, now).await?;
     let first_account = bulk::max_id(&mut tx, "accounts").await? + 1;
     let mut taken = HashSet::new();
     let learners = insert_learners(
@@ -108,7 +101,11 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
     bulk::standings_for_new_accounts(&mut tx, first_account, last_account, now).await?;
     // The demo's learners have learnt all year: issued when it began, before its cut-off.
     facts::issue(&mut tx, first_account, last_account, from).await?;
-    insert_notices(&mut tx, &catalog, &learners, &histories, opts.year, now).await?;
+    let targets = settings.targets;
+    insert_notices(
+        &mut tx, &catalog, &learners, &histories, &targets, opts.year, now,
+    )
+    .await?;
     insert_classes(
         &mut tx, &tree, &catalog, &learners, &histories, opts.year, now,
     )
@@ -204,46 +201,61 @@ struct Catalog {
     courses: Vec<CatalogCourse>,
 }
 
+/// The demo year's settings, set as the office would (`year set`'s code path): the defaults.
+async fn demo_year(tx: &mut Tx, year: i32, now: i64) -> Result<YearSettings> {
+    let current = YearSettings::defaults(year);
+    let new = years::checked(year, &current, &YearChange::default())?;
+    years::set_tx(tx, &Actor::local_operator(), &current, &new, now).await?;
+    Ok(new)
+}
+
+/// The demo catalogue, imported as the college would import a feed (`course import`'s code path:
+/// the CSV text is written, read back by the feed parser and imported, published at once).
 async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
+    let drafts: Vec<CourseDraft> = data::COURSES
+        .iter()
+        .enumerate()
+        .map(|(i, seed)| {
+            let prefix = match seed.source {
+                Source::Provincial => "HN",
+                Source::Local => "LD",
+            };
+            CourseDraft {
+                code: format!("{prefix}{:03}", i + 1),
+                title: seed.title.to_string(),
+                category: seed.category,
+                kind: seed.kind,
+                source: seed.source,
+                duration_s: seed.duration_s(),
+                designated: seed.designated_tenths.map(Tenths),
+            }
+        })
+        .collect();
+    let feed = course_feed::parse_feed(course_feed::to_csv(&drafts).as_bytes()).map_err(|e| {
+        let first = e.first().map(ToString::to_string).unwrap_or_default();
+        Error::internal(format!("演示课程目录无效：{first}"))
+    })?;
+    let opts = ImportOptions {
+        publish: true,
+        allow_credit_change: false,
+    };
+    app_courses::import_tx(tx, &Actor::local_operator(), &feed, opts, now).await?;
     let mut rows = Vec::new();
     let mut exams = HashMap::new();
     let mut courses_out = Vec::new();
-    for (i, seed) in data::COURSES.iter().enumerate() {
-        let kind = seed.kind;
-        let duration_s = seed.duration_s();
-        let prefix = match seed.source {
-            Source::Provincial => "HN",
-            Source::Local => "LD",
-        };
-        let code = format!("{prefix}{:03}", i + 1);
-        let id = courses::insert(
-            tx,
-            &NewCourse {
-                code: &code,
-                title: seed.title,
-                category: seed.category.code(),
-                kind: kind.code(),
-                duration_s,
-                designated_tenths: seed.designated_tenths,
-                source: seed.source.code(),
-                media_path: None,
-                description: "",
-            },
-            now,
-        )
-        .await?;
-        let course = courses::by_id_tx(tx, id)
+    for (i, (seed, draft)) in data::COURSES.iter().zip(&drafts).enumerate() {
+        let course = courses::by_code_tx(tx, &draft.code)
             .await?
-            .ok_or_else(|| Error::internal(format!("课程 {code} 写入后未找到")))?;
+            .ok_or_else(|| Error::internal(format!("课程 {} 导入后未找到", draft.code)))?;
         if seed.exam {
-            let exam_id = insert_exam(tx, id, seed.title, now).await?;
+            let exam_id = insert_exam(tx, course.id, seed.title, now).await?;
             exams.insert(i, (exam_id, exam::Defaults::STANDARD.bonus));
         }
         courses_out.push(CatalogCourse::new(
             i,
-            kind,
-            duration_s,
-            seed.designated_tenths.map(Tenths),
+            draft.kind,
+            draft.duration_s,
+            draft.designated,
             seed.exam,
         ));
         rows.push(course);
@@ -526,10 +538,10 @@ async fn insert_notices(
     catalog: &Catalog,
     learners: &[Learner],
     histories: &[Vec<Completion>],
+    targets: &Targets,
     year: i32,
     now: i64,
 ) -> Result<()> {
-    let targets = Targets::default();
     let mut rows = Vec::new();
     for (title, body) in data::NOTICES {
         rows.push(notice_row(
@@ -562,7 +574,7 @@ async fn insert_notices(
                     s.add(Bucket::Exam, *bonus);
                 }
             }
-            let gap = s.gap(&targets);
+            let gap = s.gap(targets);
             let body = format!(
                 "截至{year}年第{q}季度末，您本年度已获得 {} 学分（必修 {}、选修 {}、考试 {}）。距年度任务尚差 {} 学分，其中必修尚差 {} 学分。",
                 s.total(),

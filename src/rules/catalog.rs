@@ -1,4 +1,88 @@
-//! Course catalogue vocabularies: the ten categories (Art. 7) and course sources (Art. 6).
+//! Course catalogue vocabularies: the ten categories (Art. 7), course sources (Art. 6) and a
+//! course's lifecycle status, and the one parser of what people type for them (codes of
+//! docs/commands.md in any case, or the Chinese names).
+
+use super::credits::CourseKind;
+
+/// A closed set of values, each with a stable code and a Chinese name.
+pub trait Vocab: Copy + PartialEq + 'static {
+    const VALUES: &'static [Self];
+    fn code(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
+/// The value whose code (any case) or Chinese name is `given`, else a Chinese message that lists
+/// the choices. Every front and every import reads these vocabularies through here.
+pub fn parse<T: Vocab>(given: &str) -> Result<T, String> {
+    let given = given.trim();
+    T::VALUES
+        .iter()
+        .copied()
+        .find(|&x| x.code().eq_ignore_ascii_case(given) || x.label() == given)
+        .ok_or_else(|| {
+            let choices: Vec<String> = T::VALUES
+                .iter()
+                .map(|&x| format!("{}（{}）", x.code(), x.label()))
+                .collect();
+            format!("无法识别“{given}”，可选：{}", choices.join("、"))
+        })
+}
+
+macro_rules! vocab {
+    ($t:ty) => {
+        impl Vocab for $t {
+            const VALUES: &'static [Self] = &<$t>::ALL;
+            fn code(self) -> &'static str {
+                <$t>::code(self)
+            }
+            fn label(self) -> &'static str {
+                <$t>::label(self)
+            }
+        }
+    };
+}
+vocab!(Category);
+vocab!(Source);
+vocab!(CourseKind);
+vocab!(CourseStatus);
+
+/// Where a course is in its life: only published courses reach learners (catalogue, playback,
+/// exams); a retired one is withdrawn, and the credits already earned from it stay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CourseStatus {
+    Draft,
+    Published,
+    Retired,
+}
+
+impl CourseStatus {
+    pub const ALL: [CourseStatus; 3] = [
+        CourseStatus::Draft,
+        CourseStatus::Published,
+        CourseStatus::Retired,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CourseStatus::Draft => "draft",
+            CourseStatus::Published => "published",
+            CourseStatus::Retired => "retired",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CourseStatus::Draft => "草稿",
+            CourseStatus::Published => "已发布",
+            CourseStatus::Retired => "已停用",
+        }
+    }
+
+    /// The stored code.
+    pub fn from_code(s: &str) -> Option<CourseStatus> {
+        CourseStatus::ALL.into_iter().find(|c| c.code() == s)
+    }
+}
 
 /// Course category (Art. 7), in the order the measures list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -151,6 +235,20 @@ mod tests {
         assert_eq!(Category::from_code("省情市情"), Some(Category::Local));
         assert_eq!(Category::from_code("Theory"), None);
         assert_eq!(Category::from_code(""), None);
+    }
+
+    #[test]
+    fn one_parser_for_codes_and_names() {
+        assert_eq!(parse::<Category>(" Theory "), Ok(Category::Theory));
+        assert_eq!(parse::<Category>("省情市情"), Ok(Category::Local));
+        assert_eq!(parse::<CourseKind>("选修"), Ok(CourseKind::Elective));
+        assert_eq!(parse::<Source>("PROVINCIAL"), Ok(Source::Provincial));
+        let e = parse::<Source>("省里").expect_err("unknown");
+        assert!(e.contains("省里") && e.contains("local（本地特色）"), "{e}");
+        assert!(parse::<Category>("").is_err());
+        for s in CourseStatus::ALL {
+            assert_eq!(CourseStatus::from_code(s.code()), Some(s));
+        }
     }
 
     #[test]

@@ -280,9 +280,13 @@ struct JsonQuestion {
 
 fn parse_json(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let items = BoundedItems(EXAM_BANK.rows)
-        .deserialize(&mut de)
-        .and_then(|items| de.end().map(|()| items));
+    let items = BoundedItems {
+        limit: EXAM_BANK.rows,
+        what: "题目",
+        counter: "道",
+    }
+    .deserialize(&mut de)
+    .and_then(|items| de.end().map(|()| items));
     let items = items.map_err(|e| {
         vec![RowError {
             row: e.line(),
@@ -313,8 +317,13 @@ fn parse_json(text: &str) -> Result<Vec<BankQuestion>, Vec<RowError>> {
     }
 }
 
-/// A JSON array of questions read item by item, refused past `.0` items before more are kept.
-struct BoundedItems(usize);
+/// A JSON array read item by item, refused past `limit` items before more are kept
+/// ("题目超过 10000 道的上限"). Also reads the course feed (`rules::course_feed`).
+pub(crate) struct BoundedItems {
+    pub limit: usize,
+    pub what: &'static str,
+    pub counter: &'static str,
+}
 
 impl<'de> DeserializeSeed<'de> for BoundedItems {
     type Value = Vec<serde_json::Value>;
@@ -328,14 +337,17 @@ impl<'de> Visitor<'de> for BoundedItems {
     type Value = Vec<serde_json::Value>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of questions")
+        write!(f, "an array of {}", self.what)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
-            if items.len() == self.0 {
-                return Err(A::Error::custom(format!("题目超过 {} 道的上限", self.0)));
+            if items.len() == self.limit {
+                let (what, limit, counter) = (self.what, self.limit, self.counter);
+                return Err(A::Error::custom(format!(
+                    "{what}超过 {limit} {counter}的上限"
+                )));
             }
             items.push(item);
         }
@@ -343,8 +355,9 @@ impl<'de> Visitor<'de> for BoundedItems {
     }
 }
 
-/// A bank too large to read, said at the row where the limit was passed.
-fn too_large(e: SheetError) -> Vec<RowError> {
+/// A file too large to read, said at the row where the limit was passed (question banks and the
+/// course feed).
+pub(crate) fn too_large(e: SheetError) -> Vec<RowError> {
     let row = match e {
         SheetError::TooManyRows { limit } => limit + 1,
         SheetError::TooManyColumns { row, .. } => row,

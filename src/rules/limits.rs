@@ -85,3 +85,15 @@ pub const UNITS: SheetLimits = SheetLimits {
     text_bytes: UNIT_FILE_BYTES,
     unpacked_bytes: 16 * 1024 * 1024,
 };
+
+/// The largest course feed accepted (`course import`), checked before parsing.
+pub const COURSE_FEED_BYTES: usize = 8 * 1024 * 1024;
+
+/// A course feed (CSV rows or JSON items): the provincial catalogue runs to a few thousand courses.
+pub const COURSE_FEED: SheetLimits = SheetLimits {
+    rows: 20_001,
+    columns: 32,
+    cells: 400_000,
+    text_bytes: COURSE_FEED_BYTES,
+    unpacked_bytes: COURSE_FEED_BYTES as u64,
+};

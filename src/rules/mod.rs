@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod course_feed;
 pub mod credits;
 pub mod exam;
 pub mod idnum;

@@ -39,3 +39,35 @@ pub async fn count_action(pool: &sqlx::AnyPool, action: &str) -> Result<i64, sql
         .fetch_one(pool)
         .await
 }
+
+const COLUMNS: &[&str] = &[
+    "at", "actor_id", "actor", "address", "action", "target", "before", "after", "detail",
+];
+
+/// Many entries at once (an import's one row per changed record), in multi-row inserts: one round
+/// trip per chunk instead of per row.
+pub async fn write_many(
+    tx: &mut Tx,
+    entries: &[AuditEntry<'_>],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    use super::bulk::{self, Val};
+    let rows: Vec<Vec<Val>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                Val::from(now),
+                Val::from(e.actor_id),
+                Val::from(e.actor),
+                Val::from(e.address),
+                Val::from(e.action),
+                Val::from(e.target.as_str()),
+                Val::from(e.before.clone()),
+                Val::from(e.after.clone()),
+                Val::from(e.detail.as_str()),
+            ]
+        })
+        .collect();
+    bulk::insert(tx, "audit_log", COLUMNS, &rows).await?;
+    Ok(())
+}

@@ -2,7 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use super::Tx;
+use super::{Tx, backend_of, in_json, json, json_rows};
 
 #[derive(Debug, Clone)]
 pub struct NewCourse<'a> {
@@ -28,11 +28,13 @@ pub struct CourseRow {
     pub designated_tenths: Option<i64>,
     pub source: String,
     pub media_path: Option<String>,
-    pub published: i64,
+    /// draft | published | retired (migration 0011).
+    pub status: String,
+    pub designated_reason: String,
 }
 
-const COLUMNS: &str =
-    "id, code, title, category, kind, duration_s, designated_tenths, source, media_path, published";
+const COLUMNS: &str = "id, code, title, category, kind, duration_s, designated_tenths, source, \
+     media_path, status, designated_reason";
 
 pub async fn insert(tx: &mut Tx, c: &NewCourse<'_>, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -172,7 +174,7 @@ struct WithExams {
 }
 
 const WITH_EXAMS: &str = "SELECT c.id, c.code, c.title, c.category, c.kind, c.duration_s, \
-     c.designated_tenths, c.source, c.media_path, c.published, \
+     c.designated_tenths, c.source, c.media_path, c.status, c.designated_reason, \
      (SELECT COUNT(*) FROM exams e WHERE e.course_id = c.id) AS exams FROM courses c ";
 
 /// Every course with its number of exams (0 or 1), by code.
@@ -196,4 +198,118 @@ pub async fn by_code_with_exams(
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| (r.course, r.exams)))
+}
+
+/// Every course, inside a write transaction (an import compares the feed with all of them).
+pub async fn all_tx(tx: &mut Tx) -> Result<Vec<CourseRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM courses ORDER BY code"
+    )))
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// A course to write: added when its code is new, else its catalogue fields replaced (its status
+/// is left alone; `set_status` changes that).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CourseWrite<'a> {
+    pub code: &'a str,
+    pub title: &'a str,
+    pub category: &'a str,
+    pub kind: &'a str,
+    pub source: &'a str,
+    pub duration_s: i64,
+    pub designated_tenths: Option<i64>,
+    pub designated_reason: &'a str,
+    /// The status of a course added.
+    pub status: &'a str,
+    pub created_at: i64,
+}
+
+const WRITE_COLUMNS: &[(&str, &str)] = &[
+    ("code", "text"),
+    ("title", "text"),
+    ("category", "text"),
+    ("kind", "text"),
+    ("source", "text"),
+    ("duration_s", "bigint"),
+    ("designated_tenths", "bigint"),
+    ("designated_reason", "text"),
+    ("status", "text"),
+    ("created_at", "bigint"),
+];
+
+/// Rows per statement: the batch is one JSON parameter, so this only bounds its size.
+const WRITE_BATCH: usize = 2_000;
+
+/// Adds or updates the courses, a batch per statement (one JSON parameter each).
+pub async fn write(tx: &mut Tx, rows: &[CourseWrite<'_>]) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO courses (code, title, category, kind, source, duration_s, designated_tenths, \
+         designated_reason, status, created_at) \
+         SELECT v.code, v.title, v.category, v.kind, v.source, v.duration_s, v.designated_tenths, \
+         v.designated_reason, v.status, v.created_at FROM {} WHERE true \
+         ON CONFLICT (code) DO UPDATE SET title = excluded.title, category = excluded.category, \
+         kind = excluded.kind, source = excluded.source, duration_s = excluded.duration_s, \
+         designated_tenths = excluded.designated_tenths, \
+         designated_reason = excluded.designated_reason",
+        json_rows(backend_of(tx), 1, WRITE_COLUMNS)
+    );
+    for chunk in rows.chunks(WRITE_BATCH) {
+        sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(json(chunk)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sets a course's status; false when it was already that.
+pub async fn set_status(tx: &mut Tx, id: i64, status: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE courses SET status = $1 WHERE id = $2 AND status <> $1")
+        .bind(status)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Of these courses, those somebody has completed (a course or legacy ledger entry, revoked or
+/// not: credits once earned stay as earned), with how many entries.
+pub async fn completions(tx: &mut Tx, course_ids: &[i64]) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    if course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT course_id, CAST(COUNT(*) AS BIGINT) FROM ledger \
+         WHERE kind IN ('course', 'legacy') AND course_id {} GROUP BY course_id",
+        in_json(backend_of(tx), 1, "bigint")
+    );
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(json(course_ids)?)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// How many course or legacy ledger entries a course has (`course show`).
+pub async fn completed_by<'e, E>(ex: E, course_id: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM ledger \
+         WHERE kind IN ('course', 'legacy') AND course_id = $1",
+    )
+    .bind(course_id)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn by_code(pool: &AnyPool, code: &str) -> Result<Option<CourseRow>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM courses WHERE code = $1"
+    )))
+    .bind(code)
+    .fetch_optional(pool)
+    .await
 }

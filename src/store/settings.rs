@@ -41,3 +41,28 @@ pub async fn upsert(tx: &mut Tx, row: &YearRow) -> Result<(), sqlx::Error> {
     .await?;
     Ok(())
 }
+
+/// The settings in force for `year`: its own row, else the latest earlier year's.
+pub async fn year_or_before(pool: &AnyPool, year: i32) -> Result<Option<YearRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT year, target_total_tenths, target_required_tenths, batches, cutoff \
+         FROM year_settings WHERE year <= $1 ORDER BY year DESC LIMIT 1",
+    )
+    .bind(i64::from(year))
+    .fetch_optional(pool)
+    .await
+}
+
+/// When the year was closed (migration 0011), None while open. A change reads it inside its own
+/// transaction.
+pub async fn closed_at<'e, E>(ex: E, year: i32) -> Result<Option<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let at: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT closed_at FROM year_settings WHERE year = $1")
+            .bind(i64::from(year))
+            .fetch_optional(ex)
+            .await?;
+    Ok(at.flatten())
+}

@@ -257,6 +257,32 @@ pub async fn short_course_of(db: &Db, code: &str, duration_s: i64, media_path: &
     code.to_string()
 }
 
+/// A staff account made by the local console (password "Passw0rd-long"), as an actor.
+pub async fn staff(
+    db: &Db,
+    role: wangyuan::app::actor::RoleKind,
+    username: &str,
+    unit: Option<&str>,
+) -> wangyuan::app::Actor {
+    use wangyuan::app::Actor;
+    use wangyuan::app::admin::{self, AddStaff};
+    admin::add_staff(
+        db,
+        &Actor::local_operator(),
+        AddStaff {
+            role,
+            unit_code: unit,
+            username,
+            real_name: None,
+            password: Some("Passw0rd-long".into()),
+        },
+        NOW,
+    )
+    .await
+    .expect("add staff");
+    Actor::load(db, username, "test").await.expect("actor")
+}
+
 /// An actor for `username`, signed in from the test address.
 pub async fn actor(t: &TestDb, username: &str) -> wangyuan::app::Actor {
     wangyuan::app::Actor::load(&t.db, username, "test")
