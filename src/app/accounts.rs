@@ -94,7 +94,7 @@ pub async fn set_enabled(
 ) -> Result<()> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_set_enabled).await?;
     if enabled == (account.status == "active") {
         let state = if enabled {
             "已是启用状态"
@@ -136,7 +136,7 @@ pub async fn move_unit(
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let unit_code = super::checked_text("单位代码", unit_code, 100)?;
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_move).await?;
     let unit = units::by_code(db.reader(), unit_code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("单位 {unit_code}")))?;
@@ -183,8 +183,12 @@ pub async fn set_exempt(
     let reason = reason
         .map(|r| super::checked_text("原因", r, super::MAX_REASON))
         .transpose()?;
+    let clearing = reason.is_none();
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, |a, t| {
+        may_set_exempt(a, t, clearing)
+    })
+    .await?;
     if reason == Some("") {
         return Err(Error::invalid(
             "--reason",
@@ -198,6 +202,7 @@ pub async fn set_exempt(
         return Err(Error::Conflict(format!("账号 {username} 已是免考核")));
     }
     if actor.require_office("免考核").is_err() {
+        // Clearing was refused above (`may_set_exempt`); marking becomes a request.
         let Some(r) = reason else {
             return Err(Error::Forbidden("取消免考核仅限市在线学习办".into()));
         };
@@ -269,7 +274,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         return Err(Error::invalid("批次", "只能是 1、2 或 3"));
     }
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_set_batch).await?;
     if account.batch == Some(batch) {
         return Err(Error::Conflict(format!(
             "账号 {username} 已是第 {batch} 批"
@@ -431,22 +436,85 @@ pub(super) async fn visible(db: &Db, actor: &Actor, username: &str) -> Result<Ac
     Ok(account)
 }
 
-/// The account, when the actor may change it: in scope, and an account holding staff roles is
-/// changed only by the office (a liaison cannot take over another staff account). Read and checked
-/// inside the transaction that writes, the account's row locked (`by_username_locked`): a move or
-/// role grant committed meanwhile is seen here, not slipped past.
-pub(super) async fn manageable(tx: &mut Tx, actor: &Actor, username: &str) -> Result<AccountLine> {
+/// The account, when the actor may change it as `may` decides (one of the `may_*` functions below,
+/// which the fronts ask too). Read and checked inside the transaction that writes, the account's
+/// row locked (`by_username_locked`): a move or role grant committed meanwhile is seen here, not
+/// slipped past.
+pub(super) async fn manageable(
+    tx: &mut Tx,
+    actor: &Actor,
+    username: &str,
+    may: impl Fn(&Actor, &Target) -> Result<()>,
+) -> Result<AccountLine> {
     let account = store::by_username_locked(tx, username.trim())
         .await?
         .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    let staff = !accounts::roles_of(&mut **tx, account.id).await?.is_empty();
+    may(actor, &Target::of(&account, staff))?;
+    Ok(account)
+}
+
+/// An account as permissions see it: who, where, and whether it holds staff roles.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub id: i64,
+    pub username: &'a str,
+    pub unit_path: &'a str,
+    pub unit_name: &'a str,
+    /// The account holds a staff role.
+    pub staff: bool,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(account: &'a AccountLine, staff: bool) -> Target<'a> {
+        Target {
+            id: account.id,
+            username: &account.username,
+            unit_path: &account.unit_path,
+            unit_name: &account.unit_name,
+            staff,
+        }
+    }
+}
+
+/// The rule every change to an account keeps: the account is in the actor's scope, and an account
+/// holding staff roles is changed only by the office (a liaison cannot take over another staff
+/// account).
+pub fn may_manage(actor: &Actor, t: &Target) -> Result<()> {
     actor.require_covers(
-        &account.unit_path,
-        &format!("账号 {}（{}）", account.username, account.unit_name),
+        t.unit_path,
+        &format!("账号 {}（{}）", t.username, t.unit_name),
     )?;
-    if !accounts::roles_of(&mut **tx, account.id).await?.is_empty() {
+    if t.staff {
         actor.require_office("修改管理人员账号")?;
     }
-    Ok(account)
+    Ok(())
+}
+
+/// Whether the actor may disable or enable the account (`set_enabled`).
+pub fn may_set_enabled(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may move the account to another unit (`move_unit`; the new unit is checked
+/// when it is named).
+pub fn may_move(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may change the account's batch (`set_batch`).
+pub fn may_set_batch(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may mark the account exempt (`clearing` false: the office decides, anyone
+/// else asks the office) or clear the mark (the office only) (`set_exempt`).
+pub fn may_set_exempt(actor: &Actor, t: &Target, clearing: bool) -> Result<()> {
+    may_manage(actor, t)?;
+    if clearing {
+        actor.require_office("取消免考核")?;
+    }
+    Ok(())
 }
 
 /// One audited change to an account.

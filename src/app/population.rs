@@ -12,7 +12,7 @@ use crate::store::facts::{self, ChangeRow, RequestRow};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, audit};
 
-use super::accounts::{Change as Audited, apply_exempt, manageable, record};
+use super::accounts::{Change as Audited, apply_exempt, manageable, may_set_exempt, record};
 use super::standings::{resolve_scope, year_settings};
 use super::{Actor, Error, Result};
 
@@ -82,7 +82,10 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
     actor.require_office("批准免考核申请")?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;
-    let account = manageable(&mut tx, actor, &r.username).await?;
+    let account = manageable(&mut tx, actor, &r.username, |a, t| {
+        may_set_exempt(a, t, false)
+    })
+    .await?;
     if account.exempt == 1 {
         return Err(Error::Conflict(format!("账号 {} 已是免考核", r.username)));
     }

@@ -10,16 +10,22 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
 
-use crate::app::accounts::{Detail, action_label};
+use crate::app::accounts::{
+    Detail, Target, action_label, may_change_roles, may_move, may_set_batch, may_set_enabled,
+    may_set_exempt,
+};
 use crate::app::actor::RoleKind;
+use crate::app::auth::may_unlock;
+use crate::app::credentials::{may_change_keys, may_reset_password};
+use crate::app::{Actor, Result as AppResult};
 use crate::rules::calendar::datetime_cst;
 use crate::store::account_care::HistoryRow;
 use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Binding, C, Code, b, ba};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, centered, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 mod asks;
 use asks::{Ask, op_of, question};
@@ -115,24 +121,40 @@ impl AccountView {
         });
     }
 
-    /// `roles_refusal`: why this actor may not change roles (None: it may).
-    pub fn on_action(&mut self, action: Action, roles_refusal: Option<&str>) -> Vec<Effect> {
+    /// Whether `actor` may take `action` on this account, asked of the `app::` function the action
+    /// itself asks (before the account is read, nothing is refused: the keys do nothing yet).
+    pub fn may(&self, action: Action, actor: &Actor) -> AppResult<()> {
+        let Some((detail, _)) = self.data.as_ref() else {
+            return Ok(());
+        };
+        let t = Target::of(&detail.account, !detail.roles.is_empty());
+        match action {
+            Action::Disable | Action::Enable => may_set_enabled(actor, &t),
+            Action::Unlock => may_unlock(actor, &t),
+            Action::ResetPassword => may_reset_password(actor, &t),
+            Action::Exempt => may_set_exempt(actor, &t, detail.account.exempt == 1),
+            Action::MoveUnit => may_move(actor, &t),
+            Action::Batch => may_set_batch(actor, &t),
+            Action::GrantRole => may_change_roles(actor),
+            Action::AddKey => may_change_keys(actor, &t),
+            Action::RemoveHeld => match held(detail).get(self.selected) {
+                Some(Held::Role { .. }) => may_change_roles(actor),
+                Some(Held::Key { .. }) => may_change_keys(actor, &t),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// An action the actor may take (`may` was asked first).
+    pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         let Some((detail, _)) = self.data.as_ref() else {
             return Vec::new();
         };
         let items = held(detail);
         let exempt = detail.account.exempt == 1;
-        let about_roles = match action {
-            Action::GrantRole => true,
-            Action::RemoveHeld => matches!(items.get(self.selected), Some(Held::Role { .. })),
-            _ => false,
-        };
         self.message = None;
         let ask = match action {
-            _ if about_roles && roles_refusal.is_some() => {
-                self.message = roles_refusal.map(|r| (false, r.to_string()));
-                return Vec::new();
-            }
             Action::Disable => Ask::Disable,
             Action::Enable => Ask::Enable,
             Action::Unlock if detail.lock.is_none() => {
@@ -420,3 +442,56 @@ fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) 
         .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
+        true,
+    ),
+    b(&[C('d')], "d", "停用", Action::Disable, true),
+    b(&[C('e')], "e", "启用", Action::Enable, true),
+    b(&[C('u')], "u", "解除登录锁定", Action::Unlock, false),
+    b(
+        &[C('r')],
+        "r",
+        "重置密码（新密码只显示一次）",
+        Action::ResetPassword,
+        true,
+    ),
+    b(&[C('x')], "x", "标记 / 取消免考核", Action::Exempt, true),
+    b(&[C('m')], "m", "调动到其他单位", Action::MoveUnit, false),
+    b(&[C('b')], "b", "调整批次", Action::Batch, false),
+    ba(
+        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
+        "j/k ↑↓",
+        "j/k",
+        "在角色与公钥中上下移动",
+        Action::Down,
+        false,
+    ),
+    b(
+        &[C('g')],
+        "g",
+        "授予管理角色（市在线学习办）",
+        Action::GrantRole,
+        false,
+    ),
+    b(
+        &[C('a')],
+        "a",
+        "添加 SSH 公钥（粘贴一行）",
+        Action::AddKey,
+        false,
+    ),
+    b(
+        &[Code(KeyCode::Delete), C('-')],
+        "Del/-",
+        "撤销所选角色 / 删除所选公钥",
+        Action::RemoveHeld,
+        false,
+    ),
+];

@@ -8,10 +8,11 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use crate::rules::calendar::date_cst;
 use crate::rules::credits::format_duration;
-use crate::tui::data::{Cadre as Data, DataMsg};
-use crate::tui::keys::Action;
+use crate::tui::data::{Cadre as Data, DataMsg, Request};
+use crate::tui::keys::{self, Action, Binding, Code, b};
 use crate::tui::screens::step;
 use crate::tui::widgets::Look;
+use crate::tui::{Effect, KeyCode};
 
 #[derive(Debug)]
 pub struct Cadre {
@@ -29,6 +30,13 @@ impl Cadre {
             error: None,
             selected: 0,
         }
+    }
+
+    pub fn load(&self, year: i32) -> Effect {
+        Effect::Load(Request::Cadre {
+            username: self.username.clone(),
+            year,
+        })
     }
 
     pub fn on_data(&mut self, msg: &DataMsg) -> bool {
@@ -214,3 +222,17 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
     .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回花名册",
+        Action::Back,
+        true,
+    ),
+];

@@ -10,11 +10,11 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use crate::rules::calendar::{date_cst, datetime_cst};
 use crate::tui::data::{DataMsg, ExemptionOp, Population, Request};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 /// Longest refusal reason typed.
 const REASON_LIMIT: usize = 200;
@@ -282,3 +282,32 @@ fn draw_changes(f: &mut Frame, area: Rect, look: &Look, d: &Population) {
     .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    b(&[C('o')], "o", "批准所选免考核申请", Action::Approve, true),
+    b(
+        &[C('x')],
+        "x",
+        "不批准所选申请，须填理由",
+        Action::Reject,
+        true,
+    ),
+    b(
+        &[C('['), C(']')],
+        "[ ]",
+        "上一年 / 下一年",
+        Action::YearPrev,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
+        true,
+    ),
+];
