@@ -68,6 +68,8 @@ fn held(d: &Detail) -> Vec<Held> {
 #[derive(Debug)]
 pub struct AccountView {
     pub username: String,
+    /// Who is signed in: the hints drawn on the page name only the changes `may` allows.
+    actor: Actor,
     data: Option<(Detail, Vec<HistoryRow>)>,
     /// The selected role or key.
     selected: usize,
@@ -80,9 +82,10 @@ pub struct AccountView {
 }
 
 impl AccountView {
-    pub fn new(username: &str) -> AccountView {
+    pub fn new(username: &str, actor: &Actor) -> AccountView {
         AccountView {
             username: username.to_string(),
+            actor: actor.clone(),
             data: None,
             selected: 0,
             asking: None,
@@ -288,14 +291,32 @@ impl AccountView {
             Constraint::Min(3),
         ])
         .areas(area);
-        profile(f, info, look, d);
+        profile(f, info, look, d, &self.hints(PROFILE_HINTS));
         self.draw_held(f, held_area, look, &items);
         draw_history(f, table_area, look, history);
     }
 
+    /// The hints whose actions the signed-in actor may take, joined by " · ".
+    fn hints(&self, all: &[(Action, &str)]) -> String {
+        all.iter()
+            .filter(|(a, _)| self.may(*a, &self.actor).is_ok())
+            .map(|(_, h)| *h)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     fn draw_held(&self, f: &mut Frame, area: Rect, look: &Look, items: &[Held]) {
         let th = look.theme;
-        let title = "角色与公钥 · g 授予角色 · a 添加公钥 · Del 撤销/删除所选";
+        let mut title = "角色与公钥".to_string();
+        for hint in self
+            .hints(HELD_HINTS)
+            .split(" · ")
+            .filter(|h| !h.is_empty())
+        {
+            title.push_str(" · ");
+            title.push_str(hint);
+        }
+        let title = title.as_str();
         if items.is_empty() {
             f.render_widget(
                 Paragraph::new(Span::styled("（没有管理角色，没有 SSH 公钥）", th.muted()))
@@ -332,7 +353,25 @@ pub fn batch_text(batch: Option<i64>) -> String {
     batch.map_or_else(|| "—".into(), |b| b.to_string())
 }
 
-fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
+/// The changes named under the profile, each with its action.
+const PROFILE_HINTS: &[(Action, &str)] = &[
+    (Action::Disable, "d 停用"),
+    (Action::Enable, "e 启用"),
+    (Action::Unlock, "u 解锁"),
+    (Action::ResetPassword, "r 重置密码"),
+    (Action::Exempt, "x 免考核"),
+    (Action::MoveUnit, "m 调动单位"),
+    (Action::Batch, "b 批次"),
+];
+
+/// The changes named in the title of the roles and keys.
+const HELD_HINTS: &[(Action, &str)] = &[
+    (Action::GrantRole, "g 授予角色"),
+    (Action::AddKey, "a 添加公钥"),
+    (Action::RemoveHeld, "Del 撤销/删除所选"),
+];
+
+fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail, hints: &str) {
     let th = look.theme;
     let a = &d.account;
     let exempt = if a.exempt == 1 {
@@ -375,10 +414,7 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
             ),
             th.muted(),
         )),
-        Line::from(Span::styled(
-            "d 停用 · e 启用 · u 解锁 · r 重置密码 · x 免考核 · m 调动单位 · b 批次",
-            th.muted(),
-        )),
+        Line::from(Span::styled(hints.to_string(), th.muted())),
     ];
     f.render_widget(
         Paragraph::new(lines)

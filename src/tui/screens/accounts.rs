@@ -28,11 +28,16 @@ pub struct Accounts {
     selected: usize,
     open: Option<AccountView>,
     population: Option<PopulationView>,
+    /// The actor may open 参评变动 (`app::population::may_review`): the empty list says how.
+    reviews: bool,
 }
 
 impl Screen for Accounts {
-    fn new(_cx: &Cx) -> Accounts {
-        Accounts::default()
+    fn new(cx: &Cx) -> Accounts {
+        Accounts {
+            reviews: may_review(&cx.actor).is_ok(),
+            ..Accounts::default()
+        }
     }
 
     fn keys(&self) -> &'static [Binding] {
@@ -214,7 +219,7 @@ impl Accounts {
             let Some(a) = self.list.as_ref().and_then(|l| l.get(self.selected)) else {
                 return Vec::new();
             };
-            let view = AccountView::new(&a.username);
+            let view = AccountView::new(&a.username, &cx.actor);
             let load = view.load();
             self.open = Some(view);
             return vec![load];
@@ -233,7 +238,11 @@ impl Accounts {
             return;
         }
         if self.query.is_empty() {
-            let hint = "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请";
+            let hint = if self.reviews {
+                "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请"
+            } else {
+                "按 / 输入用户名、姓名或身份证号查找账号"
+            };
             show(f, Span::styled(hint, th.muted()), "账号");
             return;
         }
