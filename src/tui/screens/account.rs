@@ -8,7 +8,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, Wrap};
 
 use crate::app::accounts::{
     Detail, Target, action_label, may_change_roles, may_move, may_set_batch, may_set_enabled,
@@ -24,7 +24,7 @@ use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
 use crate::tui::keys::{Action, Binding, C, Code, b, ba};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, centered, with_status};
+use crate::tui::widgets::{Look, centered, column_widths, ellipsis, with_status};
 use crate::tui::{Effect, KeyCode, KeyEvent};
 
 mod asks;
@@ -333,11 +333,8 @@ impl AccountView {
             })
             .collect();
         let table = Table::new(rows, [Constraint::Length(4), Constraint::Min(10)])
-            .block(look.block(title, false))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(title, false));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
@@ -439,27 +436,6 @@ fn lock_text(d: &Detail) -> String {
 fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) {
     let th = look.theme;
     let wide = area.width >= 110;
-    let rows: Vec<TableRow> = history
-        .iter()
-        .map(|h| {
-            let change = match (&h.before, &h.after) {
-                (Some(b), Some(a)) => format!("{b} → {a}"),
-                (None, Some(a)) => a.clone(),
-                (Some(b), None) => b.clone(),
-                (None, None) => String::new(),
-            };
-            let mut cells = vec![
-                Cell::from(datetime_cst(h.at)),
-                Cell::from(action_label(&h.action).to_string()),
-                Cell::from(h.actor.clone()),
-            ];
-            if wide {
-                cells.push(Cell::from(h.address.clone()));
-            }
-            cells.push(Cell::from(change));
-            TableRow::new(cells)
-        })
-        .collect();
     let mut widths = vec![
         Constraint::Length(16),
         Constraint::Length(14),
@@ -472,6 +448,28 @@ fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryRow]) 
     }
     widths.push(Constraint::Min(10));
     headers.push("变更");
+    let w = column_widths(area, &widths, 1, "");
+    let rows: Vec<TableRow> = history
+        .iter()
+        .map(|h| {
+            let change = match (&h.before, &h.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a.clone(),
+                (Some(b), None) => b.clone(),
+                (None, None) => String::new(),
+            };
+            let mut cells = vec![
+                Cell::from(datetime_cst(h.at)),
+                Cell::from(ellipsis(action_label(&h.action), w[1])),
+                Cell::from(ellipsis(&h.actor, w[2])),
+            ];
+            if wide {
+                cells.push(Cell::from(ellipsis(&h.address, w[3])));
+            }
+            cells.push(Cell::from(ellipsis(&change, w[w.len() - 1])));
+            TableRow::new(cells)
+        })
+        .collect();
     let title = format!("最近记录 · {} 条", history.len());
     let table = Table::new(rows, widths)
         .header(TableRow::new(headers).style(th.title(false)))

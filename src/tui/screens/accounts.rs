@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::app::accounts::AccountLine;
 use crate::app::changes::Topic;
@@ -288,11 +288,8 @@ impl Accounts {
             .header(
                 TableRow::new(["用户名", "姓名", "单位", "批次", "状态"]).style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 

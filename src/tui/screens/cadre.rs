@@ -4,14 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::rules::calendar::date_cst;
 use crate::rules::credits::format_duration;
 use crate::tui::data::{Cadre as Data, DataMsg, Request};
 use crate::tui::keys::{self, Action, Binding, Code, b};
 use crate::tui::screens::step;
-use crate::tui::widgets::Look;
+use crate::tui::widgets::{Look, column_widths, ellipsis};
 use crate::tui::{Effect, KeyCode};
 
 #[derive(Debug)]
@@ -140,6 +140,14 @@ impl Cadre {
 
     fn draw_archive(&self, f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         let th = look.theme;
+        let widths = [
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Min(20),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<Row> = d
             .archive
             .entries
@@ -155,32 +163,27 @@ impl Cadre {
                     Cell::from(e.kind.label()),
                     Cell::from(e.bucket.label()),
                     Cell::from(credits),
-                    Cell::from(e.rule.clone()),
+                    Cell::from(ellipsis(&e.rule, w[4])),
                 ])
             })
             .collect();
         let title = format!("电子档案（{} 条）", d.archive.entries.len());
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(10),
-                Constraint::Length(8),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Min(20),
-            ],
-        )
-        .header(Row::new(["日期", "类型", "类别", "学分", "依据"]).style(th.title(false)))
-        .block(look.block(&title, false))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+        let table = Table::new(rows, widths)
+            .header(Row::new(["日期", "类型", "类别", "学分", "依据"]).style(th.title(false)))
+            .block(look.block(&title, false));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
 fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
     let th = look.theme;
+    let widths = [
+        Constraint::Min(16),
+        Constraint::Length(20),
+        Constraint::Length(5),
+        Constraint::Length(9),
+    ];
+    let w = column_widths(area, &widths, 1, "");
     let rows: Vec<Row> = d
         .progress
         .iter()
@@ -192,7 +195,7 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
                 (None, true) => Span::styled("否", th.warn()),
             };
             Row::new(vec![
-                Cell::from(p.title.clone()),
+                Cell::from(ellipsis(&p.title, w[0])),
                 Cell::from(format!(
                     "{} / {}",
                     format_duration(p.watched_s),
@@ -209,17 +212,9 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         f.render_widget(Paragraph::new(text).block(look.block(&title, false)), area);
         return;
     }
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(16),
-            Constraint::Length(20),
-            Constraint::Length(5),
-            Constraint::Length(9),
-        ],
-    )
-    .header(Row::new(["课程", "已看 / 时长", "进度", "完成"]).style(th.title(false)))
-    .block(look.block(&title, false));
+    let table = Table::new(rows, widths)
+        .header(Row::new(["课程", "已看 / 时长", "进度", "完成"]).style(th.title(false)))
+        .block(look.block(&title, false));
     f.render_widget(table, area);
 }
 

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::app::catalog::{CourseInfo, Filter};
 use crate::app::changes::Topic;
@@ -203,11 +203,8 @@ impl Catalog {
                 Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"])
                     .style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 

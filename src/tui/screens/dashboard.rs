@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 
 use crate::app::changes::Topic;
 use crate::app::units::UnitLine;
@@ -364,9 +364,7 @@ impl Dashboard {
         }
         let table = Table::new(rows, widths)
             .header(header)
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
+            .block(look.block(&title, true));
         if lines.is_empty() {
             let text = if d.lines.is_empty() {
                 "本单位没有下级单位"
@@ -379,8 +377,7 @@ impl Dashboard {
             );
             return;
         }
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::app::changes::Topic;
 use crate::app::roster::{Page, Query, Row, SortKey, Status};
@@ -395,14 +395,11 @@ impl Roster {
             .selected
             .checked_sub(self.top)
             .and_then(|s| usize::try_from(s).ok());
-        let mut state = TableState::default().with_selected(selected);
         let table = Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, selected);
     }
 
     fn title(&self, _look: &Look) -> String {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, Wrap};
 
 use crate::app::actor::{Actor, RoleKind};
 use crate::app::changes::Topic;
@@ -501,11 +501,8 @@ impl Submissions {
                 ])
                 .style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 
     fn draw_open(&self, f: &mut Frame, area: Rect, look: &Look, open: &Open) {
@@ -530,6 +527,23 @@ impl Submissions {
         // Narrow terminals leave out the ID number: its check result is shown anyway.
         let wide = area.width >= 110;
         f.render_widget(steps, info);
+        let mut widths = vec![Constraint::Length(5), Constraint::Length(8)];
+        let mut headers = vec!["行号", "姓名"];
+        if wide {
+            widths.push(Constraint::Length(18));
+            headers.push("身份证号");
+        }
+        widths.extend([
+            Constraint::Min(10),
+            Constraint::Length(4),
+            Constraint::Length(22),
+            Constraint::Length(6),
+            Constraint::Min(12),
+        ]);
+        headers.extend(["单位", "批次", "系统检查", "审核", "理由/用户名"]);
+        let w = column_widths(table_area, &widths, 1, look.selected_symbol());
+        // The columns after the ID number (when shown) shift by one.
+        let at = |i: usize| w.get(if wide { i + 1 } else { i }).copied().unwrap_or(0);
         let table_rows: Vec<TableRow> = rows
             .iter()
             .map(|r| {
@@ -553,20 +567,20 @@ impl Submissions {
                 };
                 let mut cells = vec![
                     Cell::from(format!("{mark}{}", r.row_no)),
-                    Cell::from(r.real_name.clone()),
+                    Cell::from(ellipsis(&r.real_name, w[1])),
                 ];
                 if wide {
                     cells.push(Cell::from(r.id_number.clone()));
                 }
                 cells.extend([
-                    Cell::from(r.unit_name.clone()),
+                    Cell::from(ellipsis(&r.unit_name, at(2))),
                     Cell::from(r.batch.to_string()),
-                    Cell::from(checked),
+                    Cell::from(ellipsis(&checked, at(4))),
                     Cell::from(Span::styled(
                         row_status_label(&r.status).to_string(),
                         decision_style,
                     )),
-                    Cell::from(after),
+                    Cell::from(ellipsis(&after, at(6))),
                 ]);
                 TableRow::new(cells)
             })
@@ -580,27 +594,10 @@ impl Submissions {
             "{} 人 · 通过 {} · 不通过 {}{marked}",
             s.row_count, s.accepted, s.rejected
         );
-        let mut widths = vec![Constraint::Length(5), Constraint::Length(8)];
-        let mut headers = vec!["行号", "姓名"];
-        if wide {
-            widths.push(Constraint::Length(18));
-            headers.push("身份证号");
-        }
-        widths.extend([
-            Constraint::Min(10),
-            Constraint::Length(4),
-            Constraint::Length(22),
-            Constraint::Length(6),
-            Constraint::Min(12),
-        ]);
-        headers.extend(["单位", "批次", "系统检查", "审核", "理由/用户名"]);
         let table = Table::new(table_rows, widths)
             .header(TableRow::new(headers).style(th.title(false)))
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(open.selected));
-        f.render_stateful_widget(table, table_area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, table_area, table, Some(open.selected));
     }
 
     /// Who did each step and when, and what comes next.
