@@ -303,7 +303,7 @@ pub async fn grant_role(
     unit_code: Option<&str>,
     now: i64,
 ) -> Result<UnitRow> {
-    let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
+    let (account, unit) = role_target(db, actor, username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     // The account row locked, as a liaison's change locks it: a liaison's change waiting on it
     // then sees the new role and leaves the account to the office.
@@ -344,7 +344,7 @@ pub async fn revoke_role(
     unit_code: Option<&str>,
     now: i64,
 ) -> Result<UnitRow> {
-    let (account, unit) = role_target(db, actor, "撤销管理角色", username, role, unit_code).await?;
+    let (account, unit) = role_target(db, actor, username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     if role == RoleKind::Office {
         store::lock_office_holders(&mut tx).await?;
@@ -374,16 +374,15 @@ pub fn may_change_roles(actor: &Actor) -> Result<()> {
     actor.require_office("授予或撤销管理角色")
 }
 
-/// The account and the unit a role change is about; the office only.
+/// The account and the unit a role change is about; the office only (`may_change_roles`).
 async fn role_target(
     db: &Db,
     actor: &Actor,
-    what: &str,
     username: &str,
     role: RoleKind,
     unit_code: Option<&str>,
 ) -> Result<(AccountLine, UnitRow)> {
-    actor.require_office(what)?;
+    may_change_roles(actor)?;
     let account = load(db, username).await?;
     let unit = admin::role_unit(db, role, unit_code).await?;
     Ok((account, unit))
@@ -571,4 +570,60 @@ pub(super) async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>, now: i64) 
         ..actor.audit_entry()
     };
     Ok(audit::write(tx, &entry, now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::actor::Role;
+    use crate::app::auth::may_unlock;
+    use crate::app::credentials::may_change_keys;
+
+    fn actor(id: i64, kind: RoleKind, path: &str) -> Actor {
+        let role = Role {
+            kind,
+            unit_id: 1,
+            unit_code: "U".into(),
+            unit_name: "某单位".into(),
+            unit_path: path.into(),
+        };
+        Actor::with_roles(id, "someone", vec![role], "test")
+    }
+
+    fn target(id: i64, path: &str, staff: bool) -> Target<'_> {
+        Target {
+            id,
+            username: "learner",
+            unit_path: path,
+            unit_name: "娄星区",
+            staff,
+        }
+    }
+
+    /// The rules the fronts ask before offering a key are the ones the use-cases enforce.
+    #[test]
+    fn who_may_change_an_account() {
+        let liaison = actor(1, RoleKind::Unit, "/1/2/");
+        let college = actor(2, RoleKind::College, "/1/");
+        let office = actor(3, RoleKind::Office, "/1/");
+        let learner = target(9, "/1/2/5/", false);
+        let elsewhere = target(9, "/1/3/", false);
+        let staff = target(9, "/1/2/", true);
+        let own = target(1, "/1/2/", true);
+
+        assert!(may_set_enabled(&liaison, &learner).is_ok());
+        assert!(may_set_enabled(&liaison, &elsewhere).is_err());
+        assert!(may_set_enabled(&liaison, &staff).is_err());
+        assert!(may_set_enabled(&office, &staff).is_ok());
+        assert!(may_set_exempt(&liaison, &learner, false).is_ok());
+        assert!(may_set_exempt(&liaison, &learner, true).is_err());
+        assert!(may_set_exempt(&office, &learner, true).is_ok());
+        assert!(may_unlock(&liaison, &learner).is_ok());
+        assert!(may_unlock(&college, &learner).is_err());
+        assert!(may_unlock(&office, &learner).is_ok());
+        assert!(may_change_keys(&liaison, &own).is_ok());
+        assert!(may_change_keys(&liaison, &staff).is_err());
+        assert!(may_change_roles(&college).is_err());
+        assert!(may_change_roles(&office).is_ok());
+    }
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::app::accounts::AccountLine;
 use crate::app::changes::Topic;
-use crate::app::population::may_review;
+use crate::app::population::{may_decide, may_review};
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::screen::{Cx, Screen};
@@ -53,7 +53,7 @@ impl Screen for Accounts {
     fn refusal(&self, action: Action, cx: &Cx) -> Option<String> {
         let asked = match (&self.population, &self.open) {
             (Some(_), _) => match action {
-                Action::Approve | Action::Reject => may_review(&cx.actor),
+                Action::Approve | Action::Reject => may_decide(&cx.actor),
                 _ => Ok(()),
             },
             (None, Some(open)) => open.may(action, &cx.actor),
