@@ -73,8 +73,13 @@ impl Harness {
         while let Some(e) = queue.pop() {
             match e {
                 Effect::Load(req) => {
+                    // Read at the tests' fixed time, so the header's read time is the same each run.
                     let msg = data::execute(&self.t.db, &self.actor, req).await;
-                    queue.extend(self.app.handle(Event::Data(msg)));
+                    let answer = data::Answer {
+                        msg,
+                        read_at: common::NOW,
+                    };
+                    queue.extend(self.app.handle(Event::Data(answer)));
                 }
                 other => rest.push(other),
             }
@@ -1264,4 +1269,232 @@ async fn roster_unit_filter_survives_tab_switches() {
     assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
     hs.keys("hl").await;
     assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+}
+
+/// Presses `key` and sees `refusal` in the footer at once: no prompt opened, no y/n asked.
+async fn refused_at_once(hs: &mut Harness, key: KeyCode, refusal: &str) {
+    hs.key(key).await;
+    let screen = hs.screen();
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains(refusal), "{key:?}: {screen}");
+    for asked in ["原因：", "理由：", "y 确定", "？"] {
+        assert!(
+            !screen
+                .lines()
+                .any(|l| l.contains(asked) && !l.contains(refusal)),
+            "{key:?} asked {asked}: {screen}"
+        );
+    }
+}
+
+/// The help popup of the screen shown, as text (opened and closed again).
+async fn help_text(hs: &mut Harness) -> String {
+    hs.keys("?").await;
+    let help = hs.screen();
+    hs.key(KeyCode::Esc).await;
+    help
+}
+
+/// A liaison on their own (staff) account: every change the office keeps for itself is hidden
+/// from footer and help and refused at once with the reason; adding a key to one's own account
+/// stays (issue 12 point 2).
+#[tokio::test]
+async fn a_liaison_sees_and_is_refused_only_what_app_refuses() {
+    let mut hs = harness("lx_liaison", 120, 40).await;
+    open_account(&mut hs, "lx_liaison").await;
+    let footer = hs.screen().lines().last().unwrap_or_default().to_string();
+    for hint in ["d 停用", "e 启用", "r 重置密码", "x 标记"] {
+        assert!(!footer.contains(hint), "{hint}: {footer}");
+    }
+    let help = help_text(&mut hs).await;
+    assert!(
+        !help.contains("停用"),
+        "neither in help nor in the hints: {help}"
+    );
+    for entry in [
+        "解除登录锁定",
+        "重置密码",
+        "调动到其他单位",
+        "调整批次",
+        "授予管理角色",
+    ] {
+        assert!(!help.contains(entry), "{entry}: {help}");
+    }
+    assert!(help.contains("添加 SSH 公钥"), "{help}");
+    let staff = "无权操作：修改管理人员账号仅限市在线学习办";
+    for key in ['d', 'e', 'u', 'r', 'x', 'm', 'b'] {
+        refused_at_once(&mut hs, KeyCode::Char(key), staff).await;
+    }
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('g'),
+        "无权操作：授予或撤销管理角色仅限市在线学习办",
+    )
+    .await;
+    // The liaison's role is the selected line: revoking it is the office's too.
+    refused_at_once(
+        &mut hs,
+        KeyCode::Delete,
+        "无权操作：授予或撤销管理角色仅限市在线学习办",
+    )
+    .await;
+    hs.keys("a").await;
+    assert!(hs.screen().contains("粘贴 SSH 公钥"), "{}", hs.screen());
+    hs.key(KeyCode::Esc).await;
+
+    // Back on the list, 参评变动 is the office's.
+    hs.key(KeyCode::Esc).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("参评变动与免考核申请"), "{help}");
+    refused_at_once(&mut hs, KeyCode::Char('p'), "仅限市在线学习办").await;
+    assert!(
+        !hs.screen().contains("待审批的免考核申请"),
+        "{}",
+        hs.screen()
+    );
+    // Nor does the empty list's hint offer it.
+    hs.keys("/").await;
+    hs.key(KeyCode::Esc).await;
+    let screen = hs.screen();
+    assert!(screen.contains("按 / 输入用户名"), "{screen}");
+    assert!(!screen.contains("按 p"), "{screen}");
+}
+
+/// The college on a learner: unlocking is for the office and the learner's unit, so `u` is
+/// hidden and refused at once; granting roles too. Changes the college may make stay offered.
+#[tokio::test]
+async fn the_college_is_refused_unlock_and_roles_at_once() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 50).await;
+    let username = first_learner(&t, "LX").await;
+    let mut hs = harness_on(t, "college", 120, 40).await;
+    open_account(&mut hs, &username).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("解除登录锁定"), "{help}");
+    assert!(!help.contains("授予管理角色"), "{help}");
+    assert!(help.contains("调动到其他单位"), "{help}");
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('u'),
+        "无权操作：解除登录锁定仅限市在线学习办和账号所在单位",
+    )
+    .await;
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('g'),
+        "无权操作：授予或撤销管理角色仅限市在线学习办",
+    )
+    .await;
+    // Allowed: disabling asks for its reason.
+    hs.keys("d").await;
+    assert!(hs.screen().contains("停用原因："), "{}", hs.screen());
+}
+
+/// True when the effects load something this predicate recognises.
+fn loads(effects: &[Effect], what: impl Fn(&data::Request) -> bool) -> bool {
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::Load(r) if what(r)))
+}
+
+/// A screen reads its data again when it gains focus, on `r` and F5; a change reloads the
+/// shown screen only when it shows that kind of data, and the selection stays (issue 12
+/// point 3).
+#[tokio::test]
+async fn screens_reload_on_focus_keys_and_changes() {
+    use wangyuan::app::changes::Topic;
+    use wangyuan::tui::data::Request;
+    let mut hs = harness("office", 120, 40).await;
+    let dashboard = |r: &Request| matches!(r, Request::Dashboard { .. });
+    let roster = |r: &Request| matches!(r, Request::Roster(_));
+    let catalog = |r: &Request| matches!(r, Request::Catalog(_));
+
+    // r and F5 on 总览, keeping the selected unit.
+    hs.keys("jj").await;
+    let before = hs.app.dashboard().selected_unit();
+    for key in [KeyCode::Char('r'), KeyCode::F(5)] {
+        let effects = hs.app.handle(Event::Key(KeyEvent::new(key)));
+        assert!(loads(&effects, dashboard), "{key:?}: {effects:?}");
+        assert!(!loads(&effects, roster), "{key:?}: {effects:?}");
+        hs.pump(effects).await;
+    }
+    assert_eq!(hs.app.dashboard().selected_unit(), before);
+    assert!(before.is_some());
+
+    // Changes: the ledger moves 总览; the catalogue does not.
+    let effects = hs.app.handle(Event::Changed(Topic::Ledger));
+    assert!(loads(&effects, dashboard), "{effects:?}");
+    assert!(
+        !loads(&effects, roster),
+        "only the shown screen: {effects:?}"
+    );
+    hs.pump(effects).await;
+    let effects = hs.app.handle(Event::Changed(Topic::Catalog));
+    assert!(effects.is_empty(), "{effects:?}");
+
+    // Focus: 花名册 reads its rows again when shown, keeping the selected row.
+    hs.key(KeyCode::Tab).await;
+    hs.keys("jjj").await;
+    let row = hs.app.roster().selected_row().cloned();
+    hs.key(KeyCode::Tab).await;
+    let effects = hs.app.handle(Event::Key(KeyEvent::new(KeyCode::Char('h'))));
+    assert_eq!(hs.app.tab(), Tab::Roster);
+    assert!(loads(&effects, roster), "{effects:?}");
+    hs.pump(effects).await;
+    assert_eq!(hs.app.roster().selected_row().cloned(), row);
+    assert!(row.is_some());
+
+    // 课程 shows the catalogue: a catalogue change reloads it, a ledger change does not.
+    let effects = hs.app.handle(Event::Key(KeyEvent::new(KeyCode::Tab)));
+    assert!(loads(&effects, catalog), "{effects:?}");
+    hs.pump(effects).await;
+    let effects = hs.app.handle(Event::Changed(Topic::Catalog));
+    assert!(loads(&effects, catalog), "{effects:?}");
+    hs.pump(effects).await;
+    assert!(hs.app.handle(Event::Changed(Topic::Ledger)).is_empty());
+}
+
+/// Where a screen takes `r` for itself (an open account resets a password with it), help and
+/// footer offer F5 for reloading and not `r`.
+#[tokio::test]
+async fn a_key_a_screen_takes_is_not_offered_as_global() {
+    let (mut hs, _) = account_open(120, 40).await;
+    hs.key(KeyCode::Enter).await;
+    let help = help_text(&mut hs).await;
+    assert!(help.contains("F5          刷新本页面数据"), "{help}");
+    assert!(!help.contains("r           刷新本页面数据"), "{help}");
+    assert!(
+        !help.contains("切换 ASCII 边框"),
+        "b is the batch here: {help}"
+    );
+}
+
+/// The header says when the data shown was read: the time the answer carries, in CST.
+#[tokio::test]
+async fn the_header_shows_when_the_data_was_read() {
+    let hs = harness("office", 80, 24).await;
+    let first = hs.screen().lines().next().unwrap_or_default().to_string();
+    assert!(first.trim_end().ends_with("读取 12:00:00"), "{first}");
+}
+
+/// A help popup taller than an 80×24 screen scrolls: its title says which lines are shown, its
+/// border stays whole, and the last entries come into view with j.
+#[tokio::test]
+async fn a_tall_help_popup_scrolls_at_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    hs.keys("?").await;
+    let screen = hs.screen();
+    assert!(screen.contains("帮助 1-22/23"), "{screen}");
+    assert!(!screen.contains("退出（需确认）"), "{screen}");
+    assert!(
+        screen.lines().nth(23).unwrap_or_default().contains('┘'),
+        "{screen}"
+    );
+    hs.keys("jjjjjjjjjj").await;
+    let screen = hs.screen();
+    assert!(screen.contains("退出（需确认）"), "{screen}");
+    assert_eq!(hs.app.popup(), Some(Popup::Help));
+    hs.key(KeyCode::Esc).await;
+    assert_eq!(hs.app.popup(), None);
 }

@@ -5,7 +5,7 @@
 //! the credentials once (exec), which the office then sees as 已发放. On the 账号 tab the office
 //! finds an issued account, disables it, resets its password, grants it the office role, adds and
 //! removes an SSH key; the database and the audit log are checked after each step. The college is
-//! refused role changes and changes to a staff account, in Chinese, with nothing changed.
+//! refused role changes and changes to a staff account at once, in Chinese, with nothing changed.
 
 mod common;
 
@@ -317,10 +317,11 @@ async fn roster_and_account_care_over_ssh_in_the_tui() {
         col.expect(&["无权操作：授予或撤销管理角色仅限市在线学习办"])
             .await;
         assert!(!col.contents().contains("授予角色（"), "no prompt opened");
-        let q = format!("启用账号 {user}？");
-        ask_and_confirm(&mut col, b"e", "启用原因：", "回到本市", &q).await;
+        // Refused at once, with the reason: no reason asked, no y/n (issue 12 point 2).
+        col.send(b"e").await;
         col.expect(&["无权操作：修改管理人员账号仅限市在线学习办"])
             .await;
+        assert!(!col.contents().contains("启用原因："), "nothing asked");
         assert_eq!(account(&t.db, &user).await.1, "disabled", "{}", t.name);
         assert!(audit(&t.db, "account.enable", id).await.is_none());
         assert_eq!(roles(&t.db, id).await.len(), 1);

@@ -226,7 +226,7 @@ pub async fn set_enabled(
 ) -> Result<()> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_set_enabled).await?;
     if enabled == (account.status == AccountStatus::Active.code()) {
         let state = if enabled {
             "已是启用状态"
@@ -271,7 +271,7 @@ pub async fn move_unit(
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let unit_code = UnitCode::parse("单位代码", unit_code)?;
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_move).await?;
     let unit = super::unit_tree::find_active(db, &unit_code).await?;
     actor.require_covers(&unit.path, &unit.name)?;
     if unit.id == account.unit_id {
@@ -316,8 +316,12 @@ pub async fn set_exempt(
     let reason = reason
         .map(|r| super::checked_text("原因", r, super::MAX_REASON))
         .transpose()?;
+    let clearing = reason.is_none();
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, |a, t| {
+        may_set_exempt(a, t, clearing)
+    })
+    .await?;
     if reason == Some("") {
         return Err(Error::invalid(
             "--reason",
@@ -331,6 +335,7 @@ pub async fn set_exempt(
         return Err(Error::Conflict(format!("账号 {username} 已是免考核")));
     }
     if actor.require_office("免考核").is_err() {
+        // Clearing was refused above (`may_set_exempt`); marking becomes a request.
         let Some(r) = reason else {
             return Err(Error::Forbidden("取消免考核仅限市在线学习办".into()));
         };
@@ -402,7 +407,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         return Err(Error::invalid("批次", "只能是 1、2 或 3"));
     }
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
+    let account = manageable(&mut tx, actor, username, may_set_batch).await?;
     if account.batch == Some(batch) {
         return Err(Error::Conflict(format!(
             "账号 {username} 已是第 {batch} 批"
@@ -431,7 +436,7 @@ pub async fn grant_role(
     unit_code: Option<&str>,
     now: i64,
 ) -> Result<Unit> {
-    let (account, unit) = role_target(db, actor, "授予管理角色", username, role, unit_code).await?;
+    let (account, unit) = role_target(db, actor, username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     // The account row locked, as a liaison's change locks it: a liaison's change waiting on it
     // then sees the new role and leaves the account to the office.
@@ -472,7 +477,7 @@ pub async fn revoke_role(
     unit_code: Option<&str>,
     now: i64,
 ) -> Result<Unit> {
-    let (account, unit) = role_target(db, actor, "撤销管理角色", username, role, unit_code).await?;
+    let (account, unit) = role_target(db, actor, username, role, unit_code).await?;
     let mut tx = db.begin().await?;
     if role == RoleKind::Office {
         store::lock_office_holders(&mut tx).await?;
@@ -502,16 +507,15 @@ pub fn may_change_roles(actor: &Actor) -> Result<()> {
     actor.require_office("授予或撤销管理角色")
 }
 
-/// The account and the unit a role change is about; the office only.
+/// The account and the unit a role change is about; the office only (`may_change_roles`).
 async fn role_target(
     db: &Db,
     actor: &Actor,
-    what: &str,
     username: &str,
     role: RoleKind,
     unit_code: Option<&str>,
 ) -> Result<(AccountLine, UnitRow)> {
-    actor.require_office(what)?;
+    may_change_roles(actor)?;
     let account = load(db, username).await?;
     let unit = admin::role_unit(db, role, unit_code).await?;
     Ok((account, unit))
@@ -564,22 +568,96 @@ pub(super) async fn visible(db: &Db, actor: &Actor, username: &str) -> Result<Ac
     Ok(account)
 }
 
-/// The account, when the actor may change it: in scope, and an account holding staff roles is
-/// changed only by the office (a liaison cannot take over another staff account). Read and checked
-/// inside the transaction that writes, the account's row locked (`by_username_locked`): a move or
-/// role grant committed meanwhile is seen here, not slipped past.
-pub(super) async fn manageable(tx: &mut Tx, actor: &Actor, username: &str) -> Result<AccountLine> {
+/// The account, when the actor may change it as `may` decides (one of the `may_*` functions below,
+/// which the fronts ask too). Read and checked inside the transaction that writes, the account's
+/// row locked (`by_username_locked`): a move or role grant committed meanwhile is seen here, not
+/// slipped past.
+pub(super) async fn manageable(
+    tx: &mut Tx,
+    actor: &Actor,
+    username: &str,
+    may: impl Fn(&Actor, &Target) -> Result<()>,
+) -> Result<AccountLine> {
     let account = store::by_username_locked(tx, username.trim())
         .await?
         .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
+    let staff = !accounts::roles_of(&mut **tx, account.id).await?.is_empty();
+    may(actor, &Target::of(&account, staff))?;
+    Ok(account)
+}
+
+/// An account as permissions see it: who, where, and whether it holds staff roles.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub id: i64,
+    pub username: &'a str,
+    pub unit_path: &'a str,
+    pub unit_name: &'a str,
+    /// The account holds a staff role.
+    pub staff: bool,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(account: &'a AccountLine, staff: bool) -> Target<'a> {
+        Target {
+            id: account.id,
+            username: &account.username,
+            unit_path: &account.unit_path,
+            unit_name: &account.unit_name,
+            staff,
+        }
+    }
+
+    /// The same, of an account as the fronts hold it.
+    pub fn of_account(account: &'a Account, staff: bool) -> Target<'a> {
+        Target {
+            id: account.id,
+            username: &account.username,
+            unit_path: &account.unit_path,
+            unit_name: &account.unit_name,
+            staff,
+        }
+    }
+}
+
+/// The rule every change to an account keeps: the account is in the actor's scope, and an account
+/// holding staff roles is changed only by the office (a liaison cannot take over another staff
+/// account).
+pub fn may_manage(actor: &Actor, t: &Target) -> Result<()> {
     actor.require_covers(
-        &account.unit_path,
-        &format!("账号 {}（{}）", account.username, account.unit_name),
+        t.unit_path,
+        &format!("账号 {}（{}）", t.username, t.unit_name),
     )?;
-    if !accounts::roles_of(&mut **tx, account.id).await?.is_empty() {
+    if t.staff {
         actor.require_office("修改管理人员账号")?;
     }
-    Ok(account)
+    Ok(())
+}
+
+/// Whether the actor may disable or enable the account (`set_enabled`).
+pub fn may_set_enabled(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may move the account to another unit (`move_unit`; the new unit is checked
+/// when it is named).
+pub fn may_move(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may change the account's batch (`set_batch`).
+pub fn may_set_batch(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may mark the account exempt (`clearing` false: the office decides, anyone
+/// else asks the office) or clear the mark (the office only) (`set_exempt`).
+pub fn may_set_exempt(actor: &Actor, t: &Target, clearing: bool) -> Result<()> {
+    may_manage(actor, t)?;
+    if clearing {
+        actor.require_office("取消免考核")?;
+    }
+    Ok(())
 }
 
 /// One audited change to an account.
@@ -636,4 +714,60 @@ pub(super) async fn record(tx: &mut Tx, actor: &Actor, c: Change<'_>, now: i64) 
         ..actor.audit_entry()
     };
     Ok(audit::write(tx, &entry, now).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::actor::Role;
+    use crate::app::auth::may_unlock;
+    use crate::app::credentials::may_change_keys;
+
+    fn actor(id: i64, kind: RoleKind, path: &str) -> Actor {
+        let role = Role {
+            kind,
+            unit_id: 1,
+            unit_code: "U".into(),
+            unit_name: "某单位".into(),
+            unit_path: path.into(),
+        };
+        Actor::with_roles(id, "someone", vec![role], "test")
+    }
+
+    fn target(id: i64, path: &str, staff: bool) -> Target<'_> {
+        Target {
+            id,
+            username: "learner",
+            unit_path: path,
+            unit_name: "娄星区",
+            staff,
+        }
+    }
+
+    /// The rules the fronts ask before offering a key are the ones the use-cases enforce.
+    #[test]
+    fn who_may_change_an_account() {
+        let liaison = actor(1, RoleKind::Unit, "/1/2/");
+        let college = actor(2, RoleKind::College, "/1/");
+        let office = actor(3, RoleKind::Office, "/1/");
+        let learner = target(9, "/1/2/5/", false);
+        let elsewhere = target(9, "/1/3/", false);
+        let staff = target(9, "/1/2/", true);
+        let own = target(1, "/1/2/", true);
+
+        assert!(may_set_enabled(&liaison, &learner).is_ok());
+        assert!(may_set_enabled(&liaison, &elsewhere).is_err());
+        assert!(may_set_enabled(&liaison, &staff).is_err());
+        assert!(may_set_enabled(&office, &staff).is_ok());
+        assert!(may_set_exempt(&liaison, &learner, false).is_ok());
+        assert!(may_set_exempt(&liaison, &learner, true).is_err());
+        assert!(may_set_exempt(&office, &learner, true).is_ok());
+        assert!(may_unlock(&liaison, &learner).is_ok());
+        assert!(may_unlock(&college, &learner).is_err());
+        assert!(may_unlock(&office, &learner).is_ok());
+        assert!(may_change_keys(&liaison, &own).is_ok());
+        assert!(may_change_keys(&liaison, &staff).is_err());
+        assert!(may_change_roles(&college).is_err());
+        assert!(may_change_roles(&office).is_ok());
+    }
 }

@@ -10,7 +10,7 @@ use crate::store::audit::{self, AuditEntry};
 pub use crate::store::auth::Lock;
 use crate::store::{Db, auth, passwords};
 
-use super::accounts::{Change, manageable, record};
+use super::accounts::{Change, Target, manageable, may_manage, record};
 use super::password::{self, Scheme};
 use super::{Actor, Error, Result};
 use crate::rules::calendar::datetime_cst;
@@ -176,8 +176,7 @@ pub async fn unlock(
 ) -> Result<Lock> {
     let reason = super::checked_text("原因", reason, super::MAX_REASON)?;
     let mut tx = db.begin().await?;
-    let account = manageable(&mut tx, actor, username).await?;
-    actor.require_office_or_unit_of(&account.unit_path, "解除登录锁定")?;
+    let account = manageable(&mut tx, actor, username, may_unlock).await?;
     let subject = auth::account_subject(account.id);
     let Some(lock) =
         auth::lock_of(&mut *tx, &subject, now, now - WINDOW_SECS, MAX_FAILURES).await?
@@ -196,6 +195,13 @@ pub async fn unlock(
     record(&mut tx, actor, change, now).await?;
     tx.commit().await?;
     Ok(lock)
+}
+
+/// Whether the actor may lift the account's sign-in lock (`unlock`): the office, or the liaison of
+/// a unit whose scope holds the account (staff accounts: the office only).
+pub fn may_unlock(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)?;
+    actor.require_office_or_unit_of(t.unit_path, "解除登录锁定")
 }
 
 /// The attempts reserved for one password check: the address's window and the account's.

@@ -5,7 +5,7 @@
 use crate::store::auth as keys;
 use crate::store::{Db, accounts as account_rows, passwords};
 
-use super::accounts::{Change, Key, manageable, record, visible};
+use super::accounts::{Change, Key, Target, manageable, may_manage, record, visible};
 use super::{Actor, Error, Result, password};
 use crate::rules::password::REUSE_DEPTH;
 
@@ -62,7 +62,7 @@ pub async fn reset_password(
     let initial = password::random_initial();
     let hash = password::hash(initial.clone()).await?;
     let mut tx = db.begin().await?;
-    let line = manageable(&mut tx, actor, username).await?;
+    let line = manageable(&mut tx, actor, username, may_reset_password).await?;
     let account = account_rows::by_id(db.reader(), line.id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
@@ -189,12 +189,19 @@ async fn key_holder(
     actor: &Actor,
     username: &str,
 ) -> Result<crate::store::account_care::AccountLine> {
-    let account = crate::store::account_care::by_username_locked(tx, username.trim())
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("账号 {username}")))?;
-    if actor.account_id == Some(account.id) {
-        Ok(account)
-    } else {
-        manageable(tx, actor, username).await
+    manageable(tx, actor, username, may_change_keys).await
+}
+
+/// Whether the actor may give the account a new initial password (`reset_password`).
+pub fn may_reset_password(actor: &Actor, t: &Target) -> Result<()> {
+    may_manage(actor, t)
+}
+
+/// Whether the actor may add or remove the account's SSH keys (`add_key`, `remove_key`): one's
+/// own, or an account the actor manages.
+pub fn may_change_keys(actor: &Actor, t: &Target) -> Result<()> {
+    if actor.account_id == Some(t.id) {
+        return Ok(());
     }
+    may_manage(actor, t)
 }

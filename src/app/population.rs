@@ -13,7 +13,7 @@ use crate::store::facts::{self, ChangeRow, RequestRow};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, audit};
 
-use super::accounts::{Change as Audited, apply_exempt, manageable, record};
+use super::accounts::{Change as Audited, apply_exempt, manageable, may_set_exempt, record};
 use super::standings::{resolve_scope, year_settings};
 use super::types::{UnitCode, Username, converted, decode};
 use super::{Actor, Error, Result};
@@ -68,6 +68,12 @@ impl TryFrom<RequestRow> for Request {
 /// ask before offering the view; the use-cases check again.
 pub fn may_review(actor: &Actor) -> Result<()> {
     actor.require_office("免考核申请的审批与参评人员变动")
+}
+
+/// Whether the actor decides exemption requests (`approve`, `refuse`; the office only). The
+/// 参评变动 view asks it before offering `o` and `x`.
+pub fn may_decide(actor: &Actor) -> Result<()> {
+    actor.require_office("审批免考核申请")
 }
 
 /// A unit asks the office to exempt one of its cadres; nothing changes until the office approves.
@@ -132,10 +138,13 @@ async fn pending(tx: &mut Tx, id: i64) -> Result<Request> {
 /// The office approves a request: the account becomes exempt from now on, in one transaction
 /// with the decision and both audit rows.
 pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Request> {
-    actor.require_office("批准免考核申请")?;
+    may_decide(actor)?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;
-    let account = manageable(&mut tx, actor, &r.username).await?;
+    let account = manageable(&mut tx, actor, &r.username, |a, t| {
+        may_set_exempt(a, t, false)
+    })
+    .await?;
     if account.exempt == 1 {
         return Err(Error::Conflict(format!("账号 {} 已是免考核", r.username)));
     }
@@ -162,7 +171,7 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
 
 /// The office refuses a request, with a reason; nothing else changes.
 pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> Result<Request> {
-    actor.require_office("不批准免考核申请")?;
+    may_decide(actor)?;
     let reason = super::required_reason("--reason", reason, "请写明不批准的理由")?;
     let mut tx = db.begin().await?;
     let r = pending(&mut tx, id).await?;

@@ -103,6 +103,12 @@ pub fn datetime_seconds_cst(unix_s: i64) -> String {
     format!("{}:{:02}", datetime_cst(unix_s), t.second())
 }
 
+/// "09:30:05": the time of day, when the date goes without saying (when data was read).
+pub fn time_cst(unix_s: i64) -> String {
+    let t = local(unix_s);
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
 fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }

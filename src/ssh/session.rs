@@ -17,7 +17,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::app::Actor;
 use crate::store::Db;
 use crate::tui::input::Decoder;
-use crate::tui::{App, ColorDepth, DataMsg, Effect, Event, SessionContext};
+use crate::tui::{Answer, App, ColorDepth, Effect, Event, SessionContext};
 
 /// What the SSH handler forwards to the session.
 #[derive(Debug)]
@@ -196,13 +196,13 @@ async fn new_app(s: &Start) -> std::io::Result<App> {
 
 /// Carries out one effect the interface returned: loads run in tasks of their own and answer on
 /// `data_tx`, so the session keeps reading keys meanwhile. `Break` ends the session.
-fn carry_out(s: &Start, data_tx: &UnboundedSender<DataMsg>, effect: Effect) -> ControlFlow<()> {
+fn carry_out(s: &Start, data_tx: &UnboundedSender<Answer>, effect: Effect) -> ControlFlow<()> {
     match effect {
         Effect::Quit => return ControlFlow::Break(()),
         Effect::Load(req) => {
             let (db, actor, tx) = (s.db.clone(), s.actor.clone(), data_tx.clone());
             tokio::spawn(async move {
-                let msg = crate::tui::data::execute(&db, &actor, req).await;
+                let msg = crate::tui::data::answer(&db, &actor, req).await;
                 let _ = tx.send(msg);
             });
         }

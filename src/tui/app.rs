@@ -1,5 +1,9 @@
-//! The interface's frame: header, tabs, footer of key hints, help and quit popups, the filter
-//! line and the "window too small" page; routes keys through the key tables to the screens.
+//! The interface's frame: header (with when the shown data was read), the tab list, footer of key
+//! hints, help and quit popups, the filter line and the "window too small" page. Routes keys
+//! through the shown screen's key table, answers to the tab that asked (`tab_of`), changes to
+//! the screens that show them, and carries out the screens' `Note`s. Screens are `screen::Screen`s.
+
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,39 +11,52 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use tui_input::Input;
 
+use super::data::Answer;
 use super::input::{edit_request, is_ctrl, paste_into};
 use super::keys::{self, Action, Binding};
 use super::prompt::{Reply, reply};
+use super::screen::{Cx, Note, Screen, tabs};
 use super::screens::accounts::Accounts;
-use super::screens::cadre::Cadre;
 use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
 use super::screens::password::PasswordForm;
-use super::screens::roster::{self, Roster};
+use super::screens::roster::Roster;
 use super::screens::submissions::Submissions;
 use super::theme::{self, Theme};
 use super::widgets::{Look, centered, confirm, pad};
-use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, Request, SessionContext};
+use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, SessionContext};
+use crate::app::changes::Topic;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Dashboard,
-    Roster,
-    Catalog,
-    Submissions,
-    Accounts,
+// The tab list: adding a tab is a screen module and one line here.
+tabs! {
+    Dashboard dashboard: "总览" => Dashboard,
+    Roster roster: "花名册" => Roster,
+    Catalog catalog: "课程" => Catalog,
+    Submissions submissions: "名单" => Submissions,
+    Accounts accounts: "账号" => Accounts,
 }
 
-const TABS: [(Tab, &str); 5] = [
-    (Tab::Dashboard, "总览"),
-    (Tab::Roster, "花名册"),
-    (Tab::Catalog, "课程"),
-    (Tab::Submissions, "名单"),
-    (Tab::Accounts, "账号"),
-];
+/// The tab an answer belongs to (None: the password form's). Exhaustive, so a new kind of
+/// answer does not compile until it names its tab.
+fn tab_of(msg: &DataMsg) -> Option<Tab> {
+    Some(match msg {
+        DataMsg::Dashboard { .. } => Tab::Dashboard,
+        DataMsg::Roster { .. } | DataMsg::Cadre { .. } => Tab::Roster,
+        DataMsg::Catalog { .. } => Tab::Catalog,
+        DataMsg::Submissions { .. }
+        | DataMsg::Submission { .. }
+        | DataMsg::SubmissionDone { .. } => Tab::Submissions,
+        DataMsg::Accounts { .. }
+        | DataMsg::Account { .. }
+        | DataMsg::AccountDone { .. }
+        | DataMsg::Population { .. }
+        | DataMsg::ExemptionDone { .. } => Tab::Accounts,
+        DataMsg::PasswordChanged { .. } => return None,
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Popup {
@@ -49,29 +66,26 @@ pub enum Popup {
 
 pub struct App {
     ctx: SessionContext,
+    cx: Cx,
     width: u16,
     height: u16,
-    year: i32,
     themes: Vec<Theme>,
     theme: usize,
     ascii: bool,
     tab: Tab,
-    dashboard: Dashboard,
-    roster: Roster,
-    cadre: Option<Cadre>,
-    catalog: Catalog,
-    submissions: Submissions,
-    accounts: Accounts,
+    screens: Screens,
+    /// When each tab's shown data was read (unix seconds), stamped where the answer was made.
+    read_at: HashMap<Tab, i64>,
     /// The initial password must be changed first: nothing else is shown or loaded until it is.
     password: Option<PasswordForm>,
     popup: Option<Popup>,
+    /// The first line of the help popup shown (it scrolls when taller than the screen).
+    help_top: u16,
     /// The filter line being edited for the current screen.
     filter: Option<Input>,
     /// Why the last key's action was refused (the signed-in role may not take it), shown in
     /// the footer until the next key.
     refused: Option<String>,
-    /// Child units of the actor's own scope, for the roster's unit filter.
-    scope_units: Vec<(String, String)>,
     started: bool,
 }
 
@@ -79,33 +93,22 @@ impl App {
     pub fn new(ctx: SessionContext) -> App {
         let themes = theme::available(ctx.color_depth);
         let theme = theme::pick(&themes, &ctx.theme, ctx.color_depth);
+        let cx = Cx::new(ctx.actor.clone(), ctx.year, ctx.height, ctx.ssh_command());
         App {
             width: ctx.width,
             height: ctx.height,
-            year: ctx.year,
             ascii: ctx.ascii_borders,
             themes,
             theme,
             tab: Tab::Dashboard,
-            dashboard: Dashboard::new(),
-            roster: Roster::new(ctx.year),
-            cadre: None,
-            catalog: Catalog::default(),
-            submissions: Submissions::new(ctx.actor.clone(), ctx.ssh_command()),
-            accounts: Accounts::new(
-                crate::app::accounts::may_change_roles(&ctx.actor)
-                    .err()
-                    .map(|e| e.to_string()),
-                crate::app::population::may_review(&ctx.actor)
-                    .err()
-                    .map(|e| e.to_string()),
-                ctx.year,
-            ),
+            screens: Screens::new(&cx),
+            cx,
+            read_at: HashMap::new(),
             password: ctx.must_change.then(PasswordForm::new),
             popup: None,
+            help_top: 0,
             filter: None,
             refused: None,
-            scope_units: Vec::new(),
             started: false,
             ctx,
         }
@@ -117,10 +120,10 @@ impl App {
             return Vec::new();
         }
         self.started = true;
-        let mut out = self.dashboard.load(self.year);
-        out.extend(self.roster.fetch(self.height));
-        out.extend(self.catalog.load());
-        out.extend(self.submissions.load());
+        let mut out = Vec::new();
+        for &tab in Tab::ALL {
+            out.extend(self.screens.get_mut(tab).reload(&self.cx));
+        }
         out
     }
 
@@ -146,25 +149,25 @@ impl App {
     }
 
     pub fn year(&self) -> i32 {
-        self.year
+        self.cx.year
     }
 
     pub fn roster(&self) -> &Roster {
-        &self.roster
+        &self.screens.roster
     }
 
     pub fn dashboard(&self) -> &Dashboard {
-        &self.dashboard
+        &self.screens.dashboard
     }
 
-    /// Accounts are being issued: the session sends `Event::Tick` so the progress redraws.
+    /// Work under way that redraws: the session sends `Event::Tick` meanwhile.
     pub fn busy(&self) -> bool {
-        self.submissions.busy()
+        Tab::ALL.iter().any(|&t| self.screens.get(t).busy())
     }
 
     /// The username of the cadre open in the roster, if any.
     pub fn open_cadre(&self) -> Option<&str> {
-        self.cadre.as_ref().map(|c| c.username.as_str())
+        self.screens.roster.open_cadre()
     }
 
     pub fn handle(&mut self, ev: Event) -> Vec<Effect> {
@@ -175,18 +178,36 @@ impl App {
             Event::Resize(w, h) => {
                 self.width = w;
                 self.height = h;
-                self.roster.scroll(h);
-                self.roster.fetch(h)
+                self.cx.height = h;
+                let mut out = Vec::new();
+                for &tab in Tab::ALL {
+                    out.extend(self.screens.get_mut(tab).resized(&self.cx));
+                }
+                out
             }
-            Event::Data(msg) => self.data(msg),
-            // Routed to the screens by issue 12 point 3 (live data).
-            Event::Changed(_) => Vec::new(),
+            Event::Data(answer) => self.data(answer),
+            Event::Changed(topic) => self.changed(topic),
             Event::Tick => Vec::new(),
         });
         out
     }
 
-    fn data(&mut self, msg: DataMsg) -> Vec<Effect> {
+    /// Another staff member changed data of `topic`: the screen shown reloads if it shows such
+    /// data; hidden screens reload when they gain focus (every tab switch reloads).
+    fn changed(&mut self, topic: Topic) -> Vec<Effect> {
+        if self.password.is_some() || !self.started {
+            return Vec::new();
+        }
+        let screen = self.screens.get_mut(self.tab);
+        if screen.topics().contains(&topic) {
+            screen.reload(&self.cx)
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn data(&mut self, answer: Answer) -> Vec<Effect> {
+        let Answer { msg, read_at } = answer;
         if let Some(form) = self.password.as_mut() {
             return match form.on_data(&msg) {
                 Some(true) => {
@@ -196,41 +217,36 @@ impl App {
                 _ => Vec::new(),
             };
         }
-        // Each answer goes to the one screen that asked for it; a new kind of answer does not
-        // compile until it is routed here.
-        match &msg {
-            DataMsg::Dashboard { .. } => {
-                if self.dashboard.on_data(&msg, self.year) && self.dashboard.depth() == 1 {
-                    self.scope_units = self.dashboard.child_units();
+        let Some(tab) = tab_of(&msg) else {
+            return Vec::new();
+        };
+        self.read_at.insert(tab, read_at);
+        let out = self.screens.get_mut(tab).on_data(&msg, &mut self.cx);
+        self.settle(out)
+    }
+
+    /// Carries out the notes screens left, adding the effects they call for to `out`.
+    fn settle(&mut self, mut out: Vec<Effect>) -> Vec<Effect> {
+        loop {
+            let notes = self.cx.take_notes();
+            if notes.is_empty() {
+                return out;
+            }
+            for note in notes {
+                match note {
+                    Note::Year(year) => {
+                        self.cx.year = year.clamp(2000, 2100);
+                        for &tab in Tab::ALL {
+                            out.extend(self.screens.get_mut(tab).year_changed(&self.cx));
+                        }
+                    }
+                    Note::ScopeUnits(units) => self.cx.scope_units = units,
+                    Note::ShowUnit(focus) => {
+                        self.tab = Tab::Roster;
+                        out.extend(self.screens.roster.show_unit(focus, &self.cx));
+                    }
                 }
-                Vec::new()
             }
-            DataMsg::Roster { .. } => {
-                if self.roster.on_data(&msg) {
-                    return self.roster.fetch(self.height);
-                }
-                Vec::new()
-            }
-            DataMsg::Cadre { .. } => {
-                if let Some(c) = self.cadre.as_mut() {
-                    c.on_data(&msg);
-                }
-                Vec::new()
-            }
-            DataMsg::Catalog { .. } => {
-                self.catalog.on_data(&msg);
-                Vec::new()
-            }
-            DataMsg::Submissions { .. }
-            | DataMsg::Submission { .. }
-            | DataMsg::SubmissionDone { .. } => self.submissions.on_data(&msg).unwrap_or_default(),
-            DataMsg::Accounts { .. }
-            | DataMsg::Account { .. }
-            | DataMsg::AccountDone { .. }
-            | DataMsg::Population { .. }
-            | DataMsg::ExemptionDone { .. } => self.accounts.on_data(&msg).unwrap_or_default(),
-            // Only the password form asks for this, and it takes it above while it is shown.
-            DataMsg::PasswordChanged { .. } => Vec::new(),
         }
     }
 
@@ -255,11 +271,19 @@ impl App {
                 };
             }
             Some(Popup::Help) => {
-                if matches!(
-                    k.code,
-                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q')
-                ) {
-                    self.popup = None;
+                match k.code {
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?' | 'q') => self.popup = None,
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.help_top = self.help_top.saturating_add(1)
+                    }
+                    KeyCode::Up | KeyCode::Char('k') => {
+                        self.help_top = self.help_top.saturating_sub(1)
+                    }
+                    KeyCode::PageDown | KeyCode::Char(' ') => {
+                        self.help_top = self.help_top.saturating_add(10)
+                    }
+                    KeyCode::PageUp => self.help_top = self.help_top.saturating_sub(10),
+                    _ => {}
                 }
                 return Vec::new();
             }
@@ -271,11 +295,10 @@ impl App {
         if self.filter.is_some() {
             return self.filter_key(k);
         }
-        if self.tab == Tab::Submissions && self.submissions.editing() {
-            return self.submissions.input_key(k);
-        }
-        if self.tab == Tab::Accounts && self.accounts.editing() {
-            return self.accounts.input_key(k);
+        let screen = self.screens.get_mut(self.tab);
+        if screen.editing() {
+            let out = screen.input_key(k, &self.cx);
+            return self.settle(out);
         }
         if self.too_small() {
             if k.code == KeyCode::Char('q') {
@@ -300,27 +323,12 @@ impl App {
 
     /// The key table of what is on screen.
     pub fn table(&self) -> &'static [Binding] {
-        match self.tab {
-            Tab::Dashboard => keys::DASHBOARD,
-            Tab::Roster if self.cadre.is_some() => keys::CADRE,
-            Tab::Roster => keys::ROSTER,
-            Tab::Catalog if self.catalog.detail => keys::COURSE,
-            Tab::Catalog => keys::CATALOG,
-            Tab::Submissions if self.submissions.is_open() => keys::SUBMISSION,
-            Tab::Submissions => keys::SUBMISSIONS,
-            Tab::Accounts if self.accounts.population_open() => keys::POPULATION,
-            Tab::Accounts if self.accounts.is_open() => keys::ACCOUNT,
-            Tab::Accounts => keys::ACCOUNTS,
-        }
+        self.screens.get(self.tab).keys()
     }
 
     /// Why the signed-in actor may not take `action` on the screen shown (None: it may).
     pub fn refusal(&self, action: Action) -> Option<String> {
-        match self.tab {
-            Tab::Submissions => self.submissions.refusal(action),
-            Tab::Accounts => self.accounts.refusal(action),
-            Tab::Dashboard | Tab::Roster | Tab::Catalog => None,
-        }
+        self.screens.get(self.tab).refusal(action, &self.cx)
     }
 
     /// The bindings of the screen shown that the signed-in actor may use.
@@ -330,19 +338,40 @@ impl App {
             .filter(|b| self.refusal(b.action).is_none())
     }
 
+    /// The global bindings not taken over by the screen shown (on 名单 and 账号, `r` is the
+    /// screen's, F5 still reloads).
+    fn globals(&self) -> impl Iterator<Item = &'static Binding> + '_ {
+        let table = self.table();
+        keys::GLOBAL.iter().filter(move |g| {
+            !g.keys.iter().all(|k| {
+                let ev = match k {
+                    keys::Key::Char(c) => KeyEvent::new(KeyCode::Char(*c)),
+                    keys::Key::Code(code) => KeyEvent::new(*code),
+                };
+                keys::lookup(table, &ev).is_some()
+            })
+        })
+    }
+
+    /// Shows another tab, reloaded: a screen shows what is true when it gains focus.
+    fn switch_to(&mut self, tab: Tab) -> Vec<Effect> {
+        self.tab = tab;
+        self.screens.get_mut(tab).reload(&self.cx)
+    }
+
     fn global_action(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::NextTab | Action::PrevTab => {
-                let i = TABS.iter().position(|t| t.0 == self.tab).unwrap_or(0);
-                let n = TABS.len();
+                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                let n = Tab::ALL.len();
                 let next = if a == Action::NextTab {
                     i + 1
                 } else {
                     i + n - 1
                 };
-                self.tab = TABS[next % n].0;
-                Vec::new()
+                self.switch_to(Tab::ALL[next % n])
             }
+            Action::Reload => self.screens.get_mut(self.tab).reload(&self.cx),
             Action::Theme => {
                 self.theme = (self.theme + 1) % self.themes.len().max(1);
                 self.save_prefs()
@@ -353,6 +382,7 @@ impl App {
             }
             Action::Help => {
                 self.popup = Some(Popup::Help);
+                self.help_top = 0;
                 Vec::new()
             }
             Action::Quit => {
@@ -371,64 +401,15 @@ impl App {
     }
 
     fn screen_action(&mut self, a: Action) -> Vec<Effect> {
-        match a {
-            Action::YearPrev | Action::YearNext => {
-                self.year += if a == Action::YearNext { 1 } else { -1 };
-                self.year = self.year.clamp(2000, 2100);
-                let mut out = self.dashboard.load(self.year);
-                out.extend(self.roster.set_year(self.year, self.height));
-                return out;
-            }
-            Action::Filter => {
-                let current = match self.tab {
-                    Tab::Dashboard => self.dashboard.filter(),
-                    Tab::Roster => self.roster.filter(),
-                    Tab::Catalog => self.catalog.filter(),
-                    Tab::Submissions => "",
-                    Tab::Accounts => self.accounts.query(),
-                };
-                self.filter = Some(Input::new(current.to_string()));
-                return Vec::new();
-            }
-            _ => {}
+        let screen = self.screens.get_mut(self.tab);
+        if a == Action::Filter
+            && let Some(current) = screen.filter()
+        {
+            self.filter = Some(Input::new(current.to_string()));
+            return Vec::new();
         }
-        let page = usize::from(roster::visible_rows(self.height));
-        match self.tab {
-            Tab::Dashboard if a == Action::UnitRoster => {
-                let Some((code, name, own)) = self.dashboard.selected_unit() else {
-                    return Vec::new();
-                };
-                self.tab = Tab::Roster;
-                self.cadre = None;
-                self.roster.show_unit(code, name, own, self.height)
-            }
-            Tab::Dashboard => self.dashboard.on_action(a, self.year),
-            Tab::Roster => match self.cadre.as_mut() {
-                Some(_) if a == Action::Back => {
-                    self.cadre = None;
-                    Vec::new()
-                }
-                Some(c) => {
-                    c.on_action(a);
-                    Vec::new()
-                }
-                None if a == Action::Open => {
-                    let Some(row) = self.roster.selected_row() else {
-                        return Vec::new();
-                    };
-                    let username = row.username.clone();
-                    self.cadre = Some(Cadre::new(&username));
-                    vec![Effect::Load(Request::Cadre {
-                        username,
-                        year: self.year,
-                    })]
-                }
-                None => self.roster.on_action(a, self.height, &self.scope_units),
-            },
-            Tab::Catalog => self.catalog.on_action(a, page),
-            Tab::Submissions => self.submissions.on_action(a, page),
-            Tab::Accounts => self.accounts.on_action(a, page),
-        }
+        let out = screen.on_action(a, &mut self.cx);
+        self.settle(out)
     }
 
     fn filter_key(&mut self, k: KeyEvent) -> Vec<Effect> {
@@ -459,12 +440,9 @@ impl App {
             form.paste(text);
             return Vec::new();
         }
-        if self.tab == Tab::Submissions && self.submissions.editing() {
-            self.submissions.paste(text);
-            return Vec::new();
-        }
-        if self.tab == Tab::Accounts && self.accounts.editing() {
-            self.accounts.paste(text);
+        let screen = self.screens.get_mut(self.tab);
+        if screen.editing() {
+            screen.paste(text);
             return Vec::new();
         }
         let Some(input) = self.filter.as_mut() else {
@@ -476,16 +454,7 @@ impl App {
     }
 
     fn apply_filter(&mut self, text: String) -> Vec<Effect> {
-        match self.tab {
-            Tab::Dashboard => {
-                self.dashboard.set_filter(&text);
-                Vec::new()
-            }
-            Tab::Roster => self.roster.set_filter(&text, self.height),
-            Tab::Catalog => self.catalog.set_filter(&text),
-            Tab::Submissions => Vec::new(),
-            Tab::Accounts => self.accounts.set_query(&text),
-        }
+        self.screens.get_mut(self.tab).set_filter(&text, &self.cx)
     }
 
     fn current_theme(&self) -> &Theme {
@@ -538,16 +507,7 @@ impl App {
             .areas(area);
             self.draw_header(f, header, &look);
             self.draw_tabs(f, tabs, &look);
-            match self.tab {
-                Tab::Dashboard => self.dashboard.draw(f, body, &look),
-                Tab::Roster => match &self.cadre {
-                    Some(c) => c.draw(f, body, &look),
-                    None => self.roster.draw(f, body, &look),
-                },
-                Tab::Catalog => self.catalog.draw(f, body, &look),
-                Tab::Submissions => self.submissions.draw(f, body, &look),
-                Tab::Accounts => self.accounts.draw(f, body, &look),
-            }
+            self.screens.get(self.tab).draw(f, body, &look);
             self.draw_footer(f, footer, &look);
             if self.popup == Some(Popup::Help) {
                 self.draw_help(f, area, &look);
@@ -592,16 +552,37 @@ impl App {
             Some(r) => (r.kind.label(), r.unit_name.as_str()),
             None => ("本机控制台", "全市"),
         };
-        let text = format!(
-            " 网院 · {}（{}） · {} · {} · {} 年度",
-            self.ctx.real_name, actor.username, role, scope, self.year
+        let who = format!(
+            "{}（{}） · {} · {} · {} 年度",
+            self.ctx.real_name, actor.username, role, scope, self.cx.year
         );
+        // When the data shown was read, as the answer said (not the clock at drawing time),
+        // at the right end; a narrow terminal drops the "网院" prefix to make room.
+        let read = match self.read_at.get(&self.tab) {
+            Some(at) if self.password.is_none() => format!("读取 {} ", time_cst(*at)),
+            _ => String::new(),
+        };
+        let read_width = u16::try_from(Span::raw(read.as_str()).width()).unwrap_or(u16::MAX);
+        let mut text = format!(" 网院 · {who}");
+        let room = usize::from(area.width.saturating_sub(read_width));
+        if Span::raw(text.as_str()).width() >= room {
+            text = format!(" {who}");
+        }
         f.render_widget(Paragraph::new(text).style(look.theme.header()), area);
+        if !read.is_empty() {
+            let right = Rect {
+                x: area.x + area.width.saturating_sub(read_width),
+                width: read_width.min(area.width),
+                ..area
+            };
+            f.render_widget(Paragraph::new(read).style(look.theme.header()), right);
+        }
     }
 
     fn draw_tabs(&self, f: &mut Frame, area: Rect, look: &Look) {
         let mut spans = vec![Span::raw(" ")];
-        for (tab, label) in TABS {
+        for &tab in Tab::ALL {
+            let label = tab.label();
             // The brackets mark the current tab without relying on colour.
             if tab == self.tab {
                 spans.push(Span::styled(format!("[{label}]"), look.theme.title(true)));
@@ -641,7 +622,7 @@ impl App {
             .iter()
             .filter(first)
             .chain(self.allowed())
-            .chain(keys::GLOBAL.iter().filter(|b| !first(b)))
+            .chain(self.globals().filter(|b| !first(b)))
             .filter(|b| b.footer)
             .map(|b| (b.shown(self.ascii), b.help))
             .collect();
@@ -663,19 +644,36 @@ impl App {
         lines.push(section("本页面"));
         lines.extend(self.allowed().map(entry));
         lines.push(section("所有页面"));
-        lines.extend(keys::GLOBAL.iter().map(entry));
+        lines.extend(self.globals().map(entry));
         lines.push(Line::from(vec![
             Span::styled(format!("  {}", pad("Ctrl-C", 12)), look.theme.key()),
             Span::styled("退出（需确认）", look.theme.text()),
         ]));
-        let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-        let rect = centered(area, 56, height);
+        // Taller than the screen: it scrolls with j/k, and the title says so.
+        let full = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        let room = area.height.saturating_sub(2).max(1);
+        let top = self.help_top.min(full.saturating_sub(room));
+        let title = if full > room {
+            format!(
+                "帮助 {}-{}/{}（j/k 滚动，Esc 关闭）",
+                top + 1,
+                (top + room).min(full),
+                full
+            )
+        } else {
+            "帮助（Esc 关闭）".to_string()
+        };
+        let rect = centered(area, 56, full.min(room) + 2);
         f.render_widget(Clear, rect);
         f.render_widget(
-            Paragraph::new(lines).block(look.block("帮助（Esc 关闭）", true)),
+            Paragraph::new(lines)
+                .scroll((top, 0))
+                .block(look.block(&title, true)),
             rect,
         );
     }
 }
 
 const FILTER_PREFIX: &str = "筛选：";
+
+use crate::rules::calendar::time_cst;

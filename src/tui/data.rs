@@ -209,6 +209,23 @@ pub enum DataMsg {
     },
 }
 
+/// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
+/// the header shows the read time without the interface reading a clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub msg: DataMsg,
+    pub read_at: i64,
+}
+
+/// Runs `req` as `execute` does, stamped with the time the reading began.
+pub async fn answer(db: &Db, actor: &Actor, req: Request) -> Answer {
+    let read_at = crate::app::now();
+    Answer {
+        msg: execute(db, actor, req).await,
+        read_at,
+    }
+}
+
 /// How many history entries the account screen shows.
 pub const ACCOUNT_HISTORY: i64 = 30;
 

@@ -1,5 +1,7 @@
-//! Keys as data: each screen has one table of bindings, which both decides what a key does and
-//! feeds the footer hints and the help popup, so the hints never lie.
+//! Keys as data: each screen has one table of bindings (its `KEYS`, next to the screen), which
+//! both decides what a key does and feeds the footer hints and the help popup, so the hints never
+//! lie. This file holds the vocabulary (`Action`, `Key`, `Binding`, `lookup`), the moves shared by
+//! list screens and the `GLOBAL` table.
 
 use terminput::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -57,6 +59,8 @@ pub enum Action {
     Population,
     /// 总览: open 花名册 filtered to the selected unit.
     UnitRoster,
+    /// Read the screen's data again (`r`, F5).
+    Reload,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +91,7 @@ impl Binding {
     }
 }
 
-const fn b(
+pub const fn b(
     keys: &'static [Key],
     shown: &'static str,
     help: &'static str,
@@ -104,7 +108,7 @@ const fn b(
     }
 }
 
-const fn ba(
+pub const fn ba(
     keys: &'static [Key],
     shown: &'static str,
     ascii: &'static str,
@@ -122,10 +126,10 @@ const fn ba(
     }
 }
 
-use Key::{Char as C, Code};
+pub use Key::{Char as C, Code};
 
 /// Moving in a list: shared by every list screen.
-const MOVE: [Binding; 4] = [
+pub const MOVE: [Binding; 4] = [
     ba(
         &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
         "j/k ↑↓",
@@ -174,305 +178,18 @@ pub const GLOBAL: &[Binding] = &[
         Action::PrevTab,
         false,
     ),
+    b(&[C('r')], "r", "刷新本页面数据", Action::Reload, false),
+    b(
+        &[Code(KeyCode::F(5))],
+        "F5",
+        "刷新本页面数据",
+        Action::Reload,
+        false,
+    ),
     b(&[C('t')], "t", "切换主题", Action::Theme, false),
     b(&[C('b')], "b", "切换 ASCII 边框", Action::Borders, false),
     b(&[C('?')], "?", "帮助", Action::Help, true),
     b(&[C('q')], "q", "退出", Action::Quit, true),
-];
-
-pub const DASHBOARD: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    b(
-        &[C('['), C(']')],
-        "[ ]",
-        "上一年 / 下一年",
-        Action::YearPrev,
-        true,
-    ),
-    b(
-        &[Code(KeyCode::Enter)],
-        "Enter",
-        "进入所选下级单位",
-        Action::Open,
-        true,
-    ),
-    b(
-        &[Code(KeyCode::Esc)],
-        "Esc",
-        "返回上级单位",
-        Action::Back,
-        true,
-    ),
-    b(&[C('/')], "/", "筛选单位", Action::Filter, true),
-    b(&[C('f')], "f", "看花名册", Action::UnitRoster, true),
-    b(
-        &[C('s')],
-        "s",
-        "单位排序：原顺序 / 按排名 / 按达标率",
-        Action::SortNext,
-        false,
-    ),
-];
-
-pub const ROSTER: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    MOVE[3],
-    b(
-        &[Code(KeyCode::Enter)],
-        "Enter",
-        "查看学员",
-        Action::Open,
-        true,
-    ),
-    b(&[C('/')], "/", "按姓名或用户名筛选", Action::Filter, true),
-    b(&[C('s')], "s", "换排序列", Action::SortNext, true),
-    b(&[C('S')], "S", "倒序 / 正序", Action::SortReverse, false),
-    b(
-        &[C('1')],
-        "1-9",
-        "按第 N 列排序",
-        Action::SortColumn(1),
-        false,
-    ),
-    b(
-        &[C('f')],
-        "f",
-        "达标状态：全部 / 达标 / 未达标",
-        Action::StatusCycle,
-        true,
-    ),
-    b(&[C('u')], "u", "按下级单位筛选", Action::UnitCycle, true),
-    b(
-        &[C('['), C(']')],
-        "[ ]",
-        "上一年 / 下一年",
-        Action::YearPrev,
-        false,
-    ),
-];
-
-pub const CADRE: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[3],
-    b(
-        &[Code(KeyCode::Esc)],
-        "Esc",
-        "返回花名册",
-        Action::Back,
-        true,
-    ),
-];
-
-pub const CATALOG: &[Binding] = &[
-    // k cycles the kind here, so only j and the arrows move.
-    ba(
-        &[C('j'), Code(KeyCode::Down), Code(KeyCode::Up)],
-        "j ↑↓",
-        "j/Up/Down",
-        "上下移动",
-        Action::Down,
-        true,
-    ),
-    MOVE[1],
-    MOVE[2],
-    MOVE[3],
-    b(
-        &[Code(KeyCode::Enter)],
-        "Enter",
-        "课程详情",
-        Action::Open,
-        true,
-    ),
-    b(&[C('/')], "/", "按名称或编号筛选", Action::Filter, true),
-    b(&[C('c')], "c", "按类别筛选", Action::CategoryCycle, true),
-    b(
-        &[C('k')],
-        "k",
-        "按必修 / 选修筛选",
-        Action::KindCycle,
-        false,
-    ),
-    b(&[C('o')], "o", "按来源筛选", Action::SourceCycle, true),
-];
-
-pub const COURSE: &[Binding] = &[b(
-    &[Code(KeyCode::Esc), Code(KeyCode::Enter)],
-    "Esc",
-    "返回课程列表",
-    Action::Back,
-    true,
-)];
-
-pub const SUBMISSIONS: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    MOVE[3],
-    b(
-        &[Code(KeyCode::Enter)],
-        "Enter",
-        "打开名单",
-        Action::Open,
-        true,
-    ),
-];
-
-pub const SUBMISSION: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    MOVE[3],
-    b(&[C(' ')], "空格", "标记 / 取消标记本行", Action::Mark, true),
-    b(
-        &[C('a')],
-        "a",
-        "通过本行（或全部已标记行）",
-        Action::Accept,
-        true,
-    ),
-    b(
-        &[C('x')],
-        "x",
-        "不通过本行（或已标记行），须填理由",
-        Action::Reject,
-        true,
-    ),
-    b(&[C('A')], "A", "全部通过", Action::AcceptAll, false),
-    b(
-        &[C('p')],
-        "p",
-        "审核完毕，报送（市网络学院）",
-        Action::PassOn,
-        true,
-    ),
-    b(
-        &[C('o')],
-        "o",
-        "批准并发放账号（市在线学习办，须确认）",
-        Action::Approve,
-        true,
-    ),
-    b(&[C('r')], "r", "退回，须填理由", Action::SendBack, false),
-    b(
-        &[Code(KeyCode::Esc)],
-        "Esc",
-        "返回名单列表",
-        Action::Back,
-        true,
-    ),
-];
-
-pub const ACCOUNTS: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    MOVE[3],
-    b(
-        &[Code(KeyCode::Enter)],
-        "Enter",
-        "打开账号",
-        Action::Open,
-        true,
-    ),
-    b(
-        &[C('/')],
-        "/",
-        "按用户名、姓名或身份证号查找",
-        Action::Filter,
-        true,
-    ),
-    b(
-        &[C('p')],
-        "p",
-        "参评变动与免考核申请（市在线学习办）",
-        Action::Population,
-        false,
-    ),
-];
-
-pub const POPULATION: &[Binding] = &[
-    MOVE[0],
-    MOVE[1],
-    MOVE[2],
-    b(&[C('o')], "o", "批准所选免考核申请", Action::Approve, true),
-    b(
-        &[C('x')],
-        "x",
-        "不批准所选申请，须填理由",
-        Action::Reject,
-        true,
-    ),
-    b(
-        &[C('['), C(']')],
-        "[ ]",
-        "上一年 / 下一年",
-        Action::YearPrev,
-        true,
-    ),
-    b(
-        &[Code(KeyCode::Esc)],
-        "Esc",
-        "返回账号列表",
-        Action::Back,
-        true,
-    ),
-];
-
-pub const ACCOUNT: &[Binding] = &[
-    b(
-        &[Code(KeyCode::Esc)],
-        "Esc",
-        "返回账号列表",
-        Action::Back,
-        true,
-    ),
-    b(&[C('d')], "d", "停用", Action::Disable, true),
-    b(&[C('e')], "e", "启用", Action::Enable, true),
-    b(&[C('u')], "u", "解除登录锁定", Action::Unlock, false),
-    b(
-        &[C('r')],
-        "r",
-        "重置密码（新密码只显示一次）",
-        Action::ResetPassword,
-        true,
-    ),
-    b(&[C('x')], "x", "标记 / 取消免考核", Action::Exempt, true),
-    b(&[C('m')], "m", "调动到其他单位", Action::MoveUnit, false),
-    b(&[C('b')], "b", "调整批次", Action::Batch, false),
-    ba(
-        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
-        "j/k ↑↓",
-        "j/k",
-        "在角色与公钥中上下移动",
-        Action::Down,
-        false,
-    ),
-    b(
-        &[C('g')],
-        "g",
-        "授予管理角色（市在线学习办）",
-        Action::GrantRole,
-        false,
-    ),
-    b(
-        &[C('a')],
-        "a",
-        "添加 SSH 公钥（粘贴一行）",
-        Action::AddKey,
-        false,
-    ),
-    b(
-        &[Code(KeyCode::Delete), C('-')],
-        "Del/-",
-        "撤销所选角色 / 删除所选公钥",
-        Action::RemoveHeld,
-        false,
-    ),
 ];
 
 fn matches(k: &Key, ev: &KeyEvent) -> bool {
@@ -520,6 +237,10 @@ mod tests {
 
     #[test]
     fn opposite_moves_share_a_binding() {
+        use crate::tui::screens::{catalog, dashboard, roster};
+        const ROSTER: &[Binding] = roster::KEYS;
+        const DASHBOARD: &[Binding] = dashboard::KEYS;
+        const CATALOG: &[Binding] = catalog::KEYS;
         assert_eq!(lookup(ROSTER, &key(KeyCode::Char('j'))), Some(Action::Down));
         assert_eq!(lookup(ROSTER, &key(KeyCode::Up)), Some(Action::Up));
         assert_eq!(lookup(ROSTER, &key(KeyCode::PageUp)), Some(Action::PageUp));
@@ -543,6 +264,6 @@ mod tests {
     #[test]
     fn ctrl_letters_are_not_plain_keys() {
         let ctrl_j = KeyEvent::new(KeyCode::Char('j')).modifiers(KeyModifiers::CTRL);
-        assert_eq!(lookup(ROSTER, &ctrl_j), None);
+        assert_eq!(lookup(crate::tui::screens::roster::KEYS, &ctrl_j), None);
     }
 }

@@ -3,23 +3,25 @@
 //! returns (load data through `data::execute`, quit, save preferences). `draw` and `handle` do no
 //! I/O, so every screen is tested with `TestBackend`.
 //!
-//! Layout: `app` holds the frame (header, tabs, footer, popups) and routes keys; each screen under
-//! `screens/` owns its state and drawing; `keys` holds every screen's key table (one per screen,
-//! plus the global one), which turns keys into actions and also feeds the footer and the help
-//! popup; `prompt` is the one-line question and y/n confirmation the screens share; `theme` gives
-//! styles by meaning.
+//! Layout: `app` holds the frame (header, tabs, footer, popups), the tab list and the routing;
+//! `screen` is the contract each tab keeps (`Screen`); each screen under `screens/` owns its
+//! state, key table (`KEYS`, which turns keys into actions and feeds the footer and the help
+//! popup), data requests and answers, and drawing; `keys` holds the key vocabulary and the global
+//! table; `prompt` is the one-line question and y/n confirmation the screens share; `theme` gives
+//! styles by meaning. Adding a tab: a module under `screens/` and one line in `app`'s `tabs!`.
 
 pub mod app;
 pub mod data;
 pub mod input;
 pub mod keys;
 mod prompt;
+pub mod screen;
 pub mod screens;
 pub mod theme;
 mod widgets;
 
 pub use app::App;
-pub use data::{DataMsg, Request};
+pub use data::{Answer, DataMsg, Request};
 pub use terminput::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::app::Actor;
@@ -88,7 +90,8 @@ pub enum Event {
     Key(KeyEvent),
     Paste(String),
     Resize(u16, u16),
-    Data(DataMsg),
+    /// An answer to an `Effect::Load`, with when its data was read.
+    Data(Answer),
     /// Another staff member (or a learner) changed data of this topic.
     Changed(crate::app::changes::Topic),
     Tick,
@@ -97,7 +100,7 @@ pub enum Event {
 /// What the session must do for the interface.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Run the request with `data::execute` and send back its answer as `Event::Data`.
+    /// Run the request with `data::answer` and send back its answer as `Event::Data`.
     Load(Request),
     Quit,
     SavePrefs {

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Table, TableState, Wrap};
 
 use super::theme::Theme;
 
@@ -101,6 +101,16 @@ impl Look<'_> {
 
     pub fn selected_symbol(&self) -> &'static str {
         if self.ascii { "> " } else { "▶ " }
+    }
+
+    /// Draws a list table with its `selected` row marked the house way (highlight style and
+    /// symbol), so every list screen picks rows alike.
+    pub fn pick_table(&self, f: &mut Frame, area: Rect, table: Table, selected: Option<usize>) {
+        let table = table
+            .row_highlight_style(self.theme.selected())
+            .highlight_symbol(self.selected_symbol());
+        let mut state = TableState::default().with_selected(selected);
+        f.render_stateful_widget(table, area, &mut state);
     }
 
     /// "key label" pairs for the footer, as many whole pairs as fit in `width` cells (the help

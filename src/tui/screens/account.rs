@@ -8,19 +8,24 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, Wrap};
 
-use crate::app::accounts::HistoryEntry;
-use crate::app::accounts::{Detail, action_label};
+use crate::app::accounts::{
+    Detail, HistoryEntry, Target, action_label, may_change_roles, may_move, may_set_batch, may_set_enabled,
+    may_set_exempt,
+};
 use crate::app::actor::RoleKind;
+use crate::app::auth::may_unlock;
+use crate::app::credentials::{may_change_keys, may_reset_password};
+use crate::app::{Actor, Result as AppResult};
 use crate::rules::calendar::datetime_cst;
 use crate::rules::status::AccountStatus;
 use crate::tui::data::{AccountOp, AccountOutcome, Request, Secret};
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Binding, C, Code, b, ba};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
-use crate::tui::widgets::{Look, centered, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::widgets::{Look, centered, column_widths, ellipsis, with_status};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 mod asks;
 use asks::{Ask, op_of, question};
@@ -60,6 +65,8 @@ fn held(d: &Detail) -> Vec<Held> {
 #[derive(Debug)]
 pub struct AccountView {
     pub username: String,
+    /// Who is signed in: the hints drawn on the page name only the changes `may` allows.
+    actor: Actor,
     data: Option<(Detail, Vec<HistoryEntry>)>,
     /// The selected role or key.
     selected: usize,
@@ -72,9 +79,10 @@ pub struct AccountView {
 }
 
 impl AccountView {
-    pub fn new(username: &str) -> AccountView {
+    pub fn new(username: &str, actor: &Actor) -> AccountView {
         AccountView {
             username: username.to_string(),
+            actor: actor.clone(),
             data: None,
             selected: 0,
             asking: None,
@@ -113,24 +121,40 @@ impl AccountView {
         });
     }
 
-    /// `roles_refusal`: why this actor may not change roles (None: it may).
-    pub fn on_action(&mut self, action: Action, roles_refusal: Option<&str>) -> Vec<Effect> {
+    /// Whether `actor` may take `action` on this account, asked of the `app::` function the action
+    /// itself asks (before the account is read, nothing is refused: the keys do nothing yet).
+    pub fn may(&self, action: Action, actor: &Actor) -> AppResult<()> {
+        let Some((detail, _)) = self.data.as_ref() else {
+            return Ok(());
+        };
+        let t = Target::of_account(&detail.account, !detail.roles.is_empty());
+        match action {
+            Action::Disable | Action::Enable => may_set_enabled(actor, &t),
+            Action::Unlock => may_unlock(actor, &t),
+            Action::ResetPassword => may_reset_password(actor, &t),
+            Action::Exempt => may_set_exempt(actor, &t, detail.account.exempt),
+            Action::MoveUnit => may_move(actor, &t),
+            Action::Batch => may_set_batch(actor, &t),
+            Action::GrantRole => may_change_roles(actor),
+            Action::AddKey => may_change_keys(actor, &t),
+            Action::RemoveHeld => match held(detail).get(self.selected) {
+                Some(Held::Role { .. }) => may_change_roles(actor),
+                Some(Held::Key { .. }) => may_change_keys(actor, &t),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// An action the actor may take (`may` was asked first).
+    pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
         let Some((detail, _)) = self.data.as_ref() else {
             return Vec::new();
         };
         let items = held(detail);
         let exempt = detail.account.exempt;
-        let about_roles = match action {
-            Action::GrantRole => true,
-            Action::RemoveHeld => matches!(items.get(self.selected), Some(Held::Role { .. })),
-            _ => false,
-        };
         self.message = None;
         let ask = match action {
-            _ if about_roles && roles_refusal.is_some() => {
-                self.message = roles_refusal.map(|r| (false, r.to_string()));
-                return Vec::new();
-            }
             Action::Disable => Ask::Disable,
             Action::Enable => Ask::Enable,
             Action::Unlock if detail.lock.is_none() => {
@@ -264,14 +288,32 @@ impl AccountView {
             Constraint::Min(3),
         ])
         .areas(area);
-        profile(f, info, look, d);
+        profile(f, info, look, d, &self.hints(PROFILE_HINTS));
         self.draw_held(f, held_area, look, &items);
         draw_history(f, table_area, look, history);
     }
 
+    /// The hints whose actions the signed-in actor may take, joined by " · ".
+    fn hints(&self, all: &[(Action, &str)]) -> String {
+        all.iter()
+            .filter(|(a, _)| self.may(*a, &self.actor).is_ok())
+            .map(|(_, h)| *h)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     fn draw_held(&self, f: &mut Frame, area: Rect, look: &Look, items: &[Held]) {
         let th = look.theme;
-        let title = "角色与公钥 · g 授予角色 · a 添加公钥 · Del 撤销/删除所选";
+        let mut title = "角色与公钥".to_string();
+        for hint in self
+            .hints(HELD_HINTS)
+            .split(" · ")
+            .filter(|h| !h.is_empty())
+        {
+            title.push_str(" · ");
+            title.push_str(hint);
+        }
+        let title = title.as_str();
         if items.is_empty() {
             f.render_widget(
                 Paragraph::new(Span::styled("（没有管理角色，没有 SSH 公钥）", th.muted()))
@@ -288,11 +330,8 @@ impl AccountView {
             })
             .collect();
         let table = Table::new(rows, [Constraint::Length(4), Constraint::Min(10)])
-            .block(look.block(title, false))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(title, false));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
@@ -300,7 +339,25 @@ pub fn batch_text(batch: Option<i64>) -> String {
     batch.map_or_else(|| "—".into(), |b| b.to_string())
 }
 
-fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
+/// The changes named under the profile, each with its action.
+const PROFILE_HINTS: &[(Action, &str)] = &[
+    (Action::Disable, "d 停用"),
+    (Action::Enable, "e 启用"),
+    (Action::Unlock, "u 解锁"),
+    (Action::ResetPassword, "r 重置密码"),
+    (Action::Exempt, "x 免考核"),
+    (Action::MoveUnit, "m 调动单位"),
+    (Action::Batch, "b 批次"),
+];
+
+/// The changes named in the title of the roles and keys.
+const HELD_HINTS: &[(Action, &str)] = &[
+    (Action::GrantRole, "g 授予角色"),
+    (Action::AddKey, "a 添加公钥"),
+    (Action::RemoveHeld, "Del 撤销/删除所选"),
+];
+
+fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail, hints: &str) {
     let th = look.theme;
     let a = &d.account;
     let exempt = if a.exempt {
@@ -343,10 +400,7 @@ fn profile(f: &mut Frame, area: Rect, look: &Look, d: &Detail) {
             ),
             th.muted(),
         )),
-        Line::from(Span::styled(
-            "d 停用 · e 启用 · u 解锁 · r 重置密码 · x 免考核 · m 调动单位 · b 批次",
-            th.muted(),
-        )),
+        Line::from(Span::styled(hints.to_string(), th.muted())),
     ];
     f.render_widget(
         Paragraph::new(lines)
@@ -371,27 +425,6 @@ fn lock_text(d: &Detail) -> String {
 fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryEntry]) {
     let th = look.theme;
     let wide = area.width >= 110;
-    let rows: Vec<TableRow> = history
-        .iter()
-        .map(|h| {
-            let change = match (&h.before, &h.after) {
-                (Some(b), Some(a)) => format!("{b} → {a}"),
-                (None, Some(a)) => a.clone(),
-                (Some(b), None) => b.clone(),
-                (None, None) => String::new(),
-            };
-            let mut cells = vec![
-                Cell::from(datetime_cst(h.at)),
-                Cell::from(action_label(&h.action).to_string()),
-                Cell::from(h.actor.clone()),
-            ];
-            if wide {
-                cells.push(Cell::from(h.address.clone()));
-            }
-            cells.push(Cell::from(change));
-            TableRow::new(cells)
-        })
-        .collect();
     let mut widths = vec![
         Constraint::Length(16),
         Constraint::Length(14),
@@ -404,9 +437,84 @@ fn draw_history(f: &mut Frame, area: Rect, look: &Look, history: &[HistoryEntry]
     }
     widths.push(Constraint::Min(10));
     headers.push("变更");
+    let w = column_widths(area, &widths, 1, "");
+    let rows: Vec<TableRow> = history
+        .iter()
+        .map(|h| {
+            let change = match (&h.before, &h.after) {
+                (Some(b), Some(a)) => format!("{b} → {a}"),
+                (None, Some(a)) => a.clone(),
+                (Some(b), None) => b.clone(),
+                (None, None) => String::new(),
+            };
+            let mut cells = vec![
+                Cell::from(datetime_cst(h.at)),
+                Cell::from(ellipsis(action_label(&h.action), w[1])),
+                Cell::from(ellipsis(&h.actor, w[2])),
+            ];
+            if wide {
+                cells.push(Cell::from(ellipsis(&h.address, w[3])));
+            }
+            cells.push(Cell::from(ellipsis(&change, w[w.len() - 1])));
+            TableRow::new(cells)
+        })
+        .collect();
     let title = format!("最近记录 · {} 条", history.len());
     let table = Table::new(rows, widths)
         .header(TableRow::new(headers).style(th.title(false)))
         .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
+        true,
+    ),
+    b(&[C('d')], "d", "停用", Action::Disable, true),
+    b(&[C('e')], "e", "启用", Action::Enable, true),
+    b(&[C('u')], "u", "解除登录锁定", Action::Unlock, false),
+    b(
+        &[C('r')],
+        "r",
+        "重置密码（新密码只显示一次）",
+        Action::ResetPassword,
+        true,
+    ),
+    b(&[C('x')], "x", "标记 / 取消免考核", Action::Exempt, true),
+    b(&[C('m')], "m", "调动到其他单位", Action::MoveUnit, false),
+    b(&[C('b')], "b", "调整批次", Action::Batch, false),
+    ba(
+        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
+        "j/k ↑↓",
+        "j/k",
+        "在角色与公钥中上下移动",
+        Action::Down,
+        false,
+    ),
+    b(
+        &[C('g')],
+        "g",
+        "授予管理角色（市在线学习办）",
+        Action::GrantRole,
+        false,
+    ),
+    b(
+        &[C('a')],
+        "a",
+        "添加 SSH 公钥（粘贴一行）",
+        Action::AddKey,
+        false,
+    ),
+    b(
+        &[Code(KeyCode::Delete), C('-')],
+        "Del/-",
+        "撤销所选角色 / 删除所选公钥",
+        Action::RemoveHeld,
+        false,
+    ),
+];

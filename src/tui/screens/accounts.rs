@@ -6,17 +6,20 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::app::accounts::Account;
 use crate::rules::status::AccountStatus;
+use crate::app::changes::Topic;
+use crate::app::population::{may_decide, may_review};
 use crate::tui::data::{DataMsg, Request};
-use crate::tui::keys::Action;
-use crate::tui::screens::account::{AccountView, batch_text};
-use crate::tui::screens::population::PopulationView;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
+use crate::tui::screen::{Cx, Screen};
+use crate::tui::screens::account::{self, AccountView, batch_text};
+use crate::tui::screens::population::{self, PopulationView};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 #[derive(Debug, Default)]
 pub struct Accounts {
@@ -25,94 +28,68 @@ pub struct Accounts {
     error: Option<String>,
     selected: usize,
     open: Option<AccountView>,
-    /// Why this actor may not grant or revoke staff roles (None: it may), from
-    /// `app::accounts::may_change_roles`; shown instead of asking.
-    roles_refusal: Option<String>,
-    /// Why this actor may not open the 参评变动 view (None: it may), from
-    /// `app::population::may_review`.
-    population_refusal: Option<String>,
     population: Option<PopulationView>,
-    /// The year the 参评变动 view opens on.
-    year: i32,
-    /// A refusal shown under the list.
-    notice: Option<String>,
+    /// The actor may open 参评变动 (`app::population::may_review`): the empty list says how.
+    reviews: bool,
 }
 
-impl Accounts {
-    pub fn new(
-        roles_refusal: Option<String>,
-        population_refusal: Option<String>,
-        year: i32,
-    ) -> Accounts {
+impl Screen for Accounts {
+    fn new(cx: &Cx) -> Accounts {
         Accounts {
-            roles_refusal,
-            population_refusal,
-            year,
+            reviews: may_review(&cx.actor).is_ok(),
             ..Accounts::default()
         }
     }
 
-    pub fn is_open(&self) -> bool {
-        self.open.is_some()
+    fn keys(&self) -> &'static [Binding] {
+        match (&self.population, &self.open) {
+            (Some(_), _) => population::KEYS,
+            (None, Some(_)) => account::KEYS,
+            (None, None) => KEYS,
+        }
     }
 
     /// Why the signed-in actor may not take `action` here (None: it may), from the same
     /// `app::` questions the actions ask: such keys are neither shown nor asked about.
-    pub fn refusal(&self, action: Action) -> Option<String> {
-        match action {
-            Action::Population if self.open.is_none() && self.population.is_none() => {
-                self.population_refusal.clone()
+    fn refusal(&self, action: Action, cx: &Cx) -> Option<String> {
+        let asked = match (&self.population, &self.open) {
+            (Some(_), _) => match action {
+                Action::Approve | Action::Reject => may_decide(&cx.actor),
+                _ => Ok(()),
+            },
+            (None, Some(open)) => open.may(action, &cx.actor),
+            (None, None) => match action {
+                Action::Population => may_review(&cx.actor),
+                _ => Ok(()),
+            },
+        };
+        asked.err().map(|e| e.to_string())
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        if let Some(p) = self.population.as_mut() {
+            if action == Action::Back {
+                self.population = None;
+                return Vec::new();
             }
-            Action::GrantRole if self.open.is_some() && self.population.is_none() => {
-                self.roles_refusal.clone()
-            }
-            _ => None,
+            return p.on_action(action);
         }
-    }
-
-    pub fn population_open(&self) -> bool {
-        self.population.is_some()
-    }
-
-    /// A line is typed, a confirmation asked or a password shown: keys go to `input_key`.
-    pub fn editing(&self) -> bool {
-        self.open.as_ref().is_some_and(AccountView::editing)
-            || self
-                .population
-                .as_ref()
-                .is_some_and(PopulationView::editing)
-    }
-
-    pub fn query(&self) -> &str {
-        &self.query
-    }
-
-    /// The search text changed: find again (an empty text clears the list).
-    pub fn set_query(&mut self, text: &str) -> Vec<Effect> {
-        self.query = text.trim().to_string();
-        self.selected = 0;
-        self.error = None;
-        if self.query.is_empty() {
-            self.list = None;
-            return Vec::new();
+        let Some(open) = self.open.as_mut() else {
+            return self.list_action(action, cx);
+        };
+        if action == Action::Back {
+            self.open = None;
+            return self.reload(cx);
         }
-        vec![Effect::Load(Request::Accounts(self.query.clone()))]
-    }
-
-    fn reload(&self) -> Vec<Effect> {
-        let mut out: Vec<Effect> = self.open.iter().map(AccountView::load).collect();
-        if !self.query.is_empty() {
-            out.push(Effect::Load(Request::Accounts(self.query.clone())));
-        }
-        out
+        open.on_action(action)
     }
 
     /// Consumes the answers meant for this screen, with the loads they call for.
-    pub fn on_data(&mut self, msg: &DataMsg) -> Option<Vec<Effect>> {
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> Vec<Effect> {
         if let Some(p) = self.population.as_mut()
             && let Some(effects) = p.on_data(msg)
         {
-            return Some(effects);
+            return effects;
         }
         let open = self.open.as_mut();
         match msg {
@@ -127,70 +104,55 @@ impl Accounts {
                         Err(e) => self.error = Some(e.clone()),
                     }
                 }
-                Some(Vec::new())
+                Vec::new()
             }
             DataMsg::Account { username, result } => {
                 if let Some(open) = open.filter(|o| o.username == *username) {
                     open.loaded(result);
                 }
-                Some(Vec::new())
+                Vec::new()
             }
             DataMsg::AccountDone { username, result } => {
                 if let Some(open) = open.filter(|o| o.username == *username) {
                     open.done(result);
                 }
-                Some(self.reload())
+                self.find_again()
             }
-            _ => None,
+            _ => Vec::new(),
         }
     }
 
-    pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
-        if let Some(p) = self.population.as_mut() {
-            if action == Action::Back {
-                self.population = None;
-                return Vec::new();
-            }
-            return p.on_action(action);
-        }
-        let Some(open) = self.open.as_mut() else {
-            return self.list_action(action, page);
-        };
-        if action == Action::Back {
-            self.open = None;
-            return self.reload();
-        }
-        open.on_action(action, self.roles_refusal.as_deref())
+    /// The list found again, the open account and the 参评变动 view read again.
+    fn reload(&mut self, _cx: &Cx) -> Vec<Effect> {
+        let mut out = self.find_again();
+        out.extend(self.population.iter().map(PopulationView::load));
+        out
     }
 
-    fn list_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
-        let len = self.list.as_ref().map_or(0, Vec::len);
-        self.notice = None;
-        if action == Action::Population {
-            if let Some(refusal) = &self.population_refusal {
-                self.notice = Some(refusal.clone());
-                return Vec::new();
-            }
-            let view = PopulationView::new(self.year);
-            let load = view.load();
-            self.population = Some(view);
-            return vec![load];
-        }
-        if action == Action::Open {
-            let Some(a) = self.list.as_ref().and_then(|l| l.get(self.selected)) else {
-                return Vec::new();
-            };
-            let view = AccountView::new(&a.username);
-            let load = view.load();
-            self.open = Some(view);
-            return vec![load];
-        }
-        self.selected = step(self.selected, len, action, page);
-        Vec::new()
+    fn topics(&self) -> &'static [Topic] {
+        &[Topic::Accounts, Topic::Population]
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.query)
+    }
+
+    /// The search text changed: find again (an empty text clears the list).
+    fn set_filter(&mut self, text: &str, _cx: &Cx) -> Vec<Effect> {
+        self.set_query(text)
+    }
+
+    /// A line is typed, a confirmation asked or a password shown: keys go to `input_key`.
+    fn editing(&self) -> bool {
+        self.open.as_ref().is_some_and(AccountView::editing)
+            || self
+                .population
+                .as_ref()
+                .is_some_and(PopulationView::editing)
     }
 
     /// A key while a line is typed, a confirmation asked or a new password shown.
-    pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+    fn input_key(&mut self, k: KeyEvent, _cx: &Cx) -> Vec<Effect> {
         if let Some(p) = self.population.as_mut() {
             return p.input_key(k);
         }
@@ -199,7 +161,7 @@ impl Accounts {
             .map_or_else(Vec::new, |open| open.input_key(k))
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) {
         if let Some(p) = self.population.as_mut() {
             p.paste(text);
             return;
@@ -209,7 +171,7 @@ impl Accounts {
         }
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+    fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
         if let Some(p) = &self.population {
             p.draw(f, area, look);
             return;
@@ -218,14 +180,53 @@ impl Accounts {
             Some(open) => open.draw(f, area, look),
             None => {
                 // The same place as the open account's table, above its status lines.
-                let [main, status] = with_status(area);
+                let [main, _] = with_status(area);
                 self.draw_list(f, main, look);
-                if let Some(n) = &self.notice {
-                    let line = Span::styled(n.clone(), look.theme.danger());
-                    f.render_widget(Paragraph::new(line), status);
-                }
             }
         }
+    }
+}
+
+impl Accounts {
+    /// The search text changed: find again (an empty text clears the list).
+    fn set_query(&mut self, text: &str) -> Vec<Effect> {
+        self.query = text.trim().to_string();
+        self.selected = 0;
+        self.error = None;
+        if self.query.is_empty() {
+            self.list = None;
+            return Vec::new();
+        }
+        vec![Effect::Load(Request::Accounts(self.query.clone()))]
+    }
+
+    fn find_again(&self) -> Vec<Effect> {
+        let mut out: Vec<Effect> = self.open.iter().map(AccountView::load).collect();
+        if !self.query.is_empty() {
+            out.push(Effect::Load(Request::Accounts(self.query.clone())));
+        }
+        out
+    }
+
+    fn list_action(&mut self, action: Action, cx: &Cx) -> Vec<Effect> {
+        let len = self.list.as_ref().map_or(0, Vec::len);
+        if action == Action::Population {
+            let view = PopulationView::new(cx.year);
+            let load = view.load();
+            self.population = Some(view);
+            return vec![load];
+        }
+        if action == Action::Open {
+            let Some(a) = self.list.as_ref().and_then(|l| l.get(self.selected)) else {
+                return Vec::new();
+            };
+            let view = AccountView::new(&a.username, &cx.actor);
+            let load = view.load();
+            self.open = Some(view);
+            return vec![load];
+        }
+        self.selected = step(self.selected, len, action, cx.page());
+        Vec::new()
     }
 
     fn draw_list(&self, f: &mut Frame, area: Rect, look: &Look) {
@@ -238,7 +239,11 @@ impl Accounts {
             return;
         }
         if self.query.is_empty() {
-            let hint = "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请";
+            let hint = if self.reviews {
+                "按 / 输入用户名、姓名或身份证号查找账号；按 p 查看参评变动与免考核申请"
+            } else {
+                "按 / 输入用户名、姓名或身份证号查找账号"
+            };
             show(f, Span::styled(hint, th.muted()), "账号");
             return;
         }
@@ -284,10 +289,36 @@ impl Accounts {
             .header(
                 TableRow::new(["用户名", "姓名", "单位", "批次", "状态"]).style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "打开账号",
+        Action::Open,
+        true,
+    ),
+    b(
+        &[C('/')],
+        "/",
+        "按用户名、姓名或身份证号查找",
+        Action::Filter,
+        true,
+    ),
+    b(
+        &[C('p')],
+        "p",
+        "参评变动与免考核申请（市在线学习办）",
+        Action::Population,
+        false,
+    ),
+];

@@ -4,14 +4,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::rules::calendar::date_cst;
 use crate::rules::credits::format_duration;
-use crate::tui::data::{Cadre as Data, DataMsg};
-use crate::tui::keys::Action;
+use crate::tui::data::{Cadre as Data, DataMsg, Request};
+use crate::tui::keys::{self, Action, Binding, Code, b};
 use crate::tui::screens::step;
-use crate::tui::widgets::Look;
+use crate::tui::widgets::{Look, column_widths, ellipsis};
+use crate::tui::{Effect, KeyCode};
 
 #[derive(Debug)]
 pub struct Cadre {
@@ -29,6 +30,13 @@ impl Cadre {
             error: None,
             selected: 0,
         }
+    }
+
+    pub fn load(&self, year: i32) -> Effect {
+        Effect::Load(Request::Cadre {
+            username: self.username.clone(),
+            year,
+        })
     }
 
     pub fn on_data(&mut self, msg: &DataMsg) -> bool {
@@ -132,6 +140,14 @@ impl Cadre {
 
     fn draw_archive(&self, f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         let th = look.theme;
+        let widths = [
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Min(20),
+        ];
+        let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<Row> = d
             .archive
             .entries
@@ -147,32 +163,27 @@ impl Cadre {
                     Cell::from(e.kind.label()),
                     Cell::from(e.bucket.label()),
                     Cell::from(credits),
-                    Cell::from(e.rule.clone()),
+                    Cell::from(ellipsis(&e.rule, w[4])),
                 ])
             })
             .collect();
         let title = format!("电子档案（{} 条）", d.archive.entries.len());
-        let table = Table::new(
-            rows,
-            [
-                Constraint::Length(10),
-                Constraint::Length(8),
-                Constraint::Length(6),
-                Constraint::Length(5),
-                Constraint::Min(20),
-            ],
-        )
-        .header(Row::new(["日期", "类型", "类别", "学分", "依据"]).style(th.title(false)))
-        .block(look.block(&title, false))
-        .row_highlight_style(th.selected())
-        .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+        let table = Table::new(rows, widths)
+            .header(Row::new(["日期", "类型", "类别", "学分", "依据"]).style(th.title(false)))
+            .block(look.block(&title, false));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
 fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
     let th = look.theme;
+    let widths = [
+        Constraint::Min(16),
+        Constraint::Length(20),
+        Constraint::Length(5),
+        Constraint::Length(9),
+    ];
+    let w = column_widths(area, &widths, 1, "");
     let rows: Vec<Row> = d
         .progress
         .iter()
@@ -184,7 +195,7 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
                 (None, true) => Span::styled("否", th.warn()),
             };
             Row::new(vec![
-                Cell::from(p.title.clone()),
+                Cell::from(ellipsis(&p.title, w[0])),
                 Cell::from(format!(
                     "{} / {}",
                     format_duration(p.watched_s),
@@ -201,16 +212,22 @@ fn draw_progress(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
         f.render_widget(Paragraph::new(text).block(look.block(&title, false)), area);
         return;
     }
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(16),
-            Constraint::Length(20),
-            Constraint::Length(5),
-            Constraint::Length(9),
-        ],
-    )
-    .header(Row::new(["课程", "已看 / 时长", "进度", "完成"]).style(th.title(false)))
-    .block(look.block(&title, false));
+    let table = Table::new(rows, widths)
+        .header(Row::new(["课程", "已看 / 时长", "进度", "完成"]).style(th.title(false)))
+        .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回花名册",
+        Action::Back,
+        true,
+    ),
+];

@@ -4,15 +4,17 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::app::catalog::{CourseInfo, Filter};
+use crate::app::changes::Topic;
 use crate::rules::catalog::{Category, Source};
 use crate::rules::credits::{CourseKind, format_duration};
 use crate::tui::data::{DataMsg, Request};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b, ba};
+use crate::tui::screen::{Cx, Screen};
 use crate::tui::widgets::{Look, column_widths, ellipsis};
-use crate::tui::{Effect, screens::step};
+use crate::tui::{Effect, KeyCode, screens::step};
 
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -36,12 +38,37 @@ fn cycle<T: Copy + PartialEq>(current: Option<T>, all: &[T]) -> Option<T> {
     }
 }
 
-impl Catalog {
-    pub fn load(&mut self) -> Vec<Effect> {
-        vec![Effect::Load(Request::Catalog(self.filter.clone()))]
+impl Screen for Catalog {
+    fn new(_cx: &Cx) -> Catalog {
+        Catalog::default()
     }
 
-    pub fn set_filter(&mut self, text: &str) -> Vec<Effect> {
+    fn keys(&self) -> &'static [Binding] {
+        if self.detail { COURSE_KEYS } else { KEYS }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        self.list_action(action, cx.page())
+    }
+
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> Vec<Effect> {
+        self.take(msg);
+        Vec::new()
+    }
+
+    fn reload(&mut self, _cx: &Cx) -> Vec<Effect> {
+        self.load()
+    }
+
+    fn topics(&self) -> &'static [Topic] {
+        &[Topic::Catalog]
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(self.filter.text.as_deref().unwrap_or(""))
+    }
+
+    fn set_filter(&mut self, text: &str, _cx: &Cx) -> Vec<Effect> {
         let text = (!text.is_empty()).then(|| text.to_string());
         if self.filter.text == text {
             return Vec::new();
@@ -51,16 +78,22 @@ impl Catalog {
         self.load()
     }
 
-    pub fn filter(&self) -> &str {
-        self.filter.text.as_deref().unwrap_or("")
+    fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        self.draw_all(f, area, look);
+    }
+}
+
+impl Catalog {
+    fn load(&mut self) -> Vec<Effect> {
+        vec![Effect::Load(Request::Catalog(self.filter.clone()))]
     }
 
-    pub fn on_data(&mut self, msg: &DataMsg) -> bool {
+    fn take(&mut self, msg: &DataMsg) {
         let DataMsg::Catalog { filter, result } = msg else {
-            return false;
+            return;
         };
         if *filter != self.filter {
-            return false;
+            return;
         }
         match result {
             Ok(c) => {
@@ -70,10 +103,9 @@ impl Catalog {
             }
             Err(e) => self.error = Some(e.clone()),
         }
-        true
     }
 
-    pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+    fn list_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
         match action {
             Action::CategoryCycle => {
                 self.filter.category = cycle(self.filter.category, &Category::ALL);
@@ -127,7 +159,7 @@ impl Catalog {
         parts.join(" · ")
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+    fn draw_all(&self, f: &mut Frame, area: Rect, look: &Look) {
         let th = look.theme;
         let title = self.title();
         let Some(courses) = &self.courses else {
@@ -171,11 +203,8 @@ impl Catalog {
                 Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"])
                     .style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
@@ -215,3 +244,45 @@ fn draw_course(f: &mut Frame, area: Rect, look: &Look, c: &CourseInfo) {
         area,
     );
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    // k cycles the kind here, so only j and the arrows move.
+    ba(
+        &[C('j'), Code(KeyCode::Down), Code(KeyCode::Up)],
+        "j ↑↓",
+        "j/Up/Down",
+        "上下移动",
+        Action::Down,
+        true,
+    ),
+    keys::MOVE[1],
+    keys::MOVE[2],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "课程详情",
+        Action::Open,
+        true,
+    ),
+    b(&[C('/')], "/", "按名称或编号筛选", Action::Filter, true),
+    b(&[C('c')], "c", "按类别筛选", Action::CategoryCycle, true),
+    b(
+        &[C('k')],
+        "k",
+        "按必修 / 选修筛选",
+        Action::KindCycle,
+        false,
+    ),
+    b(&[C('o')], "o", "按来源筛选", Action::SourceCycle, true),
+];
+
+/// The keys while a course is open.
+pub const COURSE_KEYS: &[Binding] = &[b(
+    &[Code(KeyCode::Esc), Code(KeyCode::Enter)],
+    "Esc",
+    "返回课程列表",
+    Action::Back,
+    true,
+)];

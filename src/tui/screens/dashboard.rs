@@ -5,15 +5,17 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
 
+use crate::app::changes::Topic;
 use crate::app::units::UnitLine;
 use crate::rules::calendar::date_cst;
 use crate::rules::standing::format_rate;
 use crate::tui::data::{Dashboard as Data, DataMsg, Request};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
+use crate::tui::screen::{Cx, Focus, Note, Screen};
 use crate::tui::widgets::{ASCII_BARS, Look, column_widths, ellipsis};
-use crate::tui::{Effect, screens::step};
+use crate::tui::{Effect, KeyCode, screens::step};
 
 /// How the unit list is ordered: as the tree lists them, by rank, or by rate (highest first).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -55,14 +57,76 @@ pub struct Dashboard {
     filter: String,
 }
 
-impl Dashboard {
-    pub fn new() -> Dashboard {
+impl Screen for Dashboard {
+    fn new(_cx: &Cx) -> Dashboard {
         Dashboard {
             stack: vec![None],
             ..Dashboard::default()
         }
     }
 
+    fn keys(&self) -> &'static [Binding] {
+        KEYS
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        match action {
+            Action::YearPrev | Action::YearNext => {
+                let step = if action == Action::YearNext { 1 } else { -1 };
+                cx.note(Note::Year(cx.year + step));
+                Vec::new()
+            }
+            Action::UnitRoster => {
+                if let Some(focus) = self.selected_unit() {
+                    cx.note(Note::ShowUnit(focus));
+                }
+                Vec::new()
+            }
+            a => self.list_action(a, cx.year),
+        }
+    }
+
+    fn on_data(&mut self, msg: &DataMsg, cx: &mut Cx) -> Vec<Effect> {
+        if self.take(msg, cx.year) && self.depth() == 1 {
+            cx.note(Note::ScopeUnits(self.child_units()));
+        }
+        Vec::new()
+    }
+
+    fn reload(&mut self, cx: &Cx) -> Vec<Effect> {
+        self.load(cx.year)
+    }
+
+    fn year_changed(&mut self, cx: &Cx) -> Vec<Effect> {
+        self.load(cx.year)
+    }
+
+    fn topics(&self) -> &'static [Topic] {
+        &[
+            Topic::Ledger,
+            Topic::Accounts,
+            Topic::Population,
+            Topic::Units,
+            Topic::Settings,
+        ]
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.filter)
+    }
+
+    fn set_filter(&mut self, text: &str, _cx: &Cx) -> Vec<Effect> {
+        self.filter = text.to_string();
+        self.selected = 0;
+        Vec::new()
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        self.draw_all(f, area, look);
+    }
+}
+
+impl Dashboard {
     pub fn unit_code(&self) -> Option<String> {
         self.stack.last().cloned().flatten()
     }
@@ -78,15 +142,6 @@ impl Dashboard {
             year,
             unit_code: self.unit_code(),
         })]
-    }
-
-    pub fn set_filter(&mut self, text: &str) {
-        self.filter = text.to_string();
-        self.selected = 0;
-    }
-
-    pub fn filter(&self) -> &str {
-        &self.filter
     }
 
     fn visible(&self) -> Vec<&UnitLine> {
@@ -116,7 +171,7 @@ impl Dashboard {
         lines
     }
 
-    pub fn on_action(&mut self, action: Action, year: i32) -> Vec<Effect> {
+    fn list_action(&mut self, action: Action, year: i32) -> Vec<Effect> {
         match action {
             Action::Open => {
                 let Some(line) = self.visible().get(self.selected).copied() else {
@@ -161,7 +216,7 @@ impl Dashboard {
     }
 
     /// Takes an answer if it is for the scope and year shown; returns whether it was taken.
-    pub fn on_data(&mut self, msg: &DataMsg, year: i32) -> bool {
+    fn take(&mut self, msg: &DataMsg, year: i32) -> bool {
         let DataMsg::Dashboard {
             year: y,
             unit_code,
@@ -201,20 +256,24 @@ impl Dashboard {
 
     /// The selected line as a roster filter: its unit code and name, and whether it is the
     /// "（本级）" line (the scope's own members, not the units below).
-    pub fn selected_unit(&self) -> Option<(String, String, bool)> {
+    pub fn selected_unit(&self) -> Option<Focus> {
         let line = self.visible().get(self.selected).copied()?;
         let own = self
             .data
             .as_ref()
             .is_some_and(|d| d.scope_code == line.unit_code);
-        Some((line.unit_code.clone(), line.unit_name.clone(), own))
+        Some(Focus {
+            code: line.unit_code.clone(),
+            name: line.unit_name.clone(),
+            own_only: own,
+        })
     }
 
     pub fn scope_name(&self) -> Option<&str> {
         self.data.as_ref().map(|d| d.scope_name.as_str())
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+    fn draw_all(&self, f: &mut Frame, area: Rect, look: &Look) {
         let Some(d) = &self.data else {
             let text = match (&self.error, self.loading) {
                 (Some(e), _) => Span::styled(format!("出错：{e}"), look.theme.danger()),
@@ -305,9 +364,7 @@ impl Dashboard {
         }
         let table = Table::new(rows, widths)
             .header(header)
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
+            .block(look.block(&title, true));
         if lines.is_empty() {
             let text = if d.lines.is_empty() {
                 "本单位没有下级单位"
@@ -320,8 +377,7 @@ impl Dashboard {
             );
             return;
         }
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
@@ -353,3 +409,40 @@ fn draw_weekly(f: &mut Frame, area: Rect, look: &Look, d: &Data) {
     }
     f.render_widget(spark, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    b(
+        &[C('['), C(']')],
+        "[ ]",
+        "上一年 / 下一年",
+        Action::YearPrev,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "进入所选下级单位",
+        Action::Open,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回上级单位",
+        Action::Back,
+        true,
+    ),
+    b(&[C('/')], "/", "筛选单位", Action::Filter, true),
+    b(&[C('f')], "f", "看花名册", Action::UnitRoster, true),
+    b(
+        &[C('s')],
+        "s",
+        "单位排序：原顺序 / 按排名 / 按达标率",
+        Action::SortNext,
+        false,
+    ),
+];

@@ -6,15 +6,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::rules::calendar::{date_cst, datetime_cst};
 use crate::tui::data::{DataMsg, ExemptionOp, Population, Request};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 /// Longest refusal reason typed.
 const REASON_LIMIT: usize = 200;
@@ -205,11 +205,8 @@ impl PopulationView {
                 TableRow::new(["申请号", "用户名", "姓名", "单位", "原因", "申请人", "日期"])
                     .style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 }
 
@@ -229,6 +226,18 @@ fn draw_changes(f: &mut Frame, area: Rect, look: &Look, d: &Population) {
         );
         return;
     }
+    let widths = [
+        Constraint::Min(10),
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(10),
+        Constraint::Min(14),
+        Constraint::Length(16),
+        Constraint::Length(12),
+        Constraint::Length(6),
+        Constraint::Min(6),
+    ];
+    let w = column_widths(area, &widths, 1, "");
     let rows: Vec<TableRow> = d
         .changes
         .iter()
@@ -239,46 +248,62 @@ fn draw_changes(f: &mut Frame, area: Rect, look: &Look, d: &Population) {
                 Span::styled("仍参评", th.muted())
             };
             TableRow::new(vec![
-                Cell::from(c.unit_name.clone()),
-                Cell::from(c.username.clone()),
-                Cell::from(c.real_name.clone()),
-                Cell::from(c.change.label()),
-                Cell::from(format!("{} → {}", c.from, c.to)),
+                Cell::from(ellipsis(&c.unit_name, w[0])),
+                Cell::from(ellipsis(&c.username, w[1])),
+                Cell::from(ellipsis(&c.real_name, w[2])),
+                Cell::from(ellipsis(c.change.label(), w[3])),
+                Cell::from(ellipsis(&format!("{} → {}", c.from, c.to), w[4])),
                 Cell::from(datetime_cst(c.effective_at)),
-                Cell::from(c.actor.clone()),
+                Cell::from(ellipsis(&c.actor, w[6])),
                 Cell::from(removes),
-                Cell::from(c.reason.clone()),
+                Cell::from(ellipsis(&c.reason, w[8])),
             ])
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(10),
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Min(14),
-            Constraint::Length(16),
-            Constraint::Length(12),
-            Constraint::Length(6),
-            Constraint::Min(6),
-        ],
-    )
-    .header(
-        TableRow::new([
-            "单位",
-            "用户名",
-            "姓名",
-            "变动",
-            "变动前 → 后",
-            "生效时间",
-            "操作人",
-            "本年度",
-            "原因",
-        ])
-        .style(th.title(false)),
-    )
-    .block(look.block(&title, false));
+    let table = Table::new(rows, widths)
+        .header(
+            TableRow::new([
+                "单位",
+                "用户名",
+                "姓名",
+                "变动",
+                "变动前 → 后",
+                "生效时间",
+                "操作人",
+                "本年度",
+                "原因",
+            ])
+            .style(th.title(false)),
+        )
+        .block(look.block(&title, false));
     f.render_widget(table, area);
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    b(&[C('o')], "o", "批准所选免考核申请", Action::Approve, true),
+    b(
+        &[C('x')],
+        "x",
+        "不批准所选申请，须填理由",
+        Action::Reject,
+        true,
+    ),
+    b(
+        &[C('['), C(']')],
+        "[ ]",
+        "上一年 / 下一年",
+        Action::YearPrev,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回账号列表",
+        Action::Back,
+        true,
+    ),
+];

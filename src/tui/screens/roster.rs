@@ -6,13 +6,16 @@ use std::collections::{HashMap, HashSet};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
+use crate::app::changes::Topic;
 use crate::app::roster::{Page, Query, Row, SortKey, Status};
 use crate::tui::data::{DataMsg, Request};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
+use crate::tui::screen::{Cx, Focus, Note, Screen};
+use crate::tui::screens::cadre::{self, Cadre};
 use crate::tui::widgets::{Look, column_widths, ellipsis};
-use crate::tui::{Effect, screens::step};
+use crate::tui::{Effect, KeyCode, screens::step};
 
 /// Rows fetched per request.
 pub const PAGE: u64 = 100;
@@ -40,13 +43,15 @@ pub struct Roster {
     selected: u64,
     top: u64,
     error: Option<String>,
+    /// A cadre opened with Enter.
+    cadre: Option<Cadre>,
 }
 
-impl Roster {
-    pub fn new(year: i32) -> Roster {
+impl Screen for Roster {
+    fn new(cx: &Cx) -> Roster {
         Roster {
             base: Query {
-                year,
+                year: cx.year,
                 unit_code: None,
                 own_only: false,
                 text: String::new(),
@@ -63,7 +68,121 @@ impl Roster {
             selected: 0,
             top: 0,
             error: None,
+            cadre: None,
         }
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        match self.cadre {
+            Some(_) => cadre::KEYS,
+            None => KEYS,
+        }
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        if let Some(c) = self.cadre.as_mut() {
+            if action == Action::Back {
+                self.cadre = None;
+            } else {
+                c.on_action(action);
+            }
+            return Vec::new();
+        }
+        match action {
+            Action::YearPrev | Action::YearNext => {
+                let step = if action == Action::YearNext { 1 } else { -1 };
+                cx.note(Note::Year(cx.year + step));
+                Vec::new()
+            }
+            Action::Open => {
+                let Some(row) = self.selected_row() else {
+                    return Vec::new();
+                };
+                let cadre = Cadre::new(&row.username);
+                let load = cadre.load(cx.year);
+                self.cadre = Some(cadre);
+                vec![load]
+            }
+            a => self.list_action(a, cx.height, &cx.scope_units),
+        }
+    }
+
+    fn on_data(&mut self, msg: &DataMsg, cx: &mut Cx) -> Vec<Effect> {
+        if let Some(c) = self.cadre.as_mut()
+            && c.on_data(msg)
+        {
+            return Vec::new();
+        }
+        if self.take(msg) {
+            return self.fetch(cx.height);
+        }
+        Vec::new()
+    }
+
+    /// The pages in view read again (the rows shown stay until their answers come), and the
+    /// open cadre.
+    fn reload(&mut self, cx: &Cx) -> Vec<Effect> {
+        let kept = std::mem::take(&mut self.pages);
+        let mut out = self.fetch(cx.height);
+        self.pages = kept;
+        out.extend(self.cadre.as_ref().map(|c| c.load(cx.year)));
+        out
+    }
+
+    fn topics(&self) -> &'static [Topic] {
+        &[
+            Topic::Ledger,
+            Topic::Accounts,
+            Topic::Population,
+            Topic::Units,
+            Topic::Settings,
+        ]
+    }
+
+    fn filter(&self) -> Option<&str> {
+        Some(&self.base.text)
+    }
+
+    fn set_filter(&mut self, text: &str, cx: &Cx) -> Vec<Effect> {
+        if self.base.text == text {
+            return Vec::new();
+        }
+        self.base.text = text.to_string();
+        self.restart(cx.height)
+    }
+
+    fn resized(&mut self, cx: &Cx) -> Vec<Effect> {
+        self.scroll(cx.height);
+        self.fetch(cx.height)
+    }
+
+    fn year_changed(&mut self, cx: &Cx) -> Vec<Effect> {
+        self.base.year = cx.year;
+        self.restart(cx.height)
+    }
+
+    /// Shows the members of one unit (and the units below it unless `own_only`), as 总览's `f`
+    /// asks; the other filters stay.
+    fn show_unit(&mut self, focus: Focus, cx: &Cx) -> Vec<Effect> {
+        self.cadre = None;
+        self.base.unit_code = Some(focus.code);
+        self.base.own_only = focus.own_only;
+        self.unit_name = Some(focus.name);
+        self.restart(cx.height)
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        match &self.cadre {
+            Some(c) => c.draw(f, area, look),
+            None => self.draw_list(f, area, look),
+        }
+    }
+}
+
+impl Roster {
+    /// The username of the cadre open, if any.
+    pub fn open_cadre(&self) -> Option<&str> {
+        self.cadre.as_ref().map(|c| c.username.as_str())
     }
 
     pub fn query(&self) -> &Query {
@@ -79,34 +198,6 @@ impl Roster {
         self.top = 0;
         self.error = None;
         self.fetch(height)
-    }
-
-    pub fn set_year(&mut self, year: i32, height: u16) -> Vec<Effect> {
-        self.base.year = year;
-        self.restart(height)
-    }
-
-    pub fn set_filter(&mut self, text: &str, height: u16) -> Vec<Effect> {
-        if self.base.text == text {
-            return Vec::new();
-        }
-        self.base.text = text.to_string();
-        self.restart(height)
-    }
-
-    /// Shows the members of one unit (and the units below it unless `own_only`), as 总览's `f`
-    /// asks; the other filters stay.
-    pub fn show_unit(
-        &mut self,
-        code: String,
-        name: String,
-        own_only: bool,
-        height: u16,
-    ) -> Vec<Effect> {
-        self.base.unit_code = Some(code);
-        self.base.own_only = own_only;
-        self.unit_name = Some(name);
-        self.restart(height)
     }
 
     pub fn filter(&self) -> &str {
@@ -138,7 +229,8 @@ impl Roster {
         out
     }
 
-    pub fn on_data(&mut self, msg: &DataMsg) -> bool {
+    /// Takes a page if it answers the query shown; returns whether it was taken.
+    pub fn take(&mut self, msg: &DataMsg) -> bool {
         let DataMsg::Roster { query, result } = msg else {
             return false;
         };
@@ -175,7 +267,7 @@ impl Roster {
     }
 
     /// Handles a list action; `units` are the child units offered by the unit filter.
-    pub fn on_action(
+    pub fn list_action(
         &mut self,
         action: Action,
         height: u16,
@@ -248,7 +340,7 @@ impl Roster {
         }
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+    fn draw_list(&self, f: &mut Frame, area: Rect, look: &Look) {
         let th = look.theme;
         let title = self.title(look);
         if let Some(e) = &self.error {
@@ -303,14 +395,11 @@ impl Roster {
             .selected
             .checked_sub(self.top)
             .and_then(|s| usize::try_from(s).ok());
-        let mut state = TableState::default().with_selected(selected);
         let table = Table::new(rows, widths)
             .header(header)
             .column_spacing(1)
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, selected);
     }
 
     fn title(&self, _look: &Look) -> String {
@@ -339,6 +428,46 @@ impl Roster {
 pub fn visible_rows(height: u16) -> u16 {
     height.saturating_sub(6).max(1)
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "查看学员",
+        Action::Open,
+        true,
+    ),
+    b(&[C('/')], "/", "按姓名或用户名筛选", Action::Filter, true),
+    b(&[C('s')], "s", "换排序列", Action::SortNext, true),
+    b(&[C('S')], "S", "倒序 / 正序", Action::SortReverse, false),
+    b(
+        &[C('1')],
+        "1-9",
+        "按第 N 列排序",
+        Action::SortColumn(1),
+        false,
+    ),
+    b(
+        &[C('f')],
+        "f",
+        "达标状态：全部 / 达标 / 未达标",
+        Action::StatusCycle,
+        true,
+    ),
+    b(&[C('u')], "u", "按下级单位筛选", Action::UnitCycle, true),
+    b(
+        &[C('['), C(']')],
+        "[ ]",
+        "上一年 / 下一年",
+        Action::YearPrev,
+        false,
+    ),
+];
 
 #[cfg(test)]
 mod tests {
@@ -377,7 +506,7 @@ mod tests {
             if let Effect::Load(Request::Roster(q)) = e {
                 asked.push(q.offset / PAGE);
                 let msg = answer(&r.base, q.offset / PAGE, total);
-                r.on_data(&msg);
+                r.take(&msg);
             }
         }
         asked
@@ -386,7 +515,8 @@ mod tests {
     #[test]
     fn pages_load_ahead_and_far_pages_are_forgotten() {
         let (height, total) = (40, 100_000);
-        let mut r = Roster::new(2026);
+        let actor = crate::app::Actor::local_operator();
+        let mut r = Roster::new(&Cx::new(actor, 2026, 40, String::new()));
         let first = r.fetch(height);
         assert_eq!(serve(&mut r, first, total), vec![0]);
         assert_eq!(r.total, Some(total));
@@ -394,7 +524,7 @@ mod tests {
         // Moving down to row 60 of 34 visible: the next page is asked for before it is needed.
         let mut asked = Vec::new();
         for _ in 0..60 {
-            let effects = r.on_action(Action::Down, height, &[]);
+            let effects = r.list_action(Action::Down, height, &[]);
             asked.extend(serve(&mut r, effects, total));
         }
         assert_eq!(
@@ -404,7 +534,7 @@ mod tests {
         );
 
         // The end of the list: the last page is there, the first one was let go.
-        let effects = r.on_action(Action::Bottom, height, &[]);
+        let effects = r.list_action(Action::Bottom, height, &[]);
         let asked = serve(&mut r, effects, total);
         assert!(asked.contains(&(total / PAGE - 1)), "{asked:?}");
         assert_eq!(

@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, Wrap};
 
 use crate::app::actor::{Actor, RoleKind};
+use crate::app::changes::Topic;
 use crate::app::submission::{
     Progress, Row, RowStatus, Status, Submission, may_approve, may_review, may_send_back,
 };
@@ -19,11 +20,12 @@ use crate::rules::calendar::datetime_cst;
 use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
 use crate::tui::data::{DataMsg, Request, SubmissionOp};
-use crate::tui::keys::Action;
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::prompt::{Confirm, Prompt, Typed};
+use crate::tui::screen::{Cx, Screen};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
-use crate::tui::{Effect, KeyEvent};
+use crate::tui::{Effect, KeyCode, KeyEvent};
 
 /// What a typed reason is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,11 +76,68 @@ pub struct Submissions {
     issuing: Option<Progress>,
 }
 
+impl Screen for Submissions {
+    fn new(cx: &Cx) -> Submissions {
+        Submissions::with(cx.actor.clone(), cx.ssh.clone())
+    }
+
+    fn keys(&self) -> &'static [Binding] {
+        if self.is_open() { OPEN_KEYS } else { KEYS }
+    }
+
+    fn refusal(&self, action: Action, _cx: &Cx) -> Option<String> {
+        self.refusal_of(action)
+    }
+
+    fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
+        self.act(action, cx.page())
+    }
+
+    fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> Vec<Effect> {
+        self.take(msg).unwrap_or_default()
+    }
+
+    /// The list and the open submission; selections stay (clamped to what comes back).
+    fn reload(&mut self, _cx: &Cx) -> Vec<Effect> {
+        let mut out = self.load();
+        out.extend(
+            self.open
+                .as_ref()
+                .map(|o| Effect::Load(Request::Submission(o.id))),
+        );
+        out
+    }
+
+    fn topics(&self) -> &'static [Topic] {
+        &[Topic::Rosters]
+    }
+
+    fn editing(&self) -> bool {
+        self.is_editing()
+    }
+
+    fn input_key(&mut self, k: KeyEvent, _cx: &Cx) -> Vec<Effect> {
+        self.typed(k)
+    }
+
+    fn paste(&mut self, text: &str) {
+        self.paste_text(text);
+    }
+
+    fn busy(&self) -> bool {
+        self.is_busy()
+    }
+
+    fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+        self.draw_all(f, area, look);
+    }
+}
+
 impl Submissions {
     /// `actor`: who is signed in (its first role picks the queue; none for the local operator,
     /// who acts as the office); `ssh`: how the actor runs commands over SSH
     /// (`SessionContext::ssh_command`).
-    pub fn new(actor: Actor, ssh: String) -> Submissions {
+    fn with(actor: Actor, ssh: String) -> Submissions {
         Submissions {
             role: actor.roles.first().map(|r| r.kind),
             actor,
@@ -94,7 +153,7 @@ impl Submissions {
         }
     }
 
-    pub fn load(&self) -> Vec<Effect> {
+    fn load(&self) -> Vec<Effect> {
         vec![Effect::Load(Request::Submissions)]
     }
 
@@ -103,18 +162,18 @@ impl Submissions {
     }
 
     /// A reason is being typed or approval confirmed: keys go to `input_key`.
-    pub fn editing(&self) -> bool {
+    fn is_editing(&self) -> bool {
         self.asking.is_some() || self.confirm.is_some()
     }
 
     /// Issuing accounts: the session should send ticks so the progress redraws.
-    pub fn busy(&self) -> bool {
+    fn is_busy(&self) -> bool {
         self.issuing.is_some()
     }
 
     /// Why the signed-in actor may not take `action` here (None: it may), as the app decides:
     /// the TUI neither shows such a key nor asks anything before refusing it.
-    pub fn refusal(&self, action: Action) -> Option<String> {
+    fn refusal_of(&self, action: Action) -> Option<String> {
         let open = self.open.as_ref()?;
         let asked = match action {
             Action::Mark | Action::Accept | Action::AcceptAll | Action::Reject | Action::PassOn => {
@@ -149,7 +208,7 @@ impl Submissions {
     }
 
     /// Consumes the answers meant for this screen, with the loads they call for.
-    pub fn on_data(&mut self, msg: &DataMsg) -> Option<Vec<Effect>> {
+    fn take(&mut self, msg: &DataMsg) -> Option<Vec<Effect>> {
         match msg {
             DataMsg::Submissions { result } => {
                 match result {
@@ -195,7 +254,7 @@ impl Submissions {
         }
     }
 
-    pub fn on_action(&mut self, action: Action, page: usize) -> Vec<Effect> {
+    fn act(&mut self, action: Action, page: usize) -> Vec<Effect> {
         if self.issuing.is_some() && !matches!(action, Action::Up | Action::Down) {
             return Vec::new();
         }
@@ -295,7 +354,7 @@ impl Submissions {
     }
 
     /// A key while a reason is typed (Enter sends, Esc cancels) or approval is confirmed.
-    pub fn input_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+    fn typed(&mut self, k: KeyEvent) -> Vec<Effect> {
         let Some(id) = self.open.as_ref().map(|o| o.id) else {
             self.asking = None;
             self.confirm = None;
@@ -331,13 +390,13 @@ impl Submissions {
         vec![Effect::Load(Request::SubmissionOp { id, op })]
     }
 
-    pub fn paste(&mut self, text: &str) {
+    fn paste_text(&mut self, text: &str) {
         if let Some(prompt) = self.asking.as_mut() {
             prompt.paste(text);
         }
     }
 
-    pub fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
+    fn draw_all(&self, f: &mut Frame, area: Rect, look: &Look) {
         let [main, status] = with_status(area);
         match &self.open {
             Some(open) => self.draw_open(f, main, look, open),
@@ -435,11 +494,8 @@ impl Submissions {
                 ])
                 .style(th.title(false)),
             )
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(self.selected));
-        f.render_stateful_widget(table, area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, area, table, Some(self.selected));
     }
 
     fn draw_open(&self, f: &mut Frame, area: Rect, look: &Look, open: &Open) {
@@ -459,6 +515,23 @@ impl Submissions {
         // Narrow terminals leave out the ID number: its check result is shown anyway.
         let wide = area.width >= 110;
         f.render_widget(steps, info);
+        let mut widths = vec![Constraint::Length(5), Constraint::Length(8)];
+        let mut headers = vec!["行号", "姓名"];
+        if wide {
+            widths.push(Constraint::Length(18));
+            headers.push("身份证号");
+        }
+        widths.extend([
+            Constraint::Min(10),
+            Constraint::Length(4),
+            Constraint::Length(22),
+            Constraint::Length(6),
+            Constraint::Min(12),
+        ]);
+        headers.extend(["单位", "批次", "系统检查", "审核", "理由/用户名"]);
+        let w = column_widths(table_area, &widths, 1, look.selected_symbol());
+        // The columns after the ID number (when shown) shift by one.
+        let at = |i: usize| w.get(if wide { i + 1 } else { i }).copied().unwrap_or(0);
         let table_rows: Vec<TableRow> = rows
             .iter()
             .map(|r| {
@@ -482,17 +555,17 @@ impl Submissions {
                 };
                 let mut cells = vec![
                     Cell::from(format!("{mark}{}", r.row_no)),
-                    Cell::from(r.real_name.clone()),
+                    Cell::from(ellipsis(&r.real_name, w[1])),
                 ];
                 if wide {
                     cells.push(Cell::from(r.id_number.clone()));
                 }
                 cells.extend([
-                    Cell::from(r.unit_name.clone()),
+                    Cell::from(ellipsis(&r.unit_name, at(2))),
                     Cell::from(r.batch.to_string()),
-                    Cell::from(checked),
+                    Cell::from(ellipsis(&checked, at(4))),
                     Cell::from(Span::styled(r.status.label().to_string(), decision_style)),
-                    Cell::from(after),
+                    Cell::from(ellipsis(&after, at(6))),
                 ]);
                 TableRow::new(cells)
             })
@@ -506,27 +579,10 @@ impl Submissions {
             "{} 人 · 通过 {} · 不通过 {}{marked}",
             s.row_count, s.accepted, s.rejected
         );
-        let mut widths = vec![Constraint::Length(5), Constraint::Length(8)];
-        let mut headers = vec!["行号", "姓名"];
-        if wide {
-            widths.push(Constraint::Length(18));
-            headers.push("身份证号");
-        }
-        widths.extend([
-            Constraint::Min(10),
-            Constraint::Length(4),
-            Constraint::Length(22),
-            Constraint::Length(6),
-            Constraint::Min(12),
-        ]);
-        headers.extend(["单位", "批次", "系统检查", "审核", "理由/用户名"]);
         let table = Table::new(table_rows, widths)
             .header(TableRow::new(headers).style(th.title(false)))
-            .block(look.block(&title, true))
-            .row_highlight_style(th.selected())
-            .highlight_symbol(look.selected_symbol());
-        let mut state = TableState::default().with_selected(Some(open.selected));
-        f.render_stateful_widget(table, table_area, &mut state);
+            .block(look.block(&title, true));
+        look.pick_table(f, table_area, table, Some(open.selected));
     }
 
     /// Who did each step and when, and what comes next.
@@ -578,7 +634,7 @@ impl Submissions {
                     (Action::SendBack, "r 退回"),
                 ]
                 .into_iter()
-                .filter(|(a, _)| self.refusal(*a).is_none())
+                .filter(|(a, _)| self.refusal_of(*a).is_none())
                 .map(|(_, h)| h)
                 .collect();
                 Span::styled(hints.join(" · "), th.muted())
@@ -625,3 +681,64 @@ impl Submissions {
         f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
     }
 }
+
+/// The keys of this screen: they decide what a key does and feed the footer and the help.
+pub const KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    keys::MOVE[3],
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "打开名单",
+        Action::Open,
+        true,
+    ),
+];
+
+/// The keys while a submission is open.
+pub const OPEN_KEYS: &[Binding] = &[
+    keys::MOVE[0],
+    keys::MOVE[1],
+    keys::MOVE[2],
+    keys::MOVE[3],
+    b(&[C(' ')], "空格", "标记 / 取消标记本行", Action::Mark, true),
+    b(
+        &[C('a')],
+        "a",
+        "通过本行（或全部已标记行）",
+        Action::Accept,
+        true,
+    ),
+    b(
+        &[C('x')],
+        "x",
+        "不通过本行（或已标记行），须填理由",
+        Action::Reject,
+        true,
+    ),
+    b(&[C('A')], "A", "全部通过", Action::AcceptAll, false),
+    b(
+        &[C('p')],
+        "p",
+        "审核完毕，报送（市网络学院）",
+        Action::PassOn,
+        true,
+    ),
+    b(
+        &[C('o')],
+        "o",
+        "批准并发放账号（市在线学习办，须确认）",
+        Action::Approve,
+        true,
+    ),
+    b(&[C('r')], "r", "退回，须填理由", Action::SendBack, false),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "返回名单列表",
+        Action::Back,
+        true,
+    ),
+];
