@@ -6,44 +6,7 @@ use crate::store::{Db, accounts, units};
 
 use super::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RoleKind {
-    Office,
-    College,
-    Unit,
-}
-
-impl RoleKind {
-    pub fn code(self) -> &'static str {
-        match self {
-            RoleKind::Office => "office",
-            RoleKind::College => "college",
-            RoleKind::Unit => "unit",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RoleKind::Office => "市在线学习办",
-            RoleKind::College => "市网络学院",
-            RoleKind::Unit => "单位联络员",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<RoleKind> {
-        match s {
-            "office" => Some(RoleKind::Office),
-            "college" => Some(RoleKind::College),
-            "unit" => Some(RoleKind::Unit),
-            _ => None,
-        }
-    }
-
-    /// Office and college act for the whole city.
-    pub fn is_city_wide(self) -> bool {
-        matches!(self, RoleKind::Office | RoleKind::College)
-    }
-}
+pub use crate::rules::status::RoleKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {

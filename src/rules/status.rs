@@ -1,6 +1,6 @@
-//! The states stored as text codes (accounts, roster submissions and their rows, exemption
-//! requests): each an enum with its code in the database and its Chinese label, so no layer above
-//! `store/` compares `"active"` or `"pending"` by hand.
+//! The states stored as text codes (accounts, staff roles, roster submissions and their rows,
+//! exemption requests): each an enum with its code in the database and its Chinese label, so no
+//! layer above `store/` compares `"active"` or `"pending"` by hand.
 
 /// A state with a stable code for machines and a Chinese label for people.
 pub trait Coded: Copy {
@@ -58,6 +58,22 @@ macro_rules! coded {
 }
 
 coded!(
+    /// A staff role.
+    RoleKind {
+        Office => ("office", "市在线学习办"),
+        College => ("college", "市网络学院"),
+        Unit => ("unit", "单位联络员"),
+    }
+);
+
+impl RoleKind {
+    /// Office and college act for the whole city.
+    pub fn is_city_wide(self) -> bool {
+        matches!(self, RoleKind::Office | RoleKind::College)
+    }
+}
+
+coded!(
     /// Whether an account may sign in.
     AccountStatus {
         Active => ("active", "正常"),
@@ -112,6 +128,9 @@ mod tests {
         }
         for s in RequestStatus::ALL {
             assert_eq!(RequestStatus::from_code(s.code()), Some(*s));
+        }
+        for r in RoleKind::ALL {
+            assert_eq!(RoleKind::from_code(r.code()), Some(*r));
         }
         assert_eq!(AccountStatus::from_code("Active"), None);
         assert_eq!(AccountStatus::Disabled.label(), "已停用");
