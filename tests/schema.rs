@@ -268,7 +268,8 @@ async fn a_drift_on_one_side_is_reported() {
         &postgres_schema(&postgres.db).await,
     );
     assert!(
-        diff.iter().any(|d| d.starts_with("index units (\"created_at\"")),
+        diff.iter()
+            .any(|d| d.starts_with("index units (\"created_at\"")),
         "{diff:?}"
     );
     assert!(

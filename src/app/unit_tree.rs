@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::rules::units::{self as rules, Existing, Kind, Plan, Problem, Wanted};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::bulk::{self, Val};
-use crate::store::units::{self, NewUnit, Placed, UnitRow};
+use crate::store::units::{self, NewUnit, Placed, Renamed, Reparented, UnitRow};
 use crate::store::{Db, Tx, accounts};
 
 use super::actor::RoleKind;
@@ -633,12 +633,28 @@ async fn write_plan(tx: &mut Tx, before: &[UnitRow], plan: &Plan, now: i64) -> R
             .copied()
             .ok_or_else(|| Error::internal(format!("单位 {code} 不存在")))
     };
-    for (code, _, new) in &plan.renamed {
-        units::set_name(tx, id_of(code, &ids)?, new).await?;
-    }
-    for (code, _, parent) in &plan.moved {
-        units::set_parent(tx, id_of(code, &ids)?, id_of(parent, &ids)?).await?;
-    }
+    let names = plan
+        .renamed
+        .iter()
+        .map(|(code, _, new)| {
+            Ok(Renamed {
+                id: id_of(code, &ids)?,
+                name: new,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    units::set_names(tx, &names).await?;
+    let moves = plan
+        .moved
+        .iter()
+        .map(|(code, _, parent)| {
+            Ok(Reparented {
+                id: id_of(code, &ids)?,
+                parent_id: id_of(parent, &ids)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    units::set_parents(tx, &moves).await?;
     let after = units::all_in(tx).await?;
     let shape: Vec<(i64, Option<i64>, &str)> = after
         .iter()

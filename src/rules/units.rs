@@ -712,30 +712,17 @@ mod tests {
                 row(6, "LX", "娄星区", "LX01"),
             ],
         ));
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("第2行") && p.contains("NOPE 不存在")),
-            "{problems:?}"
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("第3行") && p.contains("成环")),
-            "{problems:?}"
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("第5行") && p.contains("与第2行")),
-            "{problems:?}"
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.contains("第6行") && p.contains("LX → LX01 → LX")),
-            "{problems:?}"
-        );
+        for (row, says) in [
+            ("第2行", "NOPE 不存在"),
+            ("第3行", "成环"),
+            ("第5行", "与第2行"),
+            ("第6行", "LX → LX01 → LX"),
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(row) && p.contains(says)),
+                "{row} {says}: {problems:?}"
+            );
+        }
     }
 
     #[test]

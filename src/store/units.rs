@@ -192,19 +192,50 @@ pub async fn insert_under_existing(
         .rows_affected())
 }
 
-pub async fn set_name(tx: &mut Tx, id: i64, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE units SET name = $1 WHERE id = $2")
-        .bind(name)
-        .bind(id)
+/// A unit's new name or parent, by id.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Renamed<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reparented {
+    pub id: i64,
+    pub parent_id: i64,
+}
+
+/// Renames units, one statement for the batch.
+pub async fn set_names(tx: &mut Tx, names: &[Renamed<'_>]) -> Result<(), sqlx::Error> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE units SET name = v.name FROM {} WHERE units.id = v.id",
+        json_rows(backend_of(tx), 1, &[("id", "bigint"), ("name", "text")])
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json(names)?)
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-pub async fn set_parent(tx: &mut Tx, id: i64, parent_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE units SET parent_id = $1 WHERE id = $2")
-        .bind(parent_id)
-        .bind(id)
+/// Puts units under new parents, one statement for the batch (paths follow by `set_paths`).
+pub async fn set_parents(tx: &mut Tx, moves: &[Reparented]) -> Result<(), sqlx::Error> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE units SET parent_id = v.parent_id FROM {} WHERE units.id = v.id",
+        json_rows(
+            backend_of(tx),
+            1,
+            &[("id", "bigint"), ("parent_id", "bigint")]
+        )
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(json(moves)?)
         .execute(&mut **tx)
         .await?;
     Ok(())
