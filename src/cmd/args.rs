@@ -15,6 +15,7 @@ const REDIRECTS: &[(&str, &str)] = &[
     ("password", "< 两行：原密码、新密码"),
     ("key add", "< key.pub"),
     ("exam import", "< 题库文件"),
+    ("course media", "< 课件文件"),
     ("roster submit", "< 文件"),
     ("roster credentials", "> 文件"),
 ];
@@ -162,7 +163,7 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Archive(Archive),
-    /// 课程目录：list 列出课程
+    /// 课程目录：list 列出课程，media 上传课件
     #[command(
         subcommand,
         subcommand_help_heading = "命令",
@@ -434,6 +435,21 @@ pub enum Archive {
 pub enum Course {
     /// 列出课程：编号、名称、类别、类型、时长、学时与学分
     List(CourseArgs),
+    /// 上传课件（市网络学院、市在线学习办）：从标准输入读取 MP4（H.264+AAC）、WebM、MP3、M4A 或 WAV 文件，时长须与课程时长相符（相差不超过 2%）
+    Media(MediaArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct MediaArgs {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+    /// 以文件时长为课程时长（已获得的学分不变）
+    #[arg(long)]
+    pub set_duration: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Subcommand)]

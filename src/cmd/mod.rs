@@ -8,6 +8,7 @@ pub mod check;
 pub mod exams;
 pub mod format;
 pub mod help;
+pub mod media;
 pub mod reports;
 pub mod stdin;
 pub mod submission;
@@ -142,6 +143,7 @@ async fn execute(
         }
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+        Command::Course(Course::Media(a)) => (media::upload(db, actor, &a, stdin).await?, a.output),
         Command::Exam(Exam::Import(a)) => {
             let bytes = stdin
                 .read_all(exams::MAX_BANK_BYTES)

@@ -34,6 +34,8 @@ struct CoursePage {
     rule: String,
     status: String,
     has_exam: bool,
+    /// None: no lecture uploaded yet, the page says so instead of showing a dead player.
+    lecture: Option<app::media::Lecture>,
 }
 
 pub async fn course(
@@ -50,8 +52,10 @@ pub async fn course(
         .into_iter()
         .find(|l| l.course.code == code)
         .ok_or_else(|| app::Error::NotFound(format!("课程 {code}")))?;
+    let lecture = app::media::lecture(web.db(), &line.course.code).await?;
     let name = me.actor().real_name(web.db()).await?;
     Ok(render(&CoursePage {
+        lecture,
         chrome: Chrome::of(&me, name, "courses"),
         status: line.status.label(),
         code: line.course.code,
