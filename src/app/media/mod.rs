@@ -6,6 +6,7 @@
 //! it in one transaction with its audit row. The previous file stays in the folder: a learner may
 //! be playing it right now, and content-addressed files are never overwritten with other bytes.
 
+mod bounds;
 pub mod probe;
 
 use std::path::PathBuf;

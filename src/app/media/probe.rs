@@ -58,8 +58,13 @@ pub fn probe(path: &Path) -> std::io::Result<Result<Probed, Refused>> {
     let Some(container) = sniff(&head) else {
         return Ok(Err(Refused::Unknown));
     };
-    let file = std::fs::File::open(path)?;
+    let mut file = std::fs::File::open(path)?;
     let name = container_name(container);
+    let len = file.metadata()?.len();
+    if let Err(why) = super::bounds::check(&mut file, len, container) {
+        return Ok(Err(Refused::Damaged(name, why)));
+    }
+    let file = std::fs::File::open(path)?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         demux(file, container, name)
     }));
