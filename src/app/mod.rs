@@ -17,6 +17,7 @@ pub mod exams;
 pub mod learner;
 pub mod ledger;
 pub mod legacy;
+pub mod media;
 pub mod password;
 pub mod playback;
 pub mod population;

@@ -13,6 +13,7 @@ pub mod exams;
 pub mod facts;
 pub mod fraud;
 pub mod ledger;
+pub mod media;
 pub mod notices;
 pub mod passwords;
 pub mod playback;
@@ -93,6 +94,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Where lecture media live (`courses.media_path` names files there); None until attached.
+    media: Option<std::sync::Arc<media::MediaFolder>>,
 }
 
 impl Db {
@@ -115,6 +118,7 @@ impl Db {
                     read,
                     write,
                     backend,
+                    media: None,
                 })
             }
             Backend::Postgres => {
@@ -135,6 +139,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    media: None,
                 })
             }
         }
@@ -227,6 +232,17 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same database with its media folder attached: the rows name files there, so uploads
+    /// (`app::media`) write where the web site serves from.
+    pub fn with_media(mut self, folder: media::MediaFolder) -> Db {
+        self.media = Some(std::sync::Arc::new(folder));
+        self
+    }
+
+    pub fn media(&self) -> Option<&media::MediaFolder> {
+        self.media.as_deref()
     }
 
     /// After a bulk load: fold SQLite's write-ahead log back into the file and refresh the
