@@ -12,6 +12,7 @@ use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
+use super::changes::{self, Topic};
 use super::{Actor, Error, Result, admin};
 
 /// At most this many accounts come back from a search.
@@ -120,7 +121,7 @@ pub async fn set_enabled(
         .after(status)
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(())
 }
 
@@ -154,7 +155,7 @@ pub async fn move_unit(
         .after(&format!("{} {}", unit.code, unit.name))
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(unit)
 }
 
@@ -202,11 +203,11 @@ pub async fn set_exempt(
             return Err(Error::Forbidden("取消免考核仅限市在线学习办".into()));
         };
         let id = super::population::request_exemption(&mut tx, actor, &account, r, now).await?;
-        tx.commit().await?;
+        changes::commit(db, tx, &[Topic::Population]).await?;
         return Ok(Exemption::Requested(id));
     }
     apply_exempt(&mut tx, actor, &account, reason, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(if reason.is_some() {
         Exemption::Exempted
     } else {
@@ -284,7 +285,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         .before(&before)
         .after(&batch.to_string());
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(())
 }
 
@@ -326,7 +327,7 @@ pub async fn grant_role(
     let change =
         Change::new("role.grant", &account).after(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(unit)
 }
 
@@ -359,7 +360,7 @@ pub async fn revoke_role(
     let change =
         Change::new("role.revoke", &account).before(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(unit)
 }
 

@@ -11,6 +11,7 @@ pub use crate::store::auth::Lock;
 use crate::store::{Db, auth, passwords};
 
 use super::accounts::{Change, manageable, record};
+use super::changes::{self, Topic};
 use super::password::{self, Scheme};
 use super::{Actor, Error, Result};
 use crate::rules::calendar::datetime_cst;
@@ -194,7 +195,7 @@ pub async fn unlock(
         .after("已解锁")
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(lock)
 }
 
@@ -278,6 +279,7 @@ async fn fail(
     )
     .await?;
     let mut detail = why.to_string();
+    let mut locked: &[Topic] = &[];
     if let Some((key, window)) = &reserved.account {
         let failures = auth::failed(
             &mut tx,
@@ -290,6 +292,7 @@ async fn fail(
         .await?;
         if failures.is_some_and(|n| n >= MAX_FAILURES) {
             detail.push_str(&format!("；连续失败，账号锁定 {WINDOW_MINUTES} 分钟"));
+            locked = &[Topic::Accounts];
         }
     }
     write_audit(
@@ -302,7 +305,7 @@ async fn fail(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, locked).await?;
     Ok(Err(Denied::BadCredentials))
 }
 

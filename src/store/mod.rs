@@ -11,6 +11,7 @@ pub mod classes;
 pub mod courses;
 pub mod exams;
 pub mod facts;
+pub mod feed;
 pub mod fraud;
 pub mod ledger;
 pub mod notices;
@@ -93,6 +94,7 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    feed: feed::Feed,
 }
 
 impl Db {
@@ -111,10 +113,12 @@ impl Db {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
                 tokio::spawn(checkpoints(read.clone()));
+                let feed = feed::Feed::start(write.clone(), None);
                 Ok(Db {
                     read,
                     write,
                     backend,
+                    feed,
                 })
             }
             Backend::Postgres => {
@@ -131,10 +135,12 @@ impl Db {
                     })
                     .connect_with(options)
                     .await?;
+                let feed = feed::Feed::start(pool.clone(), Some(url));
                 Ok(Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    feed,
                 })
             }
         }
@@ -227,6 +233,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The change feed of this database handle (`app::changes` names its topics).
+    pub fn feed(&self) -> &feed::Feed {
+        &self.feed
     }
 
     /// After a bulk load: fold SQLite's write-ahead log back into the file and refresh the

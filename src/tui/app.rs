@@ -179,11 +179,28 @@ impl App {
                 self.roster.fetch(h)
             }
             Event::Data(msg) => self.data(msg),
-            // Routed to the screens by issue 12 point 3 (live data).
-            Event::Changed(_) => Vec::new(),
+            Event::Changed(topic) => self.changed(topic),
             Event::Tick => Vec::new(),
         });
         out
+    }
+
+    /// Another write changed `topic`: the visible screen reloads when it shows data of it.
+    /// (A stopgap until the screens name their own topics, issue 12 point 3.)
+    fn changed(&mut self, topic: crate::app::changes::Topic) -> Vec<Effect> {
+        use crate::app::changes::Topic as T;
+        if !self.started || self.password.is_some() {
+            return Vec::new();
+        }
+        match (self.tab, topic) {
+            (Tab::Dashboard, T::Ledger | T::Accounts | T::Population | T::Units | T::Settings) => {
+                self.dashboard.load(self.year)
+            }
+            (Tab::Accounts, T::Accounts | T::Population) => self.accounts.reload(),
+            (Tab::Submissions, T::Rosters) => self.submissions.load(),
+            (Tab::Catalog, T::Catalog) => self.catalog.load(),
+            _ => Vec::new(),
+        }
     }
 
     fn data(&mut self, msg: DataMsg) -> Vec<Effect> {

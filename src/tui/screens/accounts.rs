@@ -98,7 +98,8 @@ impl Accounts {
         vec![Effect::Load(Request::Accounts(self.query.clone()))]
     }
 
-    fn reload(&self) -> Vec<Effect> {
+    /// Loads the list and the open account again.
+    pub fn reload(&self) -> Vec<Effect> {
         let mut out: Vec<Effect> = self.open.iter().map(AccountView::load).collect();
         if !self.query.is_empty() {
             out.push(Effect::Load(Request::Accounts(self.query.clone())));
