@@ -164,3 +164,46 @@ async fn an_account_disabled_over_exec_redraws_another_staff_members_accounts_ta
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboards_are_computed_once_for_everyone_and_again_after_a_change() {
+    use wangyuan::app::aggregates;
+    for t in common::all_with_demo(20).await {
+        let office = common::actor(&t, "office").await;
+        let liaison = common::actor(&t, "lx_liaison").await;
+        let before = aggregates::computed(&t.db);
+        let asks: Vec<_> = (0..200)
+            .map(|_| {
+                let (db, office) = (t.db.clone(), office.clone());
+                tokio::spawn(async move { aggregates::dashboard(&db, &office, 2026, None).await })
+            })
+            .collect();
+        let mut scopes = Vec::new();
+        for ask in asks {
+            let d = ask.await.expect("join").expect("dashboard");
+            scopes.push(d.report.scope.code.clone());
+        }
+        assert_eq!(aggregates::computed(&t.db) - before, 1, "{}", t.name);
+        assert!(scopes.iter().all(|s| *s == scopes[0]), "{}", t.name);
+
+        // Another scope is its own answer; a scope the actor does not cover is refused.
+        let own = aggregates::dashboard(&t.db, &liaison, 2026, None)
+            .await
+            .expect("liaison's dashboard");
+        assert_eq!(own.report.scope.code, "LX", "{}", t.name);
+        let city = &scopes[0];
+        let refused = aggregates::dashboard(&t.db, &liaison, 2026, Some(city)).await;
+        assert!(refused.is_err(), "{}: {refused:?}", t.name);
+        assert_eq!(aggregates::computed(&t.db) - before, 2, "{}", t.name);
+
+        // A change to accounts makes the next answer a new computation, with the change in it.
+        let user = common::lx_learner(&t.db).await;
+        let assessed = own.report.overall.assessed;
+        set_enabled(&t.db, &office, &user, false).await;
+        let again = aggregates::dashboard(&t.db, &liaison, 2026, None)
+            .await
+            .expect("again");
+        assert_eq!(aggregates::computed(&t.db) - before, 3, "{}", t.name);
+        assert_eq!(again.report.overall.assessed + 1, assessed, "{}", t.name);
+    }
+}
