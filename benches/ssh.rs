@@ -73,6 +73,7 @@ struct Server {
     port: u16,
     _dir: tempfile::TempDir,
     office_password: String,
+    db_url: String,
 }
 
 /// What the server runs: the demo (on its own SQLite file, or on the database at a URL), or
@@ -93,6 +94,9 @@ async fn start_server(mode: Mode<'_>) -> Result<Server, Box<dyn std::error::Erro
         .env("WANGYUAN_KEYS_DIR", dir.path().join("keys"))
         .env("WANGYUAN_SSH_LISTEN", format!("127.0.0.1:{port}"))
         .env("WANGYUAN_LOG", "info")
+        // The sessions come from 200 loopback addresses at once; production staff come from
+        // their own machines, under the default caps per address.
+        .env("WANGYUAN_SSH_MAX_UNAUTHENTICATED", "512")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
@@ -124,6 +128,8 @@ async fn start_server(mode: Mode<'_>) -> Result<Server, Box<dyn std::error::Erro
             cmd.arg("serve").env("WANGYUAN_DATABASE_URL", url);
         }
         Mode::Demo(url) => {
+            // The credentials file goes there whichever database the demo is on.
+            std::fs::create_dir_all(dir.path().join("data"))?;
             cmd.args(["demo", "--learners", "3000"]);
             match url {
                 Some(url) => cmd.env("WANGYUAN_DATABASE_URL", url),
@@ -153,11 +159,19 @@ async fn start_server(mode: Mode<'_>) -> Result<Server, Box<dyn std::error::Erro
                 .ok_or("no office password")?
         }
     };
+    let db_url = match mode {
+        Mode::Serve(url) | Mode::Demo(Some(url)) => url.to_string(),
+        Mode::Demo(None) => format!(
+            "sqlite://{}",
+            dir.path().join("data").join("demo.db").display()
+        ),
+    };
     Ok(Server {
         child,
         port,
         _dir: dir,
         office_password,
+        db_url,
     })
 }
 
@@ -177,11 +191,27 @@ async fn connect(
     user: &str,
     password: &str,
 ) -> Result<Handle<Client>, Box<dyn std::error::Error + Send + Sync>> {
+    connect_from(std::net::Ipv4Addr::LOCALHOST, port, user, password).await
+}
+
+/// Signs in from a loopback address of our choosing (all of 127.0.0.0/8 reaches the server), so
+/// that many sessions look like many staff machines to the per-address limits.
+async fn connect_from(
+    from: std::net::Ipv4Addr,
+    port: u16,
+    user: &str,
+    password: &str,
+) -> Result<Handle<Client>, Box<dyn std::error::Error + Send + Sync>> {
     let config = Arc::new(client::Config {
         inactivity_timeout: None,
         ..Default::default()
     });
-    let mut h = client::connect(config, ("127.0.0.1", port), Client).await?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((from, 0).into())?;
+    let stream = socket
+        .connect((std::net::Ipv4Addr::LOCALHOST, port).into())
+        .await?;
+    let mut h = client::connect_stream(config, stream, Client).await?;
     if !h.authenticate_password(user, password).await?.success() {
         return Err("sign-in refused".into());
     }
@@ -210,14 +240,15 @@ struct SessionStats {
 /// One session: signs in at `start_at`, presses a key every 500 ms from its first frame on for
 /// `seconds`, then reads on for up to 5 s so its last keys may still be answered.
 async fn one_session(
+    i: usize,
     port: u16,
-    password: String,
     seconds: u64,
     start_at: tokio::time::Instant,
 ) -> Result<SessionStats, Box<dyn std::error::Error + Send + Sync>> {
     tokio::time::sleep_until(start_at).await;
     let began = Instant::now();
-    let h = connect(port, "office", &password).await?;
+    let from = std::net::Ipv4Addr::new(127, 0, 1 + (i / 250) as u8, 1 + (i % 250) as u8);
+    let h = connect_from(from, port, &staff_name(i), STAFF_PASSWORD).await?;
     let mut ch = h.channel_open_session().await?;
     ch.request_pty(true, "xterm", 100, 30, 0, 0, &[]).await?;
     ch.request_shell(true).await?;
@@ -308,11 +339,49 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The password of every benchmark staff account.
+const STAFF_PASSWORD: &str = "Bench2026pass";
+
+fn staff_name(i: usize) -> String {
+    format!("bench{i:03}")
+}
+
+/// One office account per session (as 200 staff members are), each signing in with its own
+/// password: the lockout reservations are per account and per address.
+async fn add_staff(url: &str, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    use wangyuan::app::{Actor, actor::RoleKind, admin};
+    let db = wangyuan::store::Db::open(url).await?;
+    let operator = Actor::local_operator();
+    let mut adds = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (db, operator) = (db.clone(), operator.clone());
+        adds.spawn(async move {
+            let name = staff_name(i);
+            let req = admin::AddStaff {
+                role: RoleKind::Office,
+                unit_code: None,
+                username: &name,
+                real_name: None,
+                password: Some(STAFF_PASSWORD.to_string()),
+            };
+            admin::add_staff(&db, &operator, req, wangyuan::app::now())
+                .await
+                .map(|_| ())
+        });
+    }
+    while let Some(added) = adds.join_next().await {
+        added?.map_err(|e| e.to_string())?;
+    }
+    db.close().await;
+    Ok(())
+}
+
 async fn sessions_bench(
     a: &Args,
     demo_url: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let server = start_server(Mode::Demo(demo_url)).await?;
+    add_staff(&server.db_url, a.sessions).await?;
     let pid = server.child.id().ok_or("no pid")?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = rss_kib(pid);
@@ -332,8 +401,8 @@ async fn sessions_bench(
     let tasks: Vec<_> = (0..a.sessions)
         .map(|i| {
             let start_at = t0 + Duration::from_millis(a.spread_ms) * i as u32 / n as u32;
-            let (pw, port, secs) = (server.office_password.clone(), server.port, a.seconds);
-            tokio::spawn(async move { one_session(port, pw, secs, start_at).await })
+            let (port, secs) = (server.port, a.seconds);
+            tokio::spawn(async move { one_session(i, port, secs, start_at).await })
         })
         .collect();
     let mut all = Vec::new();
@@ -359,8 +428,8 @@ async fn sessions_bench(
     all.sort();
     signins.sort();
     println!(
-        "{} ({}): {} sessions ({failed} failed) signing in within {} ms, {} s of keys each",
-        a.backend, "demo, 3,000 learners", a.sessions, a.spread_ms, a.seconds,
+        "{} (demo, 3,000 learners): {} sessions ({failed} failed) signing in within {} ms, {} s of keys each",
+        a.backend, a.sessions, a.spread_ms, a.seconds,
     );
     println!(
         "sign-in to first frame p50 {:.0} ms p99 {:.0} ms max {:.0} ms",

@@ -84,9 +84,9 @@ async fn two_nodes_on_one_postgres_hear_each_other_once() {
     let other = Db::open(&t.url).await.expect("a second node");
     let office = common::actor(&t, "office").await;
     let user = common::lx_learner(&t.db).await;
-    // Let the second node's LISTEN connection come up.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The first subscriber starts a node's LISTEN task: let both connections come up.
     let (mut here, mut there) = (changes::subscribe(&t.db), changes::subscribe(&other));
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     set_enabled(&t.db, &office, &user, false).await;
     assert!(

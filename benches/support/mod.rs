@@ -8,6 +8,7 @@ use wangyuan::store::Db;
 pub struct BenchDb {
     pub db: Db,
     pub name: &'static str,
+    #[allow(dead_code)] // only the ssh benchmark hands it to a server process
     pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,

@@ -38,6 +38,9 @@ struct Inner {
     /// How often each bit was announced or heard of: a cache built from data of a topic is
     /// current while its topics' counts are unchanged.
     counts: [AtomicU64; 32],
+    /// On PostgreSQL, what the `LISTEN` task needs until it is started: by the first subscriber
+    /// or cache (a one-off command never opens that connection).
+    listen: std::sync::Mutex<Option<(AnyPool, String)>>,
 }
 
 impl std::fmt::Debug for Feed {
@@ -60,14 +63,36 @@ impl Feed {
                 pending: AtomicU32::new(0),
                 wake: Notify::new(),
                 counts: std::array::from_fn(|_| AtomicU64::new(0)),
+                listen: std::sync::Mutex::new(listen_url.map(|url| (write.clone(), url))),
             }),
         };
-        let notify_on = listen_url.is_some().then(|| write.clone());
-        tokio::spawn(feed.clone().deliver(write.clone(), notify_on));
-        if let Some(url) = listen_url {
-            tokio::spawn(feed.clone().listen(write, url));
-        }
+        let notify_on = feed.listens().then(|| write.clone());
+        tokio::spawn(feed.clone().deliver(write, notify_on));
         feed
+    }
+
+    fn listens(&self) -> bool {
+        self.inner
+            .listen
+            .lock()
+            .map(|l| l.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Starts hearing the other nodes, once (on PostgreSQL; nothing to hear on SQLite).
+    fn hear_others(&self) {
+        let Ok(mut listen) = self.inner.listen.lock() else {
+            return;
+        };
+        if listen.is_none() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if let Some((write, url)) = listen.take() {
+            runtime.spawn(self.clone().listen(write, url));
+        }
     }
 
     /// This node's id (unique per opened `Db`).
@@ -87,11 +112,13 @@ impl Feed {
 
     /// A receiver of every later delivery.
     pub fn subscribe(&self) -> broadcast::Receiver<u32> {
+        self.hear_others();
         self.inner.local.subscribe()
     }
 
     /// The sum of the announcement counts of `bits`: changes when any of them was announced.
     pub fn version(&self, bits: u32) -> u64 {
+        self.hear_others();
         (0..32)
             .filter(|i| bits & (1 << i) != 0)
             .map(|i| self.inner.counts[i].load(Ordering::Acquire))
