@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod admin;
+pub mod aggregates;
 pub mod archive;
 pub mod auth;
 pub mod catalog;

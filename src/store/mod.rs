@@ -11,6 +11,7 @@ pub mod classes;
 pub mod courses;
 pub mod exams;
 pub mod facts;
+pub mod feed;
 pub mod fraud;
 pub mod ledger;
 pub mod media;
@@ -96,6 +97,7 @@ pub struct Db {
     backend: Backend,
     /// Where lecture media live (`courses.media_path` names files there); None until attached.
     media: Option<std::sync::Arc<media::MediaFolder>>,
+    feed: feed::Feed,
 }
 
 impl Db {
@@ -114,11 +116,13 @@ impl Db {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
                 tokio::spawn(checkpoints(read.clone()));
+                let feed = feed::Feed::start(write.clone(), None);
                 Ok(Db {
                     read,
                     write,
                     backend,
                     media: None,
+                    feed,
                 })
             }
             Backend::Postgres => {
@@ -135,11 +139,13 @@ impl Db {
                     })
                     .connect_with(options)
                     .await?;
+                let feed = feed::Feed::start(pool.clone(), Some(url));
                 Ok(Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
                     media: None,
+                    feed,
                 })
             }
         }
@@ -243,6 +249,11 @@ impl Db {
 
     pub fn media(&self) -> Option<&media::MediaFolder> {
         self.media.as_deref()
+    }
+
+    /// The change feed of this database handle (`app::changes` names its topics).
+    pub fn feed(&self) -> &feed::Feed {
+        &self.feed
     }
 
     /// After a bulk load: fold SQLite's write-ahead log back into the file and refresh the

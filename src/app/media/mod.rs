@@ -213,7 +213,7 @@ impl Upload {
             now,
         )
         .await?;
-        tx.commit().await?;
+        super::changes::commit(db, tx, &[super::changes::Topic::Catalog]).await?;
         Ok(Uploaded {
             code: course.code,
             file: name,
