@@ -4,42 +4,10 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::cmd::{Ran, run};
-use common::{TestDb, actor, count};
+use common::{TestDb, actor, count, wangyuan};
 use serde_json::Value;
 use wangyuan::app::Actor;
-
-/// Runs the binary in `dir` against `url`, feeding `stdin`; (exit code, stdout bytes, stderr).
-fn wangyuan(
-    dir: &std::path::Path,
-    url: &str,
-    args: &[String],
-    stdin: &[u8],
-) -> (i32, Vec<u8>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wangyuan"))
-        .args(args)
-        .current_dir(dir)
-        .env("WANGYUAN_DATA_DIR", dir.join("data"))
-        .env("WANGYUAN_LOG", "warn")
-        .env("WANGYUAN_DATABASE_URL", url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn wangyuan");
-    if let Some(mut pipe) = child.stdin.take() {
-        pipe.write_all(stdin).expect("stdin");
-    }
-    let out = child.wait_with_output().expect("wait");
-    (
-        out.status.code().unwrap_or(-1),
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The README section's fenced block of the given language.
 fn readme_block(lang: &str) -> String {

@@ -346,6 +346,38 @@ pub async fn ledger_entries(db: &Db, account: i64, kind: &str) -> i64 {
         .expect("ledger count")
 }
 
+/// Runs the built binary with `args` in `dir` (its data folder inside) against the database at
+/// `url`, feeding `stdin`; (exit code, stdout bytes, stderr).
+pub fn wangyuan<S: AsRef<std::ffi::OsStr>>(
+    dir: &std::path::Path,
+    url: &str,
+    args: &[S],
+    stdin: &[u8],
+) -> (i32, Vec<u8>, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wangyuan"))
+        .args(args)
+        .current_dir(dir)
+        .env("WANGYUAN_DATA_DIR", dir.join("data"))
+        .env("WANGYUAN_LOG", "warn")
+        .env("WANGYUAN_DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wangyuan");
+    if let Some(mut pipe) = child.stdin.take() {
+        pipe.write_all(stdin).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs the built `wangyuan exec ARGS` in `dir` (its data folder inside) against the database at
 /// `url`, as an operator on the machine would.
 pub fn wangyuan_exec(dir: &std::path::Path, url: &str, args: &[&str]) -> std::process::Output {
