@@ -74,13 +74,15 @@
     say(text);
   }
 
-  function beat() {
+  // atEnd: the beat sent when the video stops at its end (the browser pauses it there); the
+  // stretch since the previous beat was played, so it is not reported as paused.
+  function beat(atEnd) {
     if (stopped || !lease) { return; }
     var body = {
       lease_id: lease,
       position_s: video.currentTime || 0,
       rate: video.playbackRate || 1,
-      paused: video.paused,
+      paused: video.paused && atEnd !== true,
       visible: visible()
     };
     post('/api/beat', body, function (status, r, text) {
@@ -126,7 +128,7 @@
       if (!resumed) { resumed = true; try { video.currentTime = o.resume_at_s; } catch (e) { /* old browsers */ } }
     }, false);
     if (o.completed) { say('本课程已完成，可以重看（不再计分）。'); } else { say('可以开始学习。'); }
-    timer = setInterval(beat, Math.max(5, o.beat_every_s) * 1000);
+    timer = setInterval(function () { beat(false); }, Math.max(5, o.beat_every_s) * 1000);
     if (o.check) { askCheck(''); }
   }
 
@@ -144,7 +146,7 @@
   video.addEventListener('ratechange', function () {
     if (video.playbackRate !== 1) { say('倍速播放不计学时，请使用正常速度。'); }
   }, false);
-  video.addEventListener('pause', function () { beat(); }, false);
+  video.addEventListener('pause', function () { beat(video.ended); }, false);
   video.addEventListener('play', function () { if (checkBox.style.display === 'block') { video.pause(); } }, false);
 
   checkForm.addEventListener('submit', function (e) {
