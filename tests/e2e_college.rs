@@ -133,7 +133,11 @@ async fn a_college_from_an_empty_database_to_a_learner_earning_credit() {
             &["course", "import", "--publish"],
             courses_csv().as_bytes(),
         );
-        assert!(imported.contains('2'), "{}: {imported}", t.name);
+        assert!(
+            imported.contains("新增 2 门，修改 0 门，未变 0 门"),
+            "{}: {imported}",
+            t.name
+        );
         let cutoff = ["year", "set", &year, "--total", "40", "--required", "24"];
         let mut set = cutoff.to_vec();
         // Accounts issued on or after the cutoff do not count for the year: the end of the year
@@ -224,7 +228,7 @@ async fn a_college_from_an_empty_database_to_a_learner_earning_credit() {
         // The college uploads a generated lecture as long as the course.
         let wav = wangyuan::demo::media::tick_wav(SHORT_S);
         let uploaded = exec(&t, d, "college", &["course", "media", SHORT], &wav);
-        assert!(!uploaded.is_empty(), "{}", t.name);
+        assert!(uploaded.contains("已上传课件"), "{}: {uploaded}", t.name);
         let page = browser.get(&format!("/courses/{SHORT}")).await;
         assert!(!page.body.contains("课件尚未上传"), "{}", page.body);
         assert!(page.body.contains("/static/player.js"), "{}", t.name);
@@ -239,6 +243,7 @@ async fn a_college_from_an_empty_database_to_a_learner_earning_credit() {
         let media = opened["media"].as_str().expect("media").to_string();
         let served = browser.get(&format!("/media/{media}")).await;
         assert_eq!(served.status, StatusCode::OK, "{}", t.name);
+        assert!(media.ends_with(".wav"), "{}: stored as {media}", t.name);
         let lease = opened["lease_id"].as_str().expect("lease").to_string();
         let every = wangyuan::rules::playback::BEAT_EVERY_S;
         tokio::time::sleep(std::time::Duration::from_secs(every as u64)).await;
