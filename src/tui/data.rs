@@ -10,7 +10,9 @@ use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
+use crate::app::unit_tree::{self, UnitInfo};
 use crate::app::units::{self, Tally, UnitLine};
+use crate::app::years::{self, YearChange, YearView};
 use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
 use crate::rules::standing::{Standing, Targets};
@@ -57,6 +59,36 @@ pub enum Request {
     Population(i32),
     /// The office decides an exemption request; answered with `DataMsg::ExemptionDone`.
     ExemptionOp(ExemptionOp),
+    /// The unit tree of the actor's scope, retired units included.
+    Units,
+    /// A change to the unit tree; answered with `DataMsg::UnitDone`.
+    UnitOp(UnitOp),
+    /// The settings in force for a year.
+    Year(i32),
+    /// The office sets a year's settings; answered with `DataMsg::YearDone`.
+    YearSet {
+        year: i32,
+        change: YearChange,
+    },
+}
+
+/// A change to the unit tree (codes; a parent by code or unique name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitOp {
+    Add {
+        code: String,
+        name: String,
+        parent: String,
+    },
+    Rename {
+        code: String,
+        name: String,
+    },
+    Move {
+        code: String,
+        parent: String,
+    },
+    Retire(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +239,20 @@ pub enum DataMsg {
     ExemptionDone {
         result: Result<String, String>,
     },
+    Units {
+        result: Result<Vec<UnitInfo>, String>,
+    },
+    UnitDone {
+        result: Result<String, String>,
+    },
+    Year {
+        year: i32,
+        result: Result<YearView, String>,
+    },
+    YearDone {
+        year: i32,
+        result: Result<String, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -298,6 +344,25 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::ExemptionOp(op) => DataMsg::ExemptionDone {
             result: exemption_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
+        Request::Units => DataMsg::Units {
+            result: unit_tree::tree(db, actor).await.map_err(|e| e.to_string()),
+        },
+        Request::UnitOp(op) => DataMsg::UnitDone {
+            result: unit_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
+        Request::Year(year) => DataMsg::Year {
+            year,
+            result: years::show(db, actor, year)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::YearSet { year, change } => DataMsg::YearDone {
+            year,
+            result: years::set(db, actor, year, &change, crate::app::now())
+                .await
+                .map(|_| format!("{year} 年度设置已保存"))
+                .map_err(|e| e.to_string()),
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -322,6 +387,34 @@ async fn population_view(db: &Db, actor: &Actor, year: i32) -> crate::app::Resul
         year,
         requests: population::requests(db, actor, None, true).await?,
         changes: population::changes(db, actor, year).await?,
+    })
+}
+
+async fn unit_op(db: &Db, actor: &Actor, op: UnitOp) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    Ok(match op {
+        UnitOp::Add { code, name, parent } => {
+            unit_tree::add(db, actor, &code, &name, &parent, now).await?;
+            format!("已新增单位 {code} {name}")
+        }
+        UnitOp::Rename { code, name } => {
+            unit_tree::rename(db, actor, &code, &name, now).await?;
+            format!("单位 {code} 已改名为 {name}")
+        }
+        UnitOp::Move { code, parent } => {
+            let done = unit_tree::move_unit(db, actor, &code, &parent, now).await?;
+            match done.moved.first() {
+                Some((_, _, to)) => format!("单位 {code} 已调至 {to} 之下"),
+                None => format!("单位 {code} 的上级未变"),
+            }
+        }
+        UnitOp::Retire(code) => {
+            let r = unit_tree::retire(db, actor, &code, now).await?;
+            format!(
+                "已撤销 {} {}（连同下级共 {} 个单位）",
+                r.code, r.name, r.units
+            )
+        }
     })
 }
 
@@ -384,7 +477,7 @@ async fn account_op(
         }
         AccountOp::Move { unit_code, reason } => {
             let unit = accounts::move_unit(db, actor, username, &unit_code, &reason, now).await?;
-            format!("账号 {username} 已调至{}", unit.name)
+            format!("账号 {username} 已调至 {} {}", unit.code, unit.name)
         }
         AccountOp::Batch(batch) => {
             accounts::set_batch(db, actor, username, batch, now).await?;

@@ -57,6 +57,14 @@ pub enum Action {
     RemoveHeld,
     /// 账号: open the population changes and exemption requests (the office).
     Population,
+    /// 单位: add a child unit, rename, retire the selected unit, show or hide retired units
+    /// (moving it is `MoveUnit`).
+    AddChild,
+    Rename,
+    Retire,
+    ShowRetired,
+    /// 设置: edit the shown year's settings (the office).
+    Edit,
     /// 总览: open 花名册 filtered to the selected unit.
     UnitRoster,
     /// Read the screen's data again (`r`, F5).
