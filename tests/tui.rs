@@ -1683,6 +1683,16 @@ async fn settings_edit_saves_and_a_liaison_is_refused() {
         .expect("settings");
         assert_eq!((total, required), (500, 300));
         assert!(last_audit(&hs.t, "year.set").await.is_some());
+        // ] shows the next year, which has no settings of its own yet.
+        hs.keys("]").await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("2027 年度设置") && screen.contains("沿用 2026 年度设置"),
+            "{screen}"
+        );
+        assert!(screen.contains("50.0 学分"), "{screen}");
+        hs.keys("[").await;
+        assert!(hs.screen().contains("本年度设置"), "{}", hs.screen());
 
         let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
         to_tab(&mut hs, UNITS_TAB + 1).await;
