@@ -275,7 +275,7 @@ async fn open(settings: &Settings, default_file: &str) -> Result<Db, CliError> {
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    Ok(Db::open(&url).await?)
+    Ok(Db::open(&url).await?.with_media(settings.media_folder()))
 }
 
 const DB_FILE: &str = "wangyuan.db";
@@ -312,7 +312,13 @@ async fn demo(settings: &Settings, args: &DemoArgs) -> CliResult {
         );
         write_credentials(&credentials, &summary)?;
     }
-    write_demo_media(&settings.media_dir())?;
+    demo::courses::ensure_media(&db, app::now()).await?;
+    let codes: Vec<&str> = demo::courses::DEMO_COURSES.iter().map(|c| c.code).collect();
+    println!(
+        "可播放的演示短课程：{}（课件在 {}）",
+        codes.join("、"),
+        settings.media_dir().display()
+    );
     match std::fs::read_to_string(&credentials) {
         Ok(text) => print!("{text}"),
         Err(_) => println!(
@@ -352,24 +358,6 @@ fn sample_learner(credentials: &Path) -> Option<String> {
     let line = text.lines().find(|l| l.starts_with("演示学员"))?;
     let name = line.rsplit("例如用户名 ").next()?.trim();
     (!name.is_empty()).then(|| name.to_string())
-}
-
-/// Generates the demo courses' media files that are missing (each as long as its course).
-fn write_demo_media(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for c in demo::courses::DEMO_COURSES {
-        let path = dir.join(c.media);
-        if !path.exists() {
-            std::fs::write(&path, crate::demo::media::tick_wav(c.duration_s))?;
-        }
-    }
-    let codes: Vec<&str> = demo::courses::DEMO_COURSES.iter().map(|c| c.code).collect();
-    println!(
-        "可播放的演示短课程：{}（媒体文件在 {}）",
-        codes.join("、"),
-        dir.display()
-    );
-    Ok(())
 }
 
 /// Creates the keys directory (owner-only) when it does not exist yet; `demo` sets up everything.

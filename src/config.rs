@@ -35,6 +35,8 @@ pub struct Settings {
     /// A web client must send a request's whole header within this many seconds (also how long
     /// an idle keep-alive connection stays open).
     pub http_header_timeout_secs: u64,
+    /// The largest lecture file `course media` accepts, in bytes (default 2 GiB).
+    pub media_max_bytes: u64,
     /// tracing filter, e.g. `info` or `wangyuan=debug`.
     pub log: String,
 }
@@ -55,6 +57,7 @@ impl Default for Settings {
             ssh_max_unauthenticated_per_address: 8,
             ssh_inactivity_timeout_secs: 300,
             http_header_timeout_secs: 20,
+            media_max_bytes: crate::rules::media::DEFAULT_MAX_BYTES,
             log: "info".into(),
         }
     }
@@ -127,7 +130,7 @@ impl Settings {
 
     /// Limits and timeouts: whole numbers above zero (a zero limit would refuse everyone, a zero
     /// timeout would cut every connection at once).
-    fn positives(&mut self) -> [(&'static str, &mut u64); 5] {
+    fn positives(&mut self) -> [(&'static str, &mut u64); 6] {
         [
             ("ssh_login_grace_secs", &mut self.ssh_login_grace_secs),
             ("ssh_max_unauthenticated", &mut self.ssh_max_unauthenticated),
@@ -143,6 +146,7 @@ impl Settings {
                 "http_header_timeout_secs",
                 &mut self.http_header_timeout_secs,
             ),
+            ("media_max_bytes", &mut self.media_max_bytes),
         ]
     }
 
@@ -160,6 +164,14 @@ impl Settings {
         self.media_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("media"))
+    }
+
+    /// The media folder with its upload limit, as attached to the database handle.
+    pub fn media_folder(&self) -> crate::store::media::MediaFolder {
+        crate::store::media::MediaFolder {
+            dir: self.media_dir(),
+            max_bytes: self.media_max_bytes,
+        }
     }
 
     /// The database to use; `default_file` names the SQLite file in `data_dir` when no URL is set.

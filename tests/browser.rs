@@ -293,16 +293,18 @@ fn base64_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// A site on 127.0.0.1 with the real clock, serving the demo media.
-async fn start(db: &Db) -> Site {
+/// A media folder for the demo courses' lectures, and the database handle that uploads there.
+fn with_media(db: &Db) -> (tempfile::TempDir, Db) {
     let media = tempfile::tempdir().expect("media dir");
-    for c in demo_courses::DEMO_COURSES {
-        std::fs::write(
-            media.path().join(c.media),
-            wangyuan::demo::media::tick_wav(c.duration_s),
-        )
-        .expect("demo media");
-    }
+    let folder = wangyuan::store::media::MediaFolder {
+        dir: media.path().to_path_buf(),
+        max_bytes: 1 << 30,
+    };
+    (media, db.clone().with_media(folder))
+}
+
+/// A site on 127.0.0.1 with the real clock, serving the demo media (uploaded by `seed_now`).
+async fn start(db: &Db, media: tempfile::TempDir) -> Site {
     let dir = media.path().to_path_buf();
     Site::serve(
         db,
@@ -369,7 +371,8 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
     }
     for t in TestDb::all().await {
         let now = Clock::system().now();
-        let (username, password) = seed_now(&t.db, now).await;
+        let (media, with_media) = with_media(&t.db);
+        let (username, password) = seed_now(&with_media, now).await;
         let account = Actor::load(&t.db, &username, "t")
             .await
             .expect("actor")
@@ -390,7 +393,7 @@ async fn chromium_signs_in_plays_a_course_and_beats_arrive() {
         wangyuan::app::ledger::complete_course(&t.db, account, earned, now)
             .await
             .expect("earn a course");
-        let site = start(&t.db).await;
+        let site = start(&t.db, media).await;
         let (_chromium, browser_ws) = launch().await;
         let mut page = Cdp::page(&browser_ws).await;
         page.call("Page.enable", json!({}))

@@ -386,6 +386,8 @@ async fn nobody_reaches_another_learners_data() {
 async fn media_needs_a_session_and_answers_ranges() {
     for t in TestDb::all().await {
         let (a, _, pw) = learners(&t.db).await;
+        // Only a published course's lecture is served.
+        short_course(&t.db, "CLIP01").await;
         let site = start(&t.db, web::Key::generate(), Clock::manual(NOW)).await;
         let mut anonymous = Browser::at(&site.base);
         let r = anonymous.get("/media/clip.bin").await;

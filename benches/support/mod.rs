@@ -8,6 +8,9 @@ use wangyuan::store::Db;
 pub struct BenchDb {
     pub db: Db,
     pub name: &'static str,
+    /// The database's URL, for a `wangyuan serve` process of its own.
+    #[allow(dead_code)] // not every benchmark uses it
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -21,6 +24,7 @@ impl BenchDb {
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
                 Ok(Some(BenchDb {
                     db: Db::open(&url).await?,
+                    url,
                     name: "SQLite",
                     _dir: Some(dir),
                     pg: None,
@@ -50,6 +54,7 @@ impl BenchDb {
                 };
                 Ok(Some(BenchDb {
                     db: Db::open(&url).await?,
+                    url,
                     name: "PostgreSQL",
                     _dir: None,
                     pg: Some((admin, name)),

@@ -13,6 +13,7 @@ use crate::store::units::UnitRow;
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
+use super::changes::{self, Topic};
 use super::password::Scheme;
 use super::types::{UnitCode, Username, converted, decode, flag};
 use super::units::Unit;
@@ -255,7 +256,7 @@ pub async fn set_enabled(
         .after(status)
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(())
 }
 
@@ -287,7 +288,7 @@ pub async fn move_unit(
         .after(&format!("{} {}", unit.code, unit.name))
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(unit.into())
 }
 
@@ -340,11 +341,11 @@ pub async fn set_exempt(
             return Err(Error::Forbidden("取消免考核仅限市在线学习办".into()));
         };
         let id = super::population::request_exemption(&mut tx, actor, &account, r, now).await?;
-        tx.commit().await?;
+        changes::commit(db, tx, &[Topic::Population]).await?;
         return Ok(Exemption::Requested(id));
     }
     apply_exempt(&mut tx, actor, &account, reason, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(if reason.is_some() {
         Exemption::Exempted
     } else {
@@ -422,7 +423,7 @@ pub async fn set_batch(db: &Db, actor: &Actor, username: &str, batch: i64, now: 
         .before(&before)
         .after(&batch.to_string());
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Population]).await?;
     Ok(())
 }
 
@@ -464,7 +465,7 @@ pub async fn grant_role(
     let change =
         Change::new("role.grant", &account).after(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(unit.into())
 }
 
@@ -497,7 +498,7 @@ pub async fn revoke_role(
     let change =
         Change::new("role.revoke", &account).before(&format!("{} @ {}", role.code(), unit.code));
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(unit.into())
 }
 

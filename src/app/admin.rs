@@ -5,6 +5,7 @@ use crate::store::units::UnitRow;
 use crate::store::{Db, Tx, accounts, units};
 
 use super::actor::RoleKind;
+use super::changes::{self, Topic};
 use super::{Actor, Error, Result, password};
 
 #[derive(Debug, Clone)]
@@ -90,7 +91,7 @@ pub async fn add_staff(db: &Db, actor: &Actor, req: AddStaff<'_>, now: i64) -> R
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(AddedStaff {
         account_id,
         created,

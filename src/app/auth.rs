@@ -11,6 +11,7 @@ pub use crate::store::auth::Lock;
 use crate::store::{Db, auth, passwords};
 
 use super::accounts::{Change, Target, manageable, may_manage, record};
+use super::changes::{self, Topic};
 use super::password::{self, Scheme};
 use super::{Actor, Error, Result};
 use crate::rules::calendar::datetime_cst;
@@ -193,7 +194,7 @@ pub async fn unlock(
         .after("已解锁")
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(lock)
 }
 
@@ -284,6 +285,7 @@ async fn fail(
     )
     .await?;
     let mut detail = why.to_string();
+    let mut locked: &[Topic] = &[];
     if let Some((key, window)) = &reserved.account {
         let failures = auth::failed(
             &mut tx,
@@ -296,6 +298,7 @@ async fn fail(
         .await?;
         if failures.is_some_and(|n| n >= MAX_FAILURES) {
             detail.push_str(&format!("；连续失败，账号锁定 {WINDOW_MINUTES} 分钟"));
+            locked = &[Topic::Accounts];
         }
     }
     write_audit(
@@ -308,7 +311,7 @@ async fn fail(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, locked).await?;
     Ok(Err(Denied::BadCredentials))
 }
 

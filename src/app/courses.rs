@@ -4,6 +4,7 @@
 //! credits of a course somebody completed is refused unless the caller allows it (those credits
 //! stay as earned). Every change is one transaction with its audit rows.
 
+use super::changes::{self, Topic};
 use std::collections::HashMap;
 
 use crate::rules::Tenths;
@@ -94,7 +95,7 @@ pub async fn add(
     .await?;
     let entry = change_entry(actor, "course.add", None, draft, &reason);
     audit::write(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(credit_of(draft))
 }
 
@@ -169,7 +170,7 @@ pub async fn edit(
     .await?;
     let entry = change_entry(actor, "course.edit", Some(&old), &new, &reason);
     audit::write(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(Edited {
         before: credit_of(&old),
         after: credit_of(&new),
@@ -215,7 +216,7 @@ pub async fn set_status(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(())
 }
 
@@ -303,7 +304,7 @@ pub async fn import(
         })?;
     let mut tx = db.begin().await?;
     let report = import_tx(&mut tx, actor, &rows, opts, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(report)
 }
 

@@ -6,6 +6,7 @@ use crate::store::auth as keys;
 use crate::store::{Db, accounts as account_rows, passwords};
 
 use super::accounts::{Change, Key, Target, manageable, may_manage, record, visible};
+use super::changes::{self, Topic};
 use super::{Actor, Error, Result, password};
 use crate::rules::password::REUSE_DEPTH;
 
@@ -33,7 +34,7 @@ pub async fn change_password(db: &Db, actor: &Actor, old: &str, new: &str, now: 
         return Err(Error::Conflict("密码刚被修改过，请重试".into()));
     }
     record(&mut tx, actor, Change::new("password.change", &line), now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(())
 }
 
@@ -74,7 +75,7 @@ pub async fn reset_password(
         .after("已设初始密码，须在首次登录后修改")
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(initial)
 }
 
@@ -129,7 +130,7 @@ pub async fn add_key(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(fingerprint)
 }
 
@@ -179,7 +180,7 @@ pub async fn remove_key(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts]).await?;
     Ok(())
 }
 

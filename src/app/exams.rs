@@ -16,6 +16,7 @@ use crate::store::exams::{self as store, ExamRow};
 use crate::store::{Db, Tx};
 
 use super::actor::RoleKind;
+use super::changes::{self, Topic};
 use super::ledger;
 use super::playback::Completion;
 use super::{Actor, Error, Result};
@@ -240,7 +241,8 @@ pub async fn submit(
         None
     };
     let record = store::record(&mut *tx, exam.id, exam.course_id, account_id).await?;
-    tx.commit().await?;
+    let moved: &[Topic] = if passed { &[Topic::Ledger] } else { &[] };
+    changes::commit(db, tx, moved).await?;
     Ok(Submitted::Graded(Graded {
         score_percent: score,
         passed,
@@ -323,7 +325,7 @@ pub async fn import(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(Imported {
         course_code: course.code,
         exam_id,

@@ -15,6 +15,7 @@ use crate::store::audit::{self, AuditEntry};
 use crate::store::ledger::{self as entries, NewEntry};
 use crate::store::{Db, Tx, accounts, courses, playback};
 
+use super::changes::{self, Topic};
 use super::{Actor, Error, Result};
 
 /// What an award did.
@@ -35,7 +36,7 @@ pub enum Award {
 pub async fn complete_course(db: &Db, learner_id: i64, course_id: i64, now: i64) -> Result<Award> {
     let mut tx = db.begin().await?;
     let award = complete_course_tx(&mut tx, learner_id, course_id, now).await?;
-    finish(tx, award).await
+    finish(db, tx, award).await
 }
 
 /// [`complete_course`] inside the caller's transaction (the heartbeat that completed the course
@@ -98,7 +99,7 @@ pub async fn completed_courses(db: &Db, learner_id: i64) -> Result<HashMap<i64, 
 pub async fn pass_exam(db: &Db, learner_id: i64, exam_id: i64, now: i64) -> Result<Award> {
     let mut tx = db.begin().await?;
     let award = pass_exam_tx(&mut tx, learner_id, exam_id, now).await?;
-    finish(tx, award).await
+    finish(db, tx, award).await
 }
 
 /// [`pass_exam`] inside the caller's transaction (the graded attempt and the bonus together).
@@ -140,9 +141,9 @@ async fn append_award(tx: &mut Tx, entry: NewEntry, now: i64) -> Result<Award> {
 }
 
 /// Commits a granted award; rolls back when nothing was written.
-async fn finish(tx: Tx, award: Award) -> Result<Award> {
+async fn finish(db: &Db, tx: Tx, award: Award) -> Result<Award> {
     match award {
-        Award::Granted { .. } => tx.commit().await?,
+        Award::Granted { .. } => changes::commit(db, tx, &[Topic::Ledger]).await?,
         Award::AlreadyGranted => tx.rollback().await?,
     }
     Ok(award)
@@ -207,7 +208,7 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Ledger]).await?;
     Ok(id)
 }
 
@@ -269,7 +270,7 @@ pub async fn adjust(db: &Db, actor: &Actor, a: &Adjustment<'_>, now: i64) -> Res
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Ledger]).await?;
     Ok(id)
 }
 

@@ -23,6 +23,7 @@ use crate::store::audit::{self, AuditEntry};
 use crate::store::ledger::{self, NewEntry};
 use crate::store::{Db, Tx, units};
 
+use super::changes::{self, Topic};
 use super::password::Scheme;
 use super::{Actor, Error, Result};
 
@@ -124,7 +125,7 @@ pub async fn import(
         ..actor.audit_entry()
     };
     audit::write(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Accounts, Topic::Ledger, Topic::Population]).await?;
     report.problems.sort_by_key(|p| (p.file != USERS, p.line));
     Ok(report)
 }

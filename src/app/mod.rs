@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod actor;
 pub mod admin;
+pub mod aggregates;
 pub mod archive;
 pub mod auth;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod exams;
 pub mod learner;
 pub mod ledger;
 pub mod legacy;
+pub mod media;
 pub mod password;
 pub mod playback;
 pub mod population;

@@ -14,16 +14,19 @@ use super::{Error, Result};
 use crate::rules::password::{self as policy, Weak};
 pub use crate::store::passwords::Stored;
 
-/// Argon2id uses ~19 MiB and tens of milliseconds per call by design. At most one call per core
-/// runs at a time: a burst of sign-ins then queues instead of holding hundreds of those buffers
-/// or starving everything else of CPU.
+/// Argon2id uses ~19 MiB and tens of milliseconds per call by design. Hashes run only on the
+/// hashing threads below (never on tokio's async workers), at most one per core but one: a burst
+/// of sign-ins then queues instead of holding hundreds of those buffers, and one core is always
+/// left to the runtime, which draws every session's frames (issue 12: 200 sign-ins at once
+/// stalled keystrokes when hashing took every core).
 static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slot_count()));
 
-/// How many hashes may run at once (one per core).
+/// How many hashes may run at once: one per core, leaving one core free (at least one).
 fn slot_count() -> usize {
-    std::thread::available_parallelism()
+    let cores = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(2)
+        .unwrap_or(2);
+    cores.saturating_sub(1).max(1)
 }
 
 /// Argon2id's working memory (m blocks of 1 KiB), kept by each hashing thread from one call to

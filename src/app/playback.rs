@@ -25,6 +25,7 @@ use crate::store::playback::{
 use crate::store::web_sessions::{self, SessionRow, Touch};
 use crate::store::{Backend, Db, Tx, accounts, courses, fraud};
 
+use super::changes::{self, Topic};
 use super::ledger::{self, Award};
 use super::{Actor, Error, Result, sessions};
 
@@ -155,7 +156,12 @@ pub async fn answer(db: &Db, actor: &Actor, code: &str, now: i64) -> Result<Answ
         &[check_row(account_id, &checks, ok_at.or(row.last_ok_at))],
     )
     .await?;
-    tx.commit().await?;
+    // A missed check is flagged for the office.
+    let flagged: &[Topic] = match answer {
+        Answer::Missed => &[Topic::Flags],
+        _ => &[],
+    };
+    changes::commit(db, tx, flagged).await?;
     Ok(answer_reply(answer, checks.waiting(now)))
 }
 
@@ -218,7 +224,7 @@ async fn miss_if(db: &Db, account_id: i64, now: i64, due: impl Fn(&Checks) -> bo
     forfeit(&mut tx, account_id, now).await?;
     checks.miss(now, dice().gap_s);
     store::update_checks(&mut tx, &[check_row(account_id, &checks, row.last_ok_at)]).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Flags]).await?;
     Ok(())
 }
 
@@ -556,7 +562,13 @@ async fn write_batch(db: &Db, jobs: Vec<Job>) {
 async fn apply_all(db: &Db, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut tx = db.begin().await?;
     let replies = apply(&mut tx, jobs).await?;
-    tx.commit().await?;
+    // Completions move the ledger; the feed coalesces a busy site's many into one delivery.
+    let completed: &[Topic] = if replies.iter().any(|r| r.completion.is_some()) {
+        &[Topic::Ledger]
+    } else {
+        &[]
+    };
+    changes::commit(db, tx, completed).await?;
     Ok(replies)
 }
 

@@ -14,6 +14,7 @@ use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, audit};
 
 use super::accounts::{Change as Audited, apply_exempt, manageable, may_set_exempt, record};
+use super::changes::{self, Topic};
 use super::standings::{resolve_scope, year_settings};
 use super::types::{UnitCode, Username, converted, decode};
 use super::{Actor, Error, Result};
@@ -165,7 +166,7 @@ pub async fn approve(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Reques
         .after(&format!("批准申请 {id}（{}）", r.requested_by))
         .detail(&r.reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Population, Topic::Accounts]).await?;
     Ok(r)
 }
 
@@ -195,7 +196,7 @@ pub async fn refuse(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) -> 
         ..actor.audit_entry()
     };
     audit::write(&mut tx, &entry, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Population]).await?;
     Ok(r)
 }
 
@@ -237,7 +238,7 @@ pub async fn year_exception(
         .after(&format!("{year} 年度：{label}后移出考核"))
         .detail(reason);
     record(&mut tx, actor, change, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Population]).await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use crate::store::submission::{self as store, NewRow, Step};
 use crate::store::{Db, Tx, accounts, units};
 
 use super::actor::RoleKind;
+use super::changes::{self, Topic};
 use super::{Actor, Error, Result, password};
 
 use crate::store::submission::{RowRow, SubmissionRow};
@@ -239,7 +240,7 @@ pub async fn submit(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Rosters]).await?;
     Ok(Submitted {
         id,
         rows: rows.len(),
@@ -405,7 +406,7 @@ pub async fn review(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Rosters]).await?;
     Ok(changed)
 }
 
@@ -440,7 +441,7 @@ pub async fn pass(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<()> {
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Rosters]).await?;
     Ok(())
 }
 
@@ -473,7 +474,7 @@ pub async fn send_back(db: &Db, actor: &Actor, id: i64, reason: &str, now: i64) 
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Rosters]).await?;
     Ok(())
 }
 
@@ -525,7 +526,12 @@ pub async fn approve(
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(
+        db,
+        tx,
+        &[Topic::Rosters, Topic::Accounts, Topic::Population],
+    )
+    .await?;
     Ok(Issued { accounts: issued })
 }
 
@@ -678,7 +684,7 @@ pub async fn credentials(db: &Db, actor: &Actor, id: i64, now: i64) -> Result<Ve
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Rosters]).await?;
     // The passwords are gone from the tables; make sure no copy stays behind in the files.
     match db.forget_freed().await {
         Ok(true) => {}

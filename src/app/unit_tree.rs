@@ -4,6 +4,7 @@
 //! `rules::units::plan` (the same checks for one command as for a file), then written in one
 //! transaction with one audit row per unit changed.
 
+use super::changes::{self, Topic};
 use std::collections::HashMap;
 
 use crate::rules::units::{self as rules, Existing, Kind, Plan, Problem, Wanted};
@@ -181,7 +182,7 @@ pub async fn init(db: &Db, actor: &Actor, req: Init<'_>, now: i64) -> Result<Ini
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Units, Topic::Accounts]).await?;
     Ok(Initialized {
         unit,
         username: username.to_string(),
@@ -488,7 +489,7 @@ pub async fn retire(db: &Db, actor: &Actor, code: &str, now: i64) -> Result<Reti
         now,
     )
     .await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Units, Topic::Accounts]).await?;
     Ok(Retired {
         code: unit.code,
         name: unit.name,
@@ -545,7 +546,7 @@ async fn change(
     }
     write_plan(&mut tx, &before, &plan, now).await?;
     audit_plan(&mut tx, actor, &plan, action, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Units, Topic::Accounts]).await?;
     Ok(Outcome {
         added: plan
             .added

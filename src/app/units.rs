@@ -99,6 +99,11 @@ pub async fn report(
     unit_code: Option<&str>,
 ) -> Result<UnitsReport> {
     let scope = standings::resolve_scope(db, actor, unit_code).await?;
+    report_of(db, scope, year).await
+}
+
+/// `report` of a scope already resolved (and checked) for the actor.
+pub(crate) async fn report_of(db: &Db, scope: UnitRow, year: i32) -> Result<UnitsReport> {
     let settings = standings::year_settings(db, year).await?;
     let population = settings.population(&scope.path, super::now());
     let sums = crate::store::standings::sums_by_unit(
@@ -186,6 +191,11 @@ pub async fn weekly(
     unit_code: Option<&str>,
 ) -> Result<Vec<(i64, Tenths)>> {
     let scope = standings::resolve_scope(db, actor, unit_code).await?;
+    weekly_of(db, &scope, year).await
+}
+
+/// `weekly` of a scope already resolved (and checked) for the actor.
+pub(crate) async fn weekly_of(db: &Db, scope: &UnitRow, year: i32) -> Result<Vec<(i64, Tenths)>> {
     let totals = crate::store::ledger::weekly_totals(db.reader(), year, &scope.path).await?;
     let (Some(first), Some(last)) = (totals.first(), totals.last()) else {
         return Ok(Vec::new());

@@ -3,6 +3,7 @@
 //! (`standings::year_settings`). A closed year's settings are frozen: `require_open` is the one
 //! check, reading `year_settings.closed_at`, which the year-close use-case (a later issue) sets.
 
+use super::changes::{self, Topic};
 use crate::rules::Tenths;
 use crate::rules::population::Cutoff;
 use crate::rules::standing::Targets;
@@ -64,7 +65,7 @@ pub async fn set(
     let new = checked(year, &current, change)?;
     let mut tx = db.begin().await?;
     set_tx(&mut tx, actor, &current, &new, now).await?;
-    tx.commit().await?;
+    changes::commit(db, tx, &[Topic::Settings]).await?;
     Ok(new)
 }
 

@@ -16,6 +16,7 @@ const REDIRECTS: &[(&str, &str)] = &[
     ("key add", "< key.pub"),
     ("exam import", "< 题库文件"),
     ("course import", "< 课程文件"),
+    ("course media", "< 课件文件"),
     ("roster submit", "< 文件"),
     ("roster credentials", "> 文件"),
     ("unit import", "< 单位文件"),
@@ -165,7 +166,7 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Archive(Archive),
-    /// 课程目录：list 列出、show 查看、add 新增、edit 修改、publish 发布、retire 停用、import 导入课程
+    /// 课程目录：list 列出、show 查看、add 新增、edit 修改、publish 发布、retire 停用、import 导入课程、media 上传课件
     #[command(
         subcommand,
         subcommand_help_heading = "命令",
@@ -463,6 +464,8 @@ pub enum Course {
     Retire(CourseCode),
     /// 导入课程（CSV 或 JSON，从标准输入读取；按课程编号新增或修改；任何一行有误则不导入）
     Import(CourseImportArgs),
+    /// 上传课件（市网络学院、市在线学习办）：从标准输入读取 MP4（H.264+AAC）、WebM、MP3、M4A 或 WAV 文件，时长须与课程时长相符（相差不超过 2%）
+    Media(MediaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -583,6 +586,19 @@ pub struct YearSetArgs {
     /// 截止日（月-日），如 10-01：当天及以后发放的账号不参加该年度考核
     #[arg(long, value_name = "月-日")]
     pub cutoff: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "选项")]
+pub struct MediaArgs {
+    /// 课程编号
+    #[arg(value_name = "课程编号", help_heading = "参数")]
+    pub code: String,
+    /// 以文件时长为课程时长（已获得的学分不变）
+    #[arg(long)]
+    pub set_duration: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,6 +28,7 @@ pub(super) async fn run(
     let text = |t: String| super::answer(Answer::Text(t));
     match cmd {
         Course::List(_) => Err(Failure::Usage("course list 由报表处理".into())),
+        Course::Media(_) => Err(Failure::Usage("course media 由课件上传处理".into())),
         Course::Show(a) => {
             let d = courses::show(db, actor, &a.code).await?;
             super::answer(Answer::Record {

@@ -9,6 +9,7 @@ pub mod check;
 pub mod exams;
 pub mod format;
 pub mod help;
+pub mod media;
 pub mod reports;
 pub mod stdin;
 pub mod submission;
@@ -146,6 +147,7 @@ async fn execute(
         }
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
         Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
+        Command::Course(Course::Media(a)) => (media::upload(db, actor, &a, stdin).await?, a.output),
         Command::Course(c) => return catalog::run(db, actor, c, stdin).await,
         Command::Year(y) => return years::run(db, actor, y).await,
         Command::Exam(Exam::Import(a)) => {

@@ -2,12 +2,22 @@
 //! pieces until the client's EOF, or the local process's stdin for `wangyuan exec`. Only commands
 //! that import something read it, and only then: `ssh host report …` typed at a terminal never sends
 //! EOF, so nothing may wait for it up front.
+//!
+//! Imports read it whole, up to their own limit (`read_all`); a lecture upload takes it piece by
+//! piece (`next_piece`) and writes each to disk. The SSH side hands pieces over through a short
+//! queue and waits while it is full, so a client sending faster than the command reads is held
+//! back by SSH's own flow control instead of piling up in memory.
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{Receiver, Sender, channel};
 
-/// The most any command accepts on stdin. The SSH side stops buffering just past it, so a client
-/// streaming without end costs at most this much memory.
+/// The most any command reads whole from stdin (`read_all`).
 pub const MAX_BYTES: usize = crate::rules::limits::STDIN_BYTES;
+
+/// Pieces (SSH data messages, up to 32 KiB each) waiting for the command to take them.
+const QUEUED_PIECES: usize = 16;
+
+/// How much `wangyuan exec` reads from its own stdin at a time when streaming.
+const PROCESS_PIECE: usize = 64 * 1024;
 
 /// Input larger than the limit the reading command set.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,26 +30,24 @@ pub struct Stdin(Source);
 
 enum Source {
     Bytes(Vec<u8>),
-    Channel(UnboundedReceiver<Vec<u8>>),
-    Process,
+    Channel(Receiver<Vec<u8>>),
+    Process(Option<tokio::io::Stdin>),
 }
 
 /// The SSH side of a channel's stdin. Dropping it is EOF.
 pub struct StdinSender {
-    tx: UnboundedSender<Vec<u8>>,
-    sent: usize,
+    tx: Sender<Vec<u8>>,
 }
 
 impl StdinSender {
-    /// Forwards one piece without waiting (SSH handlers must not await the reader). Bytes past
-    /// `MAX_BYTES + 1` are dropped: the reader has refused the input by then anyway.
-    pub fn send(&mut self, bytes: &[u8]) {
-        let room = (MAX_BYTES + 1).saturating_sub(self.sent);
-        let take = bytes.len().min(room);
-        if take > 0 {
-            self.sent += take;
-            let _ = self.tx.send(bytes[..take].to_vec());
-        }
+    /// Forwards one piece, waiting while the command has `QUEUED_PIECES` not yet taken. Returns
+    /// at once when the command is over (it no longer reads): the piece is dropped.
+    ///
+    /// Waiting here holds up the connection's session loop, which is the point (no more data is
+    /// read from the client meanwhile); it cannot deadlock, because the command's task takes
+    /// pieces without the session loop and drops its end before it sends any output.
+    pub async fn send(&mut self, bytes: &[u8]) {
+        let _ = self.tx.send(bytes.to_vec()).await;
     }
 }
 
@@ -55,13 +63,33 @@ impl Stdin {
 
     /// Input fed piece by piece; EOF when the sender is dropped.
     pub fn channel() -> (StdinSender, Stdin) {
-        let (tx, rx) = unbounded_channel();
-        (StdinSender { tx, sent: 0 }, Stdin(Source::Channel(rx)))
+        let (tx, rx) = channel(QUEUED_PIECES);
+        (StdinSender { tx }, Stdin(Source::Channel(rx)))
     }
 
     /// This process's own stdin, read only if a command asks for it.
     pub fn process() -> Stdin {
-        Stdin(Source::Process)
+        Stdin(Source::Process(None))
+    }
+
+    /// The next piece as it arrives, None at EOF. Nothing is kept here between pieces.
+    pub async fn next_piece(&mut self) -> Result<Option<Vec<u8>>, ReadError> {
+        match &mut self.0 {
+            Source::Bytes(bytes) if bytes.is_empty() => Ok(None),
+            Source::Bytes(bytes) => Ok(Some(std::mem::take(bytes))),
+            Source::Channel(rx) => Ok(rx.recv().await),
+            Source::Process(stdin) => {
+                use tokio::io::AsyncReadExt;
+                let stdin = stdin.get_or_insert_with(tokio::io::stdin);
+                let mut piece = vec![0u8; PROCESS_PIECE];
+                let n = stdin
+                    .read(&mut piece)
+                    .await
+                    .map_err(|e| ReadError::Io(e.to_string()))?;
+                piece.truncate(n);
+                Ok((n > 0).then_some(piece))
+            }
+        }
     }
 
     /// Reads everything up to EOF, refusing more than `limit` bytes.
@@ -79,7 +107,7 @@ impl Stdin {
                 }
                 all
             }
-            Source::Process => tokio::task::spawn_blocking(move || {
+            Source::Process(_) => tokio::task::spawn_blocking(move || {
                 use std::io::Read;
                 let mut all = Vec::new();
                 std::io::stdin()
@@ -125,8 +153,8 @@ mod tests {
     #[tokio::test]
     async fn channel_input_ends_at_eof() {
         let (mut tx, mut stdin) = Stdin::channel();
-        tx.send(b"ab");
-        tx.send(b"cd");
+        tx.send(b"ab").await;
+        tx.send(b"cd").await;
         drop(tx);
         assert_eq!(stdin.read_all(10).await, Ok(b"abcd".to_vec()));
     }
@@ -134,7 +162,7 @@ mod tests {
     #[tokio::test]
     async fn input_over_the_limit_is_refused() {
         let (mut tx, mut stdin) = Stdin::channel();
-        tx.send(b"abcdef");
+        tx.send(b"abcdef").await;
         drop(tx);
         assert_eq!(
             stdin.read_all(5).await,
@@ -147,11 +175,22 @@ mod tests {
         ));
     }
 
+    /// The sender waits while the queue is full (memory stays bounded whatever the client
+    /// sends), goes on as the command takes pieces, and never waits once the command is gone.
     #[tokio::test]
-    async fn the_sender_stops_buffering_past_the_cap() {
-        let (mut tx, _stdin) = Stdin::channel();
-        tx.send(&vec![0u8; MAX_BYTES]);
-        tx.send(b"xyz");
-        assert_eq!(tx.sent, MAX_BYTES + 1);
+    async fn the_sender_waits_for_the_reader() {
+        let (mut tx, mut stdin) = Stdin::channel();
+        for _ in 0..QUEUED_PIECES {
+            tx.send(b"x").await;
+        }
+        let blocked = tokio::time::timeout(std::time::Duration::from_millis(50), tx.send(b"y"));
+        assert!(blocked.await.is_err(), "a full queue makes the sender wait");
+        assert_eq!(stdin.next_piece().await, Ok(Some(b"x".to_vec())));
+        tx.send(b"z").await;
+        drop(stdin);
+        tx.send(b"after the command").await;
+        let mut bytes = Stdin::from_bytes(b"ab".to_vec());
+        assert_eq!(bytes.next_piece().await, Ok(Some(b"ab".to_vec())));
+        assert_eq!(bytes.next_piece().await, Ok(None));
     }
 }

@@ -1,10 +1,13 @@
 //! Short demo courses whose lecture media the `demo` command generates (src/demo/media.rs), so a
-//! visitor can play one to the end in a few minutes and see the credits arrive.
+//! visitor can play one to the end in a few minutes and see the credits arrive. The generated
+//! files go through the same upload path as `course media` (`app::media::Upload`): probed,
+//! checked against the course, stored by content hash.
 
 use crate::store::courses::{self, NewCourse};
 use crate::store::{Db, Tx};
 
-use crate::app::Result;
+use crate::app::media::Upload;
+use crate::app::{Actor, Error, Result};
 use crate::rules::catalog::{Category, Source};
 use crate::rules::credits::CourseKind;
 
@@ -18,7 +21,6 @@ pub struct DemoCourse {
     pub duration_s: u32,
     /// Designated credits: a few minutes are worth no class hour by the normal rule.
     pub designated_tenths: i64,
-    pub media: &'static str,
     pub exam: bool,
 }
 
@@ -30,7 +32,6 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
         kind: CourseKind::Required,
         duration_s: 60,
         designated_tenths: 10,
-        media: "demo-01.wav",
         exam: false,
     },
     DemoCourse {
@@ -40,7 +41,6 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
         kind: CourseKind::Elective,
         duration_s: 120,
         designated_tenths: 5,
-        media: "demo-02.wav",
         exam: false,
     },
     DemoCourse {
@@ -50,18 +50,38 @@ pub const DEMO_COURSES: [DemoCourse; 3] = [
         kind: CourseKind::Required,
         duration_s: 300,
         designated_tenths: 15,
-        media: "demo-03.wav",
         exam: true,
     },
 ];
 
-/// Adds the demo courses (and the third one's exam) to a freshly seeded demo database.
+/// Adds the demo courses (and the third one's exam) to a freshly seeded demo database, and
+/// uploads their lectures into the database's media folder.
 pub async fn insert(db: &Db, now: i64) -> Result<()> {
     let mut tx = db.begin().await?;
     for c in DEMO_COURSES {
         insert_one(&mut tx, &c, now).await?;
     }
     tx.commit().await?;
+    ensure_media(db, now).await
+}
+
+/// Uploads each demo course's generated lecture, as `course media` would, when the course has
+/// none or its file is gone from the media folder (a demo database kept, its folder emptied).
+pub async fn ensure_media(db: &Db, now: i64) -> Result<()> {
+    let dir = db
+        .media()
+        .map(|m| m.dir.clone())
+        .ok_or_else(|| Error::internal("未配置媒体目录"))?;
+    let actor = Actor::local_operator();
+    for c in DEMO_COURSES {
+        let current = crate::store::media::of_published(db.reader(), c.code).await?;
+        if matches!(&current, Some(Some(file)) if dir.join(file).is_file()) {
+            continue;
+        }
+        let mut upload = Upload::begin(db, &actor, c.code).await?;
+        upload.write(&super::media::tick_wav(c.duration_s)).await?;
+        upload.finish(db, &actor, false, now).await?;
+    }
     Ok(())
 }
 
@@ -76,7 +96,7 @@ async fn insert_one(tx: &mut Tx, c: &DemoCourse, now: i64) -> Result<()> {
             duration_s: i64::from(c.duration_s),
             designated_tenths: Some(c.designated_tenths),
             source: Source::Local.code(),
-            media_path: Some(c.media),
+            media_path: None,
             description: "演示用短课程：播放到结尾即可获得学分。",
         },
         now,

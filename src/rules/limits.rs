@@ -4,7 +4,8 @@
 //! instead of taking the process down — Rust cannot survive a failed allocation, so the input must
 //! not be able to ask for one.
 
-/// The most any command reads from standard input; the SSH side stops buffering just past it.
+/// The most any command reads whole from standard input (imports). A lecture upload streams to
+/// disk instead, under its own limit (the `media_max_bytes` setting).
 pub const STDIN_BYTES: usize = 64 * 1024 * 1024;
 /// The most read from stdin for a password or an SSH key line (`password`, `key add`,
 /// `wangyuan admin add --password-stdin`, `wangyuan admin add-key`); more is refused.

@@ -8,6 +8,7 @@ pub mod exam;
 pub mod idnum;
 pub mod ledger;
 pub mod limits;
+pub mod media;
 pub mod password;
 pub mod plan;
 pub mod playback;

@@ -407,7 +407,9 @@ impl russh::server::Handler for Conn {
             // Unbounded: the handler must not wait for the session loop.
             let _ = tx.send(Input::Bytes(data.to_vec()));
         } else if let Some(stdin) = &mut state.stdin {
-            stdin.send(data);
+            // Waits while the command's queue is full: SSH flow control then holds the client
+            // back (see `StdinSender::send`).
+            stdin.send(data).await;
         }
         Ok(())
     }

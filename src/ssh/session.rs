@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::time::{Instant, sleep_until};
 
 use crate::app::Actor;
+use crate::app::changes::Coalescer;
 use crate::store::Db;
 use crate::tui::input::Decoder;
 use crate::tui::{Answer, App, ColorDepth, Effect, Event, SessionContext};
@@ -52,6 +53,8 @@ pub fn clamp_size(cols: u32, rows: u32) -> (u16, u16) {
 const ESC_WAIT: Duration = Duration::from_millis(50);
 /// At most ~30 frames per second.
 const FRAME_GAP: Duration = Duration::from_millis(33);
+/// Changes of one topic reach the interface at most this often (a burst becomes one reload).
+const CHANGE_GAP: Duration = Duration::from_millis(500);
 /// How often a busy interface (issuing accounts) is redrawn to show its progress.
 const BUSY_TICK: Duration = Duration::from_millis(250);
 /// Warn this long before an idle session is closed.
@@ -84,6 +87,9 @@ pub fn spawn(start: Start, input: UnboundedReceiver<Input>) {
 }
 
 async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<()> {
+    // Subscribed before the first load, so no change after it is missed.
+    let mut changes = crate::app::changes::subscribe(&s.db);
+    let mut coalescer = Coalescer::new(CHANGE_GAP);
     let mut app = new_app(&s).await?;
     let sink = Sink::default();
     let mut term = Terminal::with_options(
@@ -144,6 +150,18 @@ async fn run(s: Start, mut input: UnboundedReceiver<Input>) -> std::io::Result<(
             Some(msg) = data_rx.recv() => {
                 effects.extend(app.handle(Event::Data(msg)));
                 dirty = true;
+            }
+            Some(topics) = changes.recv() => {
+                for topic in coalescer.offer(&topics, Instant::now()) {
+                    effects.extend(app.handle(Event::Changed(topic)));
+                }
+                dirty |= !effects.is_empty();
+            }
+            _ = sleep_until(coalescer.due().unwrap_or(idle_at)), if coalescer.due().is_some() => {
+                for topic in coalescer.release(Instant::now()) {
+                    effects.extend(app.handle(Event::Changed(topic)));
+                }
+                dirty |= !effects.is_empty();
             }
             _ = sleep_until(esc_deadline.unwrap_or(idle_at)), if esc_deadline.is_some() => {
                 esc_deadline = None;

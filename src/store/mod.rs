@@ -11,8 +11,10 @@ pub mod classes;
 pub mod courses;
 pub mod exams;
 pub mod facts;
+pub mod feed;
 pub mod fraud;
 pub mod ledger;
+pub mod media;
 pub mod notices;
 pub mod passwords;
 pub mod playback;
@@ -93,6 +95,9 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Where lecture media live (`courses.media_path` names files there); None until attached.
+    media: Option<std::sync::Arc<media::MediaFolder>>,
+    feed: feed::Feed,
 }
 
 impl Db {
@@ -111,10 +116,13 @@ impl Db {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 let read = sqlite_pool(4).connect_with(options).await?;
                 tokio::spawn(checkpoints(read.clone()));
+                let feed = feed::Feed::start(write.clone(), None);
                 Ok(Db {
                     read,
                     write,
                     backend,
+                    media: None,
+                    feed,
                 })
             }
             Backend::Postgres => {
@@ -131,10 +139,13 @@ impl Db {
                     })
                     .connect_with(options)
                     .await?;
+                let feed = feed::Feed::start(pool.clone(), Some(url));
                 Ok(Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    media: None,
+                    feed,
                 })
             }
         }
@@ -227,6 +238,22 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The same database with its media folder attached: the rows name files there, so uploads
+    /// (`app::media`) write where the web site serves from.
+    pub fn with_media(mut self, folder: media::MediaFolder) -> Db {
+        self.media = Some(std::sync::Arc::new(folder));
+        self
+    }
+
+    pub fn media(&self) -> Option<&media::MediaFolder> {
+        self.media.as_deref()
+    }
+
+    /// The change feed of this database handle (`app::changes` names its topics).
+    pub fn feed(&self) -> &feed::Feed {
+        &self.feed
     }
 
     /// After a bulk load: fold SQLite's write-ahead log back into the file and refresh the

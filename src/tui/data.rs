@@ -11,7 +11,7 @@ use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
 use crate::app::unit_tree::{self, UnitInfo};
-use crate::app::units::{self, Tally, UnitLine};
+use crate::app::units::{Tally, UnitLine};
 use crate::app::years::{self, YearChange, YearView};
 use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
@@ -551,15 +551,16 @@ async fn dashboard(
     year: i32,
     unit_code: Option<&str>,
 ) -> crate::app::Result<Dashboard> {
-    let report = units::report(db, actor, year, unit_code).await?;
-    let weekly = units::weekly(db, actor, year, unit_code).await?;
+    // Shared by every session asking for the same scope and year.
+    let shared = crate::app::aggregates::dashboard(db, actor, year, unit_code).await?;
+    let report = &shared.report;
     Ok(Dashboard {
         year,
-        scope_code: report.scope.code.into(),
-        scope_name: report.scope.name,
-        overall: report.overall,
-        lines: report.lines,
-        weekly,
+        scope_code: report.scope.code.clone().into(),
+        scope_name: report.scope.name.clone(),
+        overall: report.overall.clone(),
+        lines: report.lines.clone(),
+        weekly: shared.weekly.clone(),
     })
 }
 

@@ -1,5 +1,5 @@
 //! Course media for signed-in users, with HTTP Range (206/416) so the player can seek. Only plain
-//! file names inside the media folder are served.
+//! file names inside the media folder are served, and only the lectures of published courses.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -29,6 +29,9 @@ pub async fn serve(
 ) -> Response {
     if !is_plain_name(&file) {
         return (StatusCode::NOT_FOUND, "未找到该媒体文件。").into_response();
+    }
+    if let Err(e) = crate::app::media::may_stream(web.db(), &file).await {
+        return super::answer::WebError::Api(e).into_response();
     }
     let path = web.0.media_dir.join(&file);
     match ServeFile::new(path).oneshot(req).await {

@@ -33,6 +33,8 @@ struct CoursePage {
     rule: String,
     status: String,
     has_exam: bool,
+    /// None: no lecture uploaded yet, the page says so instead of showing a dead player.
+    lecture: Option<app::media::Lecture>,
 }
 
 pub async fn course(
@@ -41,8 +43,10 @@ pub async fn course(
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let line = learner::course(web.db(), me.actor(), &code).await?;
+    let lecture = app::media::lecture(web.db(), &line.course.code).await?;
     let name = me.actor().real_name(web.db()).await?;
     Ok(render(&CoursePage {
+        lecture,
         chrome: Chrome::of(&me, name, "courses"),
         status: line.status.label(),
         code: line.course.code,
