@@ -61,6 +61,11 @@ pub enum Action {
     UnitRoster,
     /// Read the screen's data again (`r`, F5).
     Reload,
+    /// 课程: a new course, edit the selected one, publish or retire it.
+    New,
+    Edit,
+    Publish,
+    Retire,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row as TableRow, Table, Wrap};
 
 use crate::app::accounts::{
-    Detail, HistoryEntry, Target, action_label, may_change_roles, may_move, may_set_batch, may_set_enabled,
-    may_set_exempt,
+    Detail, HistoryEntry, Target, action_label, may_change_roles, may_move, may_set_batch,
+    may_set_enabled, may_set_exempt,
 };
 use crate::app::actor::RoleKind;
 use crate::app::auth::may_unlock;

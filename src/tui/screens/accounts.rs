@@ -9,9 +9,9 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 
 use crate::app::accounts::Account;
-use crate::rules::status::AccountStatus;
 use crate::app::changes::Topic;
 use crate::app::population::{may_decide, may_review};
+use crate::rules::status::AccountStatus;
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::screen::{Cx, Screen};
