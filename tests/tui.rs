@@ -1559,7 +1559,7 @@ async fn course_form_adds_edits_publishes_and_retires() {
         hs.keys("99999").await;
         assert!(hs.screen().contains("超出范围"), "{}", hs.screen());
         clear_line(&mut hs).await;
-        hs.keys("4050").await;
+        hs.keys("67分30秒").await;
         // Point 7: odd minutes shown with the rule that rounds them.
         let screen = hs.screen();
         assert!(
