@@ -1716,3 +1716,197 @@ async fn units_and_settings_snapshots_80x24() {
     hs.keys("e").await;
     insta::assert_snapshot!("settings_edit_80x24", hs.screen());
 }
+
+/// Ctrl-U: clears the focused line of a form.
+async fn clear_line(hs: &mut Harness) {
+    let effects = hs.app.handle(Event::Key(
+        KeyEvent::new(KeyCode::Char('u')).modifiers(KeyModifiers::CTRL),
+    ));
+    hs.pump(effects).await;
+}
+
+async fn course_row(t: &TestDb, code: &str) -> (String, i64, Option<i64>) {
+    sqlx::query_as("SELECT status, duration_s, designated_tenths FROM courses WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_one(t.db.reader())
+        .await
+        .expect("course row")
+}
+
+async fn audited(t: &TestDb, action: &str, target: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target = $2")
+        .bind(action.to_string())
+        .bind(target.to_string())
+        .fetch_one(t.db.reader())
+        .await
+        .expect("audit count")
+}
+
+/// The college adds a course in the form (each field checked as typed, the credit shown live),
+/// edits it, publishes and retires it, on both databases; each change is in the DB and audited.
+#[tokio::test]
+async fn course_form_adds_edits_publishes_and_retires() {
+    for t in common::all_with_demo(20).await {
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        hs.key(KeyCode::Tab).await;
+        hs.key(KeyCode::Tab).await;
+        assert_eq!(hs.app.tab(), Tab::Catalog);
+        hs.keys("n").await;
+        let screen = hs.screen();
+        assert!(screen.contains("新增课程（草稿）"), "{screen}");
+        assert!(screen.contains("课程编号不能为空"), "{screen}");
+        assert!(screen.contains("课程名称不能为空"), "{screen}");
+        hs.keys("t f").await;
+        assert!(hs.screen().contains("只能由字母"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("TF01").await;
+        let screen = hs.screen();
+        assert!(!screen.contains("只能由字母"), "{screen}");
+        assert!(!screen.contains("课程编号不能为空"), "{screen}");
+        hs.key(KeyCode::Enter).await;
+        hs.keys("表单课程").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("党建").await;
+        assert!(hs.screen().contains("无法识别“党建”"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("party").await;
+        assert!(!hs.screen().contains("无法识别"), "{}", hs.screen());
+        hs.key(KeyCode::Enter).await; // 类型: 必修 already
+        hs.key(KeyCode::Enter).await; // 来源: 本地特色 already
+        hs.key(KeyCode::Enter).await;
+        hs.keys("99999").await;
+        assert!(hs.screen().contains("超出范围"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("67分30秒").await;
+        // Point 7: odd minutes shown with the rule that rounds them.
+        let screen = hs.screen();
+        assert!(
+            screen.contains("必修 67分30秒 → 2学时 × 1 = 2.0"),
+            "{screen}"
+        );
+        hs.key(KeyCode::Enter).await;
+        hs.keys("1.55").await;
+        assert!(hs.screen().contains("最多一位小数"), "{}", hs.screen());
+        hs.key(KeyCode::Backspace).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("指定学分 1.5（必修 67分30秒，2学时）"),
+            "{screen}"
+        );
+        assert!(screen.contains("指定学分须说明理由"), "{screen}");
+        // Enter on the last field with an error stays in the form, on the bad field.
+        hs.key(KeyCode::Enter).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(!hs.screen().contains("y 确定"), "{}", hs.screen());
+        hs.keys("省委组织部指定").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains("新增课程 TF01（表单课程）"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已新增课程 TF01"), "{}", hs.screen());
+        assert_eq!(
+            course_row(&hs.t, "TF01").await,
+            ("draft".into(), 4050, Some(15))
+        );
+        assert_eq!(audited(&hs.t, "course.add", "course:TF01").await, 1);
+
+        // Only this course, then edit it: 90 minutes, no designated credits.
+        hs.keys("/").await;
+        hs.keys("TF01").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("草稿"), "{}", hs.screen());
+        hs.keys("e").await;
+        assert!(hs.screen().contains("修改课程 TF01"), "{}", hs.screen());
+        for _ in 0..4 {
+            hs.key(KeyCode::Down).await;
+        }
+        clear_line(&mut hs).await;
+        hs.keys("5400").await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        assert!(
+            hs.screen().contains("必修 90分钟 → 2学时 × 1 = 2.0"),
+            "{}",
+            hs.screen()
+        );
+        hs.key(KeyCode::Down).await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已修改课程 TF01"), "{}", hs.screen());
+        assert_eq!(
+            course_row(&hs.t, "TF01").await,
+            ("draft".into(), 5400, None)
+        );
+        assert_eq!(audited(&hs.t, "course.edit", "course:TF01").await, 1);
+
+        // Publish, then retire, each after y/n naming the course; n changes nothing.
+        hs.keys("p").await;
+        assert!(hs.screen().contains("发布课程 TF01"), "{}", hs.screen());
+        hs.keys("n").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "draft");
+        hs.keys("p").await;
+        hs.keys("y").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "published");
+        assert!(hs.screen().contains("已发布"), "{}", hs.screen());
+        hs.keys("x").await;
+        assert!(hs.screen().contains("停用课程 TF01"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "retired");
+        let screen = hs.screen();
+        assert!(screen.contains("已停用"), "{screen}");
+        assert!(!screen.contains("未发布"), "{screen}");
+        assert_eq!(audited(&hs.t, "course.publish", "course:TF01").await, 1);
+        assert_eq!(audited(&hs.t, "course.retire", "course:TF01").await, 1);
+    }
+}
+
+/// The form at 80×24: fields, their errors and the live credit.
+#[tokio::test]
+async fn course_form_snapshot_80x24() {
+    let mut hs = harness("college", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    hs.key(KeyCode::Tab).await;
+    hs.keys("n").await;
+    hs.keys("TF02").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("表单课程").await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("4050").await;
+    insta::assert_snapshot!("course_form_80x24", hs.screen());
+}
+
+/// A liaison sees no catalogue keys and `n`, `e`, `p`, `x` are refused at once.
+#[tokio::test]
+async fn liaison_may_not_change_the_catalogue() {
+    let mut hs = harness("lx_liaison", 120, 40).await;
+    while hs.app.tab() != Tab::Catalog {
+        hs.key(KeyCode::Tab).await;
+    }
+    let before = course_changes(&hs.t).await;
+    let screen = hs.screen();
+    assert!(!screen.contains("新增课程"), "{screen}");
+    for k in ["n", "e", "p", "x"] {
+        hs.keys(k).await;
+        let screen = hs.screen();
+        assert!(screen.contains("维护课程目录仅限"), "{k}: {screen}");
+        assert!(!screen.contains("y 确定"), "{k}: nothing asked: {screen}");
+        assert!(!screen.contains("新增课程（草稿）"), "{k}: {screen}");
+    }
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(!help.contains("停用所选课程"), "{help}");
+    assert_eq!(course_changes(&hs.t).await, before);
+}
+
+async fn course_changes(t: &TestDb) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'course.%'")
+        .fetch_one(t.db.reader())
+        .await
+        .expect("count")
+}

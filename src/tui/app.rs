@@ -49,7 +49,7 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
     Some(match msg {
         DataMsg::Dashboard { .. } => Tab::Dashboard,
         DataMsg::Roster { .. } | DataMsg::Cadre { .. } => Tab::Roster,
-        DataMsg::Catalog { .. } => Tab::Catalog,
+        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } => Tab::Catalog,
         DataMsg::Submissions { .. }
         | DataMsg::Submission { .. }
         | DataMsg::SubmissionDone { .. } => Tab::Submissions,

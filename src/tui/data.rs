@@ -6,6 +6,7 @@ use crate::app::accounts::{self, Account, Detail, HistoryEntry};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::courses::{self, CoursePatch};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
@@ -15,6 +16,8 @@ use crate::app::units::{Tally, UnitLine};
 use crate::app::years::{self, YearChange, YearView};
 use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
+use crate::rules::catalog::CourseStatus;
+use crate::rules::course_feed::CourseDraft;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
 
@@ -70,6 +73,8 @@ pub enum Request {
         year: i32,
         change: YearChange,
     },
+    /// A catalogue change; answered with `DataMsg::CourseDone`.
+    CourseOp(CourseOp),
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -88,6 +93,17 @@ pub enum UnitOp {
         code: String,
         parent: String,
     },
+    Retire(String),
+}
+
+/// A catalogue change from the 课程 tab, through `app::courses`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CourseOp {
+    /// A new course (a draft) with the reason for its designated credits.
+    Add(CourseDraft, String),
+    /// The course's fields as the form holds them; an empty reason keeps the stored one.
+    Edit(CourseDraft, String),
+    Publish(String),
     Retire(String),
 }
 
@@ -253,6 +269,10 @@ pub enum DataMsg {
         year: i32,
         result: Result<String, String>,
     },
+    /// What a catalogue change did, in a sentence, or why it was refused.
+    CourseDone {
+        result: Result<String, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -363,6 +383,9 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .map(|_| format!("{year} 年度设置已保存"))
                 .map_err(|e| e.to_string()),
         },
+        Request::CourseOp(op) => DataMsg::CourseDone {
+            result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -431,6 +454,44 @@ async fn exemption_op(db: &Db, actor: &Actor, op: ExemptionOp) -> crate::app::Re
         ExemptionOp::Refuse(id, reason) => {
             let r = population::refuse(db, actor, id, &reason, now).await?;
             format!("已不批准免考核申请 {id}（账号 {}）", r.username)
+        }
+    })
+}
+
+async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    let given = |r: &str| (!r.is_empty()).then(|| r.to_string());
+    Ok(match op {
+        CourseOp::Add(draft, reason) => {
+            let credit = courses::add(db, actor, &draft, given(&reason).as_deref(), now).await?;
+            format!(
+                "已新增课程 {}（草稿，{} 学分），发布后学员可见",
+                draft.code, credit.tenths
+            )
+        }
+        CourseOp::Edit(draft, reason) => {
+            let patch = CoursePatch {
+                title: Some(draft.title),
+                category: Some(draft.category.code().into()),
+                kind: Some(draft.kind.code().into()),
+                source: Some(draft.source.code().into()),
+                duration_s: Some(draft.duration_s.to_string()),
+                designated: Some(draft.designated.map(|d| d.to_string())),
+                reason: given(&reason),
+            };
+            let e = courses::edit(db, actor, &draft.code, &patch, false, now).await?;
+            format!(
+                "已修改课程 {}：学分 {} → {}",
+                draft.code, e.before.tenths, e.after.tenths
+            )
+        }
+        CourseOp::Publish(code) => {
+            courses::set_status(db, actor, &code, CourseStatus::Published, now).await?;
+            format!("课程 {code} 已发布，学员可见")
+        }
+        CourseOp::Retire(code) => {
+            courses::set_status(db, actor, &code, CourseStatus::Retired, now).await?;
+            format!("课程 {code} 已停用，已获学分不受影响")
         }
     })
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod accounts;
 pub mod cadre;
 pub mod catalog;
+pub mod course_form;
 pub mod dashboard;
 pub mod password;
 pub mod population;
