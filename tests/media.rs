@@ -95,7 +95,7 @@ async fn course(db: &Db, code: &str, duration_s: i64, published: bool) {
     .expect("insert course");
     tx.commit().await.expect("commit");
     if !published {
-        sqlx::query("UPDATE courses SET published = 0 WHERE code = $1")
+        sqlx::query("UPDATE courses SET status = 'draft' WHERE code = $1")
             .bind(code)
             .execute(db.reader())
             .await

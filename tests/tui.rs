@@ -194,6 +194,8 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     hs.keys("b").await;
     hs.key(KeyCode::Tab).await; // 名单
     hs.key(KeyCode::Tab).await; // 账号
+    hs.key(KeyCode::Tab).await; // 单位
+    hs.key(KeyCode::Tab).await; // 设置
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -237,9 +239,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Accounts, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Settings, "wraps around");
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Submissions);
+    assert_eq!(hs.app.tab(), Tab::Units);
 }
 
 #[tokio::test]
@@ -430,7 +432,7 @@ async fn roster_unit_filter_cycles_through_child_units() {
     let first_child = hs.app.roster().query().unit_code.clone();
     assert_eq!(first_child.as_deref(), Some("LX"));
     let screen = hs.screen();
-    assert!(screen.contains("单位：娄星区"), "{screen}");
+    assert!(screen.contains("单位：LX 娄星区"), "{screen}");
     assert!(
         !screen.contains("第 1/286 人"),
         "fewer people in one county"
@@ -847,10 +849,16 @@ async fn roles_of(t: &TestDb, username: &str) -> i64 {
     .expect("roles")
 }
 
+/// From 总览 back to the 账号 tab (it comes before 单位 and 设置).
+async fn to_accounts(hs: &mut Harness) {
+    while hs.app.tab() != Tab::Accounts {
+        hs.key(KeyCode::Left).await;
+    }
+}
+
 /// Goes to the 账号 tab and finds `username`.
 async fn find_account(hs: &mut Harness, username: &str) {
-    hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Accounts);
+    to_accounts(hs).await;
     hs.keys("/").await;
     hs.keys(username).await;
     hs.key(KeyCode::Enter).await;
@@ -1146,8 +1154,7 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
             .expect("request");
         assert!(matches!(done, Exemption::Requested(_)), "{done:?}");
     }
-    hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Accounts);
+    to_accounts(&mut hs).await;
     hs.keys("p").await;
     let screen = hs.screen();
     assert!(screen.contains("待审批的免考核申请 · 2 条"), "{screen}");
@@ -1188,7 +1195,7 @@ async fn the_office_decides_exemption_requests_in_the_tui() {
 
     // A liaison is told the view is the office's.
     let mut liaison = harness_on(hs.t, "lx_liaison", 120, 40).await;
-    liaison.key(KeyCode::Left).await;
+    to_accounts(&mut liaison).await;
     liaison.keys("p").await;
     assert!(
         liaison.screen().contains("仅限市在线学习办"),
@@ -1233,7 +1240,7 @@ async fn dashboard_f_opens_the_roster_of_the_selected_unit() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LX"));
     assert!(!hs.app.roster().query().own_only);
-    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    assert!(hs.screen().contains("单位：LX 娄星区"), "{}", hs.screen());
     // Back on 总览, Enter still drills into the unit.
     hs.keys("h").await;
     assert_eq!(hs.app.tab(), Tab::Dashboard);
@@ -1251,7 +1258,7 @@ async fn dashboard_f_opens_the_roster_of_the_selected_unit() {
     assert!(q.own_only);
     let screen = hs.screen();
     assert!(screen.contains("第 1/5 人"), "{screen}");
-    assert!(screen.contains("单位：冷水江市（本级）"), "{screen}");
+    assert!(screen.contains("单位：LSJ 冷水江市（本级）"), "{screen}");
 }
 
 /// The roster's unit filter stays when the user visits other tabs and comes back.
@@ -1260,15 +1267,15 @@ async fn roster_unit_filter_survives_tab_switches() {
     let mut hs = harness("office", 80, 24).await;
     hs.key(KeyCode::Tab).await;
     hs.keys("u").await;
-    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
-    for _ in 0..5 {
+    assert!(hs.screen().contains("单位：LX 娄星区"), "{}", hs.screen());
+    for _ in 0..Tab::ALL.len() {
         hs.key(KeyCode::Tab).await;
     }
     assert_eq!(hs.app.tab(), Tab::Roster);
     assert_eq!(hs.app.roster().query().unit_code.as_deref(), Some("LX"));
-    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    assert!(hs.screen().contains("单位：LX 娄星区"), "{}", hs.screen());
     hs.keys("hl").await;
-    assert!(hs.screen().contains("单位：娄星区"), "{}", hs.screen());
+    assert!(hs.screen().contains("单位：LX 娄星区"), "{}", hs.screen());
 }
 
 /// Presses `key` and sees `refusal` in the footer at once: no prompt opened, no y/n asked.
@@ -1497,4 +1504,409 @@ async fn a_tall_help_popup_scrolls_at_80x24() {
     assert_eq!(hs.app.popup(), Some(Popup::Help));
     hs.key(KeyCode::Esc).await;
     assert_eq!(hs.app.popup(), None);
+}
+
+/// Tab presses from 总览 to the 单位 tab.
+const UNITS_TAB: usize = 5;
+
+async fn to_tab(hs: &mut Harness, n: usize) {
+    for _ in 0..n {
+        hs.key(KeyCode::Tab).await;
+    }
+}
+
+/// (name, parent code, status) of a unit.
+async fn unit_row(t: &TestDb, code: &str) -> Option<(String, Option<String>, String)> {
+    sqlx::query_as(
+        "SELECT u.name, p.code, u.status FROM units u LEFT JOIN units p ON p.id = u.parent_id \
+         WHERE u.code = $1",
+    )
+    .bind(code.to_string())
+    .fetch_optional(t.db.reader())
+    .await
+    .expect("unit")
+}
+
+async fn filter_to(hs: &mut Harness, text: &str) {
+    hs.keys("/").await;
+    let effects = hs.app.handle(ctrl_u());
+    hs.pump(effects).await;
+    hs.keys(text).await;
+    hs.key(KeyCode::Enter).await;
+}
+
+/// The office adds a child unit, renames, moves and retires it from the 单位 tab, each after a
+/// y/n naming the unit; the database and the audit log follow; n changes nothing.
+#[tokio::test]
+async fn units_tab_changes_the_tree() {
+    for t in common::all_with_demo(20).await {
+        let mut hs = harness_on(t, "office", 80, 24).await;
+        to_tab(&mut hs, UNITS_TAB).await;
+        let screen = hs.screen();
+        assert!(screen.contains("娄底市"), "{screen}");
+        assert!(screen.contains("a 新增下级单位"), "{screen}");
+
+        filter_to(&mut hs, "LX01").await;
+        let screen = hs.screen();
+        assert!(screen.contains("娄星区委组织部"), "{screen}");
+        hs.keys("a").await;
+        hs.keys("LX0199").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("测试科").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains("LX01 娄星区委组织部"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("n").await;
+        assert_eq!(unit_row(&hs.t, "LX0199").await, None);
+        hs.keys("a").await;
+        hs.keys("LX0199").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("测试科").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已新增单位 LX0199"), "{}", hs.screen());
+        assert_eq!(
+            unit_row(&hs.t, "LX0199").await,
+            Some(("测试科".into(), Some("LX01".into()), "active".into()))
+        );
+
+        filter_to(&mut hs, "LX0199").await;
+        hs.keys("e").await;
+        hs.keys("测试二科").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        hs.keys("m").await;
+        hs.keys("LX").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("LX0199 测试二科"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert_eq!(
+            unit_row(&hs.t, "LX0199").await,
+            Some(("测试二科".into(), Some("LX".into()), "active".into()))
+        );
+
+        // A unit with accounts under it is not retired: the reason is shown.
+        filter_to(&mut hs, "LX").await;
+        hs.keys("xy").await;
+        assert!(hs.screen().contains("不能撤销 LX"), "{}", hs.screen());
+        assert_eq!(
+            unit_row(&hs.t, "LX").await.map(|r| r.2),
+            Some("active".into())
+        );
+
+        filter_to(&mut hs, "LX0199").await;
+        hs.keys("xy").await;
+        assert!(hs.screen().contains("已撤销 LX0199"), "{}", hs.screen());
+        assert_eq!(
+            unit_row(&hs.t, "LX0199").await.map(|r| r.2),
+            Some("retired".into())
+        );
+        // Retired units are shown (muted) and hidden with v.
+        assert!(hs.screen().contains("已撤销"), "{}", hs.screen());
+        hs.keys("v").await;
+        assert!(!hs.screen().contains("测试二科"), "{}", hs.screen());
+        for action in ["unit.add", "unit.rename", "unit.move", "unit.retire"] {
+            let (actor, _) = last_audit(&hs.t, action).await.expect(action);
+            assert_eq!(actor, "office", "{action}");
+        }
+    }
+}
+
+/// A liaison sees the county's tree but no write keys, and is refused them at once.
+#[tokio::test]
+async fn a_liaison_reads_the_units_tab_only() {
+    for t in common::all_with_demo(20).await {
+        let before = common::count(&t.db, "SELECT COUNT(*) FROM units").await;
+        let mut hs = harness_on(t, "lx_liaison", 80, 24).await;
+        to_tab(&mut hs, UNITS_TAB).await;
+        let screen = hs.screen();
+        assert!(screen.contains("LX01"), "{screen}");
+        assert!(!screen.contains("娄底市"), "only the county: {screen}");
+        for hint in ["a 新增", "e 单位改名", "m 调整", "x 撤销"] {
+            assert!(!screen.contains(hint), "{hint}: {screen}");
+        }
+        for key in ["a", "e", "m", "x"] {
+            hs.keys(key).await;
+            let screen = hs.screen();
+            assert!(screen.contains("无权操作"), "{key}: {screen}");
+            assert!(!screen.contains("y 确定"), "nothing asked: {screen}");
+        }
+        assert_eq!(
+            common::count(&hs.t.db, "SELECT COUNT(*) FROM units").await,
+            before
+        );
+    }
+}
+
+fn ctrl_u() -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char('u')).modifiers(KeyModifiers::CTRL))
+}
+
+/// The office edits the year's settings: a bad value is named as typed and not saved; a good one
+/// is saved after y/n. A liaison reads them and is refused the edit.
+#[tokio::test]
+async fn settings_edit_saves_and_a_liaison_is_refused() {
+    for t in common::all_with_demo(20).await {
+        let mut hs = harness_on(t, "office", 80, 24).await;
+        to_tab(&mut hs, UNITS_TAB + 1).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("2026 年度设置") && screen.contains("总学分"),
+            "{screen}"
+        );
+        hs.keys("e").await;
+        hs.app.handle(ctrl_u());
+        hs.keys("abc").await;
+        assert!(hs.screen().contains("--total"), "{}", hs.screen());
+        hs.key(KeyCode::Enter).await;
+        assert!(!hs.screen().contains("保存 2026"), "{}", hs.screen());
+        hs.app.handle(ctrl_u());
+        hs.keys("50").await;
+        hs.key(KeyCode::Tab).await;
+        hs.app.handle(ctrl_u());
+        hs.keys("60").await;
+        assert!(hs.screen().contains("不能超过总学分"), "{}", hs.screen());
+        hs.app.handle(ctrl_u());
+        hs.keys("30").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("保存 2026"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已保存"), "{}", hs.screen());
+        let (total, required): (i64, i64) = sqlx::query_as(
+            "SELECT target_total_tenths, target_required_tenths FROM year_settings WHERE year = 2026",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("settings");
+        assert_eq!((total, required), (500, 300));
+        assert!(last_audit(&hs.t, "year.set").await.is_some());
+        // ] shows the next year, which has no settings of its own yet.
+        hs.keys("]").await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("2027 年度设置") && screen.contains("沿用 2026 年度设置"),
+            "{screen}"
+        );
+        assert!(screen.contains("50.0 学分"), "{screen}");
+        hs.keys("[").await;
+        assert!(hs.screen().contains("本年度设置"), "{}", hs.screen());
+
+        let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
+        to_tab(&mut hs, UNITS_TAB + 1).await;
+        let screen = hs.screen();
+        assert!(screen.contains("50.0 学分"), "{screen}");
+        assert!(!screen.contains("e 修改"), "{screen}");
+        hs.keys("e").await;
+        let screen = hs.screen();
+        assert!(screen.contains("无权操作"), "{screen}");
+        assert!(!screen.contains("Enter 保存"), "no form: {screen}");
+    }
+}
+
+#[tokio::test]
+async fn units_and_settings_snapshots_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    to_tab(&mut hs, UNITS_TAB).await;
+    insta::assert_snapshot!("units_80x24", hs.screen());
+    hs.key(KeyCode::Tab).await;
+    insta::assert_snapshot!("settings_80x24", hs.screen());
+    hs.keys("e").await;
+    insta::assert_snapshot!("settings_edit_80x24", hs.screen());
+}
+
+/// Ctrl-U: clears the focused line of a form.
+async fn clear_line(hs: &mut Harness) {
+    let effects = hs.app.handle(Event::Key(
+        KeyEvent::new(KeyCode::Char('u')).modifiers(KeyModifiers::CTRL),
+    ));
+    hs.pump(effects).await;
+}
+
+async fn course_row(t: &TestDb, code: &str) -> (String, i64, Option<i64>) {
+    sqlx::query_as("SELECT status, duration_s, designated_tenths FROM courses WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_one(t.db.reader())
+        .await
+        .expect("course row")
+}
+
+async fn audited(t: &TestDb, action: &str, target: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND target = $2")
+        .bind(action.to_string())
+        .bind(target.to_string())
+        .fetch_one(t.db.reader())
+        .await
+        .expect("audit count")
+}
+
+/// The college adds a course in the form (each field checked as typed, the credit shown live),
+/// edits it, publishes and retires it, on both databases; each change is in the DB and audited.
+#[tokio::test]
+async fn course_form_adds_edits_publishes_and_retires() {
+    for t in common::all_with_demo(20).await {
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        hs.key(KeyCode::Tab).await;
+        hs.key(KeyCode::Tab).await;
+        assert_eq!(hs.app.tab(), Tab::Catalog);
+        hs.keys("n").await;
+        let screen = hs.screen();
+        assert!(screen.contains("新增课程（草稿）"), "{screen}");
+        assert!(screen.contains("课程编号不能为空"), "{screen}");
+        assert!(screen.contains("课程名称不能为空"), "{screen}");
+        hs.keys("t f").await;
+        assert!(hs.screen().contains("只能由字母"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("TF01").await;
+        let screen = hs.screen();
+        assert!(!screen.contains("只能由字母"), "{screen}");
+        assert!(!screen.contains("课程编号不能为空"), "{screen}");
+        hs.key(KeyCode::Enter).await;
+        hs.keys("表单课程").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("党建").await;
+        assert!(hs.screen().contains("无法识别“党建”"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("party").await;
+        assert!(!hs.screen().contains("无法识别"), "{}", hs.screen());
+        hs.key(KeyCode::Enter).await; // 类型: 必修 already
+        hs.key(KeyCode::Enter).await; // 来源: 本地特色 already
+        hs.key(KeyCode::Enter).await;
+        hs.keys("99999").await;
+        assert!(hs.screen().contains("超出范围"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("67分30秒").await;
+        // Point 7: odd minutes shown with the rule that rounds them.
+        let screen = hs.screen();
+        assert!(
+            screen.contains("必修 67分30秒 → 2学时 × 1 = 2.0"),
+            "{screen}"
+        );
+        hs.key(KeyCode::Enter).await;
+        hs.keys("1.55").await;
+        assert!(hs.screen().contains("最多一位小数"), "{}", hs.screen());
+        hs.key(KeyCode::Backspace).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("指定学分 1.5（必修 67分30秒，2学时）"),
+            "{screen}"
+        );
+        assert!(screen.contains("指定学分须说明理由"), "{screen}");
+        // Enter on the last field with an error stays in the form, on the bad field.
+        hs.key(KeyCode::Enter).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(!hs.screen().contains("y 确定"), "{}", hs.screen());
+        hs.keys("省委组织部指定").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains("新增课程 TF01（表单课程）"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已新增课程 TF01"), "{}", hs.screen());
+        assert_eq!(
+            course_row(&hs.t, "TF01").await,
+            ("draft".into(), 4050, Some(15))
+        );
+        assert_eq!(audited(&hs.t, "course.add", "course:TF01").await, 1);
+
+        // Only this course, then edit it: 90 minutes, no designated credits.
+        hs.keys("/").await;
+        hs.keys("TF01").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("草稿"), "{}", hs.screen());
+        hs.keys("e").await;
+        assert!(hs.screen().contains("修改课程 TF01"), "{}", hs.screen());
+        for _ in 0..4 {
+            hs.key(KeyCode::Down).await;
+        }
+        clear_line(&mut hs).await;
+        hs.keys("5400").await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        assert!(
+            hs.screen().contains("必修 90分钟 → 2学时 × 1 = 2.0"),
+            "{}",
+            hs.screen()
+        );
+        hs.key(KeyCode::Down).await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert!(hs.screen().contains("已修改课程 TF01"), "{}", hs.screen());
+        assert_eq!(
+            course_row(&hs.t, "TF01").await,
+            ("draft".into(), 5400, None)
+        );
+        assert_eq!(audited(&hs.t, "course.edit", "course:TF01").await, 1);
+
+        // Publish, then retire, each after y/n naming the course; n changes nothing.
+        hs.keys("p").await;
+        assert!(hs.screen().contains("发布课程 TF01"), "{}", hs.screen());
+        hs.keys("n").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "draft");
+        hs.keys("p").await;
+        hs.keys("y").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "published");
+        assert!(hs.screen().contains("已发布"), "{}", hs.screen());
+        hs.keys("x").await;
+        assert!(hs.screen().contains("停用课程 TF01"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert_eq!(course_row(&hs.t, "TF01").await.0, "retired");
+        let screen = hs.screen();
+        assert!(screen.contains("已停用"), "{screen}");
+        assert!(!screen.contains("未发布"), "{screen}");
+        assert_eq!(audited(&hs.t, "course.publish", "course:TF01").await, 1);
+        assert_eq!(audited(&hs.t, "course.retire", "course:TF01").await, 1);
+    }
+}
+
+/// The form at 80×24: fields, their errors and the live credit.
+#[tokio::test]
+async fn course_form_snapshot_80x24() {
+    let mut hs = harness("college", 80, 24).await;
+    hs.key(KeyCode::Tab).await;
+    hs.key(KeyCode::Tab).await;
+    hs.keys("n").await;
+    hs.keys("TF02").await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("表单课程").await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.key(KeyCode::Enter).await;
+    hs.keys("4050").await;
+    insta::assert_snapshot!("course_form_80x24", hs.screen());
+}
+
+/// A liaison sees no catalogue keys and `n`, `e`, `p`, `x` are refused at once.
+#[tokio::test]
+async fn liaison_may_not_change_the_catalogue() {
+    let mut hs = harness("lx_liaison", 120, 40).await;
+    while hs.app.tab() != Tab::Catalog {
+        hs.key(KeyCode::Tab).await;
+    }
+    let before = course_changes(&hs.t).await;
+    let screen = hs.screen();
+    assert!(!screen.contains("新增课程"), "{screen}");
+    for k in ["n", "e", "p", "x"] {
+        hs.keys(k).await;
+        let screen = hs.screen();
+        assert!(screen.contains("维护课程目录仅限"), "{k}: {screen}");
+        assert!(!screen.contains("y 确定"), "{k}: nothing asked: {screen}");
+        assert!(!screen.contains("新增课程（草稿）"), "{k}: {screen}");
+    }
+    hs.keys("?").await;
+    let help = hs.screen();
+    assert!(!help.contains("停用所选课程"), "{help}");
+    assert_eq!(course_changes(&hs.t).await, before);
+}
+
+async fn course_changes(t: &TestDb) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action LIKE 'course.%'")
+        .fetch_one(t.db.reader())
+        .await
+        .expect("count")
 }

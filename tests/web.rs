@@ -96,9 +96,16 @@ async fn sign_in_pages_and_sign_out() {
         assert_eq!(required.status, StatusCode::OK);
         assert!(required.body.len() < all.body.len());
         assert!(!required.body.contains("<td>选修</td>"));
+        // The shared parser: a code in any case, or the Chinese name.
+        for given in ["REQUIRED", "%E5%BF%85%E4%BF%AE"] {
+            let same = browser.get(&format!("/courses?kind={given}")).await;
+            assert_eq!(same.status, StatusCode::OK, "{given}: {}", same.body);
+            assert!(!same.body.contains("<td>选修</td>"), "{given}");
+        }
         let bad = browser.get("/courses?kind=bogus").await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         assert!(bad.body.contains("类型"), "{}", bad.body);
+        assert!(bad.body.contains("可选"), "{}", bad.body);
 
         let archive = browser.get("/archive").await;
         assert_eq!(archive.status, StatusCode::OK);

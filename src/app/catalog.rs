@@ -19,9 +19,10 @@ pub struct CourseInfo {
     pub source: Source,
     pub duration_s: i64,
     pub credit: CourseCredit,
+    /// Credits designated instead of the hours rule.
+    pub designated: Option<Tenths>,
     pub has_exam: bool,
     /// Only published courses reach learners.
-    pub published: bool,
     pub status: CourseStatus,
 }
 
@@ -30,6 +31,7 @@ pub struct Filter {
     pub category: Option<Category>,
     pub kind: Option<CourseKind>,
     pub source: Option<Source>,
+    pub status: Option<CourseStatus>,
     /// Matches code or title, case-insensitively.
     pub text: Option<String>,
 }
@@ -39,6 +41,7 @@ impl Filter {
         self.category.is_none_or(|x| x == c.category)
             && self.kind.is_none_or(|x| x == c.kind)
             && self.source.is_none_or(|x| x == c.source)
+            && self.status.is_none_or(|x| x == c.status)
             && self.text.as_deref().is_none_or(|t| {
                 let t = t.to_lowercase();
                 c.title.to_lowercase().contains(&t) || c.code.to_lowercase().contains(&t)
@@ -56,13 +59,13 @@ pub(crate) fn info_of(row: CourseRow, has_exam: bool) -> Result<CourseInfo> {
         category: Category::from_code(&row.category).ok_or_else(|| bad("类别"))?,
         source: Source::from_code(&row.source).ok_or_else(|| bad("来源"))?,
         credit: course_credit(kind, row.duration_s, row.designated_tenths.map(Tenths)),
+        designated: row.designated_tenths.map(Tenths),
         kind,
         id: row.id,
         code: row.code,
         title: row.title,
         duration_s: row.duration_s,
         has_exam,
-        published: status == CourseStatus::Published,
         status,
     })
 }

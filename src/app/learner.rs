@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::rules::calendar::credit_year;
+use crate::rules::catalog::CourseStatus;
 use crate::rules::plan::{Candidate, fewest_courses};
 use crate::rules::standing::{Bucket, Gap, Standing, Targets};
 use crate::store::{Db, ledger, notices, playback};
@@ -91,7 +92,7 @@ pub async fn catalogue(db: &Db, actor: &Actor, filter: &Filter) -> Result<Vec<Ca
     Ok(catalog::list(db, filter)
         .await?
         .into_iter()
-        .filter(|c| c.published)
+        .filter(|c| c.status == CourseStatus::Published)
         .map(|course| line(course, &completed, &statuses))
         .collect())
 }
@@ -101,7 +102,7 @@ pub async fn course(db: &Db, actor: &Actor, code: &str) -> Result<CatalogueLine>
     let id = own_id(actor)?;
     let course = catalog::by_code(db, code)
         .await?
-        .filter(|c| c.published)
+        .filter(|c| c.status == CourseStatus::Published)
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
     let statuses = statuses(db, id).await?;
     let completed = super::ledger::completed_courses(db, id).await?;

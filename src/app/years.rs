@@ -23,7 +23,7 @@ pub fn may_set_year(actor: &Actor) -> Result<()> {
 pub const MAX_TARGET: Tenths = Tenths(2000);
 
 /// What `year show` tells.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearView {
     pub settings: YearSettings,
     pub closed_at: Option<i64>,
@@ -44,7 +44,7 @@ pub async fn show(db: &Db, actor: &Actor, year: i32) -> Result<YearView> {
 
 /// A change to a year's settings; None keeps what is in force for the year (its own, inherited
 /// or default value).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct YearChange {
     pub total: Option<String>,
     pub required: Option<String>,

@@ -504,7 +504,7 @@ pub struct CourseAddArgs {
     /// 来源：provincial 省级推送，local 本地特色
     #[arg(long, value_name = "来源")]
     pub source: String,
-    /// 讲授时长（秒）
+    /// 讲授时长：秒数，或写成 67分30秒、67分钟
     #[arg(long, value_name = "秒")]
     pub duration: String,
     /// 指定学分，如 1.5（特殊课程；须同时给出 --reason）
@@ -533,7 +533,7 @@ pub struct CourseEditArgs {
     /// 来源：provincial 省级推送，local 本地特色
     #[arg(long, value_name = "来源")]
     pub source: Option<String>,
-    /// 讲授时长（秒）
+    /// 讲授时长：秒数，或写成 67分30秒、67分钟
     #[arg(long, value_name = "秒")]
     pub duration: Option<String>,
     /// 指定学分，如 1.5；none 取消指定学分

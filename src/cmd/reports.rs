@@ -283,6 +283,7 @@ pub async fn courses(db: &Db, a: &CourseArgs) -> Result<Table> {
             .map(|s| pick::<Source>("--source", s))
             .transpose()?,
         text: None,
+        status: None,
     };
     let list = catalog::list(db, &filter).await?;
     let mut t = Table::new(COURSES);

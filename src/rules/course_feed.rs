@@ -77,13 +77,38 @@ pub fn check_duration(s: i64) -> Result<i64, String> {
     }
 }
 
-/// Lecture seconds as typed: a whole number.
+/// Lecture seconds as typed: a whole number of seconds, or minutes and seconds as
+/// `format_duration` writes them ("67分30秒", "67分钟", "67分", "45秒").
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let s = s.trim();
-    let n: i64 = s
-        .parse()
-        .map_err(|_| format!("时长“{}”应为整数秒", super::text::escape(s)))?;
+    let n = seconds_of(s).ok_or_else(|| {
+        format!(
+            "时长“{}”应为整数秒或“67分30秒”的形式",
+            super::text::escape(s)
+        )
+    })?;
     check_duration(n)
+}
+
+fn seconds_of(s: &str) -> Option<i64> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    let number = |t: &str| -> Option<i64> {
+        let t = t.trim();
+        (!t.is_empty() && t.len() <= 6 && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (min, rest) = match s.split_once('分') {
+        Some((m, rest)) => (number(m)?, rest.strip_prefix('钟').unwrap_or(rest)),
+        None => (0, s),
+    };
+    let sec = match rest.trim() {
+        "" if s.contains('分') => 0,
+        r => number(r.strip_suffix('秒')?)?,
+    };
+    Some(min * 60 + sec)
 }
 
 /// Designated credits as typed ("1.5"): 0 to 40.0, at most one decimal.
@@ -390,6 +415,28 @@ pub fn to_csv(courses: &[CourseDraft]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn durations_as_seconds_or_minutes_and_seconds() {
+        for (typed, seconds) in [
+            ("4050", Some(4050)),
+            ("67分30秒", Some(4050)),
+            (" 67分钟 ", Some(4020)),
+            ("67分", Some(4020)),
+            ("45秒", Some(45)),
+            ("1分05秒", Some(65)),
+            ("分", None),
+            ("67分30", None),
+            ("-3分", None),
+            ("秒", None),
+            ("1.5分", None),
+            ("abc", None),
+        ] {
+            assert_eq!(parse_duration(typed).ok(), seconds, "{typed}");
+        }
+        assert!(parse_duration("0秒").is_err(), "bounds still apply");
+        assert!(parse_duration("1441分").is_err(), "over 24 hours");
+    }
     use super::*;
 
     const CSV: &str = "课程编号,课程名称,类别,类型,来源,时长（秒）,指定学分\n\

@@ -21,7 +21,9 @@ use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
 use super::screens::password::PasswordForm;
 use super::screens::roster::Roster;
+use super::screens::settings::Settings;
 use super::screens::submissions::Submissions;
+use super::screens::units::Units;
 use super::theme::{self, Theme};
 use super::widgets::{Look, centered, confirm, pad};
 use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, SessionContext};
@@ -37,6 +39,8 @@ tabs! {
     Catalog catalog: "课程" => Catalog,
     Submissions submissions: "名单" => Submissions,
     Accounts accounts: "账号" => Accounts,
+    Units units: "单位" => Units,
+    Settings settings: "设置" => Settings,
 }
 
 /// The tab an answer belongs to (None: the password form's). Exhaustive, so a new kind of
@@ -45,7 +49,7 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
     Some(match msg {
         DataMsg::Dashboard { .. } => Tab::Dashboard,
         DataMsg::Roster { .. } | DataMsg::Cadre { .. } => Tab::Roster,
-        DataMsg::Catalog { .. } => Tab::Catalog,
+        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } => Tab::Catalog,
         DataMsg::Submissions { .. }
         | DataMsg::Submission { .. }
         | DataMsg::SubmissionDone { .. } => Tab::Submissions,
@@ -54,6 +58,8 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
         | DataMsg::AccountDone { .. }
         | DataMsg::Population { .. }
         | DataMsg::ExemptionDone { .. } => Tab::Accounts,
+        DataMsg::Units { .. } | DataMsg::UnitDone { .. } => Tab::Units,
+        DataMsg::Year { .. } | DataMsg::YearDone { .. } => Tab::Settings,
         DataMsg::PasswordChanged { .. } => return None,
     })
 }

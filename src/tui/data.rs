@@ -6,13 +6,18 @@ use crate::app::accounts::{self, Account, Detail, HistoryEntry};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::courses::{self, CoursePatch};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
+use crate::app::unit_tree::{self, UnitInfo};
 use crate::app::units::{Tally, UnitLine};
+use crate::app::years::{self, YearChange, YearView};
 use crate::app::{Actor, credentials, standings};
 use crate::rules::Tenths;
+use crate::rules::catalog::CourseStatus;
+use crate::rules::course_feed::CourseDraft;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
 
@@ -57,6 +62,49 @@ pub enum Request {
     Population(i32),
     /// The office decides an exemption request; answered with `DataMsg::ExemptionDone`.
     ExemptionOp(ExemptionOp),
+    /// The unit tree of the actor's scope, retired units included.
+    Units,
+    /// A change to the unit tree; answered with `DataMsg::UnitDone`.
+    UnitOp(UnitOp),
+    /// The settings in force for a year.
+    Year(i32),
+    /// The office sets a year's settings; answered with `DataMsg::YearDone`.
+    YearSet {
+        year: i32,
+        change: YearChange,
+    },
+    /// A catalogue change; answered with `DataMsg::CourseDone`.
+    CourseOp(CourseOp),
+}
+
+/// A change to the unit tree (codes; a parent by code or unique name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitOp {
+    Add {
+        code: String,
+        name: String,
+        parent: String,
+    },
+    Rename {
+        code: String,
+        name: String,
+    },
+    Move {
+        code: String,
+        parent: String,
+    },
+    Retire(String),
+}
+
+/// A catalogue change from the 课程 tab, through `app::courses`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CourseOp {
+    /// A new course (a draft) with the reason for its designated credits.
+    Add(CourseDraft, String),
+    /// The course's fields as the form holds them; an empty reason keeps the stored one.
+    Edit(CourseDraft, String),
+    Publish(String),
+    Retire(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +255,24 @@ pub enum DataMsg {
     ExemptionDone {
         result: Result<String, String>,
     },
+    Units {
+        result: Result<Vec<UnitInfo>, String>,
+    },
+    UnitDone {
+        result: Result<String, String>,
+    },
+    Year {
+        year: i32,
+        result: Result<YearView, String>,
+    },
+    YearDone {
+        year: i32,
+        result: Result<String, String>,
+    },
+    /// What a catalogue change did, in a sentence, or why it was refused.
+    CourseDone {
+        result: Result<String, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -298,6 +364,28 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::ExemptionOp(op) => DataMsg::ExemptionDone {
             result: exemption_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
+        Request::Units => DataMsg::Units {
+            result: unit_tree::tree(db, actor).await.map_err(|e| e.to_string()),
+        },
+        Request::UnitOp(op) => DataMsg::UnitDone {
+            result: unit_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
+        Request::Year(year) => DataMsg::Year {
+            year,
+            result: years::show(db, actor, year)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::YearSet { year, change } => DataMsg::YearDone {
+            year,
+            result: years::set(db, actor, year, &change, crate::app::now())
+                .await
+                .map(|_| format!("{year} 年度设置已保存"))
+                .map_err(|e| e.to_string()),
+        },
+        Request::CourseOp(op) => DataMsg::CourseDone {
+            result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -325,6 +413,34 @@ async fn population_view(db: &Db, actor: &Actor, year: i32) -> crate::app::Resul
     })
 }
 
+async fn unit_op(db: &Db, actor: &Actor, op: UnitOp) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    Ok(match op {
+        UnitOp::Add { code, name, parent } => {
+            unit_tree::add(db, actor, &code, &name, &parent, now).await?;
+            format!("已新增单位 {code} {name}")
+        }
+        UnitOp::Rename { code, name } => {
+            unit_tree::rename(db, actor, &code, &name, now).await?;
+            format!("单位 {code} 已改名为 {name}")
+        }
+        UnitOp::Move { code, parent } => {
+            let done = unit_tree::move_unit(db, actor, &code, &parent, now).await?;
+            match done.moved.first() {
+                Some((_, _, to)) => format!("单位 {code} 已调至 {to} 之下"),
+                None => format!("单位 {code} 的上级未变"),
+            }
+        }
+        UnitOp::Retire(code) => {
+            let r = unit_tree::retire(db, actor, &code, now).await?;
+            format!(
+                "已撤销 {} {}（连同下级共 {} 个单位）",
+                r.code, r.name, r.units
+            )
+        }
+    })
+}
+
 async fn exemption_op(db: &Db, actor: &Actor, op: ExemptionOp) -> crate::app::Result<String> {
     let now = crate::app::now();
     Ok(match op {
@@ -338,6 +454,44 @@ async fn exemption_op(db: &Db, actor: &Actor, op: ExemptionOp) -> crate::app::Re
         ExemptionOp::Refuse(id, reason) => {
             let r = population::refuse(db, actor, id, &reason, now).await?;
             format!("已不批准免考核申请 {id}（账号 {}）", r.username)
+        }
+    })
+}
+
+async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<String> {
+    let now = crate::app::now();
+    let given = |r: &str| (!r.is_empty()).then(|| r.to_string());
+    Ok(match op {
+        CourseOp::Add(draft, reason) => {
+            let credit = courses::add(db, actor, &draft, given(&reason).as_deref(), now).await?;
+            format!(
+                "已新增课程 {}（草稿，{} 学分），发布后学员可见",
+                draft.code, credit.tenths
+            )
+        }
+        CourseOp::Edit(draft, reason) => {
+            let patch = CoursePatch {
+                title: Some(draft.title),
+                category: Some(draft.category.code().into()),
+                kind: Some(draft.kind.code().into()),
+                source: Some(draft.source.code().into()),
+                duration_s: Some(draft.duration_s.to_string()),
+                designated: Some(draft.designated.map(|d| d.to_string())),
+                reason: given(&reason),
+            };
+            let e = courses::edit(db, actor, &draft.code, &patch, false, now).await?;
+            format!(
+                "已修改课程 {}：学分 {} → {}",
+                draft.code, e.before.tenths, e.after.tenths
+            )
+        }
+        CourseOp::Publish(code) => {
+            courses::set_status(db, actor, &code, CourseStatus::Published, now).await?;
+            format!("课程 {code} 已发布，学员可见")
+        }
+        CourseOp::Retire(code) => {
+            courses::set_status(db, actor, &code, CourseStatus::Retired, now).await?;
+            format!("课程 {code} 已停用，已获学分不受影响")
         }
     })
 }
@@ -384,7 +538,7 @@ async fn account_op(
         }
         AccountOp::Move { unit_code, reason } => {
             let unit = accounts::move_unit(db, actor, username, &unit_code, &reason, now).await?;
-            format!("账号 {username} 已调至{}", unit.name)
+            format!("账号 {username} 已调至 {} {}", unit.code, unit.name)
         }
         AccountOp::Batch(batch) => {
             accounts::set_batch(db, actor, username, batch, now).await?;

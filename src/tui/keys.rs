@@ -57,10 +57,22 @@ pub enum Action {
     RemoveHeld,
     /// 账号: open the population changes and exemption requests (the office).
     Population,
+    /// 单位: add a child unit, rename, retire the selected unit, show or hide retired units
+    /// (moving it is `MoveUnit`).
+    AddChild,
+    Rename,
+    /// 单位 and 课程: retire the selected unit or course.
+    Retire,
+    ShowRetired,
+    /// 设置 and 课程: edit the shown year's settings (the office), the selected course.
+    Edit,
     /// 总览: open 花名册 filtered to the selected unit.
     UnitRoster,
     /// Read the screen's data again (`r`, F5).
     Reload,
+    /// 课程: a new course, publish the selected one (edit and retire are shared above).
+    New,
+    Publish,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

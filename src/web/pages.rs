@@ -11,7 +11,7 @@ use crate::app::catalog::Filter;
 use crate::app::{self, auth, learner, sessions};
 use crate::rules::Tenths;
 use crate::rules::calendar::date_cst;
-use crate::rules::catalog::{Category, Source};
+use crate::rules::catalog::{Category, Source, Vocab, parse};
 use crate::rules::credits::CourseKind;
 use crate::rules::standing::Bucket;
 
@@ -379,25 +379,23 @@ struct CataloguePage {
     lines: Vec<CourseLine>,
 }
 
-fn picked<T: Copy>(
-    raw: &Option<String>,
-    field: &str,
-    parse: impl Fn(&str) -> Option<T>,
-) -> app::Result<Option<T>> {
+/// A filter choice as given (code in any case or Chinese name), read by the shared catalogue parser.
+fn picked<T: Vocab>(raw: &Option<String>, field: &str) -> app::Result<Option<T>> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => parse(v)
+        Some(v) => parse::<T>(v)
             .map(Some)
-            .ok_or_else(|| app::Error::invalid(field, format!("无此选项：{v}"))),
+            .map_err(|e| app::Error::invalid(field, e)),
     }
 }
 
 fn filter_of(q: &CatalogueQuery) -> app::Result<Filter> {
     Ok(Filter {
-        category: picked(&q.category, "类别", Category::from_code)?,
-        kind: picked(&q.kind, "类型", CourseKind::from_code)?,
-        source: picked(&q.source, "来源", Source::from_code)?,
+        category: picked(&q.category, "类别")?,
+        kind: picked(&q.kind, "类型")?,
+        source: picked(&q.source, "来源")?,
         text: q.q.clone().filter(|t| !t.trim().is_empty()),
+        status: None,
     })
 }
 

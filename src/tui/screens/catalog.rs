@@ -1,5 +1,7 @@
 //! 课程: the catalogue filtered by category, kind and source (keys cycle each) and by text; a
-//! course opens to show its duration, class hours, credits and the rule that gave them.
+//! course opens to show its duration, class hours, credits and the rule that gave them. The
+//! college and the office add (`n`) and edit (`e`) courses in a form (`course_form`), publish
+//! (`p`) and retire (`x`) them after y/n; for anyone else those keys are hidden and refused.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -8,13 +10,16 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 
 use crate::app::catalog::{CourseInfo, Filter};
 use crate::app::changes::Topic;
-use crate::rules::catalog::{Category, Source};
+use crate::app::courses::may_edit_catalog;
+use crate::rules::catalog::{Category, CourseStatus, Source};
 use crate::rules::credits::{CourseKind, format_duration};
-use crate::tui::data::{DataMsg, Request};
+use crate::tui::data::{CourseOp, DataMsg, Request};
 use crate::tui::keys::{self, Action, Binding, C, Code, b, ba};
+use crate::tui::prompt::{Confirm, draw_status};
 use crate::tui::screen::{Cx, Screen};
-use crate::tui::widgets::{Look, column_widths, ellipsis};
-use crate::tui::{Effect, KeyCode, screens::step};
+use crate::tui::screens::course_form::{CourseForm, Formed};
+use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
+use crate::tui::{Effect, KeyCode, KeyEvent, screens::step};
 
 #[derive(Debug, Default)]
 pub struct Catalog {
@@ -24,6 +29,10 @@ pub struct Catalog {
     selected: usize,
     /// A course is open.
     pub detail: bool,
+    form: Option<CourseForm>,
+    confirm: Option<Confirm<CourseOp>>,
+    /// The last change's outcome: (succeeded, text).
+    message: Option<(bool, String)>,
 }
 
 /// The next value of a cycle through None and each of `all`.
@@ -44,7 +53,22 @@ impl Screen for Catalog {
     }
 
     fn keys(&self) -> &'static [Binding] {
-        if self.detail { COURSE_KEYS } else { KEYS }
+        if self.form.is_some() {
+            FORM_KEYS
+        } else if self.detail {
+            COURSE_KEYS
+        } else {
+            KEYS
+        }
+    }
+
+    fn refusal(&self, action: Action, cx: &Cx) -> Option<String> {
+        match action {
+            Action::New | Action::Edit | Action::Publish | Action::Retire => {
+                may_edit_catalog(&cx.actor).err().map(|e| e.to_string())
+            }
+            _ => None,
+        }
     }
 
     fn on_action(&mut self, action: Action, cx: &mut Cx) -> Vec<Effect> {
@@ -52,8 +76,52 @@ impl Screen for Catalog {
     }
 
     fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> Vec<Effect> {
+        if let DataMsg::CourseDone { result } = msg {
+            self.message = Some(match result {
+                Ok(text) => (true, text.clone()),
+                Err(e) => (false, format!("未保存：{e}")),
+            });
+            return self.load();
+        }
         self.take(msg);
         Vec::new()
+    }
+
+    fn editing(&self) -> bool {
+        self.form.is_some() || self.confirm.is_some()
+    }
+
+    fn input_key(&mut self, k: KeyEvent, _cx: &Cx) -> Vec<Effect> {
+        if self.confirm.is_some() {
+            return Confirm::answer(&mut self.confirm, &k)
+                .map(|op| vec![Effect::Load(Request::CourseOp(op))])
+                .unwrap_or_default();
+        }
+        let Some(form) = self.form.as_mut() else {
+            return Vec::new();
+        };
+        match form.key(&k) {
+            Formed::Editing => {}
+            Formed::Cancelled => self.form = None,
+            Formed::Done(op) => {
+                let question = match &op {
+                    CourseOp::Add(d, _) => {
+                        format!("新增课程 {}（{}），保存为草稿？", d.code, d.title)
+                    }
+                    CourseOp::Edit(d, _) => format!("保存对课程 {}（{}）的修改？", d.code, d.title),
+                    _ => String::new(),
+                };
+                self.form = None;
+                self.confirm = Some(Confirm::new(op, question));
+            }
+        }
+        Vec::new()
+    }
+
+    fn paste(&mut self, text: &str) {
+        if let Some(form) = self.form.as_mut() {
+            form.paste(text);
+        }
     }
 
     fn reload(&mut self, _cx: &Cx) -> Vec<Effect> {
@@ -117,6 +185,34 @@ impl Catalog {
                 );
             }
             Action::SourceCycle => self.filter.source = cycle(self.filter.source, &Source::ALL),
+            Action::StatusCycle => {
+                self.filter.status = cycle(self.filter.status, &CourseStatus::ALL);
+            }
+            Action::New => {
+                self.message = None;
+                self.form = Some(CourseForm::new_course());
+                return Vec::new();
+            }
+            Action::Edit | Action::Publish | Action::Retire => {
+                self.message = None;
+                let Some(c) = self.selected_course() else {
+                    self.message = Some((false, "没有选中的课程".into()));
+                    return Vec::new();
+                };
+                let (code, title) = (c.code.clone(), c.title.clone());
+                match action {
+                    Action::Edit => self.form = Some(CourseForm::edit(c)),
+                    Action::Publish => {
+                        let q = format!("发布课程 {code}（{title}），学员即可学习？");
+                        self.confirm = Some(Confirm::new(CourseOp::Publish(code), q));
+                    }
+                    _ => {
+                        let q = format!("停用课程 {code}（{title}）？学员不再可见，已获学分不变");
+                        self.confirm = Some(Confirm::new(CourseOp::Retire(code), q));
+                    }
+                }
+                return Vec::new();
+            }
             Action::Open => {
                 self.detail = self.selected_course().is_some();
                 return Vec::new();
@@ -153,6 +249,9 @@ impl Catalog {
         if let Some(s) = self.filter.source {
             parts.push(s.label().to_string());
         }
+        if let Some(s) = self.filter.status {
+            parts.push(s.label().to_string());
+        }
         if let Some(t) = &self.filter.text {
             parts.push(format!("筛选：{t}"));
         }
@@ -160,6 +259,18 @@ impl Catalog {
     }
 
     fn draw_all(&self, f: &mut Frame, area: Rect, look: &Look) {
+        let [main, status] = with_status(area);
+        self.draw_main(f, main, look);
+        draw_status::<()>(f, status, look, None, self.message.as_ref());
+        if let Some(form) = &self.form {
+            form.draw(f, area, look);
+        }
+        if let Some(c) = &self.confirm {
+            c.draw(f, area, look, "确定");
+        }
+    }
+
+    fn draw_main(&self, f: &mut Frame, area: Rect, look: &Look) {
         let th = look.theme;
         let title = self.title();
         let Some(courses) = &self.courses else {
@@ -183,6 +294,7 @@ impl Catalog {
             Constraint::Length(4),
             Constraint::Length(10),
             Constraint::Length(4),
+            Constraint::Length(6),
         ];
         let w = column_widths(area, &widths, 1, look.selected_symbol());
         let rows: Vec<Row> = courses
@@ -195,12 +307,13 @@ impl Catalog {
                     Cell::from(c.kind.label()),
                     Cell::from(format_duration(c.duration_s)),
                     Cell::from(c.credit.tenths.to_string()),
+                    Cell::from(c.status.label()),
                 ])
             })
             .collect();
         let table = Table::new(rows, widths)
             .header(
-                Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分"])
+                Row::new(["编号", "课程名称", "类别", "类型", "时长", "学分", "状态"])
                     .style(th.title(false)),
             )
             .block(look.block(&title, true));
@@ -227,15 +340,7 @@ fn draw_course(f: &mut Frame, area: Rect, look: &Look, c: &CourseInfo) {
         field("学分", c.credit.tenths.to_string()),
         field("依据", c.credit.rule.clone()),
         field("考试", if c.has_exam { "有" } else { "无" }.to_string()),
-        field(
-            "状态",
-            if c.published {
-                "已发布"
-            } else {
-                "未发布"
-            }
-            .to_string(),
-        ),
+        field("状态", c.status.label().to_string()),
     ];
     f.render_widget(
         Paragraph::new(lines)
@@ -276,6 +381,17 @@ pub const KEYS: &[Binding] = &[
         false,
     ),
     b(&[C('o')], "o", "按来源筛选", Action::SourceCycle, true),
+    b(
+        &[C('s')],
+        "s",
+        "按状态筛选（草稿 / 已发布 / 已停用）",
+        Action::StatusCycle,
+        false,
+    ),
+    b(&[C('n')], "n", "新增课程", Action::New, true),
+    b(&[C('e')], "e", "修改所选课程", Action::Edit, true),
+    b(&[C('p')], "p", "发布所选课程", Action::Publish, true),
+    b(&[C('x')], "x", "停用所选课程", Action::Retire, true),
 ];
 
 /// The keys while a course is open.
@@ -286,3 +402,29 @@ pub const COURSE_KEYS: &[Binding] = &[b(
     Action::Back,
     true,
 )];
+
+/// The keys while the course form is open (shown only: the form reads the keys itself).
+pub const FORM_KEYS: &[Binding] = &[
+    b(
+        &[Code(KeyCode::Tab), Code(KeyCode::Down)],
+        "Tab ↓",
+        "下一项",
+        Action::Down,
+        true,
+    ),
+    b(&[Code(KeyCode::Up)], "↑", "上一项", Action::Up, true),
+    b(
+        &[Code(KeyCode::Enter)],
+        "Enter",
+        "下一项；末项时保存（先问 y/n）",
+        Action::Open,
+        true,
+    ),
+    b(
+        &[Code(KeyCode::Esc)],
+        "Esc",
+        "取消，不保存",
+        Action::Back,
+        true,
+    ),
+];

@@ -5,11 +5,14 @@ pub mod account;
 pub mod accounts;
 pub mod cadre;
 pub mod catalog;
+pub mod course_form;
 pub mod dashboard;
 pub mod password;
 pub mod population;
 pub mod roster;
+pub mod settings;
 pub mod submissions;
+pub mod units;
 
 /// Moves a selection within `len` rows; `page` rows for PgUp/PgDn.
 pub fn step(selected: usize, len: usize, action: super::keys::Action, page: usize) -> usize {

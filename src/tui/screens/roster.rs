@@ -409,7 +409,11 @@ impl Roster {
             None => parts.push("加载中…".into()),
         }
         if let Some(u) = &self.unit_name {
-            parts.push(format!("单位：{u}"));
+            // "CODE 名称", as everywhere a unit is chosen.
+            match &self.base.unit_code {
+                Some(code) => parts.push(format!("单位：{code} {u}")),
+                None => parts.push(format!("单位：{u}")),
+            }
         }
         match self.base.status {
             Status::All => {}
