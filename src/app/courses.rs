@@ -46,7 +46,7 @@ pub async fn show(db: &Db, actor: &Actor, code: &str) -> Result<CourseDetail> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("查看课程详情仅限管理人员".into()));
     }
-    let code = code.trim();
+    let code = super::checked_text("课程编号", code, crate::rules::course_feed::MAX_CODE)?;
     let row = courses::by_code(db.reader(), code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
@@ -130,7 +130,7 @@ pub async fn edit(
     now: i64,
 ) -> Result<Edited> {
     may_edit_catalog(actor)?;
-    let code = code.trim();
+    let code = super::checked_text("课程编号", code, crate::rules::course_feed::MAX_CODE)?;
     let mut tx = db.begin().await?;
     let row = course_tx(&mut tx, code).await?;
     let old = draft_of(&row)?;
@@ -187,7 +187,7 @@ pub async fn set_status(
     now: i64,
 ) -> Result<()> {
     may_edit_catalog(actor)?;
-    let code = code.trim();
+    let code = super::checked_text("课程编号", code, crate::rules::course_feed::MAX_CODE)?;
     let mut tx = db.begin().await?;
     let row = course_tx(&mut tx, code).await?;
     if to == CourseStatus::Draft {

@@ -63,9 +63,10 @@ pub async fn find(db: &Db, code_or_name: &str) -> Result<UnitRow> {
         1 => Ok(named.remove(0)),
         n => {
             let all = units::all(db.reader()).await?;
+            let paths = Codes::of(&all);
             let codes: Vec<String> = named
                 .iter()
-                .map(|u| format!("{}（{}）", u.code, code_path(&all, &u.path)))
+                .map(|u| format!("{}（{}）", u.code, paths.path(&u.path)))
                 .collect();
             Err(Error::invalid(
                 "单位",
@@ -90,17 +91,26 @@ pub async fn find_active(db: &Db, code_or_name: &str) -> Result<UnitRow> {
     Ok(unit)
 }
 
-/// A path of ids ('/1/4/9/') as codes ("LD/LX/LX01").
-fn code_path(all: &[UnitRow], path: &str) -> String {
-    let codes: HashMap<String, &str> = all
-        .iter()
-        .map(|u| (u.id.to_string(), u.code.as_str()))
-        .collect();
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|id| codes.get(id).copied().unwrap_or("?"))
-        .collect::<Vec<_>>()
-        .join("/")
+/// Unit codes by id, to show a path of ids ('/1/4/9/') as codes ("LD/LX/LX01"); built once per
+/// listing, not once per unit.
+struct Codes<'a>(HashMap<String, &'a str>);
+
+impl<'a> Codes<'a> {
+    fn of(all: &'a [UnitRow]) -> Codes<'a> {
+        Codes(
+            all.iter()
+                .map(|u| (u.id.to_string(), u.code.as_str()))
+                .collect(),
+        )
+    }
+
+    fn path(&self, path: &str) -> String {
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|id| self.0.get(id).copied().unwrap_or("?"))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
 }
 
 // ---- init -------------------------------------------------------------------------------------
@@ -274,6 +284,7 @@ fn tree_order(
     for list in children.values_mut() {
         list.sort_by(|a, b| a.code.cmp(&b.code));
     }
+    let paths = Codes::of(every);
     let mut out = Vec::new();
     let mut stack = vec![scope];
     while let Some(u) = stack.pop() {
@@ -289,7 +300,7 @@ fn tree_order(
                 .and_then(|p| by_id.get(&p))
                 .map(|p| p.code.clone()),
             level: u.level(),
-            path: code_path(every, &u.path),
+            path: paths.path(&u.path),
             retired: u.is_retired(),
             kind: Kind::from_code(&u.kind),
             learners: subtree.get(&u.id).copied().unwrap_or(0),

@@ -69,7 +69,7 @@ pub async fn serve(
             Err(refused) => {
                 // Closed before the version exchange, as sshd's MaxStartups does.
                 if let Some(count) = refusals.note(std::time::Instant::now()) {
-                    tracing::warn!(address = %peer.ip(), reason = %refused, count, "已拒绝新的 SSH 连接（count：自上条此类日志以来的次数）");
+                    tracing::warn!(last_address = %peer.ip(), reason = %refused, count, "已拒绝新的 SSH 连接（count：自上条此类日志以来的次数，last_address：其中最后一个的地址）");
                 }
                 continue;
             }

@@ -30,9 +30,12 @@ use super::{DataMsg, Effect, Event, KeyCode, KeyEvent, SessionContext};
 use crate::app::changes::Topic;
 
 pub const MIN_WIDTH: u16 = 80;
+/// The longest filter line, typed or pasted (a search word longer than this matches nothing).
+const FILTER_MAX_CHARS: usize = 100;
 pub const MIN_HEIGHT: u16 = 24;
 
-// The tab list: adding a tab is a screen module and one line here.
+// The tab list: adding a tab is a screen module and one line here (plus its data variants and
+// their `tab_of` arm when it reads new data).
 tabs! {
     Dashboard dashboard: "总览" => Dashboard,
     Roster roster: "花名册" => Roster,
@@ -436,7 +439,10 @@ impl App {
                 None => return Vec::new(),
             },
         };
-        input.handle(request);
+        let full = input.value().chars().count() >= FILTER_MAX_CHARS;
+        if !(full && matches!(request, tui_input::InputRequest::InsertChar(_))) {
+            input.handle(request);
+        }
         let text = input.value().to_string();
         self.apply_filter(text)
     }
@@ -454,7 +460,8 @@ impl App {
         let Some(input) = self.filter.as_mut() else {
             return Vec::new();
         };
-        paste_into(input, text, 100);
+        let room = FILTER_MAX_CHARS.saturating_sub(input.value().chars().count());
+        paste_into(input, text, room);
         let text = input.value().to_string();
         self.apply_filter(text)
     }

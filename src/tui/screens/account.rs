@@ -125,7 +125,22 @@ impl AccountView {
     /// itself asks (before the account is read, nothing is refused: the keys do nothing yet).
     pub fn may(&self, action: Action, actor: &Actor) -> AppResult<()> {
         let Some((detail, _)) = self.data.as_ref() else {
-            return Ok(());
+            // Until the account is read nobody knows what may be changed: no change is offered.
+            return match action {
+                Action::Disable
+                | Action::Enable
+                | Action::Unlock
+                | Action::ResetPassword
+                | Action::Exempt
+                | Action::MoveUnit
+                | Action::Batch
+                | Action::GrantRole
+                | Action::AddKey
+                | Action::RemoveHeld => Err(crate::app::Error::Conflict(
+                    "账号资料尚未读取完，请稍候".into(),
+                )),
+                _ => Ok(()),
+            };
         };
         let t = Target::of_account(&detail.account, !detail.roles.is_empty());
         match action {
