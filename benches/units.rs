@@ -32,7 +32,7 @@ fn main() {
 }
 
 /// (code, name, parent code) of `n` units below LD; `variant` renames every tenth unit and moves
-/// every hundredth leaf under the next top-level unit.
+/// every hundredth leaf under the next body (`B{(i+1) % bodies}`).
 fn rows(n: usize, variant: bool) -> Vec<(String, String, String)> {
     let mut out = Vec::with_capacity(n);
     let tops = 30.min(n);

@@ -1,6 +1,6 @@
 //! Generators of demo and benchmark data: people with valid ID numbers, and a year of learning
-//! history with a realistic spread. Pure: they draw from a seeded RNG and the tables in `data`;
-//! `seed` writes what they make, through app/ and store/ (a loader, like a front).
+//! history with a realistic spread. The generators and `data` are pure (a seeded RNG and tables);
+//! `seed` and `courses` write what they make, through app/ and store/ (a loader, like a front).
 
 pub mod courses;
 pub mod data;

@@ -77,7 +77,7 @@ pub const EXAM_BANK: SheetLimits = SheetLimits {
 /// The largest unit list accepted (`unit import`).
 pub const UNIT_FILE_BYTES: usize = 8 * 1024 * 1024;
 
-/// A unit list: three columns (code, name, parent code) and up to 20,000 units; 3,000 units in a
+/// A unit list: three columns (code, name, parent code) and up to 30,000 units; 3,000 units in a
 /// workbook inflate to well under 1 MB.
 pub const UNITS: SheetLimits = SheetLimits {
     rows: 30_000,

@@ -3,8 +3,9 @@
 //! list (`tabs!`), popups and routing. A screen never does I/O: it returns `Effect`s, and asks the
 //! app for what lies outside it (another tab, the shared year) with `Note`s.
 //!
-//! Adding a tab: write `screens/<name>.rs` with a type that implements `Screen`, and add one line
-//! to the `tabs!` list in `app.rs`.
+//! Adding a tab: write `screens/<name>.rs` with a type that implements `Screen`, declare it in
+//! `screens/mod.rs`, and add one line to the `tabs!` list in `app.rs`; a screen that reads new
+//! data also adds its `Request`/`DataMsg` variants in `data.rs` and their `tab_of` arm.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
