@@ -110,6 +110,18 @@ impl Actor {
         }
     }
 
+    /// Catalogue powers (courses, media, exam banks): the college, which runs the catalogue, and
+    /// the office (Art. 14).
+    pub fn require_catalog(&self, what: &str) -> Result<()> {
+        if self.is_local() || self.has(RoleKind::College) || self.has(RoleKind::Office) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "{what}仅限市网络学院和市在线学习办"
+            )))
+        }
+    }
+
     /// Whether the actor's scope covers the unit with this path (a unit covers itself and
     /// everything below it; office and college cover the city).
     pub fn covers(&self, unit_path: &str) -> bool {

@@ -16,19 +16,12 @@ use crate::store::courses::{self, CourseRow, CourseWrite};
 use crate::store::exams::{self, ExamRow};
 use crate::store::{Db, Tx};
 
-use super::actor::RoleKind;
 use super::catalog::{CourseInfo, info_of};
 use super::{Actor, Error, Result};
 
 /// Who may change the catalogue: the college, which runs it, and the office (Art. 14).
 pub fn may_edit_catalog(actor: &Actor) -> Result<()> {
-    if actor.is_local() || actor.has(RoleKind::College) || actor.has(RoleKind::Office) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "维护课程目录仅限市网络学院和市在线学习办".into(),
-        ))
-    }
+    actor.require_catalog("维护课程目录")
 }
 
 /// What `course show` tells.
@@ -85,7 +78,7 @@ pub async fn add(
     may_edit_catalog(actor)?;
     let reason = designated_reason(draft, reason)?;
     let mut tx = db.begin().await?;
-    if courses::by_code_tx(&mut tx, &draft.code).await?.is_some() {
+    if courses::by_code(&mut *tx, &draft.code).await?.is_some() {
         return Err(Error::Conflict(format!("课程编号 {} 已存在", draft.code)));
     }
     courses::write(
@@ -318,7 +311,7 @@ pub(crate) async fn import_tx(
     now: i64,
 ) -> Result<ImportReport> {
     may_edit_catalog(actor)?;
-    let existing: HashMap<String, CourseRow> = courses::all_tx(tx)
+    let existing: HashMap<String, CourseRow> = courses::all(&mut **tx)
         .await?
         .into_iter()
         .map(|r| (r.code.clone(), r))
@@ -452,7 +445,7 @@ pub(crate) async fn import_tx(
 
 /// The course with this code, read in the change's transaction.
 async fn course_tx(tx: &mut Tx, code: &str) -> Result<CourseRow> {
-    courses::by_code_tx(tx, code)
+    courses::by_code(&mut **tx, code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))
 }

@@ -15,7 +15,6 @@ use crate::store::courses::{self, CourseRow, NewExam};
 use crate::store::exams::{self as store, ExamRow};
 use crate::store::{Db, Tx};
 
-use super::actor::RoleKind;
 use super::changes::{self, Topic};
 use super::ledger;
 use super::playback::Completion;
@@ -283,11 +282,7 @@ pub async fn import(
     settings: &ImportSettings,
     now: i64,
 ) -> Result<Imported> {
-    if !(actor.is_local() || actor.has(RoleKind::College) || actor.has(RoleKind::Office)) {
-        return Err(Error::Forbidden(
-            "导入考试题库仅限市网络学院和市在线学习办".into(),
-        ));
-    }
+    actor.require_catalog("导入考试题库")?;
     let bank = parse_checked(bank_text, settings).await?;
     let course_id = course_id(db, course_code).await?;
     let mut tx = db.begin().await?;

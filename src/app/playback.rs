@@ -70,7 +70,7 @@ pub async fn open(
         Some(_) => return Err(Error::Forbidden("只有学员可以学习课程".into())),
         None => return Err(Error::NotFound(format!("账号 {}", actor.username))),
     }
-    let course = courses::by_code_tx(&mut tx, course_code.trim())
+    let course = courses::by_code(&mut *tx, course_code.trim())
         .await?
         .filter(|c| c.status == CourseStatus::Published.code())
         .ok_or_else(|| Error::NotFound(format!("课程 {course_code}")))?;

@@ -147,7 +147,7 @@ pub async fn init(db: &Db, actor: &Actor, req: Init<'_>, now: i64) -> Result<Ini
     let (hash, generated) = admin::initial_password(req.password, username).await?;
     let mut tx = db.begin().await?;
     units::lock_tree(&mut tx).await?;
-    refuse_second_root(units::all_in(&mut tx).await?.into_iter().next())?;
+    refuse_second_root(units::all(&mut *tx).await?.into_iter().next())?;
     let unit = units::insert(&mut tx, code, city, None, Kind::City.code(), 0, now).await?;
     let must_change = generated.is_some();
     let account_id = admin::insert_staff(
@@ -445,7 +445,7 @@ pub async fn retire(db: &Db, actor: &Actor, code: &str, now: i64) -> Result<Reti
     let code = super::checked_text("单位代码", code, rules::MAX_CODE)?;
     let mut tx = db.begin().await?;
     units::lock_tree(&mut tx).await?;
-    let unit = units::all_in(&mut tx)
+    let unit = units::all(&mut *tx)
         .await?
         .into_iter()
         .find(|u| u.code == code)
@@ -539,7 +539,7 @@ async fn change(
     let one = rows.len() == 1 && rows[0].row == 0;
     let mut tx = db.begin().await?;
     units::lock_tree(&mut tx).await?;
-    let before = units::all_in(&mut tx).await?;
+    let before = units::all(&mut *tx).await?;
     let existing = as_existing(&before);
     let plan = rules::plan(&existing, &rows).map_err(|problems| {
         if one {
@@ -634,7 +634,7 @@ async fn write_plan(tx: &mut Tx, before: &[UnitRow], plan: &Plan, now: i64) -> R
         pending = later;
     }
     if !plan.added.is_empty() {
-        ids = units::all_in(tx)
+        ids = units::all(&mut **tx)
             .await?
             .into_iter()
             .map(|u| (u.code, u.id))
@@ -667,7 +667,7 @@ async fn write_plan(tx: &mut Tx, before: &[UnitRow], plan: &Plan, now: i64) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     units::set_parents(tx, &moves).await?;
-    let after = units::all_in(tx).await?;
+    let after = units::all(&mut **tx).await?;
     let shape: Vec<(i64, Option<i64>, &str)> = after
         .iter()
         .map(|u| (u.id, u.parent_id, u.name.as_str()))

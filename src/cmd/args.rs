@@ -304,7 +304,7 @@ pub enum Account {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
         /// 学分年度
-        #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+        #[arg(long, value_name = "年度", value_parser = year_range())]
         year: i32,
         /// 理由（记入操作日志）
         #[arg(long, value_name = "理由")]
@@ -436,7 +436,7 @@ pub enum Report {
 #[command(next_help_heading = "选项")]
 pub struct YearArgs {
     /// 学分年度（默认当前年度）
-    #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(long, value_name = "年度", value_parser = year_range())]
     pub year: Option<i32>,
     #[command(flatten)]
     pub output: Output,
@@ -572,7 +572,7 @@ pub enum YearCmd {
 #[command(next_help_heading = "选项")]
 pub struct YearSetArgs {
     /// 学分年度
-    #[arg(value_name = "年度", help_heading = "参数", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(value_name = "年度", help_heading = "参数", value_parser = year_range())]
     pub year: i32,
     /// 年度总学分要求，如 40
     #[arg(long, value_name = "学分")]
@@ -746,7 +746,7 @@ pub enum Status {
 #[command(next_help_heading = "选项")]
 pub struct StandingsArgs {
     /// 学分年度（默认当前年度）
-    #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(long, value_name = "年度", value_parser = year_range())]
     pub year: Option<i32>,
     /// 单位代码，默认为您的管理范围
     #[arg(long, value_name = "单位代码")]
@@ -762,7 +762,7 @@ pub struct StandingsArgs {
 #[command(next_help_heading = "选项")]
 pub struct UnitsArgs {
     /// 学分年度（默认当前年度）
-    #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(long, value_name = "年度", value_parser = year_range())]
     pub year: Option<i32>,
     /// 上级单位代码，列出其各下级单位；默认为您的管理范围
     #[arg(long, value_name = "单位代码")]
@@ -778,7 +778,7 @@ pub struct ArchiveArgs {
     #[arg(value_name = "用户名", help_heading = "参数")]
     pub username: String,
     /// 只显示这一学分年度的记录（默认全部年度）
-    #[arg(long, value_name = "年度", value_parser = clap::value_parser!(i32).range(2000..=2100))]
+    #[arg(long, value_name = "年度", value_parser = year_range())]
     pub year: Option<i32>,
     #[command(flatten)]
     pub output: Output,
@@ -801,6 +801,12 @@ pub struct CourseArgs {
 }
 
 /// A clap error in Chinese, one line, plus a hint where to find the usage.
+/// The years a command accepts (`--year`, `year set`): wide enough for any real archive, narrow
+/// enough that a typo is caught.
+fn year_range() -> clap::builder::RangedI64ValueParser<i32> {
+    clap::value_parser!(i32).range(2000..=2100)
+}
+
 pub fn describe(e: &clap::Error) -> String {
     // What was typed is quoted cut short: a huge value must not flood the terminal.
     let arg = shorten(&context(e, ContextKind::InvalidArg));

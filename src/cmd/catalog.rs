@@ -27,8 +27,14 @@ pub(super) async fn run(
     let now = app::now();
     let text = |t: String| super::answer(Answer::Text(t));
     match cmd {
-        Course::List(_) => Err(Failure::Usage("course list 由报表处理".into())),
-        Course::Media(_) => Err(Failure::Usage("course media 由课件上传处理".into())),
+        Course::List(a) => super::answer(Answer::Table(
+            super::reports::courses(db, &a).await?,
+            a.output,
+        )),
+        Course::Media(a) => super::answer(Answer::Table(
+            super::media::upload(db, actor, &a, stdin).await?,
+            a.output,
+        )),
         Course::Show(a) => {
             let d = courses::show(db, actor, &a.code).await?;
             super::answer(Answer::Record {
@@ -55,10 +61,7 @@ pub(super) async fn run(
             ))
         }
         Course::Import(a) => {
-            let bytes = stdin
-                .read_all(COURSE_FEED_BYTES)
-                .await
-                .map_err(|e| Failure::Usage(format!("错误：{e}")))?;
+            let bytes = stdin.read_file(COURSE_FEED_BYTES, "课程文件").await?;
             let report = courses::import(db, actor, bytes, options(&a), now).await?;
             import_table(&report)
                 .render(a.output.format, a.output.bom)

@@ -26,7 +26,7 @@ use crate::app::{self, Actor};
 use crate::rules::text;
 use crate::store::Db;
 
-use args::{Archive, Command, Course, Exam, Line, Output, Report};
+use args::{Archive, Command, Exam, Line, Output, Report};
 use format::Format;
 pub use stdin::Stdin;
 
@@ -146,15 +146,10 @@ async fn execute(
             (reports::population_changes(db, actor, &a).await?, a.output)
         }
         Command::Archive(Archive::Show(a)) => (reports::archive(db, actor, &a).await?, a.output),
-        Command::Course(Course::List(a)) => (reports::courses(db, &a).await?, a.output),
-        Command::Course(Course::Media(a)) => (media::upload(db, actor, &a, stdin).await?, a.output),
         Command::Course(c) => return catalog::run(db, actor, c, stdin).await,
         Command::Year(y) => return years::run(db, actor, y).await,
         Command::Exam(Exam::Import(a)) => {
-            let bytes = stdin
-                .read_all(exams::MAX_BANK_BYTES)
-                .await
-                .map_err(|e| Failure::Usage(format!("错误：{e}")))?;
+            let bytes = stdin.read_file(exams::MAX_BANK_BYTES, "题库文件").await?;
             (exams::import(db, actor, &a, &bytes).await?, a.output)
         }
         Command::Roster(r) => return submission::run(db, actor, r, stdin).await,

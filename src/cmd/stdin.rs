@@ -126,14 +126,19 @@ impl Stdin {
         Ok(bytes)
     }
 
+    /// Reads an imported file whole (up to `limit` bytes); a failure is an invalid `field`, the
+    /// same error for every import.
+    pub async fn read_file(&mut self, limit: usize, field: &str) -> crate::app::Result<Vec<u8>> {
+        self.read_all(limit)
+            .await
+            .map_err(|e| crate::app::Error::invalid(field, e.to_string()))
+    }
+
     /// Reads everything up to EOF as UTF-8 text (a password, a key line), refusing more than
     /// `limit` bytes: an input is never cut short silently.
     pub async fn read_text(&mut self, limit: usize) -> crate::app::Result<String> {
         let field = "标准输入";
-        let bytes = self
-            .read_all(limit)
-            .await
-            .map_err(|e| crate::app::Error::invalid(field, e.to_string()))?;
+        let bytes = self.read_file(limit, field).await?;
         String::from_utf8(bytes).map_err(|_| crate::app::Error::invalid(field, "不是 UTF-8 文本"))
     }
 }

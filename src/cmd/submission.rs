@@ -22,10 +22,7 @@ pub(super) async fn run(
     let now = crate::app::now();
     let text = match command {
         Roster::Submit(a) => {
-            let bytes = stdin
-                .read_all(rules::MAX_BYTES)
-                .await
-                .map_err(|e| Failure::App(Error::invalid("名单文件", e.to_string())))?;
+            let bytes = stdin.read_file(rules::MAX_BYTES, "名单文件").await?;
             let format = a.format.map(|f| match f {
                 FileKind::Csv => FileFormat::Csv,
                 FileKind::Xlsx => FileFormat::Xlsx,

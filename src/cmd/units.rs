@@ -4,8 +4,8 @@
 
 use clap::{Args, Subcommand};
 
+use crate::app::Actor;
 use crate::app::unit_tree::{self as app, Outcome, UnitInfo};
-use crate::app::{Actor, Error};
 use crate::rules::limits;
 use crate::store::Db;
 
@@ -160,10 +160,7 @@ pub(super) async fn run(
         }
         Unit::Import => {
             app::may_import(actor)?;
-            let bytes = stdin
-                .read_all(limits::UNIT_FILE_BYTES)
-                .await
-                .map_err(|e| Failure::App(Error::invalid("单位文件", e.to_string())))?;
+            let bytes = stdin.read_file(limits::UNIT_FILE_BYTES, "单位文件").await?;
             summary(&app::import(db, actor, &bytes, now).await?)
         }
         Unit::Template(a) => {

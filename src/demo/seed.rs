@@ -244,7 +244,7 @@ async fn insert_catalog(tx: &mut Tx, now: i64) -> Result<Catalog> {
     let mut exams = HashMap::new();
     let mut courses_out = Vec::new();
     for (i, (seed, draft)) in data::COURSES.iter().zip(&drafts).enumerate() {
-        let course = courses::by_code_tx(tx, &draft.code)
+        let course = courses::by_code(&mut **tx, &draft.code)
             .await?
             .ok_or_else(|| Error::internal(format!("课程 {} 导入后未找到", draft.code)))?;
         if seed.exam {

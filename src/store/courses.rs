@@ -65,15 +65,6 @@ pub async fn by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<CourseRow>, sqlx::E
     .await
 }
 
-pub async fn by_code_tx(tx: &mut Tx, code: &str) -> Result<Option<CourseRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM courses WHERE code = $1"
-    )))
-    .bind(code)
-    .fetch_optional(&mut **tx)
-    .await
-}
-
 pub async fn id_by_code(pool: &AnyPool, code: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM courses WHERE code = $1")
         .bind(code)
@@ -81,11 +72,16 @@ pub async fn id_by_code(pool: &AnyPool, code: &str) -> Result<Option<i64>, sqlx:
         .await
 }
 
-pub async fn all(pool: &AnyPool) -> Result<Vec<CourseRow>, sqlx::Error> {
+/// Every course, from the pool or inside a write transaction (an import compares the feed with
+/// all of them).
+pub async fn all<'e, E>(ex: E) -> Result<Vec<CourseRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM courses ORDER BY code"
     )))
-    .fetch_all(pool)
+    .fetch_all(ex)
     .await
 }
 
@@ -200,15 +196,6 @@ pub async fn by_code_with_exams(
     Ok(row.map(|r| (r.course, r.exams)))
 }
 
-/// Every course, inside a write transaction (an import compares the feed with all of them).
-pub async fn all_tx(tx: &mut Tx) -> Result<Vec<CourseRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM courses ORDER BY code"
-    )))
-    .fetch_all(&mut **tx)
-    .await
-}
-
 /// A course to write: added when its code is new, else its catalogue fields replaced (its status
 /// is left alone; `set_status` changes that).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -305,11 +292,15 @@ where
     .await
 }
 
-pub async fn by_code(pool: &AnyPool, code: &str) -> Result<Option<CourseRow>, sqlx::Error> {
+/// One course by its code, from the pool or inside a transaction.
+pub async fn by_code<'e, E>(ex: E, code: &str) -> Result<Option<CourseRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM courses WHERE code = $1"
     )))
     .bind(code)
-    .fetch_optional(pool)
+    .fetch_optional(ex)
     .await
 }

@@ -113,11 +113,15 @@ pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
         .await
 }
 
-pub async fn all(pool: &AnyPool) -> Result<Vec<UnitRow>, sqlx::Error> {
+/// Every unit, by path: from the pool, or inside a write transaction after `lock_tree`.
+pub async fn all<'e, E>(ex: E) -> Result<Vec<UnitRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM units ORDER BY path"
     )))
-    .fetch_all(pool)
+    .fetch_all(ex)
     .await
 }
 
@@ -140,15 +144,6 @@ pub async fn lock_tree(tx: &mut Tx) -> Result<(), sqlx::Error> {
             .await?;
     }
     Ok(())
-}
-
-/// Every unit, read inside a write transaction (after `lock_tree`).
-pub async fn all_in(tx: &mut Tx) -> Result<Vec<UnitRow>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units ORDER BY path"
-    )))
-    .fetch_all(&mut **tx)
-    .await
 }
 
 /// A unit to add under a parent that exists already.

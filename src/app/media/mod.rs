@@ -18,19 +18,12 @@ use crate::rules::media::{self as rules, Format};
 use crate::store::media::{self as store, MediaFolder};
 use crate::store::{Db, audit::AuditEntry, courses};
 
-use super::actor::RoleKind;
 use super::{Actor, Error, Result};
 
 /// Whether the actor may upload lecture media: the college (which runs the catalogue, Art. 14) or
 /// the office. Asked by `Upload::begin` and by any front before it offers the action.
 pub fn may_upload(actor: &Actor) -> Result<()> {
-    if actor.is_local() || actor.has(RoleKind::College) || actor.has(RoleKind::Office) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden(
-            "上传课件仅限市网络学院和市在线学习办".into(),
-        ))
-    }
+    actor.require_catalog("上传课件")
 }
 
 /// An upload under way: bytes go to a temporary file that is removed unless `finish` keeps it.
@@ -157,7 +150,7 @@ impl Upload {
         let file_s = rules::whole_seconds(probed.duration_ms);
 
         let mut tx = db.begin().await?;
-        let course = courses::by_code_tx(&mut tx, &self.code)
+        let course = courses::by_code(&mut *tx, &self.code)
             .await?
             .ok_or_else(|| Error::NotFound(format!("课程 {}", self.code)))?;
         if !set_duration && !rules::duration_matches(course.duration_s, probed.duration_ms) {
