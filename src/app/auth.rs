@@ -15,6 +15,7 @@ use super::changes::{self, Topic};
 use super::password::{self, Scheme};
 use super::{Actor, Error, Result};
 use crate::rules::calendar::datetime_cst;
+use crate::rules::status::AccountStatus;
 
 /// Failures within the window that lock an account.
 pub const MAX_FAILURES: i64 = 5;
@@ -101,11 +102,12 @@ pub async fn with_password(
     }
     // A legacy hash (the old site's MD5 or bcrypt) is replaced by Argon2id at the first success.
     let legacy = Scheme::from_code(&account.password_scheme).is_some_and(Scheme::is_legacy);
-    let rehash = if legacy && account.status == "active" {
-        Some(password::hash(password_text.to_string()).await?)
-    } else {
-        None
-    };
+    let rehash =
+        if legacy && AccountStatus::from_code(&account.status) == Some(AccountStatus::Active) {
+            Some(password::hash(password_text.to_string()).await?)
+        } else {
+            None
+        };
     succeed(
         db,
         account,

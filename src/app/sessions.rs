@@ -3,6 +3,7 @@
 
 use rand::RngCore;
 
+use crate::rules::status::AccountStatus;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::web_sessions::SessionRow;
 use crate::store::{Db, accounts, web_sessions};
@@ -80,7 +81,7 @@ pub fn is_live(row: &SessionRow, now: i64) -> bool {
     row.revoked == 0
         && row.expires_at > now
         && row.created_at + MAX_SECS > now
-        && row.status == "active"
+        && AccountStatus::from_code(&row.status) == Some(AccountStatus::Active)
 }
 
 /// Whether the session may earn credit now: live, and its initial password already changed
