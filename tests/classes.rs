@@ -77,7 +77,7 @@ fn json_rows(r: &common::ssh::Ran) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graduation_follows_the_ledger_until_the_class_is_closed() {
-    for t in TestDb::with_city(60).await {
+    for t in TestDb::with_city(300).await {
         let db = &t.db;
         let office = staff(db, RoleKind::Office, "office1", None).await;
         let addr = start(db).await;
@@ -327,7 +327,7 @@ async fn graduation_follows_the_ledger_until_the_class_is_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_liaison_works_only_within_their_scope() {
-    for t in TestDb::with_city(60).await {
+    for t in TestDb::with_city(300).await {
         let db = &t.db;
         let office = staff(db, RoleKind::Office, "office1", None).await;
         let lx = staff(db, RoleKind::Unit, "lx1", Some("LX")).await;
