@@ -593,5 +593,31 @@ async fn a_member_list_is_added_whole_or_not_at_all_with_a_row_report() {
                 .members,
             2
         );
+
+        // `wangyuan check` proves the cached progress equals the recomputation, and sees a lie.
+        let clean = wangyuan::app::check::run(db).await.expect("check");
+        assert!(
+            clean.findings.is_empty(),
+            "{}: {:?}",
+            t.name,
+            clean.findings
+        );
+        sqlx::query(
+            "UPDATE class_members SET done_count = 1 WHERE class_id = $1 AND removed_at IS NULL",
+        )
+        .bind(id)
+        .execute(db.reader())
+        .await
+        .expect("tamper");
+        let found = wangyuan::app::check::run(db).await.expect("check");
+        assert!(
+            found
+                .findings
+                .iter()
+                .any(|f| f.problem.contains("培训班") && f.ids == vec![id]),
+            "{}: {:?}",
+            t.name,
+            found.findings
+        );
     }
 }

@@ -32,6 +32,7 @@ use super::{Actor, Error, Result};
 pub use crate::rules::status::ClassStatus;
 pub use board::{board, graduates, list, show};
 pub use graduation::after_ledger_write;
+pub(crate) use graduation::stale_classes;
 pub use learner::{certificate, mine, verify};
 pub use members::{
     add_members, add_members_by_unit, preview_members, read_member_list, remove_member,

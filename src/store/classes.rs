@@ -443,10 +443,13 @@ pub async fn elective_of(
 }
 
 /// Every active member's unrevoked completions of the class's courses: (account, course, when).
-pub async fn completions_of_class(
-    tx: &mut Tx,
+pub async fn completions_of_class<'e, E>(
+    ex: E,
     class_id: i64,
-) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT e.account_id, e.course_id, e.earned_at FROM class_members m \
          JOIN class_courses cc ON cc.class_id = m.class_id \
@@ -456,16 +459,19 @@ pub async fn completions_of_class(
     )))
     .bind(class_id)
     .bind(i64::MAX)
-    .fetch_all(&mut **tx)
+    .fetch_all(ex)
     .await
 }
 
 /// Every active member's unrevoked elective credits of `category`: (account, when, tenths).
-pub async fn elective_of_class(
-    tx: &mut Tx,
+pub async fn elective_of_class<'e, E>(
+    ex: E,
     class_id: i64,
     category: &str,
-) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT e.account_id, e.earned_at, e.tenths FROM class_members m \
          JOIN ledger e ON e.account_id = m.account_id JOIN courses c ON c.id = e.course_id \
@@ -476,7 +482,7 @@ pub async fn elective_of_class(
     .bind(class_id)
     .bind(category)
     .bind(i64::MAX)
-    .fetch_all(&mut **tx)
+    .fetch_all(ex)
     .await
 }
 
@@ -495,13 +501,16 @@ const OUTCOME_COLUMNS: &[(&str, &str)] = &[
 ];
 
 /// The active members' cached results.
-pub async fn outcomes(tx: &mut Tx, class_id: i64) -> Result<Vec<Outcome>, sqlx::Error> {
+pub async fn outcomes<'e, E>(ex: E, class_id: i64) -> Result<Vec<Outcome>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
         "SELECT account_id, done_count, graduated_at FROM class_members \
          WHERE class_id = $1 AND removed_at IS NULL",
     )
     .bind(class_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(ex)
     .await?;
     Ok(rows
         .into_iter()
@@ -575,13 +584,23 @@ pub async fn live_classes_of(
 }
 
 /// The class's course ids in order.
-pub async fn course_ids(tx: &mut Tx, class_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn course_ids<'e, E>(ex: E, class_id: i64) -> Result<Vec<i64>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query_scalar(
         "SELECT course_id FROM class_courses WHERE class_id = $1 ORDER BY position, course_id",
     )
     .bind(class_id)
-    .fetch_all(&mut **tx)
+    .fetch_all(ex)
     .await
+}
+
+/// The classes not closed (whose cached results must equal a recomputation), by id.
+pub async fn live_ids(pool: &AnyPool) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM classes WHERE status <> 'closed' ORDER BY id")
+        .fetch_all(pool)
+        .await
 }
 
 /// One member's result changed by the recomputation.

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use crate::rules::Tenths;
 use crate::rules::classes::{Dates, Terms, outcome};
-use crate::store::Tx;
-use crate::store::classes::{self as store, MemberTerms, Outcome};
+use crate::store::classes::{self as store, ClassRow, MemberTerms, Outcome};
+use crate::store::{Db, Tx};
 
 use super::super::Result;
 
@@ -26,7 +26,7 @@ pub async fn after_ledger_write(tx: &mut Tx, account_id: i64) -> Result<bool> {
     let mut elective: HashMap<String, Vec<(i64, Tenths)>> = HashMap::new();
     let mut moved = false;
     for class in &classes {
-        let courses = store::course_ids(tx, class.class_id).await?;
+        let courses = store::course_ids(&mut **tx, class.class_id).await?;
         let credits = match &class.min_elective_category {
             Some(category) => {
                 if !elective.contains_key(category) {
@@ -75,39 +75,81 @@ pub(super) async fn recompute_class(tx: &mut Tx, class_id: i64) -> Result<()> {
     let Some(class) = store::get_tx(tx, class_id).await? else {
         return Ok(());
     };
-    let courses = store::course_ids(tx, class_id).await?;
+    let courses = store::course_ids(&mut **tx, class_id).await?;
+    let completions = store::completions_of_class(&mut **tx, class_id).await?;
+    let elective = match &class.min_elective_category {
+        Some(category) => store::elective_of_class(&mut **tx, class_id, category).await?,
+        None => Vec::new(),
+    };
+    let stored = store::outcomes(&mut **tx, class_id).await?;
+    let moved = moved(&class, &courses, completions, elective, stored);
+    if !moved.is_empty() {
+        store::set_outcomes(tx, class_id, &moved).await?;
+    }
+    Ok(())
+}
+
+/// For `wangyuan check`: the classes, not closed, with a member whose cached result differs from
+/// a recomputation from the ledger (read without locking anything).
+pub(crate) async fn stale_classes(db: &Db) -> Result<Vec<i64>> {
+    let pool = db.reader();
+    let mut stale = Vec::new();
+    for id in store::live_ids(pool).await? {
+        let Some(class) = store::get(pool, id).await? else {
+            continue;
+        };
+        let courses = store::course_ids(pool, id).await?;
+        let completions = store::completions_of_class(pool, id).await?;
+        let elective = match &class.min_elective_category {
+            Some(category) => store::elective_of_class(pool, id, category).await?,
+            None => Vec::new(),
+        };
+        let stored = store::outcomes(pool, id).await?;
+        if !moved(&class, &courses, completions, elective, stored).is_empty() {
+            stale.push(id);
+        }
+    }
+    Ok(stale)
+}
+
+/// The members' results that differ from `stored`, recomputed from their completions of the
+/// class courses and elective credits, as (account, course, when) and (account, when, tenths).
+fn moved(
+    class: &ClassRow,
+    courses: &[i64],
+    completions: Vec<(i64, i64, i64)>,
+    elective: Vec<(i64, i64, i64)>,
+    stored: Vec<Outcome>,
+) -> Vec<Outcome> {
     let terms = Terms {
         dates: Dates {
             starts_at: class.starts_at,
             ends_at: class.ends_at,
         },
         earlier_counts: class.earlier_counts == 1,
-        courses: &courses,
+        courses,
         min_elective: class.min_elective_tenths.map(Tenths),
     };
-    let mut completions: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
-    for (account, course, at) in store::completions_of_class(tx, class_id).await? {
-        completions.entry(account).or_default().push((course, at));
+    let mut done: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for (account, course, at) in completions {
+        done.entry(account).or_default().push((course, at));
     }
-    let mut elective: HashMap<i64, Vec<(i64, Tenths)>> = HashMap::new();
-    if let Some(category) = &class.min_elective_category {
-        for (account, at, t) in store::elective_of_class(tx, class_id, category).await? {
-            elective.entry(account).or_default().push((at, Tenths(t)));
-        }
+    let mut credits: HashMap<i64, Vec<(i64, Tenths)>> = HashMap::new();
+    for (account, at, t) in elective {
+        credits.entry(account).or_default().push((at, Tenths(t)));
     }
-    let moved: Vec<Outcome> = store::outcomes(tx, class_id)
-        .await?
+    stored
         .into_iter()
         .filter_map(|was| {
-            let done = completions
+            let d = done
                 .get(&was.account_id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let credits = elective
+            let c = credits
                 .get(&was.account_id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let got = outcome(&terms, done, credits);
+            let got = outcome(&terms, d, c);
             let now = Outcome {
                 account_id: was.account_id,
                 done_count: got.done as i64,
@@ -115,9 +157,5 @@ pub(super) async fn recompute_class(tx: &mut Tx, class_id: i64) -> Result<()> {
             };
             (now != was).then_some(now)
         })
-        .collect();
-    if !moved.is_empty() {
-        store::set_outcomes(tx, class_id, &moved).await?;
-    }
-    Ok(())
+        .collect()
 }

@@ -334,7 +334,7 @@ pub async fn add_courses(
     }
     let mut tx = db.begin().await?;
     let (row, _) = changeable(&mut tx, actor, id, may_change_courses).await?;
-    let present = store::course_ids(&mut tx, id).await?;
+    let present = store::course_ids(&mut *tx, id).await?;
     let mut problems = Vec::new();
     let mut added = CoursesAdded::default();
     let mut new_ids = Vec::new();
