@@ -1914,3 +1914,197 @@ async fn course_changes(t: &TestDb) -> i64 {
         .await
         .expect("count")
 }
+
+/// (code, completions, bank size) of a demo course that has an exam and has been completed.
+async fn course_with_exam(t: &TestDb) -> (String, i64, i64) {
+    sqlx::query_as(
+        "SELECT c.code, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM ledger l WHERE l.course_id = c.id \
+          AND l.kind IN ('course', 'legacy')) AS done, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM exam_questions q WHERE q.exam_id = e.id \
+          AND q.retired = 0) AS bank \
+         FROM courses c JOIN exams e ON e.course_id = c.id ORDER BY done DESC, c.code LIMIT 1",
+    )
+    .fetch_one(t.db.reader())
+    .await
+    .expect("a course with an exam")
+}
+
+/// (questions drawn, pass percent, attempts, bonus tenths) of a course's exam.
+async fn exam_settings(t: &TestDb, code: &str) -> (i64, i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT e.question_count, e.pass_percent, e.max_attempts, e.bonus_tenths FROM exams e \
+         JOIN courses c ON c.id = e.course_id WHERE c.code = $1",
+    )
+    .bind(code.to_string())
+    .fetch_one(t.db.reader())
+    .await
+    .expect("exam")
+}
+
+/// (entries, tenths) of the course's ledger entries: a credit change never rewrites them.
+async fn earned(t: &TestDb, code: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(l.tenths), 0) AS BIGINT) FROM ledger l \
+         JOIN courses c ON c.id = l.course_id WHERE c.code = $1",
+    )
+    .bind(code.to_string())
+    .fetch_one(t.db.reader())
+    .await
+    .expect("ledger")
+}
+
+/// The college on 课程, the list filtered to `code`, its form open.
+async fn edit_course(hs: &mut Harness, code: &str) {
+    while hs.app.tab() != Tab::Catalog {
+        hs.key(KeyCode::Tab).await;
+    }
+    filter_to(hs, code).await;
+    hs.keys("e").await;
+    assert!(
+        hs.screen().contains(&format!("修改课程 {code}")),
+        "{}",
+        hs.screen()
+    );
+}
+
+/// Issue 13 point 4 in the form: an edited course shows how many completed it and its exam's
+/// settings as fields, checked against the bank as typed; changed settings are saved after y/n
+/// (audited, one transaction with the course); a course without an exam says how one is made.
+#[tokio::test]
+async fn course_form_shows_and_changes_the_exam() {
+    for t in common::all_with_demo(20).await {
+        let (code, done, bank) = course_with_exam(&t).await;
+        assert!(
+            done > 0 && bank > 1,
+            "{code}: {done} completions, bank {bank}"
+        );
+        let before = exam_settings(&t, &code).await;
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        edit_course(&mut hs, &code).await;
+        let screen = hs.screen();
+        assert!(screen.contains(&format!("已有 {done} 人完成")), "{screen}");
+        assert!(screen.contains(&format!("题库 {bank} 道")), "{screen}");
+        // To 每次抽题: past 类别 … 指定理由.
+        for _ in 0..7 {
+            hs.key(KeyCode::Down).await;
+        }
+        clear_line(&mut hs).await;
+        hs.keys(&(bank + 1).to_string()).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("超出范围") && screen.contains(&format!("题库共 {bank} 道")),
+            "{screen}"
+        );
+        // Enter on the last field goes back to the bad one: nothing is asked.
+        for _ in 0..4 {
+            hs.key(KeyCode::Enter).await;
+        }
+        assert!(!hs.screen().contains("y 确定"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("1").await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        hs.keys("7x").await;
+        assert!(hs.screen().contains("不是整数"), "{}", hs.screen());
+        hs.key(KeyCode::Backspace).await;
+        hs.keys("0").await;
+        hs.key(KeyCode::Down).await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        hs.keys("2.5").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains(&format!("保存对课程 {code}")),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert!(hs.screen().contains("考试设置已更新"), "{}", hs.screen());
+        assert_eq!(exam_settings(&hs.t, &code).await, (1, 70, before.2, 25));
+        assert_eq!(
+            audited(&hs.t, "exam.settings", &format!("course:{code}")).await,
+            1
+        );
+        // The course itself did not change: no course.edit row.
+        assert_eq!(
+            audited(&hs.t, "course.edit", &format!("course:{code}")).await,
+            0
+        );
+
+        // A course without an exam: no exam fields, the way to make one is named.
+        let plain: String = sqlx::query_scalar(
+            "SELECT c.code FROM courses c WHERE NOT EXISTS \
+             (SELECT 1 FROM exams e WHERE e.course_id = c.id) ORDER BY c.code LIMIT 1",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("a course without an exam");
+        hs.key(KeyCode::Esc).await;
+        edit_course(&mut hs, &plain).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains(&format!("考试：无（导入题库即建立：exam import {plain}")),
+            "{screen}"
+        );
+        assert!(!screen.contains("每次抽题"), "{screen}");
+    }
+}
+
+/// Issue 13 point 5 in the form: changing the duration of a course somebody completed is
+/// offered with a y/n that says how many completed it and that credits earned stay; n changes
+/// nothing, y changes the course and no ledger entry.
+#[tokio::test]
+async fn course_form_changes_credits_of_a_completed_course_after_a_warning() {
+    for t in common::all_with_demo(20).await {
+        let (code, done, _) = course_with_exam(&t).await;
+        let ledger = earned(&t, &code).await;
+        let old = course_row(&t, &code).await.1;
+        // One class hour more: the credit rule gives another figure.
+        let longer = (old + 2700).to_string();
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        for answer in ["n", "y"] {
+            edit_course(&mut hs, &code).await;
+            for _ in 0..4 {
+                hs.key(KeyCode::Down).await;
+            }
+            clear_line(&mut hs).await;
+            hs.keys(&longer).await;
+            while !hs.screen().contains("y 确定") {
+                hs.key(KeyCode::Enter).await;
+            }
+            // The question wraps in its popup: read it without borders and line breaks.
+            let screen = hs.screen();
+            let flat: String = screen
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '│')
+                .collect();
+            assert!(
+                flat.contains(&format!("已有{done}人完成"))
+                    && flat.contains("已取得的学分保持不变"),
+                "{screen}"
+            );
+            hs.keys(answer).await;
+            if answer == "n" {
+                assert_eq!(course_row(&hs.t, &code).await.1, old);
+            }
+        }
+        let screen = hs.screen();
+        assert!(screen.contains(&format!("已修改课程 {code}")), "{screen}");
+        assert_eq!(course_row(&hs.t, &code).await.1, old + 2700);
+        assert_eq!(earned(&hs.t, &code).await, ledger);
+        assert_eq!(
+            audited(&hs.t, "course.edit", &format!("course:{code}")).await,
+            1
+        );
+    }
+}
+
+/// The edit form of a course with completions and an exam, at 80×24.
+#[tokio::test]
+async fn course_edit_form_snapshot_80x24() {
+    let mut hs = harness("college", 80, 24).await;
+    let (code, _, _) = course_with_exam(&hs.t).await;
+    edit_course(&mut hs, &code).await;
+    insta::assert_snapshot!("course_edit_form_80x24", hs.screen());
+}

@@ -52,7 +52,9 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
     Some(match msg {
         DataMsg::Dashboard { .. } => Tab::Dashboard,
         DataMsg::Roster { .. } | DataMsg::Cadre { .. } => Tab::Roster,
-        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } => Tab::Catalog,
+        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } | DataMsg::CourseFacts { .. } => {
+            Tab::Catalog
+        }
         DataMsg::Submissions { .. }
         | DataMsg::Submission { .. }
         | DataMsg::SubmissionDone { .. } => Tab::Submissions,

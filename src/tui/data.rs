@@ -7,6 +7,7 @@ use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
 use crate::app::courses::{self, CoursePatch};
+use crate::app::exams::{self, ExamSettings, StaffExam};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
@@ -75,6 +76,8 @@ pub enum Request {
     },
     /// A catalogue change; answered with `DataMsg::CourseDone`.
     CourseOp(CourseOp),
+    /// What the course form shows of a course beyond its list row.
+    CourseFacts(String),
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -101,10 +104,24 @@ pub enum UnitOp {
 pub enum CourseOp {
     /// A new course (a draft) with the reason for its designated credits.
     Add(CourseDraft, String),
-    /// The course's fields as the form holds them; an empty reason keeps the stored one.
-    Edit(CourseDraft, String),
+    /// The course's fields as the form holds them; an empty reason keeps the stored one. The
+    /// exam's settings when the course has an exam; leave to change the credits of a course
+    /// somebody completed, given after a y/n that said credits earned stay as earned.
+    Edit {
+        draft: CourseDraft,
+        reason: String,
+        exam: Option<ExamSettings>,
+        allow_credit_change: bool,
+    },
     Publish(String),
     Retire(String),
+}
+
+/// How many completed a course and its exam, for the course form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseFacts {
+    pub completions: i64,
+    pub exam: Option<StaffExam>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +290,10 @@ pub enum DataMsg {
     CourseDone {
         result: Result<String, String>,
     },
+    CourseFacts {
+        code: String,
+        result: Result<CourseFacts, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -386,6 +407,12 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::CourseOp(op) => DataMsg::CourseDone {
             result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
+        Request::CourseFacts(code) => DataMsg::CourseFacts {
+            result: course_facts(db, actor, &code)
+                .await
+                .map_err(|e| e.to_string()),
+            code,
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -469,7 +496,12 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
                 draft.code, credit.tenths
             )
         }
-        CourseOp::Edit(draft, reason) => {
+        CourseOp::Edit {
+            draft,
+            reason,
+            exam,
+            allow_credit_change,
+        } => {
             let patch = CoursePatch {
                 title: Some(draft.title),
                 category: Some(draft.category.code().into()),
@@ -479,11 +511,32 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
                 designated: Some(draft.designated.map(|d| d.to_string())),
                 reason: given(&reason),
             };
-            let e = courses::edit(db, actor, &draft.code, &patch, false, now).await?;
-            format!(
-                "已修改课程 {}：学分 {} → {}",
-                draft.code, e.before.tenths, e.after.tenths
+            let code = &draft.code;
+            let e = courses::edit_with_exam(
+                db,
+                actor,
+                code,
+                &patch,
+                exam.as_ref(),
+                allow_credit_change,
+                now,
             )
+            .await?;
+            let mut text = if e.before.tenths == e.after.tenths {
+                format!("已修改课程 {code}：学分 {} 不变", e.after.tenths)
+            } else {
+                format!(
+                    "已修改课程 {code}：学分 {} → {}",
+                    e.before.tenths, e.after.tenths
+                )
+            };
+            if e.completions > 0 && e.before != e.after {
+                text.push_str(&format!("（已完成的 {} 人学分不变）", e.completions));
+            }
+            if e.exam_changed {
+                text.push_str("；考试设置已更新");
+            }
+            text
         }
         CourseOp::Publish(code) => {
             courses::set_status(db, actor, &code, CourseStatus::Published, now).await?;
@@ -493,6 +546,14 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
             courses::set_status(db, actor, &code, CourseStatus::Retired, now).await?;
             format!("课程 {code} 已停用，已获学分不受影响")
         }
+    })
+}
+
+async fn course_facts(db: &Db, actor: &Actor, code: &str) -> crate::app::Result<CourseFacts> {
+    let detail = courses::show(db, actor, code).await?;
+    Ok(CourseFacts {
+        completions: detail.completions,
+        exam: exams::of_course(db, actor, code).await?,
     })
 }
 
