@@ -2108,3 +2108,69 @@ async fn course_edit_form_snapshot_80x24() {
     edit_course(&mut hs, &code).await;
     insta::assert_snapshot!("course_edit_form_80x24", hs.screen());
 }
+
+/// Issue 13 point 3 on the 账号 tab: `m` takes a unit code or a unique unit name, and the y/n
+/// names the unit it resolved to; an ambiguous name lists the codes and asks nothing; a unit
+/// outside the liaison's scope is refused before any question.
+#[tokio::test]
+async fn move_prompt_accepts_a_unique_unit_name() {
+    for t in common::all_with_demo(20).await {
+        let username = first_learner(&t, "LX").await;
+        // The liaison of 娄星区 may not move anyone to 冷水江市: refused before the question.
+        let mut hs = harness_on(t, "lx_liaison", 80, 24).await;
+        open_account(&mut hs, &username).await;
+        hs.refused(
+            "m冷水江市委组织部",
+            "冷水江市委组织部不在您的管理范围内",
+            "调入单位",
+        )
+        .await;
+
+        let mut hs = harness_on(hs.t, "office", 80, 24).await;
+        open_account(&mut hs, &username).await;
+        hs.keys("m").await;
+        assert!(hs.screen().contains("代码或唯一的名称"), "{}", hs.screen());
+        hs.keys("冷水江市委组织部 工作调动").await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains(&format!(
+                "将账号 {username} 调至单位 LSJ01 冷水江市委组织部"
+            )),
+            "{screen}"
+        );
+        hs.keys("y").await;
+        let unit: String = sqlx::query_scalar(
+            "SELECT u.code FROM accounts a JOIN units u ON u.id = a.unit_id WHERE a.username = $1",
+        )
+        .bind(username.clone())
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("unit");
+        assert_eq!(unit, "LSJ01");
+        let (who, detail) = last_audit(&hs.t, "account.move").await.expect("audited");
+        assert_eq!(who, "office");
+        assert!(detail.contains("工作调动"), "{detail}");
+
+        // Two units of one name: the codes are listed, nothing is asked.
+        let office = hs.actor.clone();
+        wangyuan::app::unit_tree::add(
+            &hs.t.db,
+            &office,
+            "LSJ0999",
+            "石井镇人民政府",
+            "LSJ",
+            common::NOW,
+        )
+        .await
+        .expect("a second unit of the name");
+        hs.refused("m石井镇人民政府", "的单位有 2", "调入单位")
+            .await;
+        // With the prompt closed the whole refusal shows, codes and paths.
+        let screen = hs.screen();
+        assert!(
+            screen.contains("LX08") && screen.contains("LSJ0999"),
+            "{screen}"
+        );
+    }
+}

@@ -61,6 +61,7 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
         DataMsg::Accounts { .. }
         | DataMsg::Account { .. }
         | DataMsg::AccountDone { .. }
+        | DataMsg::MoveTarget { .. }
         | DataMsg::Population { .. }
         | DataMsg::ExemptionDone { .. } => Tab::Accounts,
         DataMsg::Units { .. } | DataMsg::UnitDone { .. } => Tab::Units,

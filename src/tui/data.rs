@@ -78,6 +78,11 @@ pub enum Request {
     CourseOp(CourseOp),
     /// What the course form shows of a course beyond its list row.
     CourseFacts(String),
+    /// The unit an account would be moved to, typed as a code or a unique name.
+    MoveTarget {
+        username: String,
+        unit: String,
+    },
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -149,8 +154,10 @@ pub enum AccountOp {
     ResetPassword(String),
     /// Some(reason) marks exempt, None clears the mark.
     Exempt(Option<String>),
+    /// To the unit `move_target` resolved (its code, and its name for the question).
     Move {
         unit_code: String,
+        unit_name: String,
         reason: String,
     },
     Batch(i64),
@@ -294,6 +301,12 @@ pub enum DataMsg {
         code: String,
         result: Result<CourseFacts, String>,
     },
+    /// The unit typed on the move prompt, resolved: (code, name).
+    MoveTarget {
+        username: String,
+        unit: String,
+        result: Result<(String, String), String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -406,6 +419,14 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         },
         Request::CourseOp(op) => DataMsg::CourseDone {
             result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
+        Request::MoveTarget { username, unit } => DataMsg::MoveTarget {
+            result: accounts::move_target(db, actor, &username, &unit)
+                .await
+                .map(|u| (u.code.as_str().to_string(), u.name))
+                .map_err(|e| e.to_string()),
+            username,
+            unit,
         },
         Request::CourseFacts(code) => DataMsg::CourseFacts {
             result: course_facts(db, actor, &code)
@@ -597,7 +618,9 @@ async fn account_op(
             accounts::set_exempt(db, actor, username, None, now).await?;
             format!("账号 {username} 已取消免考核")
         }
-        AccountOp::Move { unit_code, reason } => {
+        AccountOp::Move {
+            unit_code, reason, ..
+        } => {
             let unit = accounts::move_unit(db, actor, username, &unit_code, &reason, now).await?;
             format!("账号 {username} 已调至 {} {}", unit.code, unit.name)
         }
