@@ -196,6 +196,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     hs.key(KeyCode::Tab).await; // 账号
     hs.key(KeyCode::Tab).await; // 单位
     hs.key(KeyCode::Tab).await; // 设置
+    hs.key(KeyCode::Tab).await; // 培训班
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -239,9 +240,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Settings, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Classes, "wraps around");
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Units);
+    assert_eq!(hs.app.tab(), Tab::Settings);
 }
 
 #[tokio::test]
@@ -2173,4 +2174,23 @@ async fn move_prompt_accepts_a_unique_unit_name() {
             "{screen}"
         );
     }
+}
+
+/// From 总览 to the 培训班 tab.
+async fn to_classes(hs: &mut Harness) {
+    while hs.app.tab() != Tab::Classes {
+        hs.key(KeyCode::Tab).await;
+    }
+}
+
+#[tokio::test]
+async fn classes_tab_snapshots_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    to_classes(&mut hs).await;
+    insta::assert_snapshot!("classes_80x24", hs.screen());
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("class_board_80x24", hs.screen());
+    hs.key(KeyCode::Esc).await;
+    hs.keys("n").await;
+    insta::assert_snapshot!("class_form_80x24", hs.screen());
 }

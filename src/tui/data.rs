@@ -6,6 +6,9 @@ use crate::app::accounts::{self, Account, Detail, HistoryEntry};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::classes::{
+    self as app_classes, Board, BoardQuery, ClassDetail, ClassForm, ClassPatch, ClassSummary,
+};
 use crate::app::courses::{self, CoursePatch};
 use crate::app::exams::{self, ExamSettings, StaffExam};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
@@ -21,6 +24,8 @@ use crate::rules::catalog::CourseStatus;
 use crate::rules::course_feed::CourseDraft;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
+
+mod classes;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -83,6 +88,72 @@ pub enum Request {
         username: String,
         unit: String,
     },
+    /// The classes in the actor's scope.
+    Classes,
+    /// One class in full (for its form).
+    Class(i64),
+    /// A page of a class's board.
+    Board {
+        id: i64,
+        query: BoardQuery,
+    },
+    /// A member's archive opened from a board (answered to the 培训班 tab).
+    ClassCadre {
+        username: String,
+        year: i32,
+    },
+    /// Published courses matching a text, for a class's course picker.
+    ClassCatalog(String),
+    /// Learners in scope matching a text, to add one to a class.
+    ClassPeople(String),
+    /// The unit typed to add its learners to a class, resolved.
+    ClassUnit {
+        id: i64,
+        unit: String,
+    },
+    /// A change to a class; answered with `DataMsg::ClassDone`.
+    ClassOp(ClassOp),
+}
+
+/// A change from the 培训班 tab, through `app::classes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassOp {
+    /// A new class (a draft) and the courses picked for it.
+    Create {
+        form: ClassForm,
+        courses: Vec<String>,
+    },
+    /// The fields changed, and the courses added and removed.
+    Edit {
+        id: i64,
+        patch: ClassPatch,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Open(i64),
+    Close(i64),
+    /// The assessed learners of a unit (its code, as resolved).
+    AddUnit {
+        id: i64,
+        unit: String,
+    },
+    /// Learners by username or ID number.
+    AddMembers {
+        id: i64,
+        lines: Vec<String>,
+    },
+    Remove {
+        id: i64,
+        username: String,
+        reason: String,
+    },
+}
+
+/// What a class change did: a sentence, and lines to show in full (who was already there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassOutcome {
+    pub text: String,
+    pub report: Vec<String>,
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -307,6 +378,39 @@ pub enum DataMsg {
         unit: String,
         result: Result<(String, String), String>,
     },
+    Classes {
+        result: Result<Vec<ClassSummary>, String>,
+    },
+    Class {
+        id: i64,
+        result: Result<ClassDetail, String>,
+    },
+    Board {
+        id: i64,
+        query: BoardQuery,
+        result: Result<Board, String>,
+    },
+    ClassCadre {
+        username: String,
+        result: Result<Cadre, String>,
+    },
+    ClassCatalog {
+        text: String,
+        result: Result<Vec<CourseInfo>, String>,
+    },
+    ClassPeople {
+        text: String,
+        result: Result<Vec<Account>, String>,
+    },
+    /// The unit typed for a class, resolved: (code, name).
+    ClassUnit {
+        id: i64,
+        unit: String,
+        result: Result<(String, String), String>,
+    },
+    ClassDone {
+        result: Result<ClassOutcome, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -427,6 +531,36 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .map_err(|e| e.to_string()),
             username,
             unit,
+        },
+        Request::Classes => DataMsg::Classes {
+            result: app_classes::list(db, actor)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::Class(id) => DataMsg::Class {
+            id,
+            result: app_classes::show(db, actor, id)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::Board { id, query } => DataMsg::Board {
+            id,
+            query,
+            result: app_classes::board(db, actor, id, &query)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::ClassCadre { username, year } => DataMsg::ClassCadre {
+            result: cadre(db, actor, &username, year)
+                .await
+                .map_err(|e| e.to_string()),
+            username,
+        },
+        Request::ClassCatalog(text) => classes::catalog(db, text).await,
+        Request::ClassPeople(text) => classes::people(db, actor, text).await,
+        Request::ClassUnit { id, unit } => classes::unit(db, actor, id, unit).await,
+        Request::ClassOp(op) => DataMsg::ClassDone {
+            result: classes::op(db, actor, op).await.map_err(|e| e.to_string()),
         },
         Request::CourseFacts(code) => DataMsg::CourseFacts {
             result: course_facts(db, actor, &code)
