@@ -2194,3 +2194,114 @@ async fn classes_tab_snapshots_80x24() {
     hs.keys("n").await;
     insta::assert_snapshot!("class_form_80x24", hs.screen());
 }
+
+/// Members (not removed) of the class with a title starting `title`.
+async fn class_members(t: &TestDb, title: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM class_members m JOIN classes c ON c.id = m.class_id \
+         WHERE c.title LIKE $1 AND m.removed_at IS NULL",
+    )
+    .bind(format!("{title}%"))
+    .fetch_one(t.db.reader())
+    .await
+    .expect("members")
+}
+
+/// The 培训班 keys follow `app::classes::may_*`: the college may not open classes (n hidden,
+/// refused at once with the reason); a liaison sees only their county's class, may edit it,
+/// and is told at once that an open class cannot be opened again.
+#[tokio::test]
+async fn class_keys_follow_the_role() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 30).await;
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    to_classes(&mut hs).await;
+    assert!(!hs.screen().contains("n 新建"), "{}", hs.screen());
+    hs.keys("n").await;
+    let screen = hs.screen();
+    assert!(screen.contains("开设培训班仅限"), "{screen}");
+    assert!(!screen.contains("新建培训班（草稿）"), "{screen}");
+
+    let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
+    to_classes(&mut hs).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("LX 娄星区") && !screen.contains("LD 娄底市"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("e 修改") && !screen.contains("o 开班"),
+        "{screen}"
+    );
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(screen.contains("不能再开班"), "{screen}");
+    assert!(!screen.contains("y 确定"), "nothing asked: {screen}");
+    // The form checks dates as typed.
+    hs.keys("e").await;
+    assert!(hs.screen().contains("修改培训班"), "{}", hs.screen());
+    hs.key(KeyCode::Down).await;
+    hs.key(KeyCode::Down).await;
+    clear_line(&mut hs).await;
+    hs.keys("2026-02-30").await;
+    assert!(hs.screen().contains("无效"), "{}", hs.screen());
+    hs.key(KeyCode::Esc).await;
+}
+
+/// On a board a member leaves with a reason (y/n first); a pasted list is checked line by line:
+/// a refused line is reported with its reason and nothing is added; a good list (the member
+/// who left) is added after y/n.
+#[tokio::test]
+async fn class_members_removed_with_a_reason_and_added_from_a_list() {
+    for t in common::all_with_demo(30).await {
+        const CLASS: &str = "娄星区党纪";
+        let before = class_members(&t, CLASS).await;
+        let mut hs = harness_on(t, "office", 80, 24).await;
+        to_classes(&mut hs).await;
+        filter_to(&mut hs, CLASS).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("完成率"), "{}", hs.screen());
+
+        // Del on the selected member: a reason is required, then y/n.
+        hs.key(KeyCode::Delete).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("请输入内容"), "{}", hs.screen());
+        hs.keys("调离本区").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("移出培训班"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+        let (left, reason): (String, String) = sqlx::query_as(
+            "SELECT a.username, m.removed_reason FROM class_members m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.removed_at IS NOT NULL",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("removed");
+        assert_eq!(reason, "调离本区");
+
+        // A list with a bad line: reported, nothing added.
+        hs.keys("p").await;
+        let effects = hs.app.handle(Event::Paste(format!("{left}\nnosuchuser\n")));
+        hs.pump(effects).await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("第 2 行 nosuchuser") && screen.contains("未添加任何学员"),
+            "{screen}"
+        );
+        hs.keys("z").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+
+        hs.keys("p").await;
+        hs.keys(&left).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains("将名单中的 1 人加入"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before);
+    }
+}

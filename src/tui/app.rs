@@ -75,7 +75,8 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
         | DataMsg::ClassCatalog { .. }
         | DataMsg::ClassPeople { .. }
         | DataMsg::ClassUnit { .. }
-        | DataMsg::ClassDone { .. } => Tab::Classes,
+        | DataMsg::ClassDone { .. }
+        | DataMsg::ClassPreview { .. } => Tab::Classes,
         DataMsg::PasswordChanged { .. } => return None,
     })
 }

@@ -8,6 +8,7 @@ use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
 use crate::app::classes::{
     self as app_classes, Board, BoardQuery, ClassDetail, ClassForm, ClassPatch, ClassSummary,
+    MemberLine,
 };
 use crate::app::courses::{self, CoursePatch};
 use crate::app::exams::{self, ExamSettings, StaffExam};
@@ -110,6 +111,11 @@ pub enum Request {
     ClassUnit {
         id: i64,
         unit: String,
+    },
+    /// How each line of a member list would fare (nothing is changed).
+    ClassPreview {
+        id: i64,
+        lines: Vec<String>,
     },
     /// A change to a class; answered with `DataMsg::ClassDone`.
     ClassOp(ClassOp),
@@ -411,6 +417,11 @@ pub enum DataMsg {
     ClassDone {
         result: Result<ClassOutcome, String>,
     },
+    ClassPreview {
+        id: i64,
+        lines: Vec<String>,
+        result: Result<Vec<MemberLine>, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -559,6 +570,13 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::ClassCatalog(text) => classes::catalog(db, text).await,
         Request::ClassPeople(text) => classes::people(db, actor, text).await,
         Request::ClassUnit { id, unit } => classes::unit(db, actor, id, unit).await,
+        Request::ClassPreview { id, lines } => DataMsg::ClassPreview {
+            result: app_classes::preview_members(db, actor, id, &lines)
+                .await
+                .map_err(|e| e.to_string()),
+            id,
+            lines,
+        },
         Request::ClassOp(op) => DataMsg::ClassDone {
             result: classes::op(db, actor, op).await.map_err(|e| e.to_string()),
         },

@@ -79,6 +79,8 @@ pub enum Action {
     CloseClass,
     AddByUnit,
     AddPerson,
+    /// 培训班: add the members a pasted list names (usernames or ID numbers).
+    AddList,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,8 @@ use super::{ClassOp, ClassOutcome, DataMsg};
 
 /// How many learners a search for `+` lists.
 const PEOPLE: i64 = 20;
+/// How many usernames a report lists (the rest are counted).
+const REPORT: usize = 15;
 
 pub(super) async fn catalog(db: &Db, text: String) -> DataMsg {
     let filter = Filter {
@@ -126,15 +128,17 @@ async fn create(
     })
 }
 
-/// "已加入 N 人", with those already in the class listed in the report.
+/// "已加入 N 人", with those not added (already in the class) listed in the report.
 fn added_outcome(from: &str, added: &MembersAdded) -> ClassOutcome {
     let mut text = format!("{from}：已加入 {} 人", added.added.len());
     let mut report = Vec::new();
     if !added.already.is_empty() {
-        text.push_str(&format!("，{} 人已在班中", added.already.len()));
-        if added.added.is_empty() {
-            report.push("以下学员已在班中，未重复添加：".to_string());
-            report.extend(added.already.iter().take(50).map(|u| format!("  {u}")));
+        let n = added.already.len();
+        text.push_str(&format!("，{n} 人已在班中"));
+        report.push(format!("以下 {n} 人已在班中，未重复添加："));
+        report.extend(added.already.iter().take(REPORT).map(|u| format!("  {u}")));
+        if n > REPORT {
+            report.push(format!("  …另 {} 人", n - REPORT));
         }
     }
     ClassOutcome { text, report }

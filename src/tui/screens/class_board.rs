@@ -341,6 +341,13 @@ pub const KEYS: &[Binding] = &[
     b(&[C('a')], "a", "按单位添加", Action::AddByUnit, true),
     b(&[C('+')], "+", "添加一人", Action::AddPerson, true),
     b(
+        &[C('p')],
+        "p",
+        "粘贴名单添加（用户名或身份证号，先逐行核对）",
+        Action::AddList,
+        false,
+    ),
+    b(
         &[Code(KeyCode::Delete), C('-')],
         "Del/-",
         "移出所选学员（须写原因）",

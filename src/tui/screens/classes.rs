@@ -3,7 +3,8 @@
 //! (`class_board`); `n` and `e` open the form (`class_form`); `o` opens a draft and `x` closes an
 //! open class (the question says results freeze); `a` adds the assessed learners of a unit
 //! (code or unique name, resolved before the y/n names it), `+` one learner found by a search,
-//! Del removes the selected member with a reason. Every write goes through `app::classes`; a key
+//! `p` a pasted list of usernames or ID numbers (checked line by line first: a refused line is
+//! listed with its reason and nothing is added), Del removes the selected member with a reason. Every write goes through `app::classes`; a key
 //! the actor may not use there is hidden and refused at once with the reason its `may_*` gives.
 //! A refused member list comes back line by line and is shown in full.
 
@@ -15,7 +16,8 @@ use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, Wrap};
 use crate::app::accounts::Account;
 use crate::app::changes::Topic;
 use crate::app::classes::{
-    ClassSummary, may_add_members, may_close, may_create, may_edit, may_open, may_remove_member,
+    ClassSummary, MemberLine, Verdict, may_add_members, may_close, may_create, may_edit, may_open,
+    may_remove_member,
 };
 use crate::rules::standing::format_rate;
 use crate::tui::data::{ClassOp, ClassOutcome, DataMsg, Request};
@@ -30,6 +32,8 @@ use crate::tui::{Effect, KeyCode, KeyEvent};
 
 /// Longest reason or search typed.
 const LINE_LIMIT: usize = 200;
+/// Longest member list pasted (about a thousand ID numbers).
+const LIST_LIMIT: usize = 20_000;
 
 /// What a typed line is for (each names its class: id and title).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,8 @@ enum Ask {
     Unit(i64, String),
     /// A search for one learner to add.
     Search(i64, String),
+    /// A pasted list of usernames or ID numbers.
+    List(i64, String),
     /// The reason a member leaves: (class, title, username, name).
     Reason(i64, String, String, String),
 }
@@ -64,6 +70,8 @@ pub struct Classes {
     asking: Option<Prompt<Ask>>,
     /// The unit typed for `a`, while `app` resolves it: (class, title, typed).
     resolving: Option<(i64, String, String)>,
+    /// The class a pasted list is being checked for: (class, title).
+    listing: Option<(i64, String)>,
     confirm: Option<Confirm<ClassOp>>,
     people: Option<People>,
     /// A report shown until a key is pressed: its title and lines (who was not added and why).
@@ -95,7 +103,9 @@ impl Screen for Classes {
             (Action::Edit, Some(c)) => may_edit(actor, c),
             (Action::StartClass, Some(c)) => may_open(actor, c),
             (Action::CloseClass, Some(c)) => may_close(actor, c),
-            (Action::AddByUnit | Action::AddPerson, Some(c)) => may_add_members(actor, c),
+            (Action::AddByUnit | Action::AddPerson | Action::AddList, Some(c)) => {
+                may_add_members(actor, c)
+            }
             (Action::RemoveHeld, Some(c)) => may_remove_member(actor, c),
             _ => Ok(()),
         };
@@ -137,6 +147,11 @@ impl Screen for Classes {
                 self.asking = Some(Prompt::new(Ask::Search(id, title), label, LINE_LIMIT));
                 Vec::new()
             }
+            (Action::AddList, Some((id, title))) => {
+                let label = "粘贴名单（用户名或身份证号，空格或换行分隔）：";
+                self.asking = Some(Prompt::new(Ask::List(id, title), label, LIST_LIMIT));
+                Vec::new()
+            }
             (Action::RemoveHeld, Some((id, title))) => {
                 let Some(m) = self.board.as_ref().and_then(ClassBoard::selected_member) else {
                     self.message = Some((false, "没有选中的学员".into()));
@@ -153,6 +168,7 @@ impl Screen for Classes {
                 | Action::CloseClass
                 | Action::AddByUnit
                 | Action::AddPerson
+                | Action::AddList
                 | Action::RemoveHeld,
                 None,
             ) => {
@@ -222,6 +238,10 @@ impl Screen for Classes {
             }
             DataMsg::ClassUnit { id, unit, result } => {
                 self.unit_resolved(*id, unit, result);
+                Vec::new()
+            }
+            DataMsg::ClassPreview { id, lines, result } => {
+                self.previewed(*id, lines, result);
                 Vec::new()
             }
             DataMsg::ClassDone { result } => {
@@ -298,7 +318,9 @@ impl Screen for Classes {
 
     fn paste(&mut self, text: &str) {
         if let Some(p) = self.asking.as_mut() {
-            p.paste(text);
+            // A pasted list keeps its lines apart (the prompt drops line breaks).
+            let text = text.replace(['\r', '\n', '\t'], " ");
+            p.paste(&text);
         } else if let Some(form) = self.form.as_mut() {
             form.paste(text);
         }
@@ -390,6 +412,17 @@ impl Classes {
                 });
                 vec![Effect::Load(Request::ClassPeople(text))]
             }
+            Ask::List(id, title) => {
+                let lines: Vec<String> = text
+                    .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '；'))
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                self.asking = None;
+                self.listing = Some((id, title));
+                self.message = Some((true, format!("正在核对 {} 行…", lines.len())));
+                vec![Effect::Load(Request::ClassPreview { id, lines })]
+            }
             Ask::Reason(id, title, username, name) => {
                 self.asking = None;
                 let q = format!("将 {name}（{username}）移出培训班「{title}」？原因：{text}");
@@ -426,6 +459,46 @@ impl Classes {
             }
             Err(e) => self.message = Some((false, e.clone())),
         }
+    }
+
+    /// A pasted list judged line by line: refused lines are shown (nothing is added, as
+    /// `add_members` adds all or nothing), else the y/n asks to add them.
+    fn previewed(&mut self, id: i64, lines: &[String], result: &Result<Vec<MemberLine>, String>) {
+        let Some((_, title)) = self.listing.take_if(|(i, _)| *i == id) else {
+            return;
+        };
+        let verdicts = match result {
+            Ok(v) => v,
+            Err(e) => {
+                self.message = Some((false, e.clone()));
+                return;
+            }
+        };
+        let refused: Vec<String> = verdicts
+            .iter()
+            .filter(|v| matches!(v.verdict, Verdict::Refused(_)))
+            .map(ToString::to_string)
+            .collect();
+        if !refused.is_empty() {
+            let head = format!("{} 行不能加入，未添加任何学员", refused.len());
+            self.message = Some((false, head.clone()));
+            self.report = Some((head, refused));
+            return;
+        }
+        let add = verdicts
+            .iter()
+            .filter(|v| matches!(v.verdict, Verdict::Add { .. }))
+            .count();
+        let q = format!(
+            "将名单中的 {add} 人加入培训班「{title}」？（{} 人已在班中）",
+            verdicts.len() - add
+        );
+        self.message = None;
+        let op = ClassOp::AddMembers {
+            id,
+            lines: lines.to_vec(),
+        };
+        self.confirm = Some(Confirm::new(op, q));
     }
 
     fn people_key(&mut self, k: &KeyEvent) -> Vec<Effect> {
