@@ -196,6 +196,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     hs.key(KeyCode::Tab).await; // 账号
     hs.key(KeyCode::Tab).await; // 单位
     hs.key(KeyCode::Tab).await; // 设置
+    hs.key(KeyCode::Tab).await; // 培训班
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -239,9 +240,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Settings, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Classes, "wraps around");
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Units);
+    assert_eq!(hs.app.tab(), Tab::Settings);
 }
 
 #[tokio::test]
@@ -1913,4 +1914,394 @@ async fn course_changes(t: &TestDb) -> i64 {
         .fetch_one(t.db.reader())
         .await
         .expect("count")
+}
+
+/// (code, completions, bank size) of a demo course that has an exam and has been completed.
+async fn course_with_exam(t: &TestDb) -> (String, i64, i64) {
+    sqlx::query_as(
+        "SELECT c.code, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM ledger l WHERE l.course_id = c.id \
+          AND l.kind IN ('course', 'legacy')) AS done, \
+         (SELECT CAST(COUNT(*) AS BIGINT) FROM exam_questions q WHERE q.exam_id = e.id \
+          AND q.retired = 0) AS bank \
+         FROM courses c JOIN exams e ON e.course_id = c.id ORDER BY done DESC, c.code LIMIT 1",
+    )
+    .fetch_one(t.db.reader())
+    .await
+    .expect("a course with an exam")
+}
+
+/// (questions drawn, pass percent, attempts, bonus tenths) of a course's exam.
+async fn exam_settings(t: &TestDb, code: &str) -> (i64, i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT e.question_count, e.pass_percent, e.max_attempts, e.bonus_tenths FROM exams e \
+         JOIN courses c ON c.id = e.course_id WHERE c.code = $1",
+    )
+    .bind(code.to_string())
+    .fetch_one(t.db.reader())
+    .await
+    .expect("exam")
+}
+
+/// (entries, tenths) of the course's ledger entries: a credit change never rewrites them.
+async fn earned(t: &TestDb, code: &str) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(l.tenths), 0) AS BIGINT) FROM ledger l \
+         JOIN courses c ON c.id = l.course_id WHERE c.code = $1",
+    )
+    .bind(code.to_string())
+    .fetch_one(t.db.reader())
+    .await
+    .expect("ledger")
+}
+
+/// The college on 课程, the list filtered to `code`, its form open.
+async fn edit_course(hs: &mut Harness, code: &str) {
+    while hs.app.tab() != Tab::Catalog {
+        hs.key(KeyCode::Tab).await;
+    }
+    filter_to(hs, code).await;
+    hs.keys("e").await;
+    assert!(
+        hs.screen().contains(&format!("修改课程 {code}")),
+        "{}",
+        hs.screen()
+    );
+}
+
+/// Issue 13 point 4 in the form: an edited course shows how many completed it and its exam's
+/// settings as fields, checked against the bank as typed; changed settings are saved after y/n
+/// (audited, one transaction with the course); a course without an exam says how one is made.
+#[tokio::test]
+async fn course_form_shows_and_changes_the_exam() {
+    for t in common::all_with_demo(20).await {
+        let (code, done, bank) = course_with_exam(&t).await;
+        assert!(
+            done > 0 && bank > 1,
+            "{code}: {done} completions, bank {bank}"
+        );
+        let before = exam_settings(&t, &code).await;
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        edit_course(&mut hs, &code).await;
+        let screen = hs.screen();
+        assert!(screen.contains(&format!("已有 {done} 人完成")), "{screen}");
+        assert!(screen.contains(&format!("题库 {bank} 道")), "{screen}");
+        // To 每次抽题: past 类别 … 指定理由.
+        for _ in 0..7 {
+            hs.key(KeyCode::Down).await;
+        }
+        clear_line(&mut hs).await;
+        hs.keys(&(bank + 1).to_string()).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("超出范围") && screen.contains(&format!("题库共 {bank} 道")),
+            "{screen}"
+        );
+        // Enter on the last field goes back to the bad one: nothing is asked.
+        for _ in 0..4 {
+            hs.key(KeyCode::Enter).await;
+        }
+        assert!(!hs.screen().contains("y 确定"), "{}", hs.screen());
+        clear_line(&mut hs).await;
+        hs.keys("1").await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        hs.keys("7x").await;
+        assert!(hs.screen().contains("不是整数"), "{}", hs.screen());
+        hs.key(KeyCode::Backspace).await;
+        hs.keys("0").await;
+        hs.key(KeyCode::Down).await;
+        hs.key(KeyCode::Down).await;
+        clear_line(&mut hs).await;
+        hs.keys("2.5").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains(&format!("保存对课程 {code}")),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert!(hs.screen().contains("考试设置已更新"), "{}", hs.screen());
+        assert_eq!(exam_settings(&hs.t, &code).await, (1, 70, before.2, 25));
+        assert_eq!(
+            audited(&hs.t, "exam.settings", &format!("course:{code}")).await,
+            1
+        );
+        // The course itself did not change: no course.edit row.
+        assert_eq!(
+            audited(&hs.t, "course.edit", &format!("course:{code}")).await,
+            0
+        );
+
+        // A course without an exam: no exam fields, the way to make one is named.
+        let plain: String = sqlx::query_scalar(
+            "SELECT c.code FROM courses c WHERE NOT EXISTS \
+             (SELECT 1 FROM exams e WHERE e.course_id = c.id) ORDER BY c.code LIMIT 1",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("a course without an exam");
+        hs.key(KeyCode::Esc).await;
+        edit_course(&mut hs, &plain).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains(&format!("考试：无（导入题库即建立：exam import {plain}")),
+            "{screen}"
+        );
+        assert!(!screen.contains("每次抽题"), "{screen}");
+    }
+}
+
+/// Issue 13 point 5 in the form: changing the duration of a course somebody completed is
+/// offered with a y/n that says how many completed it and that credits earned stay; n changes
+/// nothing, y changes the course and no ledger entry.
+#[tokio::test]
+async fn course_form_changes_credits_of_a_completed_course_after_a_warning() {
+    for t in common::all_with_demo(20).await {
+        let (code, done, _) = course_with_exam(&t).await;
+        let ledger = earned(&t, &code).await;
+        let old = course_row(&t, &code).await.1;
+        // One class hour more: the credit rule gives another figure.
+        let longer = (old + 2700).to_string();
+        let mut hs = harness_on(t, "college", 80, 24).await;
+        for answer in ["n", "y"] {
+            edit_course(&mut hs, &code).await;
+            for _ in 0..4 {
+                hs.key(KeyCode::Down).await;
+            }
+            clear_line(&mut hs).await;
+            hs.keys(&longer).await;
+            while !hs.screen().contains("y 确定") {
+                hs.key(KeyCode::Enter).await;
+            }
+            // The question wraps in its popup: read it without borders and line breaks.
+            let screen = hs.screen();
+            let flat: String = screen
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '│')
+                .collect();
+            assert!(
+                flat.contains(&format!("已有{done}人完成"))
+                    && flat.contains("已取得的学分保持不变"),
+                "{screen}"
+            );
+            hs.keys(answer).await;
+            if answer == "n" {
+                assert_eq!(course_row(&hs.t, &code).await.1, old);
+            }
+        }
+        let screen = hs.screen();
+        assert!(screen.contains(&format!("已修改课程 {code}")), "{screen}");
+        assert_eq!(course_row(&hs.t, &code).await.1, old + 2700);
+        assert_eq!(earned(&hs.t, &code).await, ledger);
+        assert_eq!(
+            audited(&hs.t, "course.edit", &format!("course:{code}")).await,
+            1
+        );
+    }
+}
+
+/// The edit form of a course with completions and an exam, at 80×24.
+#[tokio::test]
+async fn course_edit_form_snapshot_80x24() {
+    let mut hs = harness("college", 80, 24).await;
+    let (code, _, _) = course_with_exam(&hs.t).await;
+    edit_course(&mut hs, &code).await;
+    insta::assert_snapshot!("course_edit_form_80x24", hs.screen());
+}
+
+/// Issue 13 point 3 on the 账号 tab: `m` takes a unit code or a unique unit name, and the y/n
+/// names the unit it resolved to; an ambiguous name lists the codes and asks nothing; a unit
+/// outside the liaison's scope is refused before any question.
+#[tokio::test]
+async fn move_prompt_accepts_a_unique_unit_name() {
+    for t in common::all_with_demo(20).await {
+        let username = first_learner(&t, "LX").await;
+        // The liaison of 娄星区 may not move anyone to 冷水江市: refused before the question.
+        let mut hs = harness_on(t, "lx_liaison", 80, 24).await;
+        open_account(&mut hs, &username).await;
+        hs.refused(
+            "m冷水江市委组织部",
+            "冷水江市委组织部不在您的管理范围内",
+            "调入单位",
+        )
+        .await;
+
+        let mut hs = harness_on(hs.t, "office", 80, 24).await;
+        open_account(&mut hs, &username).await;
+        hs.keys("m").await;
+        assert!(hs.screen().contains("代码或唯一的名称"), "{}", hs.screen());
+        hs.keys("冷水江市委组织部 工作调动").await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains(&format!(
+                "将账号 {username} 调至单位 LSJ01 冷水江市委组织部"
+            )),
+            "{screen}"
+        );
+        hs.keys("y").await;
+        let unit: String = sqlx::query_scalar(
+            "SELECT u.code FROM accounts a JOIN units u ON u.id = a.unit_id WHERE a.username = $1",
+        )
+        .bind(username.clone())
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("unit");
+        assert_eq!(unit, "LSJ01");
+        let (who, detail) = last_audit(&hs.t, "account.move").await.expect("audited");
+        assert_eq!(who, "office");
+        assert!(detail.contains("工作调动"), "{detail}");
+
+        // Two units of one name: the codes are listed, nothing is asked.
+        let office = hs.actor.clone();
+        wangyuan::app::unit_tree::add(
+            &hs.t.db,
+            &office,
+            "LSJ0999",
+            "石井镇人民政府",
+            "LSJ",
+            common::NOW,
+        )
+        .await
+        .expect("a second unit of the name");
+        hs.refused("m石井镇人民政府", "的单位有 2", "调入单位")
+            .await;
+        // With the prompt closed the whole refusal shows, codes and paths.
+        let screen = hs.screen();
+        assert!(
+            screen.contains("LX08") && screen.contains("LSJ0999"),
+            "{screen}"
+        );
+    }
+}
+
+/// From 总览 to the 培训班 tab.
+async fn to_classes(hs: &mut Harness) {
+    while hs.app.tab() != Tab::Classes {
+        hs.key(KeyCode::Tab).await;
+    }
+}
+
+#[tokio::test]
+async fn classes_tab_snapshots_80x24() {
+    let mut hs = harness("office", 80, 24).await;
+    to_classes(&mut hs).await;
+    insta::assert_snapshot!("classes_80x24", hs.screen());
+    hs.key(KeyCode::Enter).await;
+    insta::assert_snapshot!("class_board_80x24", hs.screen());
+    hs.key(KeyCode::Esc).await;
+    hs.keys("n").await;
+    insta::assert_snapshot!("class_form_80x24", hs.screen());
+}
+
+/// Members (not removed) of the class with a title starting `title`.
+async fn class_members(t: &TestDb, title: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM class_members m JOIN classes c ON c.id = m.class_id \
+         WHERE c.title LIKE $1 AND m.removed_at IS NULL",
+    )
+    .bind(format!("{title}%"))
+    .fetch_one(t.db.reader())
+    .await
+    .expect("members")
+}
+
+/// The 培训班 keys follow `app::classes::may_*`: the college may not open classes (n hidden,
+/// refused at once with the reason); a liaison sees only their county's class, may edit it,
+/// and is told at once that an open class cannot be opened again.
+#[tokio::test]
+async fn class_keys_follow_the_role() {
+    let t = TestDb::sqlite().await;
+    common::seed_demo(&t.db, 30).await;
+    let mut hs = harness_on(t, "college", 80, 24).await;
+    to_classes(&mut hs).await;
+    assert!(!hs.screen().contains("n 新建"), "{}", hs.screen());
+    hs.keys("n").await;
+    let screen = hs.screen();
+    assert!(screen.contains("开设培训班仅限"), "{screen}");
+    assert!(!screen.contains("新建培训班（草稿）"), "{screen}");
+
+    let mut hs = harness_on(hs.t, "lx_liaison", 80, 24).await;
+    to_classes(&mut hs).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains("LX 娄星区") && !screen.contains("LD 娄底市"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("e 修改") && !screen.contains("o 开班"),
+        "{screen}"
+    );
+    hs.keys("o").await;
+    let screen = hs.screen();
+    assert!(screen.contains("不能再开班"), "{screen}");
+    assert!(!screen.contains("y 确定"), "nothing asked: {screen}");
+    // The form checks dates as typed.
+    hs.keys("e").await;
+    assert!(hs.screen().contains("修改培训班"), "{}", hs.screen());
+    hs.key(KeyCode::Down).await;
+    hs.key(KeyCode::Down).await;
+    clear_line(&mut hs).await;
+    hs.keys("2026-02-30").await;
+    assert!(hs.screen().contains("无效"), "{}", hs.screen());
+    hs.key(KeyCode::Esc).await;
+}
+
+/// On a board a member leaves with a reason (y/n first); a pasted list is checked line by line:
+/// a refused line is reported with its reason and nothing is added; a good list (the member
+/// who left) is added after y/n.
+#[tokio::test]
+async fn class_members_removed_with_a_reason_and_added_from_a_list() {
+    for t in common::all_with_demo(30).await {
+        const CLASS: &str = "娄星区党纪";
+        let before = class_members(&t, CLASS).await;
+        let mut hs = harness_on(t, "office", 80, 24).await;
+        to_classes(&mut hs).await;
+        filter_to(&mut hs, CLASS).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("完成率"), "{}", hs.screen());
+
+        // Del on the selected member: a reason is required, then y/n.
+        hs.key(KeyCode::Delete).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("请输入内容"), "{}", hs.screen());
+        hs.keys("调离本区").await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains("移出培训班"), "{}", hs.screen());
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+        let (left, reason): (String, String) = sqlx::query_as(
+            "SELECT a.username, m.removed_reason FROM class_members m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.removed_at IS NOT NULL",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("removed");
+        assert_eq!(reason, "调离本区");
+
+        // A list with a bad line: reported, nothing added.
+        hs.keys("p").await;
+        let effects = hs.app.handle(Event::Paste(format!("{left}\nnosuchuser\n")));
+        hs.pump(effects).await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("第 2 行 nosuchuser") && screen.contains("未添加任何学员"),
+            "{screen}"
+        );
+        hs.keys("z").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+
+        hs.keys("p").await;
+        hs.keys(&left).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains("将名单中的 1 人加入"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before);
+    }
 }

@@ -260,7 +260,28 @@ pub async fn set_enabled(
     Ok(())
 }
 
-/// Moves an account to another unit: the actor must cover both units (the office covers all).
+/// The unit an account would be moved to, named by code or unique name (`unit_tree::find`, the
+/// resolver `--unit` uses), checked as `move_unit` checks it, so the question before the move
+/// names the unit the move will go to (the 账号 tab's y/n).
+pub async fn move_target(db: &Db, actor: &Actor, username: &str, unit: &str) -> Result<Unit> {
+    let account = visible(db, actor, username).await?;
+    let staff = !accounts::roles_of(db.reader(), account.id)
+        .await?
+        .is_empty();
+    may_move(actor, &Target::of(&account, staff))?;
+    let unit = super::unit_tree::find_active(db, UnitCode::parse("单位", unit)?.as_str()).await?;
+    actor.require_covers(&unit.path, &unit.name)?;
+    if unit.id == account.unit_id {
+        return Err(Error::Conflict(format!(
+            "账号 {username} 已在 {} {}",
+            unit.code, unit.name
+        )));
+    }
+    Ok(unit.into())
+}
+
+/// Moves an account to another unit (by code or unique name): the actor must cover both units
+/// (the office covers all).
 pub async fn move_unit(
     db: &Db,
     actor: &Actor,

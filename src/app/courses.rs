@@ -17,6 +17,7 @@ use crate::store::exams::{self, ExamRow};
 use crate::store::{Db, Tx};
 
 use super::catalog::{CourseInfo, info_of};
+use super::exams::ExamSettings;
 use super::{Actor, Error, Result};
 
 /// Who may change the catalogue: the college, which runs it, and the office (Art. 14).
@@ -105,12 +106,13 @@ pub struct CoursePatch {
     pub reason: Option<String>,
 }
 
-/// What an edit did to the course's credit.
+/// What an edit did to the course's credit (and to its exam's settings).
 #[derive(Debug, Clone)]
 pub struct Edited {
     pub before: CourseCredit,
     pub after: CourseCredit,
     pub completions: i64,
+    pub exam_changed: bool,
 }
 
 /// Changes a course's catalogue fields (not its status).
@@ -119,6 +121,20 @@ pub async fn edit(
     actor: &Actor,
     code: &str,
     patch: &CoursePatch,
+    allow_credit_change: bool,
+    now: i64,
+) -> Result<Edited> {
+    edit_with_exam(db, actor, code, patch, None, allow_credit_change, now).await
+}
+
+/// `edit`, with the settings of the course's exam (which must exist: an exam is made by
+/// importing its bank) changed in the same transaction, as the 课程 form saves both.
+pub async fn edit_with_exam(
+    db: &Db,
+    actor: &Actor,
+    code: &str,
+    patch: &CoursePatch,
+    exam: Option<&ExamSettings>,
     allow_credit_change: bool,
     now: i64,
 ) -> Result<Edited> {
@@ -149,25 +165,36 @@ pub async fn edit(
         (None, true) if new.designated.is_some() => row.designated_reason.clone(),
         (r, _) => designated_reason(&new, r.as_deref())?,
     };
-    if new == old && reason == row.designated_reason {
+    let course_changed = new != old || reason != row.designated_reason;
+    let exam_changed = match exam {
+        Some(settings) => {
+            super::exams::set_settings_tx(&mut tx, actor, &row, settings, now).await?
+        }
+        None => false,
+    };
+    // Dropping the transaction undoes nothing written: an exam left as it was wrote nothing.
+    if !course_changed && !exam_changed {
         return Err(Error::Conflict(format!("课程 {code} 没有变化")));
     }
     let completions = courses::completed_by(&mut *tx, row.id).await?;
-    if completions > 0 && changes_credit(&old, &new) && !allow_credit_change {
-        return Err(Error::Conflict(credit_refusal(code, completions)));
+    if course_changed {
+        if completions > 0 && changes_credit(&old, &new) && !allow_credit_change {
+            return Err(Error::Conflict(credit_refusal(code, completions)));
+        }
+        courses::write(
+            &mut tx,
+            &[write_of(&new, &reason, CourseStatus::Draft, now)],
+        )
+        .await?;
+        let entry = change_entry(actor, "course.edit", Some(&old), &new, &reason);
+        audit::write(&mut tx, &entry, now).await?;
     }
-    courses::write(
-        &mut tx,
-        &[write_of(&new, &reason, CourseStatus::Draft, now)],
-    )
-    .await?;
-    let entry = change_entry(actor, "course.edit", Some(&old), &new, &reason);
-    audit::write(&mut tx, &entry, now).await?;
     changes::commit(db, tx, &[Topic::Catalog]).await?;
     Ok(Edited {
         before: credit_of(&old),
         after: credit_of(&new),
         completions,
+        exam_changed,
     })
 }
 
@@ -451,8 +478,9 @@ async fn course_tx(tx: &mut Tx, code: &str) -> Result<CourseRow> {
 }
 
 /// Whether a change alters what completing the course earns or requires: its duration, its
-/// kind (required or elective) or its designated credits.
-fn changes_credit(old: &CourseDraft, new: &CourseDraft) -> bool {
+/// kind (required or elective) or its designated credits. The 课程 form asks the same before
+/// it offers the change with `allow_credit_change`.
+pub fn changes_credit(old: &CourseDraft, new: &CourseDraft) -> bool {
     old.duration_s != new.duration_s || old.kind != new.kind || old.designated != new.designated
 }
 

@@ -252,6 +252,130 @@ pub async fn submit(
     }))
 }
 
+/// A course's exam settings as staff read and change them (the 课程 form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExamSettings {
+    /// Questions drawn per attempt.
+    pub questions: i64,
+    pub pass_percent: i64,
+    pub attempts: i64,
+    pub bonus: Tenths,
+}
+
+/// A course's exam as staff see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffExam {
+    pub title: String,
+    pub settings: ExamSettings,
+    /// Questions in the current bank: the most an attempt may draw.
+    pub bank: i64,
+}
+
+fn settings_of(e: &ExamRow) -> ExamSettings {
+    ExamSettings {
+        questions: e.question_count,
+        pass_percent: e.pass_percent,
+        attempts: e.max_attempts,
+        bonus: Tenths(e.bonus_tenths),
+    }
+}
+
+/// The exam of a course (None: it has none), for staff.
+pub async fn of_course(db: &Db, actor: &Actor, course_code: &str) -> Result<Option<StaffExam>> {
+    if !actor.is_staff() {
+        return Err(Error::Forbidden("查看考试设置仅限管理人员".into()));
+    }
+    let course = course_id(db, course_code).await?;
+    let Some(exam) = store::by_course(db.reader(), course).await? else {
+        return Ok(None);
+    };
+    Ok(Some(StaffExam {
+        title: exam.title.clone(),
+        settings: settings_of(&exam),
+        bank: store::bank_size(db.reader(), exam.id).await?,
+    }))
+}
+
+/// Each setting's problem against the bank, in Chinese (None: fine), by the bounds
+/// `exam import` checks: the form shows them as typed, `set_settings_tx` refuses on any.
+pub fn setting_errors(s: &ExamSettings, bank: i64) -> [Option<String>; 4] {
+    let draw = match exam::check_setting(s.questions, 1, bank.max(1)) {
+        Err(_) if bank < 1 => Err("题库没有题目，先导入题库".to_string()),
+        r => r.map_err(|e| format!("{e}，题库共 {bank} 道")),
+    };
+    [
+        draw.err(),
+        exam::check_setting(s.pass_percent, exam::PASS_PERCENT.0, exam::PASS_PERCENT.1).err(),
+        exam::check_setting(s.attempts, exam::ATTEMPTS.0, exam::ATTEMPTS.1).err(),
+        exam::check_bonus(s.bonus).err(),
+    ]
+}
+
+/// Changes the settings of the course's exam inside the caller's transaction (the catalogue
+/// change that carries them checks the actor); false when they are as they were. Credits
+/// already earned by passing stay as earned (the ledger is append-only).
+pub(crate) async fn set_settings_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    course: &CourseRow,
+    new: &ExamSettings,
+    now: i64,
+) -> Result<bool> {
+    let exam = store::by_course(&mut **tx, course.id)
+        .await?
+        .ok_or_else(|| {
+            Error::invalid(
+                "考试",
+                format!(
+                    "课程 {} 还没有考试：先用 exam import {} 导入题库",
+                    course.code, course.code
+                ),
+            )
+        })?;
+    let old = settings_of(&exam);
+    if old == *new {
+        return Ok(false);
+    }
+    let bank = store::bank_size(&mut **tx, exam.id).await?;
+    const FIELDS: [&str; 4] = ["每次抽题", "及格分", "考试次数", "奖励学分"];
+    if let Some((field, e)) = FIELDS
+        .iter()
+        .zip(setting_errors(new, bank))
+        .find_map(|(f, e)| e.map(|e| (*f, e)))
+    {
+        return Err(Error::invalid(field, e));
+    }
+    store::update_settings(
+        tx,
+        exam.id,
+        new.questions,
+        new.pass_percent,
+        new.attempts,
+        new.bonus.0,
+    )
+    .await?;
+    let describe = |s: &ExamSettings| {
+        format!(
+            "每次抽 {} 道；及格 {} 分；{} 次机会；奖励 {} 学分",
+            s.questions, s.pass_percent, s.attempts, s.bonus
+        )
+    };
+    audit::write(
+        tx,
+        &AuditEntry {
+            action: "exam.settings",
+            target: format!("course:{}", course.code),
+            before: Some(describe(&old)),
+            after: Some(describe(new)),
+            detail: String::new(),
+            ..actor.audit_entry()
+        },
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Exam settings given with an import; None keeps the current value (or the default for a new
 /// exam: 5 questions, pass at 60 %, 3 attempts, 1.0 bonus credit).
 #[derive(Debug, Clone, Default)]
@@ -347,11 +471,12 @@ async fn parse_checked(bank_text: &str, settings: &ImportSettings) -> Result<Vec
                 ),
             )
         })?;
-    check_range("--pass", settings.pass_percent, 0, 100)?;
-    check_range("--attempts", settings.attempts, 1, 100)?;
+    let (pass, attempts) = (exam::PASS_PERCENT, exam::ATTEMPTS);
+    check_range("--pass", settings.pass_percent, pass.0, pass.1)?;
+    check_range("--attempts", settings.attempts, attempts.0, attempts.1)?;
     check_range("--questions", settings.questions, 1, bank.len() as i64)?;
-    if settings.bonus.is_some_and(|b| b.0 < 0) {
-        return Err(Error::invalid("--bonus", "奖励学分不能为负"));
+    if let Some(b) = settings.bonus {
+        exam::check_bonus(b).map_err(|e| Error::invalid("--bonus", e))?;
     }
     Ok(bank)
 }

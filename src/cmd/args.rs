@@ -277,8 +277,8 @@ pub enum Account {
     Move {
         #[arg(value_name = "用户名", help_heading = "参数")]
         username: String,
-        /// 新单位的代码
-        #[arg(long, value_name = "单位代码")]
+        /// 新单位（代码或唯一的名称）
+        #[arg(long, value_name = "单位")]
         unit: String,
         /// 原因（记入操作日志）
         #[arg(long, value_name = "原因", default_value = "")]

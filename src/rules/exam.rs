@@ -118,6 +118,53 @@ impl Defaults {
     };
 }
 
+/// Bounds of an exam's settings, checked where `exam import` flags and the 课程 form give them.
+pub const PASS_PERCENT: (i64, i64) = (0, 100);
+pub const ATTEMPTS: (i64, i64) = (1, 100);
+/// The most bonus credits an exam may give (a designated course credit is bounded the same way).
+pub const MAX_BONUS: super::Tenths = super::course_feed::MAX_DESIGNATED;
+
+/// A field of exam settings as typed: a whole number (its range is `check_setting`'s).
+pub fn parse_whole(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("不能为空".into());
+    }
+    t.parse()
+        .map_err(|_| format!("“{}”不是整数", super::text::escape(t)))
+}
+
+/// `v` within `min..=max`, or why not.
+pub fn check_setting(v: i64, min: i64, max: i64) -> Result<i64, String> {
+    if v < min || v > max {
+        return Err(format!("{v} 超出范围（应在 {min} 到 {max} 之间）"));
+    }
+    Ok(v)
+}
+
+/// An exam's bonus credits as typed: at most one decimal (its range is `check_bonus`'s).
+pub fn parse_bonus(text: &str) -> Result<super::Tenths, String> {
+    if text.trim().is_empty() {
+        return Err("不能为空".into());
+    }
+    super::Tenths::parse(text).map_err(|_| {
+        format!(
+            "奖励学分“{}”应为最多一位小数的数字",
+            super::text::escape(text.trim())
+        )
+    })
+}
+
+/// Bonus credits within 0 to `MAX_BONUS`, or why not.
+pub fn check_bonus(t: super::Tenths) -> Result<super::Tenths, String> {
+    if t.0 < 0 || t > MAX_BONUS {
+        return Err(format!(
+            "奖励学分 {t} 超出范围（应在 0 到 {MAX_BONUS} 之间）"
+        ));
+    }
+    Ok(t)
+}
+
 /// The title an exam gets from its course.
 pub fn exam_title(course_title: &str) -> String {
     format!("《{course_title}》结业测试")

@@ -76,6 +76,20 @@ pub async fn retire_questions(tx: &mut Tx, exam_id: i64) -> Result<u64, sqlx::Er
     )
 }
 
+/// How many questions the exam's current bank holds (the most an attempt may draw); `ex` is
+/// the reader pool or `&mut **tx`.
+pub async fn bank_size<'e, E>(ex: E, exam_id: i64) -> Result<i64, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM exam_questions WHERE exam_id = $1 AND retired = 0",
+    )
+    .bind(exam_id)
+    .fetch_one(ex)
+    .await
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct QuestionRow {
     pub id: i64,

@@ -18,6 +18,7 @@ use super::prompt::{Reply, reply};
 use super::screen::{Cx, Note, Screen, tabs};
 use super::screens::accounts::Accounts;
 use super::screens::catalog::Catalog;
+use super::screens::classes::Classes;
 use super::screens::dashboard::Dashboard;
 use super::screens::password::PasswordForm;
 use super::screens::roster::Roster;
@@ -44,6 +45,7 @@ tabs! {
     Accounts accounts: "账号" => Accounts,
     Units units: "单位" => Units,
     Settings settings: "设置" => Settings,
+    Classes classes: "培训班" => Classes,
 }
 
 /// The tab an answer belongs to (None: the password form's). Exhaustive, so a new kind of
@@ -52,17 +54,29 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
     Some(match msg {
         DataMsg::Dashboard { .. } => Tab::Dashboard,
         DataMsg::Roster { .. } | DataMsg::Cadre { .. } => Tab::Roster,
-        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } => Tab::Catalog,
+        DataMsg::Catalog { .. } | DataMsg::CourseDone { .. } | DataMsg::CourseFacts { .. } => {
+            Tab::Catalog
+        }
         DataMsg::Submissions { .. }
         | DataMsg::Submission { .. }
         | DataMsg::SubmissionDone { .. } => Tab::Submissions,
         DataMsg::Accounts { .. }
         | DataMsg::Account { .. }
         | DataMsg::AccountDone { .. }
+        | DataMsg::MoveTarget { .. }
         | DataMsg::Population { .. }
         | DataMsg::ExemptionDone { .. } => Tab::Accounts,
         DataMsg::Units { .. } | DataMsg::UnitDone { .. } => Tab::Units,
         DataMsg::Year { .. } | DataMsg::YearDone { .. } => Tab::Settings,
+        DataMsg::Classes { .. }
+        | DataMsg::Class { .. }
+        | DataMsg::Board { .. }
+        | DataMsg::ClassCadre { .. }
+        | DataMsg::ClassCatalog { .. }
+        | DataMsg::ClassPeople { .. }
+        | DataMsg::ClassUnit { .. }
+        | DataMsg::ClassDone { .. }
+        | DataMsg::ClassPreview { .. } => Tab::Classes,
         DataMsg::PasswordChanged { .. } => return None,
     })
 }

@@ -6,7 +6,12 @@ use crate::app::accounts::{self, Account, Detail, HistoryEntry};
 use crate::app::actor::RoleKind;
 use crate::app::archive::{self, Archive};
 use crate::app::catalog::{self, CourseInfo, Filter};
+use crate::app::classes::{
+    self as app_classes, Board, BoardQuery, ClassDetail, ClassForm, ClassPatch, ClassSummary,
+    MemberLine,
+};
 use crate::app::courses::{self, CoursePatch};
+use crate::app::exams::{self, ExamSettings, StaffExam};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
 use crate::app::roster::{self, Page, Query};
@@ -20,6 +25,8 @@ use crate::rules::catalog::CourseStatus;
 use crate::rules::course_feed::CourseDraft;
 use crate::rules::standing::{Standing, Targets};
 use crate::store::Db;
+
+mod classes;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -75,6 +82,84 @@ pub enum Request {
     },
     /// A catalogue change; answered with `DataMsg::CourseDone`.
     CourseOp(CourseOp),
+    /// What the course form shows of a course beyond its list row.
+    CourseFacts(String),
+    /// The unit an account would be moved to, typed as a code or a unique name.
+    MoveTarget {
+        username: String,
+        unit: String,
+    },
+    /// The classes in the actor's scope.
+    Classes,
+    /// One class in full (for its form).
+    Class(i64),
+    /// A page of a class's board.
+    Board {
+        id: i64,
+        query: BoardQuery,
+    },
+    /// A member's archive opened from a board (answered to the 培训班 tab).
+    ClassCadre {
+        username: String,
+        year: i32,
+    },
+    /// Published courses matching a text, for a class's course picker.
+    ClassCatalog(String),
+    /// Learners in scope matching a text, to add one to a class.
+    ClassPeople(String),
+    /// The unit typed to add its learners to a class, resolved.
+    ClassUnit {
+        id: i64,
+        unit: String,
+    },
+    /// How each line of a member list would fare (nothing is changed).
+    ClassPreview {
+        id: i64,
+        lines: Vec<String>,
+    },
+    /// A change to a class; answered with `DataMsg::ClassDone`.
+    ClassOp(ClassOp),
+}
+
+/// A change from the 培训班 tab, through `app::classes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClassOp {
+    /// A new class (a draft) and the courses picked for it.
+    Create {
+        form: ClassForm,
+        courses: Vec<String>,
+    },
+    /// The fields changed, and the courses added and removed.
+    Edit {
+        id: i64,
+        patch: ClassPatch,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Open(i64),
+    Close(i64),
+    /// The assessed learners of a unit (its code, as resolved).
+    AddUnit {
+        id: i64,
+        unit: String,
+    },
+    /// Learners by username or ID number.
+    AddMembers {
+        id: i64,
+        lines: Vec<String>,
+    },
+    Remove {
+        id: i64,
+        username: String,
+        reason: String,
+    },
+}
+
+/// What a class change did: a sentence, and lines to show in full (who was already there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassOutcome {
+    pub text: String,
+    pub report: Vec<String>,
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -101,10 +186,24 @@ pub enum UnitOp {
 pub enum CourseOp {
     /// A new course (a draft) with the reason for its designated credits.
     Add(CourseDraft, String),
-    /// The course's fields as the form holds them; an empty reason keeps the stored one.
-    Edit(CourseDraft, String),
+    /// The course's fields as the form holds them; an empty reason keeps the stored one. The
+    /// exam's settings when the course has an exam; leave to change the credits of a course
+    /// somebody completed, given after a y/n that said credits earned stay as earned.
+    Edit {
+        draft: CourseDraft,
+        reason: String,
+        exam: Option<ExamSettings>,
+        allow_credit_change: bool,
+    },
     Publish(String),
     Retire(String),
+}
+
+/// How many completed a course and its exam, for the course form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseFacts {
+    pub completions: i64,
+    pub exam: Option<StaffExam>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,8 +231,10 @@ pub enum AccountOp {
     ResetPassword(String),
     /// Some(reason) marks exempt, None clears the mark.
     Exempt(Option<String>),
+    /// To the unit `move_target` resolved (its code, and its name for the question).
     Move {
         unit_code: String,
+        unit_name: String,
         reason: String,
     },
     Batch(i64),
@@ -273,6 +374,54 @@ pub enum DataMsg {
     CourseDone {
         result: Result<String, String>,
     },
+    CourseFacts {
+        code: String,
+        result: Result<CourseFacts, String>,
+    },
+    /// The unit typed on the move prompt, resolved: (code, name).
+    MoveTarget {
+        username: String,
+        unit: String,
+        result: Result<(String, String), String>,
+    },
+    Classes {
+        result: Result<Vec<ClassSummary>, String>,
+    },
+    Class {
+        id: i64,
+        result: Result<ClassDetail, String>,
+    },
+    Board {
+        id: i64,
+        query: BoardQuery,
+        result: Result<Board, String>,
+    },
+    ClassCadre {
+        username: String,
+        result: Result<Cadre, String>,
+    },
+    ClassCatalog {
+        text: String,
+        result: Result<Vec<CourseInfo>, String>,
+    },
+    ClassPeople {
+        text: String,
+        result: Result<Vec<Account>, String>,
+    },
+    /// The unit typed for a class, resolved: (code, name).
+    ClassUnit {
+        id: i64,
+        unit: String,
+        result: Result<(String, String), String>,
+    },
+    ClassDone {
+        result: Result<ClassOutcome, String>,
+    },
+    ClassPreview {
+        id: i64,
+        lines: Vec<String>,
+        result: Result<Vec<MemberLine>, String>,
+    },
 }
 
 /// An answer with when its data was read (unix seconds), stamped here, where it is produced, so
@@ -386,6 +535,57 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
         Request::CourseOp(op) => DataMsg::CourseDone {
             result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
+        Request::MoveTarget { username, unit } => DataMsg::MoveTarget {
+            result: accounts::move_target(db, actor, &username, &unit)
+                .await
+                .map(|u| (u.code.as_str().to_string(), u.name))
+                .map_err(|e| e.to_string()),
+            username,
+            unit,
+        },
+        Request::Classes => DataMsg::Classes {
+            result: app_classes::list(db, actor)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::Class(id) => DataMsg::Class {
+            id,
+            result: app_classes::show(db, actor, id)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::Board { id, query } => DataMsg::Board {
+            id,
+            query,
+            result: app_classes::board(db, actor, id, &query)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::ClassCadre { username, year } => DataMsg::ClassCadre {
+            result: cadre(db, actor, &username, year)
+                .await
+                .map_err(|e| e.to_string()),
+            username,
+        },
+        Request::ClassCatalog(text) => classes::catalog(db, text).await,
+        Request::ClassPeople(text) => classes::people(db, actor, text).await,
+        Request::ClassUnit { id, unit } => classes::unit(db, actor, id, unit).await,
+        Request::ClassPreview { id, lines } => DataMsg::ClassPreview {
+            result: app_classes::preview_members(db, actor, id, &lines)
+                .await
+                .map_err(|e| e.to_string()),
+            id,
+            lines,
+        },
+        Request::ClassOp(op) => DataMsg::ClassDone {
+            result: classes::op(db, actor, op).await.map_err(|e| e.to_string()),
+        },
+        Request::CourseFacts(code) => DataMsg::CourseFacts {
+            result: course_facts(db, actor, &code)
+                .await
+                .map_err(|e| e.to_string()),
+            code,
+        },
         Request::AccountOp { username, op } => DataMsg::AccountDone {
             result: account_op(db, actor, &username, op)
                 .await
@@ -469,7 +669,12 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
                 draft.code, credit.tenths
             )
         }
-        CourseOp::Edit(draft, reason) => {
+        CourseOp::Edit {
+            draft,
+            reason,
+            exam,
+            allow_credit_change,
+        } => {
             let patch = CoursePatch {
                 title: Some(draft.title),
                 category: Some(draft.category.code().into()),
@@ -479,11 +684,32 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
                 designated: Some(draft.designated.map(|d| d.to_string())),
                 reason: given(&reason),
             };
-            let e = courses::edit(db, actor, &draft.code, &patch, false, now).await?;
-            format!(
-                "已修改课程 {}：学分 {} → {}",
-                draft.code, e.before.tenths, e.after.tenths
+            let code = &draft.code;
+            let e = courses::edit_with_exam(
+                db,
+                actor,
+                code,
+                &patch,
+                exam.as_ref(),
+                allow_credit_change,
+                now,
             )
+            .await?;
+            let mut text = if e.before.tenths == e.after.tenths {
+                format!("已修改课程 {code}：学分 {} 不变", e.after.tenths)
+            } else {
+                format!(
+                    "已修改课程 {code}：学分 {} → {}",
+                    e.before.tenths, e.after.tenths
+                )
+            };
+            if e.completions > 0 && e.before != e.after {
+                text.push_str(&format!("（已完成的 {} 人学分不变）", e.completions));
+            }
+            if e.exam_changed {
+                text.push_str("；考试设置已更新");
+            }
+            text
         }
         CourseOp::Publish(code) => {
             courses::set_status(db, actor, &code, CourseStatus::Published, now).await?;
@@ -493,6 +719,14 @@ async fn course_op(db: &Db, actor: &Actor, op: CourseOp) -> crate::app::Result<S
             courses::set_status(db, actor, &code, CourseStatus::Retired, now).await?;
             format!("课程 {code} 已停用，已获学分不受影响")
         }
+    })
+}
+
+async fn course_facts(db: &Db, actor: &Actor, code: &str) -> crate::app::Result<CourseFacts> {
+    let detail = courses::show(db, actor, code).await?;
+    Ok(CourseFacts {
+        completions: detail.completions,
+        exam: exams::of_course(db, actor, code).await?,
     })
 }
 
@@ -536,7 +770,9 @@ async fn account_op(
             accounts::set_exempt(db, actor, username, None, now).await?;
             format!("账号 {username} 已取消免考核")
         }
-        AccountOp::Move { unit_code, reason } => {
+        AccountOp::Move {
+            unit_code, reason, ..
+        } => {
             let unit = accounts::move_unit(db, actor, username, &unit_code, &reason, now).await?;
             format!("账号 {username} 已调至 {} {}", unit.code, unit.name)
         }

@@ -73,6 +73,14 @@ pub enum Action {
     /// 课程: a new course, publish the selected one (edit and retire are shared above).
     New,
     Publish,
+    /// 培训班: open or close the selected class, add members by unit or one found by a search
+    /// (a member is removed with `RemoveHeld`).
+    StartClass,
+    CloseClass,
+    AddByUnit,
+    AddPerson,
+    /// 培训班: add the members a pasted list names (usernames or ID numbers).
+    AddList,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

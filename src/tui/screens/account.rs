@@ -71,6 +71,8 @@ pub struct AccountView {
     /// The selected role or key.
     selected: usize,
     asking: Option<Prompt<Ask>>,
+    /// The unit typed on the move prompt and the reason, while `app` resolves the unit.
+    resolving: Option<(String, String)>,
     confirm: Option<Confirm<AccountOp>>,
     /// A new password, shown once until a key is pressed.
     password: Option<Secret>,
@@ -86,6 +88,7 @@ impl AccountView {
             data: None,
             selected: 0,
             asking: None,
+            resolving: None,
             confirm: None,
             password: None,
             message: None,
@@ -106,6 +109,29 @@ impl AccountView {
             Ok(d) => {
                 self.selected = self.selected.min(held(&d.0).len().saturating_sub(1));
                 self.data = Some(d.clone());
+            }
+            Err(e) => self.message = Some((false, e.clone())),
+        }
+    }
+
+    /// The unit typed on the move prompt, resolved (or why not: the prompt stays to mend it).
+    pub fn move_target(&mut self, unit: &str, result: &Result<(String, String), String>) {
+        // An answer to an earlier line, or to a prompt closed since, asks nothing.
+        let Some((_, reason)) = self.resolving.take_if(|(typed, _)| typed == unit) else {
+            return;
+        };
+        if self.asking.as_ref().is_none_or(|p| p.what != Ask::Move) {
+            return;
+        }
+        match result {
+            Ok((code, name)) => {
+                self.asking = None;
+                self.message = None;
+                self.ask_yes(AccountOp::Move {
+                    unit_code: code.clone(),
+                    unit_name: name.clone(),
+                    reason,
+                });
             }
             Err(e) => self.message = Some((false, e.clone())),
         }
@@ -241,8 +267,22 @@ impl AccountView {
         };
         match prompt.key(&k) {
             Typed::Editing => {}
-            Typed::Cancelled => self.asking = None,
+            Typed::Cancelled => {
+                self.asking = None;
+                self.resolving = None;
+            }
             Typed::Entered(text) => match op_of(prompt.what, text) {
+                Ok(AccountOp::Move {
+                    unit_code, reason, ..
+                }) => {
+                    // Asked of `app` first, so the question names the unit the move goes to.
+                    self.message = Some((true, format!("正在查找单位 {unit_code}…")));
+                    self.resolving = Some((unit_code.clone(), reason));
+                    return vec![Effect::Load(Request::MoveTarget {
+                        username: self.username.clone(),
+                        unit: unit_code,
+                    })];
+                }
                 Ok(op) => {
                     self.asking = None;
                     self.message = None;

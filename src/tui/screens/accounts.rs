@@ -112,6 +112,16 @@ impl Screen for Accounts {
                 }
                 Vec::new()
             }
+            DataMsg::MoveTarget {
+                username,
+                unit,
+                result,
+            } => {
+                if let Some(open) = open.filter(|o| o.username == *username) {
+                    open.move_target(unit, result);
+                }
+                Vec::new()
+            }
             DataMsg::AccountDone { username, result } => {
                 if let Some(open) = open.filter(|o| o.username == *username) {
                     open.done(result);

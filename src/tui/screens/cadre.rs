@@ -43,7 +43,12 @@ impl Cadre {
         let DataMsg::Cadre { username, result } = msg else {
             return false;
         };
-        if *username != self.username {
+        self.take(username, result)
+    }
+
+    /// The archive of `username` read (false: another cadre's answer, dropped).
+    pub fn take(&mut self, username: &str, result: &Result<Data, String>) -> bool {
+        if username != self.username {
             return false;
         }
         match result {

@@ -76,6 +76,14 @@ impl Screen for Catalog {
     }
 
     fn on_data(&mut self, msg: &DataMsg, _cx: &mut Cx) -> Vec<Effect> {
+        if let DataMsg::CourseFacts { code, result } = msg {
+            if let Some(form) = self.form.as_mut()
+                && form.course() == Some(code.as_str())
+            {
+                form.facts_read(result);
+            }
+            return Vec::new();
+        }
         if let DataMsg::CourseDone { result } = msg {
             self.message = Some(match result {
                 Ok(text) => (true, text.clone()),
@@ -103,14 +111,7 @@ impl Screen for Catalog {
         match form.key(&k) {
             Formed::Editing => {}
             Formed::Cancelled => self.form = None,
-            Formed::Done(op) => {
-                let question = match &op {
-                    CourseOp::Add(d, _) => {
-                        format!("新增课程 {}（{}），保存为草稿？", d.code, d.title)
-                    }
-                    CourseOp::Edit(d, _) => format!("保存对课程 {}（{}）的修改？", d.code, d.title),
-                    _ => String::new(),
-                };
+            Formed::Done(op, question) => {
                 self.form = None;
                 self.confirm = Some(Confirm::new(op, question));
             }
@@ -201,7 +202,10 @@ impl Catalog {
                 };
                 let (code, title) = (c.code.clone(), c.title.clone());
                 match action {
-                    Action::Edit => self.form = Some(CourseForm::edit(c)),
+                    Action::Edit => {
+                        self.form = Some(CourseForm::edit(c));
+                        return vec![Effect::Load(Request::CourseFacts(code))];
+                    }
                     Action::Publish => {
                         let q = format!("发布课程 {code}（{title}），学员即可学习？");
                         self.confirm = Some(Confirm::new(CourseOp::Publish(code), q));

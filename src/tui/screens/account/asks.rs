@@ -14,7 +14,7 @@ pub(super) enum Ask {
     Unlock,
     Reset,
     Exempt,
-    /// "单位代码 原因".
+    /// "单位代码或名称 原因".
     Move,
     Batch,
     /// "office", "college" or "unit 单位代码".
@@ -31,7 +31,7 @@ impl Ask {
             Ask::Unlock => "解除锁定原因：",
             Ask::Reset => "重置密码原因：",
             Ask::Exempt => "免考核原因（如 省管干部）：",
-            Ask::Move => "调入单位代码（空格后写原因）：",
+            Ask::Move => "调入单位（代码或唯一的名称，空格后写原因）：",
             Ask::Batch => "新批次（1、2 或 3）：",
             Ask::Grant => "授予角色（office、college 或 unit 单位代码）：",
             Ask::AddKey => "粘贴 SSH 公钥（一行）：",
@@ -53,10 +53,12 @@ pub(super) fn op_of(ask: Ask, text: String) -> Result<AccountOp, String> {
         Ask::Move => {
             let (code, reason) = text.split_once(' ').unwrap_or((text.as_str(), ""));
             if code.is_empty() {
-                return Err("请输入调入单位的代码".into());
+                return Err("请输入调入单位的代码或名称".into());
             }
+            // The unit as typed; `move_target` resolves it before the question is asked.
             AccountOp::Move {
                 unit_code: code.to_string(),
+                unit_name: String::new(),
                 reason: reason.trim().to_string(),
             }
         }
@@ -109,7 +111,11 @@ pub(super) fn question(username: &str, op: &AccountOp) -> String {
         AccountOp::ResetPassword(_) => format!("重置账号 {username} 的密码？"),
         AccountOp::Exempt(Some(r)) => format!("将账号 {username} 标记为免考核（{r}）？"),
         AccountOp::Exempt(None) => format!("取消账号 {username} 的免考核标记？"),
-        AccountOp::Move { unit_code, .. } => format!("将账号 {username} 调至单位 {unit_code}？"),
+        AccountOp::Move {
+            unit_code,
+            unit_name,
+            ..
+        } => format!("将账号 {username} 调至单位 {unit_code} {unit_name}？"),
         AccountOp::Batch(b) => format!("将账号 {username} 调为第 {b} 批？"),
         AccountOp::GrantRole { role, unit_code } => format!(
             "授予账号 {username} 角色：{}（{}）？",
