@@ -145,10 +145,13 @@ pub enum Topic {
     Flags,
     /// Year settings.
     Settings,
+    /// Special training classes: a class, its courses or members written, or a member's progress
+    /// or graduation moved by the ledger.
+    Classes,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 8] = [
+    pub const ALL: [Topic; 9] = [
         Topic::Rosters,
         Topic::Accounts,
         Topic::Ledger,
@@ -157,6 +160,7 @@ impl Topic {
         Topic::Population,
         Topic::Flags,
         Topic::Settings,
+        Topic::Classes,
     ];
 
     /// The topic's name, for logs and tests (notifications carry its bit).
@@ -170,6 +174,7 @@ impl Topic {
             Topic::Population => "population",
             Topic::Flags => "flags",
             Topic::Settings => "settings",
+            Topic::Classes => "classes",
         }
     }
 

@@ -1,5 +1,6 @@
-//! The consistency check behind `wangyuan check`: every standing equals a recomputation from the
-//! ledger, and nothing points at what is not there.
+//! The consistency check behind `wangyuan check`: every standing and every class member's cached
+//! progress and graduation (classes not closed) equal a recomputation from the ledger, and nothing
+//! points at what is not there.
 
 use std::collections::HashMap;
 
@@ -66,10 +67,18 @@ pub async fn run(db: &Db) -> Result<Report> {
         });
     }
     mismatches.sort_by_key(|m| (m.account_id, m.year));
+    let mut findings = check::orphans(pool).await?;
+    let stale = super::classes::stale_classes(db).await?;
+    if !stale.is_empty() {
+        findings.push(Finding {
+            problem: "培训班学员的完成课程数或结业时间与学分记录重算结果不一致（培训班编号）",
+            ids: stale,
+        });
+    }
     Ok(Report {
         entries: ledger::count_entries(pool).await?,
         standings: stored.len(),
         mismatches,
-        findings: check::orphans(pool).await?,
+        findings,
     })
 }

@@ -26,6 +26,9 @@ pub enum Award {
         tenths: Tenths,
         year: i32,
         rule: String,
+        /// A special training class's progress or graduation moved with it (announce
+        /// `Topic::Classes` too).
+        classes: bool,
     },
     /// The learner already had it; nothing was written.
     AlreadyGranted,
@@ -84,7 +87,12 @@ pub async fn complete_course_tx(
         award_key: Some(course_award_key(course.id, revoked)),
         revokes_id: None,
     };
-    append_award(tx, entry, now).await
+    let mut award = append_award(tx, entry, now).await?;
+    // Graduation follows the ledger: recomputed in the transaction that wrote the entry.
+    if let Award::Granted { classes, .. } = &mut award {
+        *classes = super::classes::after_ledger_write(tx, learner_id).await?;
+    }
+    Ok(award)
 }
 
 /// The courses a learner has completed, by course id, with when.
@@ -135,6 +143,7 @@ async fn append_award(tx: &mut Tx, entry: NewEntry, now: i64) -> Result<Award> {
             tenths: entry.tenths,
             year: entry.credit_year,
             rule: entry.rule,
+            classes: false,
         },
         None => Award::AlreadyGranted,
     })
@@ -143,6 +152,9 @@ async fn append_award(tx: &mut Tx, entry: NewEntry, now: i64) -> Result<Award> {
 /// Commits a granted award; rolls back when nothing was written.
 async fn finish(db: &Db, tx: Tx, award: Award) -> Result<Award> {
     match award {
+        Award::Granted { classes: true, .. } => {
+            changes::commit(db, tx, &[Topic::Ledger, Topic::Classes]).await?
+        }
         Award::Granted { .. } => changes::commit(db, tx, &[Topic::Ledger]).await?,
         Award::AlreadyGranted => tx.rollback().await?,
     }
@@ -191,9 +203,11 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
         .await?
         .ok_or_else(|| Error::Conflict(format!("第 {entry_id} 条学分记录已被撤销")))?;
     // A revoked completion makes the course not completed: it is earned again only by watching
-    // it again from nothing.
+    // it again from nothing; a class's graduation that rested on it is undone.
+    let mut classes = false;
     if let (EntryKind::Course | EntryKind::Legacy, Some(course_id)) = (kind, original.course_id) {
         playback::restart(&mut tx, original.account_id, course_id, now).await?;
+        classes = super::classes::after_ledger_write(&mut tx, original.account_id).await?;
     }
     audit::write(
         &mut tx,
@@ -208,7 +222,12 @@ pub async fn revoke(db: &Db, actor: &Actor, entry_id: i64, reason: &str, now: i6
         now,
     )
     .await?;
-    changes::commit(db, tx, &[Topic::Ledger]).await?;
+    let topics: &[Topic] = if classes {
+        &[Topic::Ledger, Topic::Classes]
+    } else {
+        &[Topic::Ledger]
+    };
+    changes::commit(db, tx, topics).await?;
     Ok(id)
 }
 

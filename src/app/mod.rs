@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod check;
+pub mod classes;
 pub mod courses;
 pub mod credentials;
 pub mod error;

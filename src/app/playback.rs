@@ -562,9 +562,10 @@ async fn write_batch(db: &Db, jobs: Vec<Job>) {
 async fn apply_all(db: &Db, jobs: &[Job]) -> Result<Vec<BeatReply>> {
     let mut tx = db.begin().await?;
     let replies = apply(&mut tx, jobs).await?;
-    // Completions move the ledger; the feed coalesces a busy site's many into one delivery.
+    // Completions move the ledger, and may move a class board (the feed coalesces a busy site's
+    // many into one delivery, so not asking which is cheaper than asking).
     let completed: &[Topic] = if replies.iter().any(|r| r.completion.is_some()) {
-        &[Topic::Ledger]
+        &[Topic::Ledger, Topic::Classes]
     } else {
         &[]
     };

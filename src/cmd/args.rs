@@ -21,6 +21,8 @@ const REDIRECTS: &[(&str, &str)] = &[
     ("roster credentials", "> 文件"),
     ("unit import", "< 单位文件"),
     ("unit template", "> 文件"),
+    ("class members add", "[< 名单]"),
+    ("class print", "> 文件.html"),
 ];
 
 /// The grammar of every command line: the clap tree of `Line`, with the help template, a Chinese
@@ -231,6 +233,13 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Year(YearCmd),
+    /// 专题培训班：create 开设、edit 修改、courses 课程、members 学员、open 开班、close 结班、list 列出、show 学员进度、graduates 结业名单、print 打印结业情况
+    #[command(
+        subcommand,
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Class(super::classes::Class),
 }
 
 #[derive(Debug, Subcommand)]

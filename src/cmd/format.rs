@@ -266,6 +266,68 @@ impl Table {
     }
 }
 
+/// A printable HTML page (A4, landscape) of `table` under `heading` (the first line is the title):
+/// what `class print` writes. Every text is HTML-escaped after control characters were made
+/// visible, so stored text can neither inject markup nor reach a terminal raw.
+pub fn html_page(heading: &[String], table: &Table) -> String {
+    fn esc(s: &str) -> String {
+        let shown = text::escape(s);
+        let mut out = String::with_capacity(shown.len());
+        for c in shown.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+    let title = heading.first().map(String::as_str).unwrap_or_default();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>\n@page {{ size: A4 landscape; margin: 12mm; }}\n\
+         body {{ font-family: \"SimSun\", \"Songti SC\", serif; font-size: 10.5pt; color: #000; }}\n\
+         h1 {{ font-size: 16pt; text-align: center; margin: 0 0 4mm; }}\n\
+         p {{ margin: 1mm 0; }}\n\
+         table {{ border-collapse: collapse; width: 100%; margin-top: 3mm; }}\n\
+         th, td {{ border: 1px solid #000; padding: 1mm 2mm; }}\n\
+         th {{ background: #eee; }}\n\
+         td.n {{ text-align: right; }}\n\
+         thead {{ display: table-header-group; }}\n\
+         tr {{ page-break-inside: avoid; }}\n\
+         </style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        esc(title),
+        esc(title)
+    );
+    for line in heading.iter().skip(1) {
+        let _ = writeln!(out, "<p>{}</p>", esc(line));
+    }
+    out.push_str("<table>\n<thead><tr><th>序号</th>");
+    for c in table.columns {
+        let _ = write!(out, "<th>{}</th>", esc(c.header));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (i, row) in table.rows.iter().enumerate() {
+        let _ = write!(out, "<tr><td class=\"n\">{}</td>", i + 1);
+        for cell in row {
+            let class = if cell.is_numeric() {
+                " class=\"n\""
+            } else {
+                ""
+            };
+            let _ = write!(out, "<td{class}>{}</td>", esc(&cell.human()));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    out
+}
+
 /// serde_json escapes C0 controls in strings but writes DEL, C1 controls (U+009B is a
 /// one-character CSI to some terminals) and bidirectional overrides as they are. Outside strings
 /// JSON is ASCII (the line breaks of pretty printing among it), so every such character is inside
@@ -404,6 +466,18 @@ mod tests {
             v[0]["note"], "x\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{7f}",
             "same text, escaped"
         );
+    }
+
+    #[test]
+    fn the_printable_page_escapes_markup() {
+        let t = hostile("<script>alert(1)</script>\u{1b}", 10);
+        let page = html_page(&["标题 & <b>".into(), "第二行".into()], &t);
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b"),
+            "{page}"
+        );
+        assert!(page.contains("<h1>标题 &amp; &lt;b&gt;</h1>") && page.contains("<p>第二行</p>"));
+        assert!(!page.contains("<script>") && !page.contains('\u{1b}'));
     }
 
     #[test]

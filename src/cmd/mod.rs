@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod args;
 pub mod catalog;
 pub mod check;
+pub mod classes;
 pub mod exams;
 pub mod format;
 pub mod help;
@@ -159,6 +160,7 @@ async fn execute(
         }
         Command::Roster(r) => return submission::run(db, actor, r, stdin).await,
         Command::Unit(u) => return units::run(db, actor, u, stdin).await,
+        Command::Class(c) => return classes::run(db, actor, c, stdin).await,
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

@@ -106,14 +106,11 @@ pub async fn demo(db: &Db, opts: &DemoOptions) -> Result<DemoSummary> {
         &mut tx, &catalog, &learners, &histories, &targets, opts.year, now,
     )
     .await?;
-    insert_classes(
-        &mut tx, &tree, &catalog, &learners, &histories, opts.year, now,
-    )
-    .await?;
     insert_flags(&mut tx, &mut rng, &learners, opts.year, now).await?;
     tx.commit().await?;
 
     db.after_bulk_load().await?;
+    add_classes(db, &catalog, &learners, opts.year, now).await?;
     let staff = add_demo_staff(db, now).await?;
     revoke_a_confirmed_case(db, &learners, &histories, opts.year, now).await?;
     Ok(DemoSummary {
@@ -140,7 +137,6 @@ fn history_window(year: i32, now: i64) -> (i64, i64) {
 struct Tree {
     /// Units learners may belong to (county and city-level units and their bodies).
     homes: Vec<UnitRow>,
-    by_code: HashMap<String, UnitRow>,
 }
 
 /// The demo's unit list as an import file would give it: the city, then each county-level
@@ -191,7 +187,7 @@ async fn insert_units(db: &Db, now: i64) -> Result<Tree> {
         }
         homes.push(unit(seed.code)?);
     }
-    Ok(Tree { homes, by_code })
+    Ok(Tree { homes })
 }
 
 struct Catalog {
@@ -632,19 +628,20 @@ fn notice_row(
     ]
 }
 
-/// Two special training classes (Art. 9); a member graduated when every class course was
-/// completed inside the class dates.
-async fn insert_classes(
-    tx: &mut Tx,
-    tree: &Tree,
+/// Two special training classes (Art. 9), made as an organiser would (`app::classes`: create,
+/// courses, members, open), so each member's graduation is derived from the ledger seeded above.
+async fn add_classes(
+    db: &Db,
     catalog: &Catalog,
     learners: &[Learner],
-    histories: &[Vec<Completion>],
     year: i32,
     now: i64,
 ) -> Result<()> {
+    use crate::app::classes::{self, ClassForm};
+    use crate::rules::calendar::date_cst;
+    let operator = Actor::local_operator();
     let (y0, y1) = year_bounds(year);
-    let classes = [
+    let plans = [
         (
             "LX",
             "娄星区党纪学习教育专题培训班",
@@ -660,37 +657,30 @@ async fn insert_classes(
             y1,
         ),
     ];
-    let creator = None::<i64>;
-    for (unit_code, title, course_idx, starts, ends) in classes {
-        let Some(unit) = tree.by_code.get(unit_code) else {
-            continue;
+    for (unit_code, title, course_idx, starts, ends) in plans {
+        let form = ClassForm {
+            title: title.into(),
+            description: "按照《娄底市干部网络学习管理办法》第九条开设的专题培训班。".into(),
+            unit: Some(unit_code.into()),
+            from: date_cst(starts),
+            to: date_cst(ends - 1),
+            min_elective: None,
+            earlier_counts: false,
         };
-        let class_id =
-            crate::store::classes::insert(tx, title, unit.id, creator, starts, ends, now).await?;
-        let course_ids: Vec<i64> = course_idx
+        let id = classes::create(db, &operator, &form, now).await?;
+        let codes: Vec<String> = course_idx
             .iter()
-            .filter_map(|i| catalog.rows.get(*i).map(|c| c.id))
+            .filter_map(|i| catalog.rows.get(*i).map(|c| c.code.clone()))
             .collect();
-        for id in &course_ids {
-            crate::store::classes::add_course(tx, class_id, *id).await?;
-        }
-        let members = learners
+        classes::add_courses(db, &operator, id, &codes, now).await?;
+        let members: Vec<String> = learners
             .iter()
-            .zip(histories)
-            .filter(|(l, _)| unit_code == ROOT_CODE || l.unit_code.starts_with(unit_code));
-        for (l, h) in members.take(60) {
-            let done: Vec<i64> = course_idx
-                .iter()
-                .filter_map(|ci| {
-                    h.iter()
-                        .find(|c| c.course == *ci && c.at >= starts && c.at < ends)
-                        .map(|c| c.at)
-                })
-                .collect();
-            let graduated = (done.len() == course_idx.len())
-                .then(|| done.iter().copied().max().unwrap_or(starts));
-            crate::store::classes::add_member(tx, class_id, l.id, starts, graduated).await?;
-        }
+            .filter(|l| l.active && (unit_code == ROOT_CODE || l.unit_code.starts_with(unit_code)))
+            .take(60)
+            .map(|l| l.username.clone())
+            .collect();
+        classes::add_members(db, &operator, id, &members, now).await?;
+        classes::open(db, &operator, id, now).await?;
     }
     Ok(())
 }
@@ -837,10 +827,7 @@ pub async fn synthetic(
         .into_iter()
         .filter(|u| u.parent_id.is_some())
         .collect();
-    let tree = Tree {
-        homes,
-        by_code: HashMap::new(),
-    };
+    let tree = Tree { homes };
     let rows = courses::all(db.reader()).await?;
     if opts.per_learner > rows.len() {
         return Err(Error::invalid(

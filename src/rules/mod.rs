@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod classes;
 pub mod course_feed;
 pub mod credits;
 pub mod exam;

@@ -1,5 +1,5 @@
 //! The states stored as text codes (accounts, staff roles, roster submissions and their rows,
-//! exemption requests): each an enum with its code in the database and its Chinese label, so no
+//! exemption requests, special training classes): each an enum with its code in the database and its Chinese label, so no
 //! layer above `store/` compares `"active"` or `"pending"` by hand.
 
 /// A state with a stable code for machines and a Chinese label for people.
@@ -111,6 +111,16 @@ coded!(
     }
 );
 
+coded!(
+    /// Where a special training class is: a draft is prepared (not shown to learners), an open
+    /// class runs and its graduation follows the ledger, a closed class's result is frozen.
+    ClassStatus {
+        Draft => ("draft", "筹备中"),
+        Open => ("open", "进行中"),
+        Closed => ("closed", "已结班"),
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +138,9 @@ mod tests {
         }
         for s in RequestStatus::ALL {
             assert_eq!(RequestStatus::from_code(s.code()), Some(*s));
+        }
+        for s in ClassStatus::ALL {
+            assert_eq!(ClassStatus::from_code(s.code()), Some(*s));
         }
         for r in RoleKind::ALL {
             assert_eq!(RoleKind::from_code(r.code()), Some(*r));
