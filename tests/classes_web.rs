@@ -19,7 +19,8 @@ use wangyuan::store::Db;
 const TITLE: &str = "学习贯彻党的二十届四中全会精神专题培训班";
 
 /// Everything one database needs: an open class (June 2026, NOW is 15 June) with two courses;
-/// `a` completed both (a graduate), `b` one, `c` is no member.
+/// `a` completed both (a graduate), `b` one before the class began (which does not count), `c`
+/// is no member.
 struct Class {
     t: TestDb,
     id: i64,
@@ -92,9 +93,11 @@ async fn class_on(t: TestDb) -> Class {
             .await
             .expect("a completes");
     }
-    ledger::complete_course(db, b.0, courses[0].0, day)
+    // Before the first day, and earlier completions do not count in this class.
+    let before = datetime!(2026-05-20 15:00 +8).unix_timestamp();
+    ledger::complete_course(db, b.0, courses[0].0, before)
         .await
-        .expect("b completes one");
+        .expect("b completes one, early");
     Class {
         id,
         password: summary.password,
@@ -179,9 +182,13 @@ async fn the_home_lists_my_classes_with_my_progress_and_graduation() {
         let mut b = signed_in(&site, &k.b.1, &k.password).await;
         let body = b.get("/").await.body;
         assert!(body.contains(TITLE), "{name}: {body}");
-        assert!(body.contains("尚未结业：已完成 1 / 2 门班级课程"), "{body}");
-        assert!(body.contains("已完成（2026-06-10）"), "{body}");
+        assert!(body.contains("尚未结业：已完成 0 / 2 门班级课程"), "{body}");
+        assert!(
+            body.contains("2026-05-20 完成，在班期之外，不计入结业"),
+            "{body}"
+        );
         assert!(body.contains("未开始"), "{body}");
+        assert!(!body.contains("已完成（"), "{body}");
         assert!(!body.contains("/certificate\""), "{body}");
 
         let mut c = signed_in(&site, &k.c.1, &k.password).await;
