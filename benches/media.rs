@@ -4,11 +4,13 @@
 //! into `course media BENCH01` over SSH exec, as `ssh host course media BENCH01 < file` would.
 //! The server's resident memory is read from /proc/PID/status (VmRSS every 50 ms, and VmHWM, the
 //! peak) before and during the upload; the same file is also copied on the same disk, for the
-//! disk's own speed.
+//! disk's own speed. The client sends 32 KiB pieces, as OpenSSH does, with the cipher it is given
+//! (`--cipher aes256-gcm`; chacha20-poly1305, OpenSSH's default choice, otherwise), so the upload
+//! compares with the bare SSH stream of benches/ssh_stream.rs.
 //!
 //! ```text
 //! cargo bench --bench media                                 # both databases, 500 MB
-//! cargo bench --bench media -- --backend sqlite --mb 100
+//! cargo bench --bench media -- --backend sqlite --mb 100 --cipher aes256-gcm
 //! ```
 
 mod support;
@@ -46,17 +48,22 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() {
     let mut mb = 500u64;
-    let backends = support::parse_args(&["--mb"], |_, v| mb = v.parse().unwrap_or(mb));
+    let mut cipher = russh::cipher::CHACHA20_POLY1305;
+    let backends = support::parse_args(&["--mb", "--cipher"], |name, v| match name {
+        "--mb" => mb = v.parse().unwrap_or(mb),
+        _ if v == "aes256-gcm" => cipher = russh::cipher::AES_256_GCM,
+        _ => {}
+    });
     let rt = support::runtime();
     for backend in backends {
-        if let Err(e) = rt.block_on(run(&backend, mb)) {
+        if let Err(e) = rt.block_on(run(&backend, mb, cipher)) {
             eprintln!("{backend}: {e}");
             std::process::exit(1);
         }
     }
 }
 
-async fn run(backend: &str, mb: u64) -> Result<(), Failure> {
+async fn run(backend: &str, mb: u64, cipher: russh::cipher::Name) -> Result<(), Failure> {
     let Some(b) = support::BenchDb::open(backend)
         .await
         .map_err(|e| e.to_string())?
@@ -92,15 +99,16 @@ async fn run(backend: &str, mb: u64) -> Result<(), Failure> {
     std::fs::remove_file(dir.path().join("copy.wav"))?;
 
     let mut server = Server::start(dir.path(), &b.url)?;
-    let result = upload(&mut server, &wav, size).await;
+    let result = upload(&mut server, &wav, cipher).await;
     drop(server);
     let (secs, before, peak_rss, hwm) = result?;
     let stored = std::fs::read_dir(dir.path().join("media"))?.count();
     println!(
-        "{}: {:.0} MB WAV ({} s of audio) uploaded over SSH exec in {:.1} s = {:.0} MB/s \
+        "{} ({}): {:.0} MB WAV ({} s of audio) uploaded over SSH exec in {:.1} s = {:.0} MB/s \
          (a synced copy on the same disk: {:.1} s = {:.0} MB/s); server RSS {} MiB before, \
          peak {} MiB during (growth {} MiB), VmHWM {} MiB; {} file(s) in the media folder",
         b.name,
+        cipher.as_ref(),
         size as f64 / 1e6,
         duration_s,
         secs,
@@ -230,13 +238,20 @@ impl Drop for Server {
     }
 }
 
-/// Uploads `wav`; returns (seconds, RSS before in KiB, peak RSS during, VmHWM at the end).
+/// Uploads `wav` in 32 KiB pieces; returns (seconds, RSS before in KiB, peak RSS during, VmHWM
+/// at the end).
 async fn upload(
     server: &mut Server,
     wav: &Path,
-    size: u64,
+    cipher: russh::cipher::Name,
 ) -> Result<(f64, u64, u64, u64), Failure> {
-    let config = Arc::new(client::Config::default());
+    let config = Arc::new(client::Config {
+        preferred: russh::Preferred {
+            cipher: std::borrow::Cow::Owned(vec![cipher]),
+            ..Default::default()
+        },
+        ..Default::default()
+    });
     let mut handle = client::connect(config, server.ssh, Client).await?;
     if !handle
         .authenticate_password(USER, PASSWORD)
@@ -272,13 +287,24 @@ async fn upload(
             }
         })
     };
+    let cpu = cpu_seconds(pid);
     let started = Instant::now();
     let mut channel = handle.channel_open_session().await?;
     channel.exec(true, format!("course media {CODE}")).await?;
-    let file = tokio::fs::File::open(wav).await?;
-    channel.data(file).await?;
+    // 32 KiB pieces, as OpenSSH sends them (`Channel::data` copies 8 KiB at a time).
+    let mut file = tokio::fs::File::open(wav).await?;
+    loop {
+        let mut piece = vec![0u8; 32 * 1024];
+        let n = tokio::io::AsyncReadExt::read(&mut file, &mut piece).await?;
+        if n == 0 {
+            break;
+        }
+        piece.truncate(n);
+        channel.data_bytes(piece).await?;
+    }
     channel.eof().await?;
     let sent = started.elapsed().as_secs_f64();
+    let sent_cpu = cpu_seconds(pid) - cpu;
     let (mut code, mut err, mut out) = (None, Vec::new(), Vec::new());
     while let Some(msg) = channel.wait().await {
         match msg {
@@ -290,8 +316,10 @@ async fn upload(
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "  sent in {sent:.1} s, then {:.1} s until the answer (probe, rename, transaction)",
-        secs - sent
+        "  sent in {sent:.1} s (server CPU {sent_cpu:.2} s), then {:.1} s until the answer \
+         (probe, rename, transaction; server CPU {:.2} s)",
+        secs - sent,
+        cpu_seconds(pid) - cpu - sent_cpu
     );
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
@@ -302,7 +330,24 @@ async fn upload(
         )
         .into());
     }
-    let _ = (size, out);
+    let _ = out;
     let (_, hwm) = server.memory();
     Ok((secs, before, peak.load(Ordering::Relaxed), hwm))
+}
+
+/// CPU time (user + system) the process `pid` has used so far, in seconds (clock ticks of 1/100 s,
+/// Linux's USER_HZ); 0 where /proc is not there.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) in parentheses: utime and stime are
+    // the 12th and 13th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(11) + ticks(12)) as f64 / 100.0
 }

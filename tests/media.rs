@@ -2,7 +2,8 @@
 //! by content hash with its own duration, refuses a duration mismatch (unless --set-duration),
 //! oversize files, garbage and lying headers, and anyone but the college and the office; over
 //! SSH exec the file streams in; the course page plays it (16:9 video or an audio bar) or says
-//! "课件尚未上传"; media are served with Range only for published courses.
+//! "课件尚未上传"; media are served with Range only for published courses. An MP4's video must be
+//! H.264 and a WebM's VP8, VP9 or AV1 (what every browser plays).
 
 mod common;
 
@@ -246,6 +247,91 @@ async fn oversize_garbage_and_lying_files_are_refused() {
         assert_eq!(media_of(&s.db, "BAD01").await, (None, 10), "{}", s.t.name);
         assert_eq!(audits(&s.db).await, 0);
         assert!(s.files().is_empty(), "{:?}", s.files());
+    }
+}
+
+/// `bytes` with the first `from` after `after` replaced by `to` (same length).
+fn patched(bytes: &[u8], after: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let find = |needle: &[u8], start: usize| {
+        bytes[start..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + start)
+            .expect("pattern in fixture")
+    };
+    let start = if after.is_empty() { 0 } else { find(after, 0) };
+    let at = find(from, start);
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
+
+#[tokio::test]
+async fn an_mp4_must_hold_h264_video_and_a_webm_vp8_vp9_or_av1() {
+    for s in setups(1 << 30).await {
+        let college = actor(&s.t, "college").await;
+        // Generated files: H.264 (both sample entry codes) is taken, as MP4 video.
+        for (code, entry) in [("AVC1", b"avc1"), ("AVC3", b"avc3")] {
+            course(&s.db, code, 10, true).await;
+            let mp4 = common::mp4::video(entry, 10);
+            let line = format!("course media {code} --format json");
+            let r = common::cmd::run(&s.db, &college, &line, &mp4).await;
+            assert_eq!(r.code, 0, "{} {code}: {}", s.t.name, r.err);
+            let rows = r.json();
+            assert_eq!(rows[0]["format"], "MP4 视频", "{code}");
+            assert_eq!(rows[0]["duration_s"], 10, "{code}");
+            assert_eq!(
+                media_of(&s.db, code).await.0,
+                Some(format!("{}.mp4", sha256(&mp4)))
+            );
+        }
+        assert_eq!(audits(&s.db).await, 2);
+
+        // HEVC and others are refused with the codec named, nothing stored or changed.
+        course(&s.db, "HEVC01", 10, true).await;
+        let refuse = |bytes: Vec<u8>, words: &'static [&'static str]| {
+            let db = s.db.clone();
+            let college = college.clone();
+            async move {
+                let r = common::cmd::run(&db, &college, "course media HEVC01", &bytes).await;
+                assert_eq!(r.code, 2, "{words:?}: {}", r.err);
+                for w in words {
+                    assert!(r.err.contains(w), "{w}: {}", r.err);
+                }
+            }
+        };
+        const H264: &str = "只接受 H.264";
+        refuse(
+            common::mp4::video(b"hvc1", 10),
+            &["HEVC/H.265（hvc1）", H264],
+        )
+        .await;
+        refuse(common::mp4::video(b"hev1", 10), &["HEVC/H.265（hev1）"]).await;
+        refuse(common::mp4::video(b"av01", 10), &["AV1（av01）", H264]).await;
+        // The real fixture with its video sample entry relabelled (its `ftyp` names avc1 too, as
+        // a brand): the audio track is fine, the video is not.
+        let fixture_mp4 = fixture("lecture-10s.mp4");
+        refuse(
+            patched(&fixture_mp4, b"stsd", b"avc1", b"hvc1"),
+            &["HEVC/H.265（hvc1）"],
+        )
+        .await;
+        let webm = fixture("lecture-10s.webm");
+        refuse(
+            patched(&webm, b"", b"V_VP8", b"V_XYZ"),
+            &["WebM", "未知编码 V_XYZ", "VP9"],
+        )
+        .await;
+        assert_eq!(media_of(&s.db, "HEVC01").await, (None, 10), "{}", s.t.name);
+        assert_eq!(audits(&s.db).await, 2);
+        // Two files stored (the accepted ones), no temporary file left.
+        assert_eq!(s.files().len(), 2, "{:?}", s.files());
+
+        // The same WebM declaring VP9 instead is taken.
+        course(&s.db, "VP901", 10, true).await;
+        let vp9 = patched(&webm, b"", b"V_VP8", b"V_VP9");
+        let r = common::cmd::run(&s.db, &college, "course media VP901", &vp9).await;
+        assert_eq!(r.code, 0, "{}", r.err);
     }
 }
 

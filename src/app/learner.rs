@@ -1,6 +1,6 @@
 //! A learner's own pages: this year's standing with the fewest courses that close the gap, the
-//! catalogue with my status per course, my notices. Every function answers for the actor's own
-//! account only.
+//! catalogue with my status per course, my notices, my special training classes and a
+//! graduate's certificate. Every function answers for the actor's own account only.
 
 use std::collections::HashMap;
 
@@ -11,6 +11,7 @@ use crate::rules::standing::{Bucket, Gap, Standing, Targets};
 use crate::store::{Db, ledger, notices, playback};
 
 use super::catalog::{self, CourseInfo, Filter};
+use super::classes::{self, Certificate, MyClass};
 use super::standings::year_settings;
 use super::{Actor, Error, Result};
 
@@ -59,6 +60,8 @@ pub struct Home {
     /// Whether `plan` closes the gap (the catalogue may be too small).
     pub plan_closes: bool,
     pub notices: Vec<Notice>,
+    /// The special training classes I am a member of ("我的培训班"), with my progress.
+    pub classes: Vec<MyClass>,
 }
 
 fn own_id(actor: &Actor) -> Result<i64> {
@@ -168,7 +171,18 @@ pub async fn home(db: &Db, actor: &Actor, now: i64) -> Result<Home> {
             .collect(),
         plan_closes: plan.closes,
         notices,
+        classes: classes::mine(db, id, now).await?,
     })
+}
+
+/// My 结业证书 for a class: only for a member who has graduated from it (and still counts as
+/// graduated). Anyone else, whatever the reason, is refused with the same words, so the answer
+/// tells nothing of other people's classes.
+pub async fn class_certificate(db: &Db, actor: &Actor, class_id: i64) -> Result<Certificate> {
+    let id = own_id(actor)?;
+    classes::certificate(db, id, class_id)
+        .await?
+        .ok_or_else(|| Error::Forbidden("只有已从该培训班结业的学员才能打印其结业证书".into()))
 }
 
 /// One credit year of my archive: the entries (newest first) and what they add up to.

@@ -98,6 +98,112 @@ pub fn sniff(head: &[u8]) -> Option<Container> {
     None
 }
 
+/// What a track is for, as its container declares it (MP4 `hdlr`, WebM `TrackType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackKind {
+    Video,
+    Audio,
+    /// Subtitles, time codes, hints: not played, not checked.
+    Other,
+}
+
+/// A track as the container's header declares it, before any demuxing: its kind and its codec
+/// (an MP4 sample entry's four-character code such as `avc1`, a WebM `CodecID` such as `V_VP9`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredTrack {
+    pub kind: TrackKind,
+    pub codec: String,
+}
+
+/// The most tracks a lecture file may declare (a lecture has one or two).
+pub const MAX_TRACKS: usize = 16;
+
+/// The most bytes of a codec name that are read (`V_MPEGH/ISO/HEVC` is 16).
+pub const MAX_CODEC_NAME: usize = 32;
+
+/// Video every browser plays in each container: H.264 in MP4 (`avc1`, or `avc3` with its
+/// parameter sets in band); VP8, VP9 and AV1 in WebM.
+const MP4_VIDEO: &[&str] = &["avc1", "avc3"];
+const WEBM_VIDEO: &[&str] = &["V_VP8", "V_VP9", "V_AV1"];
+/// AAC in MP4 (`mp4a`; that it holds AAC and not MP3 the demuxer tells), Vorbis and Opus in WebM.
+const MP4_AUDIO: &[&str] = &["mp4a"];
+const WEBM_AUDIO: &[&str] = &["A_VORBIS", "A_OPUS"];
+
+/// The usual name of a codec the uploader may meet, for the refusal.
+fn codec_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "hvc1" | "hev1" | "V_MPEGH/ISO/HEVC" => "HEVC/H.265",
+        "vvc1" | "vvi1" => "VVC/H.266",
+        "av01" => "AV1",
+        "vp08" => "VP8",
+        "vp09" => "VP9",
+        "mp4v" | "V_MPEG4/ISO/ASP" | "V_MPEG4/ISO/SP" => "MPEG-4 Part 2",
+        "V_MPEG4/ISO/AVC" => "H.264",
+        "encv" | "enca" => "加密内容",
+        "ac-3" | "A_AC3" => "AC-3",
+        "ec-3" | "A_EAC3" => "E-AC-3",
+        "Opus" => "Opus",
+        "fLaC" | "A_FLAC" => "FLAC",
+        "alac" => "ALAC",
+        ".mp3" | "A_MPEG/L3" => "MP3",
+        "A_AAC" => "AAC",
+        _ => return None,
+    })
+}
+
+/// A codec code for a message: printable ASCII as it is, anything else as hex.
+fn shown(code: &str) -> String {
+    let text = code.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    let code = if text && !code.is_empty() {
+        code.to_string()
+    } else {
+        code.bytes().map(|b| format!("{b:02x}")).collect()
+    };
+    match codec_name(&code) {
+        Some(name) => format!("{name}（{code}）"),
+        None => format!("未知编码 {code}"),
+    }
+}
+
+/// Whether browsers play every video and audio track a file declares; the refusal names the
+/// track's codec and what to export instead. MP3 and WAV have one fixed codec each.
+pub fn check_codecs(container: Container, tracks: &[DeclaredTrack]) -> Result<(), String> {
+    let (video, audio, name, video_hint, audio_hint) = match container {
+        Container::Iso => (
+            MP4_VIDEO,
+            MP4_AUDIO,
+            "MP4/M4A",
+            "只接受 H.264（avc1）视频，请以 H.264 重新导出",
+            "音频须为 AAC 编码，请以 AAC 重新导出",
+        ),
+        Container::WebM => (
+            WEBM_VIDEO,
+            WEBM_AUDIO,
+            "WebM",
+            "只接受 VP8、VP9 或 AV1 视频",
+            "只接受 Vorbis 或 Opus 音频",
+        ),
+        Container::Mp3 | Container::Wav => return Ok(()),
+    };
+    for t in tracks {
+        let (allowed, hint, what) = match t.kind {
+            TrackKind::Video => (video, video_hint, "视频"),
+            TrackKind::Audio => (audio, audio_hint, "音频"),
+            TrackKind::Other => continue,
+        };
+        if !allowed.contains(&t.codec.as_str()) {
+            return Err(format!(
+                "{name} 文件的{what}编码为 {}，浏览器不一定能播放：{hint}",
+                shown(&t.codec)
+            ));
+        }
+    }
+    if !tracks.iter().any(|t| t.kind != TrackKind::Other) {
+        return Err(format!("{name} 文件中没有音视频轨道"));
+    }
+    Ok(())
+}
+
 /// Whether a file of `file_ms` milliseconds may stand for a course of `course_s` seconds.
 pub fn duration_matches(course_s: i64, file_ms: i64) -> bool {
     let course_ms = course_s.saturating_mul(1000);
@@ -162,6 +268,54 @@ mod tests {
         assert!(!duration_matches(100, 97_999));
         assert!(!duration_matches(0, 1));
         assert!(duration_matches(0, 0));
+    }
+
+    fn track(kind: TrackKind, codec: &str) -> DeclaredTrack {
+        DeclaredTrack {
+            kind,
+            codec: codec.into(),
+        }
+    }
+
+    #[test]
+    fn browsers_play_h264_aac_in_mp4_and_vp8_vp9_av1_vorbis_opus_in_webm() {
+        use TrackKind::{Audio, Other, Video};
+        let iso = |tracks: &[DeclaredTrack]| check_codecs(Container::Iso, tracks);
+        let webm = |tracks: &[DeclaredTrack]| check_codecs(Container::WebM, tracks);
+        assert_eq!(iso(&[track(Video, "avc1"), track(Audio, "mp4a")]), Ok(()));
+        assert_eq!(iso(&[track(Video, "avc3")]), Ok(()));
+        assert_eq!(iso(&[track(Audio, "mp4a"), track(Other, "tmcd")]), Ok(()));
+        let hevc = iso(&[track(Video, "hvc1"), track(Audio, "mp4a")]).unwrap_err();
+        assert!(hevc.contains("HEVC/H.265（hvc1）"), "{hevc}");
+        assert!(hevc.contains("只接受 H.264"), "{hevc}");
+        for refused in ["hev1", "av01", "vp09", "mp4v", "encv", "xyz1"] {
+            assert!(iso(&[track(Video, refused)]).is_err(), "{refused}");
+        }
+        let ac3 = iso(&[track(Video, "avc1"), track(Audio, "ac-3")]).unwrap_err();
+        assert!(ac3.contains("AC-3（ac-3）") && ac3.contains("AAC"), "{ac3}");
+        assert!(
+            iso(&[track(Other, "tmcd")])
+                .unwrap_err()
+                .contains("没有音视频轨道")
+        );
+        assert!(iso(&[]).is_err());
+
+        for video in ["V_VP8", "V_VP9", "V_AV1"] {
+            for audio in ["A_VORBIS", "A_OPUS"] {
+                assert_eq!(webm(&[track(Video, video), track(Audio, audio)]), Ok(()));
+            }
+        }
+        let avc = webm(&[track(Video, "V_MPEG4/ISO/AVC")]).unwrap_err();
+        assert!(
+            avc.contains("H.264（V_MPEG4/ISO/AVC）") && avc.contains("VP9"),
+            "{avc}"
+        );
+        assert!(webm(&[track(Video, "V_VP8"), track(Audio, "A_AAC")]).is_err());
+        // A code that is not text is shown in hex, never as raw bytes.
+        let odd = iso(&[track(Video, "\u{1}\u{2}ab")]).unwrap_err();
+        assert!(odd.contains("未知编码 01026162"), "{odd}");
+        // MP3 and WAV have nothing to choose.
+        assert_eq!(check_codecs(Container::Mp3, &[]), Ok(()));
     }
 
     #[test]

@@ -8,4 +8,4 @@ mod server;
 mod session;
 
 pub use gate::Limits;
-pub use server::{Shared, serve};
+pub use server::{Shared, serve, server_config};

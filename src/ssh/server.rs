@@ -39,25 +39,7 @@ pub async fn serve(
     keys: Vec<PrivateKey>,
     listener: TcpListener,
 ) -> std::io::Result<()> {
-    let mut methods = MethodSet::empty();
-    methods.push(MethodKind::PublicKey);
-    methods.push(MethodKind::Password);
-    let config = Arc::new(russh::server::Config {
-        methods,
-        keys,
-        preferred: algorithms::preferred(),
-        auth_rejection_time: Duration::from_millis(500),
-        auth_rejection_time_initial: Some(Duration::from_millis(0)),
-        max_auth_attempts: 6,
-        // Our own output resets this timer, so it is no idle logout (the session does that): it
-        // ends connections that neither send nor read, not even keepalive answers, e.g. a client
-        // that stopped reading while we write.
-        inactivity_timeout: Some(shared.limits.inactivity_timeout),
-        // Keepalives find clients that vanished (no answer to three in a row).
-        keepalive_interval: Some(Duration::from_secs(30)),
-        keepalive_max: 3,
-        ..Default::default()
-    });
+    let config = Arc::new(server_config(keys, &shared.limits));
     // Shown in the command lines the interface offers to copy.
     let port = listener.local_addr()?.port();
     let gate = Gate::new(shared.limits.clone());
@@ -91,6 +73,36 @@ pub async fn serve(
             grace,
             on_sign_in,
         ));
+    }
+}
+
+/// The russh settings of every connection (also used by `benches/ssh_stream.rs`, which measures
+/// the bare SSH stream with them).
+pub fn server_config(keys: Vec<PrivateKey>, limits: &Limits) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::PublicKey);
+    methods.push(MethodKind::Password);
+    russh::server::Config {
+        methods,
+        keys,
+        preferred: algorithms::preferred(),
+        auth_rejection_time: Duration::from_millis(500),
+        auth_rejection_time_initial: Some(Duration::from_millis(0)),
+        max_auth_attempts: 6,
+        // Our own output resets this timer, so it is no idle logout (the session does that): it
+        // ends connections that neither send nor read, not even keepalive answers, e.g. a client
+        // that stopped reading while we write.
+        inactivity_timeout: Some(limits.inactivity_timeout),
+        // Keepalives find clients that vanished (no answer to three in a row).
+        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_max: 3,
+        // russh's defaults, set here because they were measured (benches/ssh_stream.rs,
+        // BENCHMARKS.md): they do not limit one upload on loopback; 64 KiB packets gained
+        // nothing, and a 16 MiB window made OpenSSH uploads about 6 times slower. The window is
+        // no memory bound: an exec command's input waits in its own short queue (cmd::stdin).
+        window_size: 2 * 1024 * 1024,
+        maximum_packet_size: 32 * 1024,
+        ..Default::default()
     }
 }
 

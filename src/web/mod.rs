@@ -1,10 +1,11 @@
-//! The learner web site (axum): sign-in, home, catalogue, archive and certificate, media with
-//! HTTP Range. Pages are rendered on the server (askama templates in `templates/`), in Simplified
+//! The learner web site (axum): sign-in, home, catalogue, archive and certificate, training
+//! classes with their 结业证书 and its public verification, media with HTTP Range. Pages are rendered on the server (askama templates in `templates/`), in Simplified
 //! Chinese, with one stylesheet served from the binary. Every decision is made in `app/`; this
 //! layer only reads requests and renders answers.
 
 mod answer;
 mod check_image;
+mod classes;
 mod clock;
 mod csrf;
 mod exam;
@@ -26,6 +27,7 @@ use crate::app::playback::Heartbeats;
 use crate::store::Db;
 
 pub use axum_extra::extract::cookie::Key;
+pub use classes::VERIFY_PER_MINUTE;
 pub use clock::Clock;
 pub use keys::{KeyError, load_or_create_key};
 
@@ -54,6 +56,7 @@ struct Inner {
     secure: bool,
     clock: Clock,
     limiter: limit::Limiter,
+    verify_limiter: limit::Limiter,
     heartbeats: Heartbeats,
     node: String,
 }
@@ -70,6 +73,7 @@ impl Web {
             secure: o.secure_cookies,
             clock: o.clock,
             limiter: limit::Limiter::new(limit::SIGN_IN_PER_MINUTE),
+            verify_limiter: limit::Limiter::new(classes::VERIFY_PER_MINUTE),
         }));
         tokio::spawn(miss_lapsed_checks(Arc::downgrade(&web.0)));
         web
@@ -127,6 +131,10 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         .route("/api/check.svg", get(play::check_image))
         .route("/archive", get(pages::archive))
         .route("/archive/certificate", get(pages::certificate))
+        .route("/classes/{id}/certificate", get(classes::certificate))
+        // Public (no sign-in), but it shows a person's name: kept by no cache either.
+        .route("/verify", get(classes::verify_form))
+        .route("/verify/{code}", get(classes::verify))
         .route("/media/{file}", get(media::serve))
         .layer(axum::middleware::map_response(personal_headers));
     Router::new()

@@ -294,11 +294,13 @@ struct HomePage {
     plan: Vec<PlanLine>,
     plan_closes: bool,
     notices: Vec<NoticeLine>,
+    classes: Vec<super::classes::ClassLine>,
 }
 
 pub async fn home(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
     let name = real_name(&web, &me).await?;
-    let h = learner::home(web.db(), me.actor(), web.now()).await?;
+    let now = web.now();
+    let h = learner::home(web.db(), me.actor(), now).await?;
     let s = h.standing;
     Ok(render(&HomePage {
         chrome: Chrome::of(&me, name, "home"),
@@ -335,6 +337,7 @@ pub async fn home(State(web): State<Web>, me: Me) -> Result<Response, WebError> 
                 date: date_cst(n.created_at),
             })
             .collect(),
+        classes: super::classes::lines(h.classes, now),
     }))
 }
 

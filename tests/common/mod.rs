@@ -5,6 +5,7 @@
 
 pub mod cmd;
 pub mod http;
+pub mod mp4;
 pub mod serve;
 pub mod ssh;
 

@@ -1,12 +1,14 @@
 //! Reads a lecture file's format and playing time from the file itself, with Symphonia's
 //! demuxers (no decoding): the header's duration, then every packet's timestamps, so a header
-//! that claims more (or less) than the file holds is caught. Runs on the blocking pool.
+//! that claims more (or less) than the file holds is caught. The codecs come from the structure
+//! walk before it (`bounds`): Symphonia knows audio codecs only, and an MP4's video must be H.264.
+//! Runs on the blocking pool.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use symphonia::core::codecs::{CODEC_TYPE_AAC, CODEC_TYPE_NULL};
+use symphonia::core::codecs::CODEC_TYPE_AAC;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
@@ -14,7 +16,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 use symphonia::core::units::TimeBase;
 
-use crate::rules::media::{Container, Format, sniff};
+use crate::rules::media::{Container, Format, TrackKind, check_codecs, sniff};
 
 /// What the file is and how long it plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +35,7 @@ pub enum Refused {
     #[error("文件头声明时长 {header}，实际内容只有 {content}：文件头与内容不符")]
     Lies { header: String, content: String },
     #[error("{0}")]
-    Codec(&'static str),
+    Codec(String),
     #[error("文件中没有可播放的内容（时长为 0）")]
     Empty,
 }
@@ -61,12 +63,17 @@ pub fn probe(path: &Path) -> std::io::Result<Result<Probed, Refused>> {
     let mut file = std::fs::File::open(path)?;
     let name = container_name(container);
     let len = file.metadata()?.len();
-    if let Err(why) = super::bounds::check(&mut file, len, container) {
-        return Ok(Err(Refused::Damaged(name, why)));
+    let declared = match super::bounds::check(&mut file, len, container) {
+        Ok(tracks) => tracks,
+        Err(why) => return Ok(Err(Refused::Damaged(name, why))),
+    };
+    if let Err(why) = check_codecs(container, &declared) {
+        return Ok(Err(Refused::Codec(why)));
     }
+    let video = declared.iter().any(|t| t.kind == TrackKind::Video);
     let file = std::fs::File::open(path)?;
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        demux(file, container, name)
+        demux(file, container, name, video)
     }));
     Ok(run.unwrap_or_else(|_| Err(Refused::Damaged(name, "无法解析".into()))))
 }
@@ -84,7 +91,13 @@ fn ms(tb: TimeBase, ts: u64) -> i64 {
     whole.saturating_mul(1000) + (t.frac * 1000.0).round() as i64
 }
 
-fn demux(file: std::fs::File, container: Container, name: &'static str) -> Result<Probed, Refused> {
+/// `video`: whether the container declares a video track (MP4 and M4A are told apart by it).
+fn demux(
+    file: std::fs::File,
+    container: Container,
+    name: &'static str,
+    video: bool,
+) -> Result<Probed, Refused> {
     let damaged = |e: SymError| Refused::Damaged(name, e.to_string());
     let mss = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
     let options = FormatOptions {
@@ -161,12 +174,9 @@ fn demux(file: std::fs::File, container: Container, name: &'static str) -> Resul
                 .all(|t| t.codec == CODEC_TYPE_AAC);
             if !audio_ok {
                 return Err(Refused::Codec(
-                    "MP4/M4A 文件的音频须为 AAC 编码（浏览器才能播放）",
+                    "MP4/M4A 文件的音频须为 AAC 编码（浏览器才能播放）".into(),
                 ));
             }
-            let video = tracks
-                .values()
-                .any(|t| !t.audio && t.codec == CODEC_TYPE_NULL);
             let audio = tracks.values().any(|t| t.audio);
             match (video, audio) {
                 (true, _) => Format::Mp4,
