@@ -340,7 +340,7 @@ pub async fn add_courses(
     let mut new_ids = Vec::new();
     for given in codes {
         let code = checked_text("课程编号", given, 64)?;
-        match courses::by_code_tx(&mut tx, code).await? {
+        match courses::by_code(&mut *tx, code).await? {
             None => problems.push(format!("{code}：没有这门课程")),
             Some(c) if CourseStatus::from_code(&c.status) != Some(CourseStatus::Published) => {
                 problems.push(format!("{code}：课程未发布或已停用"))
@@ -393,7 +393,7 @@ pub async fn remove_course(db: &Db, actor: &Actor, id: i64, code: &str, now: i64
     let code = checked_text("课程编号", code, 64)?;
     let mut tx = db.begin().await?;
     let (row, _) = changeable(&mut tx, actor, id, may_change_courses).await?;
-    let course = courses::by_code_tx(&mut tx, code)
+    let course = courses::by_code(&mut *tx, code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
     if !store::remove_course(&mut tx, id, course.id).await? {
