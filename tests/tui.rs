@@ -2303,5 +2303,31 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         );
         hs.keys("y").await;
         assert_eq!(class_members(&hs.t, CLASS).await, before);
+
+        // Once more out, then back one by one from a search.
+        hs.key(KeyCode::Delete).await;
+        hs.keys("再次调离").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+        let (gone, name): (String, String) = sqlx::query_as(
+            "SELECT a.username, a.real_name FROM class_members m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.removed_reason = '再次调离'",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("removed again");
+        hs.keys("+").await;
+        hs.keys(&gone).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains(&name), "{}", hs.screen());
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains(&format!("将 {name}（{gone}")),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before);
     }
 }
