@@ -2190,6 +2190,18 @@ async fn classes_tab_snapshots_80x24() {
     insta::assert_snapshot!("classes_80x24", hs.screen());
     hs.key(KeyCode::Enter).await;
     insta::assert_snapshot!("class_board_80x24", hs.screen());
+    // s orders by progress (least first), f keeps those behind; the help lists the board's keys.
+    hs.keys("s").await;
+    assert!(hs.screen().contains("进度少的在前"), "{}", hs.screen());
+    hs.keys("f").await;
+    let screen = hs.screen();
+    assert!(screen.contains("只看落后"), "{screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    for want in ["移出所选学员", "粘贴名单添加", "左右移动课程列"] {
+        assert!(help.contains(want), "{want}: {help}");
+    }
+    hs.key(KeyCode::Esc).await;
     hs.key(KeyCode::Esc).await;
     hs.keys("n").await;
     insta::assert_snapshot!("class_form_80x24", hs.screen());
