@@ -117,7 +117,7 @@ impl Screen for Classes {
         let target = self.target().map(|c| (c.id, c.title.clone()));
         match (action, target) {
             (Action::New, _) => {
-                self.form = Some(ClassForm::new_class(""));
+                self.form = Some(ClassForm::new_class());
                 Vec::new()
             }
             (Action::Edit, Some((id, _))) => {
