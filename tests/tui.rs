@@ -2190,6 +2190,18 @@ async fn classes_tab_snapshots_80x24() {
     insta::assert_snapshot!("classes_80x24", hs.screen());
     hs.key(KeyCode::Enter).await;
     insta::assert_snapshot!("class_board_80x24", hs.screen());
+    // s orders by progress (least first), f keeps those behind; the help lists the board's keys.
+    hs.keys("s").await;
+    assert!(hs.screen().contains("进度少的在前"), "{}", hs.screen());
+    hs.keys("f").await;
+    let screen = hs.screen();
+    assert!(screen.contains("只看落后"), "{screen}");
+    hs.keys("?").await;
+    let help = hs.screen();
+    for want in ["移出所选学员", "粘贴名单添加", "左右移动课程列"] {
+        assert!(help.contains(want), "{want}: {help}");
+    }
+    hs.key(KeyCode::Esc).await;
     hs.key(KeyCode::Esc).await;
     hs.keys("n").await;
     insta::assert_snapshot!("class_form_80x24", hs.screen());
@@ -2298,6 +2310,32 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         hs.key(KeyCode::Enter).await;
         assert!(
             hs.screen().contains("将名单中的 1 人加入"),
+            "{}",
+            hs.screen()
+        );
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before);
+
+        // Once more out, then back one by one from a search.
+        hs.key(KeyCode::Delete).await;
+        hs.keys("再次调离").await;
+        hs.key(KeyCode::Enter).await;
+        hs.keys("y").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+        let (gone, name): (String, String) = sqlx::query_as(
+            "SELECT a.username, a.real_name FROM class_members m \
+             JOIN accounts a ON a.id = m.account_id WHERE m.removed_reason = '再次调离'",
+        )
+        .fetch_one(hs.t.db.reader())
+        .await
+        .expect("removed again");
+        hs.keys("+").await;
+        hs.keys(&gone).await;
+        hs.key(KeyCode::Enter).await;
+        assert!(hs.screen().contains(&name), "{}", hs.screen());
+        hs.key(KeyCode::Enter).await;
+        assert!(
+            hs.screen().contains(&format!("将 {name}（{gone}")),
             "{}",
             hs.screen()
         );

@@ -13,7 +13,7 @@ use crate::app::classes::{Board, BoardQuery, BoardRow, BoardSort, ClassSummary, 
 use crate::rules::calendar::date_cst;
 use crate::rules::standing::format_rate;
 use crate::tui::data::{DataMsg, Request};
-use crate::tui::keys::{Action, Binding, C, Code, b, ba};
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::screens::cadre::Cadre;
 use crate::tui::widgets::{Look, column_widths, ellipsis};
 use crate::tui::{Effect, KeyCode};
@@ -313,21 +313,12 @@ impl Cadre {
 
 /// The board's keys (adding and removing members are carried out by the tab, `classes.rs`).
 pub const KEYS: &[Binding] = &[
-    ba(
-        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
-        "j/k ↑↓",
-        "j/k",
-        "上下移动（到页尾翻页）",
-        Action::Down,
-        false,
-    ),
-    b(
-        &[Code(KeyCode::PageDown), Code(KeyCode::PageUp)],
-        "PgDn/PgUp",
-        "翻页",
-        Action::PageDown,
-        false,
-    ),
+    Binding {
+        help: "上下移动（到页尾翻页）",
+        footer: false,
+        ..keys::MOVE[0]
+    },
+    keys::MOVE[3],
     b(&[Code(KeyCode::Enter)], "Enter", "档案", Action::Open, true),
     b(&[C('s')], "s", "排序", Action::SortNext, true),
     b(&[C('f')], "f", "只看落后", Action::StatusCycle, true),

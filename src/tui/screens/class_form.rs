@@ -75,18 +75,16 @@ pub struct ClassForm {
 }
 
 impl ClassForm {
-    /// A new class, starting `today` ("YYYY-MM-DD") for a month.
-    pub fn new_class(today: &str) -> ClassForm {
-        let mut form = ClassForm {
+    /// A new class: every field empty, its dates typed as YYYY-MM-DD.
+    pub fn new_class() -> ClassForm {
+        ClassForm {
             editing: None,
             fields: Default::default(),
             earlier: false,
             courses: Vec::new(),
             focus: TITLE,
             picker: None,
-        };
-        form.fields[FROM] = Input::new(today.to_string());
-        form
+        }
     }
 
     pub fn edit(d: &ClassDetail) -> ClassForm {

@@ -21,7 +21,7 @@ use crate::app::classes::{
 };
 use crate::rules::standing::format_rate;
 use crate::tui::data::{ClassOp, ClassOutcome, DataMsg, Request};
-use crate::tui::keys::{self, Action, Binding, C, Code, b, ba};
+use crate::tui::keys::{self, Action, Binding, C, Code, b};
 use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
 use crate::tui::screen::{Cx, Screen};
 use crate::tui::screens::class_board::ClassBoard;
@@ -117,7 +117,7 @@ impl Screen for Classes {
         let target = self.target().map(|c| (c.id, c.title.clone()));
         match (action, target) {
             (Action::New, _) => {
-                self.form = Some(ClassForm::new_class(""));
+                self.form = Some(ClassForm::new_class());
                 Vec::new()
             }
             (Action::Edit, Some((id, _))) => {
@@ -686,14 +686,10 @@ fn draw_report(f: &mut Frame, area: Rect, look: &Look, title: &str, lines: &[Str
 /// The keys of the class list: they decide what a key does and feed the footer and the help
 /// (moving stays out of the footer, which keeps room at 80 columns for the changes).
 pub const KEYS: &[Binding] = &[
-    ba(
-        &[C('j'), Code(KeyCode::Down), C('k'), Code(KeyCode::Up)],
-        "j/k ↑↓",
-        "j/k",
-        "上下移动",
-        Action::Down,
-        false,
-    ),
+    Binding {
+        footer: false,
+        ..keys::MOVE[0]
+    },
     keys::MOVE[1],
     keys::MOVE[2],
     keys::MOVE[3],
