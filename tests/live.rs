@@ -215,3 +215,81 @@ async fn dashboards_are_computed_once_for_everyone_and_again_after_a_change() {
         assert_eq!(again.report.overall.assessed + 1, assessed, "{}", t.name);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roster_pages_are_read_once_for_everyone_and_again_after_a_change() {
+    use wangyuan::app::aggregates;
+    use wangyuan::app::roster::{Query, SortKey, Status};
+    let query = |unit_code: Option<&str>| Query {
+        year: 2026,
+        unit_code: unit_code.map(str::to_string),
+        own_only: false,
+        text: String::new(),
+        status: Status::All,
+        sort: SortKey::Unit,
+        descending: false,
+        offset: 0,
+        limit: 100,
+    };
+    for t in common::all_with_demo(20).await {
+        let office = common::actor(&t, "office").await;
+        let liaison = common::actor(&t, "lx_liaison").await;
+        let before = aggregates::roster_pages_read(&t.db);
+        let asks: Vec<_> = (0..200)
+            .map(|_| {
+                let (db, office, q) = (t.db.clone(), office.clone(), query(None));
+                tokio::spawn(async move { aggregates::roster_page(&db, &office, &q).await })
+            })
+            .collect();
+        let mut totals = Vec::new();
+        for ask in asks {
+            let page = ask.await.expect("join").expect("roster page");
+            totals.push(page.total);
+        }
+        assert_eq!(
+            aggregates::roster_pages_read(&t.db) - before,
+            1,
+            "{}",
+            t.name
+        );
+        assert!(totals.iter().all(|n| *n == totals[0]), "{}", t.name);
+        // The shared page is the page the roster reads itself.
+        let direct = wangyuan::app::roster::page(&t.db, &office, &query(None))
+            .await
+            .expect("direct page");
+        assert_eq!(direct.total, totals[0], "{}", t.name);
+
+        // The same question from another scope is its own answer; a unit the actor does not
+        // cover is refused, shared page or not.
+        let own = aggregates::roster_page(&t.db, &liaison, &query(None))
+            .await
+            .expect("liaison's roster");
+        assert!(own.total < totals[0], "{}", t.name);
+        let city: String = sqlx::query_scalar("SELECT code FROM units WHERE parent_id IS NULL")
+            .fetch_one(t.db.reader())
+            .await
+            .expect("city");
+        let refused = aggregates::roster_page(&t.db, &liaison, &query(Some(&city))).await;
+        assert!(refused.is_err(), "{}: {refused:?}", t.name);
+        assert_eq!(
+            aggregates::roster_pages_read(&t.db) - before,
+            2,
+            "{}",
+            t.name
+        );
+
+        // A change to accounts makes the next answer a new read, with the change in it.
+        let user = common::lx_learner(&t.db).await;
+        set_enabled(&t.db, &office, &user, false).await;
+        let again = aggregates::roster_page(&t.db, &liaison, &query(None))
+            .await
+            .expect("again");
+        assert_eq!(
+            aggregates::roster_pages_read(&t.db) - before,
+            3,
+            "{}",
+            t.name
+        );
+        assert_eq!(again.total.map(|n| n + 1), own.total, "{}", t.name);
+    }
+}

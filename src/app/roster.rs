@@ -9,8 +9,9 @@ use crate::store::roster::{self as store, PageQuery};
 
 use super::standings::{resolve_scope, year_settings};
 use super::{Actor, Result};
+use crate::store::units::UnitRow;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Status {
     #[default]
     All,
@@ -18,7 +19,7 @@ pub enum Status {
     Noncompliant,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Query {
     pub year: i32,
     /// Narrows the actor's scope to this unit (and everything below it).
@@ -53,9 +54,15 @@ pub struct Page {
     pub rows: Vec<Row>,
 }
 
-/// A page of the roster. A unit outside the actor's scope is refused.
+/// A page of the roster. A unit outside the actor's scope is refused. (The TUI asks
+/// `aggregates::roster_page`, which shares pages between sessions.)
 pub async fn page(db: &Db, actor: &Actor, q: &Query) -> Result<Page> {
     let scope = resolve_scope(db, actor, q.unit_code.as_deref()).await?;
+    page_of(db, &scope, q).await
+}
+
+/// `page` of a scope already resolved (and checked) for the actor.
+pub(crate) async fn page_of(db: &Db, scope: &UnitRow, q: &Query) -> Result<Page> {
     let settings = year_settings(db, q.year).await?;
     let text = super::checked_text("搜索", &q.text, super::MAX_SEARCH)?.to_lowercase();
     let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);

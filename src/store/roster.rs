@@ -7,7 +7,7 @@ use super::sql::{POPULATION, Sql, TOTAL};
 use super::standings::Population;
 
 /// A column to sort by. The SQL text of each is fixed here, never taken from input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
     Username,
     Name,

@@ -14,7 +14,7 @@ use crate::app::courses::{self, CoursePatch};
 use crate::app::exams::{self, ExamSettings, StaffExam};
 use crate::app::population::{self, ChangeLine, Request as ExemptionRequest};
 use crate::app::progress::{self, CourseProgress};
-use crate::app::roster::{self, Page, Query};
+use crate::app::roster::{Page, Query};
 use crate::app::submission::{self, Decision, Progress, Row as SubmissionRow, Submission};
 use crate::app::unit_tree::{self, UnitInfo};
 use crate::app::units::{Tally, UnitLine};
@@ -457,8 +457,10 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
             }
         }
         Request::Roster(query) => {
-            let result = roster::page(db, actor, &query)
+            // Shared by every session asking the same question of the same scope.
+            let result = crate::app::aggregates::roster_page(db, actor, &query)
                 .await
+                .map(|page| Page::clone(&page))
                 .map_err(|e| e.to_string());
             DataMsg::Roster { query, result }
         }
