@@ -37,7 +37,9 @@ pub use learner::{certificate, mine, verify};
 pub use members::{
     add_members, add_members_by_unit, preview_members, read_member_list, remove_member,
 };
-pub use write::{add_courses, close, create, edit, open, remove_course};
+pub use write::{
+    add_courses, change, close, create, create_with_courses, edit, open, remove_course,
+};
 
 /// A class as the list shows it (and as the `may_*` functions judge it).
 #[derive(Debug, Clone, PartialEq, Eq)]

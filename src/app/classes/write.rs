@@ -86,6 +86,18 @@ fn check_min(m: &MinElectiveForm) -> Result<(Category, Tenths)> {
 /// Creates a class as a draft (courses and members are added next; learners see it once it is
 /// opened). The organiser unit is `form.unit` or the actor's scope. Returns the new class's id.
 pub async fn create(db: &Db, actor: &Actor, form: &ClassForm, now: i64) -> Result<i64> {
+    create_with_courses(db, actor, form, &[], now).await
+}
+
+/// Creates a draft class with its first courses in one transaction: a refused course code
+/// refuses the class too, so nothing half-made is left behind.
+pub async fn create_with_courses(
+    db: &Db,
+    actor: &Actor,
+    form: &ClassForm,
+    courses: &[String],
+    now: i64,
+) -> Result<i64> {
     may_create(actor)?;
     let checked = Checked {
         title: check_title(&form.title)?,
@@ -124,6 +136,9 @@ pub async fn create(db: &Db, actor: &Actor, form: &ClassForm, now: i64) -> Resul
         now,
     )
     .await?;
+    if !courses.is_empty() {
+        add_courses_in(&mut tx, actor, id, courses, now).await?;
+    }
     changes::commit(db, tx, &[Topic::Classes]).await?;
     Ok(id)
 }
@@ -149,7 +164,40 @@ pub(super) async fn changeable(
 /// `earlier_counts` recomputes every member's graduation in the same transaction.
 pub async fn edit(db: &Db, actor: &Actor, id: i64, patch: &ClassPatch, now: i64) -> Result<()> {
     let mut tx = db.begin().await?;
-    let (row, _) = changeable(&mut tx, actor, id, may_edit).await?;
+    edit_in(&mut tx, actor, id, patch, now).await?;
+    changes::commit(db, tx, &[Topic::Classes]).await?;
+    Ok(())
+}
+
+/// Changes a class's fields and its courses at once (the TUI form's save): one transaction, so a
+/// refused course leaves the fields as they were too.
+pub async fn change(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    patch: &ClassPatch,
+    add: &[String],
+    remove: &[String],
+    now: i64,
+) -> Result<CoursesAdded> {
+    let mut tx = db.begin().await?;
+    if *patch != ClassPatch::default() {
+        edit_in(&mut tx, actor, id, patch, now).await?;
+    }
+    let added = if add.is_empty() {
+        CoursesAdded::default()
+    } else {
+        add_courses_in(&mut tx, actor, id, add, now).await?
+    };
+    for code in remove {
+        remove_course_in(&mut tx, actor, id, code, now).await?;
+    }
+    changes::commit(db, tx, &[Topic::Classes]).await?;
+    Ok(added)
+}
+
+async fn edit_in(tx: &mut Tx, actor: &Actor, id: i64, patch: &ClassPatch, now: i64) -> Result<()> {
+    let (row, _) = changeable(tx, actor, id, may_edit).await?;
     let current = super::ClassDetail::of(&row, Vec::new())?;
     let dates = match (&patch.from, &patch.to) {
         (None, None) => current.summary.dates,
@@ -180,9 +228,9 @@ pub async fn edit(db: &Db, actor: &Actor, id: i64, patch: &ClassPatch, now: i64)
     let terms_moved = checked.dates != current.summary.dates
         || checked.min != current.min_elective.map(|m| (m.category, m.tenths))
         || checked.earlier_counts != current.earlier_counts;
-    store::update(&mut tx, id, &checked.write()).await?;
+    store::update(tx, id, &checked.write()).await?;
     if terms_moved {
-        recompute_class(&mut tx, id).await?;
+        recompute_class(tx, id).await?;
     }
     let show = |c: &Checked| {
         format!(
@@ -209,7 +257,7 @@ pub async fn edit(db: &Db, actor: &Actor, id: i64, patch: &ClassPatch, now: i64)
         earlier_counts: current.earlier_counts,
     };
     audit::write(
-        &mut tx,
+        tx,
         &AuditEntry {
             action: "class.edit",
             target: format!("class:{id}"),
@@ -220,7 +268,6 @@ pub async fn edit(db: &Db, actor: &Actor, id: i64, patch: &ClassPatch, now: i64)
         now,
     )
     .await?;
-    changes::commit(db, tx, &[Topic::Classes]).await?;
     Ok(())
 }
 
@@ -333,14 +380,26 @@ pub async fn add_courses(
         ));
     }
     let mut tx = db.begin().await?;
-    let (row, _) = changeable(&mut tx, actor, id, may_change_courses).await?;
-    let present = store::course_ids(&mut *tx, id).await?;
+    let added = add_courses_in(&mut tx, actor, id, codes, now).await?;
+    changes::commit(db, tx, &[Topic::Classes]).await?;
+    Ok(added)
+}
+
+async fn add_courses_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: i64,
+    codes: &[String],
+    now: i64,
+) -> Result<CoursesAdded> {
+    let (row, _) = changeable(tx, actor, id, may_change_courses).await?;
+    let present = store::course_ids(&mut **tx, id).await?;
     let mut problems = Vec::new();
     let mut added = CoursesAdded::default();
     let mut new_ids = Vec::new();
     for given in codes {
         let code = checked_text("课程编号", given, 64)?;
-        match courses::by_code(&mut *tx, code).await? {
+        match courses::by_code(&mut **tx, code).await? {
             None => problems.push(format!("{code}：没有这门课程")),
             Some(c) if CourseStatus::from_code(&c.status) != Some(CourseStatus::Published) => {
                 problems.push(format!("{code}：课程未发布或已停用"))
@@ -370,10 +429,10 @@ pub async fn add_courses(
     if new_ids.is_empty() {
         return Ok(added);
     }
-    store::add_courses(&mut tx, id, &new_ids).await?;
-    recompute_class(&mut tx, id).await?;
+    store::add_courses(tx, id, &new_ids).await?;
+    recompute_class(tx, id).await?;
     audit::write(
-        &mut tx,
+        tx,
         &AuditEntry {
             action: "class.courses.add",
             target: format!("class:{id}"),
@@ -384,27 +443,32 @@ pub async fn add_courses(
         now,
     )
     .await?;
-    changes::commit(db, tx, &[Topic::Classes]).await?;
     Ok(added)
 }
 
 /// Removes a course from a draft or open class; members are recomputed (some may graduate).
 pub async fn remove_course(db: &Db, actor: &Actor, id: i64, code: &str, now: i64) -> Result<()> {
-    let code = checked_text("课程编号", code, 64)?;
     let mut tx = db.begin().await?;
-    let (row, _) = changeable(&mut tx, actor, id, may_change_courses).await?;
-    let course = courses::by_code(&mut *tx, code)
+    remove_course_in(&mut tx, actor, id, code, now).await?;
+    changes::commit(db, tx, &[Topic::Classes]).await?;
+    Ok(())
+}
+
+async fn remove_course_in(tx: &mut Tx, actor: &Actor, id: i64, code: &str, now: i64) -> Result<()> {
+    let code = checked_text("课程编号", code, 64)?;
+    let (row, _) = changeable(tx, actor, id, may_change_courses).await?;
+    let course = courses::by_code(&mut **tx, code)
         .await?
         .ok_or_else(|| Error::NotFound(format!("课程 {code}")))?;
-    if !store::remove_course(&mut tx, id, course.id).await? {
+    if !store::remove_course(tx, id, course.id).await? {
         return Err(Error::NotFound(format!(
             "培训班「{}」中的课程 {code}",
             row.title
         )));
     }
-    recompute_class(&mut tx, id).await?;
+    recompute_class(tx, id).await?;
     audit::write(
-        &mut tx,
+        tx,
         &AuditEntry {
             action: "class.courses.remove",
             target: format!("class:{id}"),
@@ -415,6 +479,5 @@ pub async fn remove_course(db: &Db, actor: &Actor, id: i64, code: &str, now: i64
         now,
     )
     .await?;
-    changes::commit(db, tx, &[Topic::Classes]).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! and unit resolver it shares with other tabs).
 
 use crate::app::catalog::{self, Filter};
-use crate::app::classes::{self, ClassForm, ClassPatch, MembersAdded};
+use crate::app::classes::{self, ClassForm, MembersAdded};
 use crate::app::{Actor, Result, accounts, standings};
 use crate::rules::catalog::CourseStatus;
 use crate::store::Db;
@@ -62,16 +62,8 @@ pub(super) async fn op(db: &Db, actor: &Actor, op: ClassOp) -> Result<ClassOutco
             add,
             remove,
         } => {
-            // Fields first, then the courses: each step is its own audited write.
-            if patch != ClassPatch::default() {
-                classes::edit(db, actor, id, &patch, now).await?;
-            }
-            if !add.is_empty() {
-                classes::add_courses(db, actor, id, &add, now).await?;
-            }
-            for code in &remove {
-                classes::remove_course(db, actor, id, code, now).await?;
-            }
+            // Fields and courses in one transaction: a refused course changes nothing.
+            classes::change(db, actor, id, &patch, &add, &remove, now).await?;
             said(format!(
                 "培训班 {id} 已修改（课程增加 {} 门、移出 {} 门）",
                 add.len(),
@@ -105,8 +97,8 @@ pub(super) async fn op(db: &Db, actor: &Actor, op: ClassOp) -> Result<ClassOutco
     })
 }
 
-/// A class made as a draft, then its courses added (a refused course leaves the draft without
-/// them, and says so).
+/// A class made as a draft with its courses, in one transaction (a refused course refuses the
+/// class too, and says which).
 async fn create(
     db: &Db,
     actor: &Actor,
@@ -114,13 +106,10 @@ async fn create(
     courses: &[String],
     now: i64,
 ) -> Result<ClassOutcome> {
-    let id = classes::create(db, actor, form, now).await?;
+    let id = classes::create_with_courses(db, actor, form, courses, now).await?;
     let mut text = format!("已新建培训班「{}」（编号 {id}，草稿）", form.title);
     if !courses.is_empty() {
-        match classes::add_courses(db, actor, id, courses, now).await {
-            Ok(added) => text.push_str(&format!("，课程 {} 门", added.added.len())),
-            Err(e) => text.push_str(&format!("；课程未加入：{e}")),
-        }
+        text.push_str(&format!("，课程 {} 门", courses.len()));
     }
     Ok(ClassOutcome {
         text,
