@@ -740,3 +740,56 @@ async fn only_row(db: &Db, actor: &Actor, id: i64) -> Value {
         .json();
     rows.into_iter().next().expect("one member")
 }
+
+/// The TUI form saves fields and courses together: a refused course code leaves neither a new
+/// class nor a half-applied edit behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_course_refuses_the_whole_save() {
+    for t in TestDb::with_city(300).await {
+        let db = &t.db;
+        let office = staff(db, RoleKind::Office, "office1", None).await;
+        let courses = two_courses(db).await;
+        let form = classes::ClassForm {
+            title: "一次保存班".into(),
+            from: "2026-06-01".into(),
+            to: "2026-06-30".into(),
+            ..Default::default()
+        };
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM classes")
+                .fetch_one(db.reader())
+                .await
+                .expect("count")
+        };
+        let before = count().await;
+        let bad = vec![courses[0].1.clone(), "NO-SUCH-COURSE".to_string()];
+        let refused = classes::create_with_courses(db, &office, &form, &bad, NOW).await;
+        assert!(refused.is_err(), "{}: a bad code refuses the class", t.name);
+        assert_eq!(count().await, before, "{}: no class left behind", t.name);
+
+        let good = vec![courses[0].1.clone()];
+        let id = classes::create_with_courses(db, &office, &form, &good, NOW)
+            .await
+            .expect("created with its course");
+        let patch = classes::ClassPatch {
+            title: Some("改过的名字".into()),
+            ..Default::default()
+        };
+        let changed = classes::change(db, &office, id, &patch, &bad, &[], NOW).await;
+        assert!(changed.is_err(), "{}: a bad code refuses the edit", t.name);
+        let detail = classes::show(db, &office, id).await.expect("show");
+        assert_eq!(
+            detail.summary.title, "一次保存班",
+            "{}: title unchanged",
+            t.name
+        );
+        assert_eq!(detail.courses.len(), 1, "{}: courses unchanged", t.name);
+
+        classes::change(db, &office, id, &patch, &[courses[1].1.clone()], &[], NOW)
+            .await
+            .expect("a good save");
+        let detail = classes::show(db, &office, id).await.expect("show");
+        assert_eq!(detail.summary.title, "改过的名字", "{}", t.name);
+        assert_eq!(detail.courses.len(), 2, "{}", t.name);
+    }
+}
