@@ -618,12 +618,15 @@ impl App {
             }
             spans.push(Span::raw(" "));
         }
-        spans.push(Span::styled(
-            format!("  主题：{}", self.current_theme().label),
-            look.theme.muted(),
-        ));
+        // The theme note comes after the tabs and only where it fits whole: on a narrow terminal
+        // the tabs keep the row.
+        let mut note = format!("  主题：{}", self.current_theme().label);
         if self.ascii {
-            spans.push(Span::styled(" · ASCII 边框", look.theme.muted()));
+            note.push_str(" · ASCII 边框");
+        }
+        let used: usize = spans.iter().map(Span::width).sum();
+        if used + Span::raw(note.as_str()).width() <= usize::from(area.width) {
+            spans.push(Span::styled(note, look.theme.muted()));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), area);
     }
