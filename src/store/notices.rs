@@ -162,7 +162,7 @@ pub async fn insert_personal(
         "INSERT INTO notice_messages (kind, title, body, audience, sender_id, sender, year, \
          quarter, once_key, created_at) \
          SELECT $2, v.title, v.body, $3, $4, $5, $6, $7, v.once_key, $8 FROM {} \
-         ON CONFLICT (once_key) DO NOTHING",
+         WHERE 1 = 1 ON CONFLICT (once_key) DO NOTHING",
         json_rows(b, 1, PERSONAL_COLUMNS)
     );
     let added = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -177,6 +177,7 @@ pub async fn insert_personal(
         .execute(&mut **tx)
         .await?
         .rows_affected();
+    // `WHERE 1 = 1` above: SQLite reads `ON CONFLICT` after a bare FROM as a join constraint.
     // Only the rows just added have no recipient yet; the liaisons of a unit are its `unit` roles.
     let sql = format!(
         "INSERT INTO notice_recipients (notice_id, account_id, unit_id) \
