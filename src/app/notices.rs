@@ -74,7 +74,7 @@ pub struct UnitReceipt {
     pub rate: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipts {
     pub notice: Sent,
     pub units: Vec<UnitReceipt>,

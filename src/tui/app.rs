@@ -19,6 +19,7 @@ use super::screen::{Cx, Note, Screen, tabs};
 use super::screens::accounts::Accounts;
 use super::screens::catalog::Catalog;
 use super::screens::dashboard::Dashboard;
+use super::screens::notices::Notices;
 use super::screens::password::PasswordForm;
 use super::screens::roster::Roster;
 use super::screens::settings::Settings;
@@ -44,6 +45,7 @@ tabs! {
     Accounts accounts: "账号" => Accounts,
     Units units: "单位" => Units,
     Settings settings: "设置" => Settings,
+    Notices notices: "通知" => Notices,
 }
 
 /// The tab an answer belongs to (None: the password form's). Exhaustive, so a new kind of
@@ -63,6 +65,10 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
         | DataMsg::ExemptionDone { .. } => Tab::Accounts,
         DataMsg::Units { .. } | DataMsg::UnitDone { .. } => Tab::Units,
         DataMsg::Year { .. } | DataMsg::YearDone { .. } => Tab::Settings,
+        DataMsg::Notices { .. }
+        | DataMsg::NoticeOpened { .. }
+        | DataMsg::NoticeReceipts { .. }
+        | DataMsg::NoticeDone { .. } => Tab::Notices,
         DataMsg::PasswordChanged { .. } => return None,
     })
 }

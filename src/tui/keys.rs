@@ -73,6 +73,11 @@ pub enum Action {
     /// 课程: a new course, publish the selected one (edit and retire are shared above).
     New,
     Publish,
+    /// 通知: switch received / sent, remind the unread or the behind, the quarterly notices.
+    Switch,
+    RemindUnread,
+    RemindBehind,
+    Quarterly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,6 +9,7 @@ pub mod course_form;
 pub mod dashboard;
 pub mod password;
 pub mod population;
+pub mod notices;
 pub mod roster;
 pub mod settings;
 pub mod submissions;
