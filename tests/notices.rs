@@ -439,3 +439,87 @@ async fn audiences_receipts_scope_and_refusals() {
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     }
 }
+
+/// The 通知 tab over real SSH: a liaison sees the office's notice unread, opens it (read in the
+/// database), and is refused composing city-wide; the office composes one to a unit with y/n
+/// and sees its receipts per unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notices_tab_over_ssh() {
+    use common::ssh::Pty;
+    for (t, _) in city(30).await {
+        let db = &t.db;
+        staff(db, RoleKind::Office, "office1", None).await;
+        let code = busiest(db).await;
+        staff(db, RoleKind::Unit, "lx1", Some(code.as_str())).await;
+        let addr = start(db).await;
+        let office = connect(addr, "office1", PASSWORD).await.expect("office");
+        let lx = connect(addr, "lx1", PASSWORD).await.expect("liaison");
+        let sent = exec(
+            &office,
+            &format!("notice send --to unit:{code} --title 第一份通知 --format json"),
+            "请各单位按时组织学习。".as_bytes(),
+        )
+        .await;
+        let id = serde_json::from_str::<Value>(&ok(&sent, "send")).expect("json")["id"]
+            .as_i64()
+            .expect("id");
+
+        let mut liaison = Pty::open(&lx, 120, 40, &format!("{} lx", t.name)).await;
+        liaison.expect(&["通知"]).await;
+        liaison.send(b"h").await; // the last tab, from 总览
+        liaison.expect(&["收到的通知（未读 1 条）", "第一份通知"]).await;
+        liaison.send(b"\r").await;
+        liaison.expect(&["请各单位按时组织学习。"]).await;
+        let read_at: Option<i64> = sqlx::query_scalar(
+            "SELECT r.read_at FROM notice_recipients r JOIN accounts a ON a.id = r.account_id \
+             WHERE r.notice_id = $1 AND a.username = 'lx1'",
+        )
+        .bind(id)
+        .fetch_one(db.reader())
+        .await
+        .expect("row");
+        assert!(read_at.is_some(), "{}: opened is read", t.name);
+        liaison.send(b"\x1b").await;
+        liaison.expect(&["未读 0 条"]).await;
+        // Composing city-wide is refused, nothing written.
+        let before = written(db).await;
+        liaison.send(b"n").await;
+        liaison.expect(&["撰写通知"]).await;
+        liaison.paste("all").await;
+        liaison.send(b"\t").await;
+        liaison.paste("全市通知").await;
+        liaison.send(b"\t").await;
+        liaison.paste("正文").await;
+        liaison.send(b"\r").await;
+        liaison.expect(&["发送通知「全市通知」给 all"]).await;
+        liaison.send(b"y").await;
+        liaison.expect(&["仅限市在线学习办"]).await;
+        assert_eq!(written(db).await, before);
+
+        let mut off = Pty::open(&office, 120, 40, &format!("{} office", t.name)).await;
+        off.expect(&["通知"]).await;
+        off.send(b"h").await;
+        off.expect(&["收到的通知"]).await;
+        off.send(b"n").await;
+        off.expect(&["撰写通知"]).await;
+        off.paste(&format!("unit:{code}")).await;
+        off.send(b"\t").await;
+        off.paste("第二份通知").await;
+        off.send(b"\t").await;
+        off.paste("请于本周内完成。").await;
+        off.send(b"\r").await;
+        off.expect(&["发送通知「第二份通知」"]).await;
+        off.send(b"y").await;
+        off.expect(&["已发送通知"]).await;
+        let n = count(
+            db,
+            "SELECT COUNT(*) FROM notice_messages WHERE title = '第二份通知'",
+        )
+        .await;
+        assert_eq!(n, 1, "{}", t.name);
+        off.send(b"s").await;
+        off.expect(&["已发通知", "第一份通知"]).await;
+        off.send(b"G\r").await;
+        off.expect(&["阅读回执：第一份通知", &code]).await;
+    }
+}
