@@ -53,9 +53,7 @@ async fn count_in(db: &Db, sql: &str, p: &str) -> i64 {
     let bind = sql_has_param(sql);
     let q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()));
     let q = if bind { q.bind(p.to_string()) } else { q };
-    q.fetch_one(db.reader())
-        .await
-        .expect("count")
+    q.fetch_one(db.reader()).await.expect("count")
 }
 
 fn sql_has_param(sql: &str) -> bool {
@@ -125,12 +123,11 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
         staff(db, RoleKind::Office, "office1", None).await;
         let lx = busiest(db).await;
         let liaison = staff(db, RoleKind::Unit, "lx1", Some(lx.as_str())).await;
-        let courses: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM courses WHERE status = 'published' ORDER BY id LIMIT 3",
-        )
-        .fetch_all(db.reader())
-        .await
-        .expect("courses");
+        let courses: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM courses WHERE status = 'published' ORDER BY id LIMIT 3")
+                .fetch_all(db.reader())
+                .await
+                .expect("courses");
         let people = learners_of(db, &lx).await;
         // Inside Q1, its last second (counts), the first second of Q2 (does not), and a revocation.
         let in_q1 = datetime!(2026-02-10 10:00 +8).unix_timestamp();
@@ -151,7 +148,12 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
 
         let addr = start(db).await;
         let ssh = connect(addr, "office1", PASSWORD).await.expect("office");
-        let first = exec(&ssh, "notice quarterly --year 2026 --quarter 1 --format json", b"").await;
+        let first = exec(
+            &ssh,
+            "notice quarterly --year 2026 --quarter 1 --format json",
+            b"",
+        )
+        .await;
         let first: Value = serde_json::from_str(&ok(&first, "first")).expect("json");
         let added = first["added"].as_i64().expect("added");
         assert_eq!(first["existing"], 0, "{}", t.name);
@@ -201,7 +203,10 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
                 e.1 += tenths;
             }
         }
-        assert!(expected.len() >= 2, "the test wrote credits before Q1's end");
+        assert!(
+            expected.len() >= 2,
+            "the test wrote credits before Q1's end"
+        );
         let mut with_credits = 0;
         for (user, body) in &personal {
             let (total, required) = expected.get(user).copied().unwrap_or_default();
@@ -228,7 +233,12 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
 
         // Twice: nothing added, and it says so.
         let before = written(db).await;
-        let again = exec(&ssh, "notice quarterly --year 2026 --quarter 1 --format json", b"").await;
+        let again = exec(
+            &ssh,
+            "notice quarterly --year 2026 --quarter 1 --format json",
+            b"",
+        )
+        .await;
         assert_eq!(
             ok(&again, "again").trim(),
             format!("{{\"added\": 0, \"existing\": {added}}}")
@@ -241,13 +251,9 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
         let future = exec(&ssh, "notice quarterly --year 2099 --quarter 1", b"").await;
         assert_ne!(future.code, Some(0));
         // A liaison may not run it.
-        let (code, _, _) = common::cmd::run_text(
-            db,
-            &liaison,
-            "notice quarterly --year 2026 --quarter 2",
-            "",
-        )
-        .await;
+        let (code, _, _) =
+            common::cmd::run_text(db, &liaison, "notice quarterly --year 2026 --quarter 2", "")
+                .await;
         assert_ne!(code, 0);
         // The liaison got the summary of LX.
         let inbox = notices::inbox(db, &liaison, 1).await.expect("inbox");
@@ -299,7 +305,12 @@ async fn audiences_receipts_scope_and_refusals() {
                 &code,
             )
             .await;
-        assert_eq!(sent["recipients"].as_i64(), Some(with_liaison), "{}", t.name);
+        assert_eq!(
+            sent["recipients"].as_i64(),
+            Some(with_liaison),
+            "{}",
+            t.name
+        );
         let outsider: (i64, String, String) = sqlx::query_as(
             "SELECT a.id, a.username, u.code FROM accounts a JOIN units u ON u.id = a.unit_id \
              WHERE a.is_learner = 1 AND u.path NOT LIKE (SELECT path FROM units WHERE code = $1) || '%' \
@@ -327,7 +338,9 @@ async fn audiences_receipts_scope_and_refusals() {
         assert!(inbox.notices[0].read_at.is_none());
         let opened = notices::open(db, &reader, id, NOW).await.expect("open");
         assert_eq!(opened.read_at, Some(NOW));
-        let again = notices::open(db, &reader, id, NOW + 60).await.expect("again");
+        let again = notices::open(db, &reader, id, NOW + 60)
+            .await
+            .expect("again");
         assert_eq!(again.read_at, Some(NOW), "the first reading time stays");
         let r = exec(&office, &format!("notice receipts {id} --format json"), b"").await;
         let units: Vec<Value> = serde_json::from_str(&ok(&r, "receipts")).expect("rows");
@@ -336,10 +349,20 @@ async fn audiences_receipts_scope_and_refusals() {
         assert_eq!((sent_sum, read_sum), (with_liaison, 1), "{units:?}");
 
         // Remind the unread: everyone but the reader.
-        let rem = exec(&office, &format!("notice remind {id} --unread --format json"), b"").await;
+        let rem = exec(
+            &office,
+            &format!("notice remind {id} --unread --format json"),
+            b"",
+        )
+        .await;
         let rem: Value = serde_json::from_str(&ok(&rem, "remind")).expect("json");
         assert_eq!(rem["recipients"].as_i64(), Some(with_liaison - 1));
-        let behind = exec(&office, &format!("notice remind {id} --behind --format json"), b"").await;
+        let behind = exec(
+            &office,
+            &format!("notice remind {id} --behind --format json"),
+            b"",
+        )
+        .await;
         let behind: Value = serde_json::from_str(&ok(&behind, "behind")).expect("json");
         assert!(behind["recipients"].as_i64().unwrap_or(0) >= 1, "{behind}");
 
@@ -374,8 +397,14 @@ async fn audiences_receipts_scope_and_refusals() {
         // Bad input: nothing written.
         let oversize = "字".repeat(notices::MAX_BODY + 1);
         for (line, body) in [
-            ("notice send --to unit:NOPE --title 标题", "正文".to_string()),
-            ("notice send --to user:nobody --title 标题", "正文".to_string()),
+            (
+                "notice send --to unit:NOPE --title 标题",
+                "正文".to_string(),
+            ),
+            (
+                "notice send --to user:nobody --title 标题",
+                "正文".to_string(),
+            ),
             ("notice send --to unit:LX --title ''", "正文".to_string()),
             ("notice send --to unit:LX --title 标题", oversize),
             ("notice send --to unit:LX --title 标题", "  \n".to_string()),
@@ -401,7 +430,10 @@ async fn audiences_receipts_scope_and_refusals() {
         ok(&mine, "liaison within LX");
         let list = exec(&lx, "notice list", b"").await;
         let list = ok(&list, "list");
-        assert!(list.contains("单位通知") && list.contains("关于开展专题学习的通知"), "{list}");
+        assert!(
+            list.contains("单位通知") && list.contains("关于开展专题学习的通知"),
+            "{list}"
+        );
         let _ = liaison;
 
         // The web: unread first, count on the home, opening (a POST with the token) marks read.
@@ -467,7 +499,9 @@ async fn the_notices_tab_over_ssh() {
         let mut liaison = Pty::open(&lx, 120, 40, &format!("{} lx", t.name)).await;
         liaison.expect(&["通知"]).await;
         liaison.send(b"h").await; // the last tab, from 总览
-        liaison.expect(&["收到的通知（未读 1 条）", "第一份通知"]).await;
+        liaison
+            .expect(&["收到的通知（未读 1 条）", "第一份通知"])
+            .await;
         liaison.send(b"\r").await;
         liaison.expect(&["请各单位按时组织学习。"]).await;
         let read_at: Option<i64> = sqlx::query_scalar(

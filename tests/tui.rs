@@ -239,9 +239,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Settings, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Notices, "wraps around");
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Units);
+    assert_eq!(hs.app.tab(), Tab::Settings);
 }
 
 #[tokio::test]

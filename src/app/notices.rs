@@ -16,10 +16,10 @@ use crate::store::notices::{self as store, NewNotice, Personal};
 use crate::store::units::UnitRow;
 use crate::store::{Db, Tx, accounts, standings, units};
 
+use super::actor::RoleKind;
 use super::catalog::{self, CourseInfo, Filter};
 use super::changes::{self, Topic};
 use super::standings::year_settings;
-use super::actor::RoleKind;
 use super::{Actor, Error, Result};
 
 pub use crate::rules::notices::{MAX_BODY, MAX_TITLE, PAGE};
@@ -278,9 +278,7 @@ async fn resolve(db: &Db, actor: &Actor, words: &[String]) -> Result<Audience> {
                     Error::internal(format!("账号 {} 的单位不存在", account.username))
                 })?;
                 if !actor.covers(&unit.path) {
-                    return Err(Error::Forbidden(format!(
-                        "用户 {name} 不在您的管理范围内"
-                    )));
+                    return Err(Error::Forbidden(format!("用户 {name} 不在您的管理范围内")));
                 }
                 people.push(account.id);
             }
@@ -402,20 +400,18 @@ pub(crate) async fn send_to_accounts_tx(
 }
 
 async fn show_sent(db: &Db, id: i64) -> Result<Sent> {
-    sent(store::by_id(db.reader(), id)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("通知 {id}")))?)
+    sent(
+        store::by_id(db.reader(), id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("通知 {id}")))?,
+    )
 }
 
 /// The notices the actor sent (the office: every notice staff sent), newest first.
 pub async fn sent_list(db: &Db, actor: &Actor, limit: i64) -> Result<Vec<Sent>> {
     may_send(actor)?;
     let office = actor.require_office("查看全部已发通知").is_ok();
-    let sender = if office {
-        None
-    } else {
-        Some(own_id(actor)?)
-    };
+    let sender = if office { None } else { Some(own_id(actor)?) };
     store::sent(db.reader(), sender, limit.clamp(1, 500))
         .await?
         .into_iter()
@@ -489,9 +485,7 @@ pub async fn remind(db: &Db, actor: &Actor, id: i64, whom: Remind, now: i64) -> 
         }
     };
     if accounts.is_empty() {
-        return Err(Error::Conflict(format!(
-            "通知 {id} 没有需要提醒的收件人"
-        )));
+        return Err(Error::Conflict(format!("通知 {id} 没有需要提醒的收件人")));
     }
     let head: String = notice.title.chars().take(MAX_TITLE - 5).collect();
     let title = format!("催学提醒：{head}");
@@ -552,7 +546,13 @@ pub struct QuarterLine {
 /// quarter's end from the ledger, gap to the year's targets, the fewest courses that close it)
 /// and to each unit with assessed learners in its subtree (to its liaisons: assessed, compliant,
 /// rate, who is behind). A second run adds nothing. The office only, after the quarter ended.
-pub async fn quarterly(db: &Db, actor: &Actor, year: i32, quarter: u8, now: i64) -> Result<Quarterly> {
+pub async fn quarterly(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    quarter: u8,
+    now: i64,
+) -> Result<Quarterly> {
     actor.require_office("季度通知")?;
     let (_, end) = quarter_bounds(year, quarter)
         .ok_or_else(|| Error::invalid("--quarter", "季度应为 1 到 4"))?;

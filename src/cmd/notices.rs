@@ -239,7 +239,10 @@ pub(super) async fn run(
             Answer::Record {
                 table,
                 object: serde_json::json!({ "id": s.id, "recipients": s.recipients }),
-                text: Some(format!("已发送催学提醒 {}，送达 {} 人。", s.id, s.recipients)),
+                text: Some(format!(
+                    "已发送催学提醒 {}，送达 {} 人。",
+                    s.id, s.recipients
+                )),
                 output: a.output,
             }
         }

@@ -616,7 +616,6 @@ async fn insert_notices(
     Ok(())
 }
 
-
 /// Two special training classes (Art. 9), made as an organiser would (`app::classes`: create,
 /// courses, members, open), so each member's graduation is derived from the ledger seeded above.
 async fn add_classes(

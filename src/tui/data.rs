@@ -734,14 +734,21 @@ async fn notice_op(db: &Db, actor: &Actor, op: NoticeOp) -> crate::app::Result<S
             format!("已发送通知 {}，送达 {} 人", s.id, s.recipients)
         }
         NoticeOp::Remind { id, behind } => {
-            let whom = if behind { Remind::Behind } else { Remind::Unread };
+            let whom = if behind {
+                Remind::Behind
+            } else {
+                Remind::Unread
+            };
             let s = notices::remind(db, actor, id, whom, now).await?;
             format!("已发送催学提醒 {}，送达 {} 人", s.id, s.recipients)
         }
         NoticeOp::Quarterly { year, quarter } => {
             let q = notices::quarterly(db, actor, year, quarter, now).await?;
             if q.added == 0 {
-                format!("{year} 年第 {quarter} 季度通知此前已发送（{} 条），本次未新增", q.existing)
+                format!(
+                    "{year} 年第 {quarter} 季度通知此前已发送（{} 条），本次未新增",
+                    q.existing
+                )
             } else {
                 format!("已发送 {year} 年第 {quarter} 季度通知 {} 条", q.added)
             }

@@ -10,9 +10,9 @@ use crate::app::notices;
 use crate::rules::calendar::datetime_cst;
 
 use super::Web;
+use super::answer::Chrome;
 use super::answer::{WebError, render};
 use super::csrf::CsrfForm;
-use super::answer::Chrome;
 use super::pages::{TokenOnly, real_name};
 use super::session::Me;
 

@@ -142,7 +142,9 @@ impl Screen for Notices {
                 }
                 self.confirm = Some(Confirm::new(
                     NoticeOp::Quarterly { year, quarter: q },
-                    format!("发送 {year} 年第 {q} 季度通知（每名参学干部一条，各单位汇总一条；已发的不重发）？"),
+                    format!(
+                        "发送 {year} 年第 {q} 季度通知（每名参学干部一条，各单位汇总一条；已发的不重发）？"
+                    ),
                 ));
             }
             _ => {}
@@ -355,14 +357,14 @@ impl Notices {
         }
         if let Some(r) = &self.receipts {
             let mut lines = vec![Line::from(Span::styled(
-                format!(
-                    "送达 {} 人，已读 {} 人",
-                    r.notice.recipients, r.notice.read
-                ),
+                format!("送达 {} 人，已读 {} 人", r.notice.recipients, r.notice.read),
                 th.muted(),
             ))];
             lines.push(Line::from(Span::styled(
-                format!("{:<12} {:<20} {:>8} {:>8} {:>8}", "单位代码", "单位", "送达", "已读", "阅读率"),
+                format!(
+                    "{:<12} {:<20} {:>8} {:>8} {:>8}",
+                    "单位代码", "单位", "送达", "已读", "阅读率"
+                ),
                 th.muted(),
             )));
             for u in &r.units {
@@ -376,10 +378,7 @@ impl Notices {
                 )));
             }
             let title = format!("阅读回执：{}", r.notice.title);
-            f.render_widget(
-                Paragraph::new(lines).block(look.block(&title, true)),
-                area,
-            );
+            f.render_widget(Paragraph::new(lines).block(look.block(&title, true)), area);
             return;
         }
         let Some(view) = &self.view else {
@@ -485,9 +484,27 @@ pub const KEYS: &[Binding] = &[
     ),
     b(&[C('s')], "s", "收到的 / 已发的通知", Action::Switch, true),
     b(&[C('n')], "n", "撰写通知", Action::New, true),
-    b(&[C('u')], "u", "催学：提醒未读者", Action::RemindUnread, true),
-    b(&[C('d')], "d", "催学：提醒未达标者", Action::RemindBehind, false),
-    b(&[C('Q')], "Q", "发送上一季度的季度通知", Action::Quarterly, false),
+    b(
+        &[C('u')],
+        "u",
+        "催学：提醒未读者",
+        Action::RemindUnread,
+        true,
+    ),
+    b(
+        &[C('d')],
+        "d",
+        "催学：提醒未达标者",
+        Action::RemindBehind,
+        false,
+    ),
+    b(
+        &[C('Q')],
+        "Q",
+        "发送上一季度的季度通知",
+        Action::Quarterly,
+        false,
+    ),
 ];
 
 const BACK_KEYS: &[Binding] = &[b(
