@@ -196,6 +196,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     hs.key(KeyCode::Tab).await; // 账号
     hs.key(KeyCode::Tab).await; // 单位
     hs.key(KeyCode::Tab).await; // 设置
+    hs.key(KeyCode::Tab).await; // 通知
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
