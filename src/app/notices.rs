@@ -599,7 +599,7 @@ pub async fn quarterly(
         .filter(|c| c.status == CourseStatus::Published)
         .collect();
     // Sorted once (largest first, stable): the planner keeps this order among equals.
-    catalogue.sort_by(|a, b| b.credit.tenths.cmp(&a.credit.tenths));
+    catalogue.sort_by_key(|c| std::cmp::Reverse(c.credit.tenths));
     let all_units = units::all(db.reader()).await?;
     let wording = Wording {
         year,
