@@ -607,21 +607,41 @@ pub async fn quarterly(
         day: date_cst(end - 1),
         targets: settings.targets,
     };
+    // Which notices were already sent, before any body is written: a second run costs the key
+    // look-ups only.
+    let key = |l: &QuarterLine| format!("quarterly:{year}:{quarter}:a{}", l.account_id);
+    let summaries = unit_summaries(&wording, &all_units, &lines);
+    let mut keys: Vec<String> = lines.iter().map(key).collect();
+    keys.extend(summaries.iter().map(|p| p.once_key.clone()));
+    let mut have: HashSet<String> = HashSet::new();
+    for chunk in keys.chunks(BATCH) {
+        have.extend(store::existing_keys_in(db.reader(), db.backend(), chunk).await?);
+    }
+    let existing = have.len() as u64;
+    let none = HashSet::new();
     let mut batch: Vec<Personal> = lines
         .iter()
+        .filter(|l| !have.contains(&key(l)))
         .map(|l| Personal {
-            once_key: format!("quarterly:{year}:{quarter}:a{}", l.account_id),
+            once_key: key(l),
             title: wording.learner_title(),
             body: wording.learner_body(
                 &l.standing,
                 &catalogue,
-                done.get(&l.account_id).unwrap_or(&HashSet::new()),
+                done.get(&l.account_id).unwrap_or(&none),
             ),
             account_id: Some(l.account_id),
             unit_id: l.unit_id,
         })
         .collect();
-    batch.extend(unit_summaries(&wording, &all_units, &lines));
+    batch.extend(
+        summaries
+            .into_iter()
+            .filter(|p| !have.contains(&p.once_key)),
+    );
+    if batch.is_empty() {
+        return Ok(Quarterly { added: 0, existing });
+    }
     let head = NewNotice {
         kind: NoticeKind::Quarterly.code(),
         title: "",
@@ -634,20 +654,10 @@ pub async fn quarterly(
         created_at: now,
     };
     let mut tx = db.begin().await?;
-    let (mut added, mut existing) = (0u64, 0u64);
+    let mut added = 0u64;
+    // A key written meanwhile by another run is skipped by the insert itself (ON CONFLICT).
     for chunk in batch.chunks(BATCH) {
-        let keys: Vec<String> = chunk.iter().map(|p| p.once_key.clone()).collect();
-        let have: HashSet<String> = store::existing_keys(&mut tx, &keys)
-            .await?
-            .into_iter()
-            .collect();
-        existing += have.len() as u64;
-        let fresh: Vec<Personal> = chunk
-            .iter()
-            .filter(|p| !have.contains(&p.once_key))
-            .cloned()
-            .collect();
-        added += store::insert_personal(&mut tx, &head, &fresh).await?;
+        added += store::insert_personal(&mut tx, &head, chunk).await?;
     }
     if added == 0 {
         tx.rollback().await?;
