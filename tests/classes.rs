@@ -622,3 +622,122 @@ async fn a_member_list_is_added_whole_or_not_at_all_with_a_row_report() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_completions_and_the_elective_minimum_follow_the_organiser() {
+    use wangyuan::rules::Tenths;
+    use wangyuan::rules::credits::{CourseKind, course_credit};
+    for t in TestDb::with_city(300).await {
+        let db = &t.db;
+        let office = staff(db, RoleKind::Office, "office1", None).await;
+        let (a_id, a) = learners_of(db, "LX", 1).await.remove(0);
+        let (required_id, required_code): (i64, String) = sqlx::query_as(
+            "SELECT id, code FROM courses WHERE status = 'published' AND kind = 'required' ORDER BY id LIMIT 1",
+        )
+        .fetch_one(db.reader())
+        .await
+        .expect("a required course");
+        let (elective_id, category, duration, designated): (i64, String, i64, Option<i64>) =
+            sqlx::query_as(
+                "SELECT id, category, duration_s, designated_tenths FROM courses \
+                 WHERE status = 'published' AND kind = 'elective' ORDER BY id LIMIT 1",
+            )
+            .fetch_one(db.reader())
+            .await
+            .expect("an elective course");
+        let credit = course_credit(CourseKind::Elective, duration, designated.map(Tenths)).tenths;
+        let created = run(
+            db,
+            &office,
+            &format!(
+                "class create --title 选修要求班 --from 2026-06-01 --to 2026-06-30 --min-elective {category}:{credit}"
+            ),
+            b"",
+        )
+        .await;
+        assert_eq!(created.code, 0, "{}", created.err);
+        let id: i64 = created.text().trim().parse().expect("id");
+        for line in [
+            format!("class courses add {id} {required_code}"),
+            format!("class members add {id} {a}"),
+            format!("class open {id}"),
+        ] {
+            let r = run(db, &office, &line, b"").await;
+            assert_eq!(r.code, 0, "{line}: {}", r.err);
+        }
+        let before = datetime!(2026-05-20 9:00 +8).unix_timestamp();
+        ledger::complete_course(db, a_id, required_id, before)
+            .await
+            .expect("before the class");
+        let row = only_row(db, &office, id).await;
+        assert_eq!(
+            row["courses_done"].as_i64(),
+            Some(0),
+            "{}: earlier does not count",
+            t.name
+        );
+        let edit = run(
+            db,
+            &office,
+            &format!("class edit {id} --earlier-counts yes"),
+            b"",
+        )
+        .await;
+        assert_eq!(edit.code, 0, "{}", edit.err);
+        let row = only_row(db, &office, id).await;
+        assert_eq!(row["courses_done"].as_i64(), Some(1), "{}", t.name);
+        assert_eq!(
+            row["graduated"], false,
+            "{}: the elective minimum is not met",
+            t.name
+        );
+        let elective_at = datetime!(2026-06-15 10:00 +8).unix_timestamp();
+        ledger::complete_course(db, a_id, elective_id, elective_at)
+            .await
+            .expect("the elective");
+        let row = only_row(db, &office, id).await;
+        assert_eq!(
+            row["graduated_at"], "2026-06-15T10:00:00+08:00",
+            "{}",
+            t.name
+        );
+        let edit = run(
+            db,
+            &office,
+            &format!("class edit {id} --min-elective none"),
+            b"",
+        )
+        .await;
+        assert_eq!(edit.code, 0, "{}", edit.err);
+        let row = only_row(db, &office, id).await;
+        assert_eq!(
+            row["graduated_at"], "2026-05-20T09:00:00+08:00",
+            "{}",
+            t.name
+        );
+        let bad = run(
+            db,
+            &office,
+            &format!("class edit {id} --min-elective 没有:1"),
+            b"",
+        )
+        .await;
+        assert_eq!(bad.code, 2, "{}", bad.err);
+        let bad = run(
+            db,
+            &office,
+            &format!("class edit {id} --from 2026-07-01"),
+            b"",
+        )
+        .await;
+        assert_eq!(bad.code, 2, "the last day before the first: {}", bad.err);
+    }
+}
+
+/// The one member's row of `class show ID --format json`.
+async fn only_row(db: &Db, actor: &Actor, id: i64) -> Value {
+    let rows = run(db, actor, &format!("class show {id} --format json"), b"")
+        .await
+        .json();
+    rows.into_iter().next().expect("one member")
+}

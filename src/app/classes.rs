@@ -22,13 +22,13 @@ mod write;
 
 use crate::rules::Tenths;
 use crate::rules::catalog::Category;
-use crate::rules::classes::Dates;
 use crate::rules::credits::CourseKind;
 use crate::store::classes::ClassRow;
 
 use super::types::{UnitCode, Username, decode};
 use super::{Actor, Error, Result};
 
+pub use crate::rules::classes::Dates;
 pub use crate::rules::status::ClassStatus;
 pub use board::{board, graduates, list, show};
 pub use graduation::after_ledger_write;

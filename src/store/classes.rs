@@ -522,20 +522,18 @@ where
         .collect())
 }
 
-/// Writes members' results, a batch per statement.
+/// Writes members' results, a batch per statement. An upsert on the primary key rather than
+/// `UPDATE … FROM`: SQLite planned the latter with the class's members outside and the batch
+/// inside (20,000 × 2,000 JSON rows per statement); the upsert walks the batch and finds each
+/// row by its key, on both databases. Every row exists (the results come from them).
 pub async fn set_outcomes(tx: &mut Tx, class_id: i64, rows: &[Outcome]) -> Result<(), sqlx::Error> {
-    let sql = match backend_of(tx) {
-        Backend::Sqlite => format!(
-            "UPDATE class_members SET done_count = v.done_count, graduated_at = v.graduated_at \
-             FROM {} WHERE class_members.class_id = $2 AND class_members.account_id = v.account_id",
-            json_rows(Backend::Sqlite, 1, OUTCOME_COLUMNS)
-        ),
-        Backend::Postgres => format!(
-            "UPDATE class_members m SET done_count = v.done_count, graduated_at = v.graduated_at \
-             FROM {} WHERE m.class_id = $2 AND m.account_id = v.account_id",
-            json_rows(Backend::Postgres, 1, OUTCOME_COLUMNS)
-        ),
-    };
+    let sql = format!(
+        "INSERT INTO class_members (class_id, account_id, joined_at, done_count, graduated_at) \
+         SELECT $2, v.account_id, 0, v.done_count, v.graduated_at FROM {} WHERE true \
+         ON CONFLICT (class_id, account_id) DO UPDATE SET done_count = excluded.done_count, \
+         graduated_at = excluded.graduated_at",
+        json_rows(backend_of(tx), 1, OUTCOME_COLUMNS)
+    );
     for chunk in rows.chunks(2_000) {
         sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(json(chunk)?)

@@ -59,7 +59,9 @@ pub async fn preview_members(
 
 /// Adds the members a list names (usernames or ID numbers, one per line, as read from a pasted
 /// list, a text file or an xlsx/CSV file's first column), all or nothing: when any line is
-/// refused nothing is added and the error lists every refused line ("第 3 行 …：原因").
+/// refused nothing is added and the error lists every refused line ("第 3 行 …：原因"). A removed
+/// member named again is restored. New members of an open class get a notice on their web home at
+/// once; those of a draft class when it opens.
 pub async fn add_members(
     db: &Db,
     actor: &Actor,
