@@ -310,9 +310,10 @@ async fn graduation_follows_the_ledger_until_the_class_is_closed() {
             (Some("closed"), Some(3))
         );
 
-        // Members were told on their web home (a notice addressed to them).
+        // Members were told (a class notice addressed to them, through app::notices).
         let notices: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notices WHERE account_id = $1 AND title LIKE '%党纪学习教育专题班%'",
+            "SELECT COUNT(*) FROM notice_recipients r JOIN notice_messages m ON m.id = r.notice_id \
+             WHERE r.account_id = $1 AND m.kind = 'class' AND m.title LIKE '%党纪学习教育专题班%'",
         )
         .bind(*a_id)
         .fetch_one(db.reader())

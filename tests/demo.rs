@@ -136,7 +136,7 @@ async fn the_demo_city_is_realistic_and_consistent() {
         assert_eq!(revocations, 1);
         let quarterly = common::count(
             &t.db,
-            "SELECT COUNT(*) FROM notices WHERE kind = 'quarterly' AND quarter = 1",
+            "SELECT COUNT(*) FROM notice_messages m JOIN notice_recipients r ON r.notice_id = m.id WHERE m.kind = 'quarterly' AND m.quarter = 1",
         )
         .await;
         assert!(
@@ -145,7 +145,7 @@ async fn the_demo_city_is_realistic_and_consistent() {
         );
         let later = common::count(
             &t.db,
-            "SELECT COUNT(*) FROM notices WHERE kind = 'quarterly' AND quarter > 1",
+            "SELECT COUNT(*) FROM notice_messages WHERE kind = 'quarterly' AND quarter > 1",
         )
         .await;
         assert_eq!(

@@ -197,6 +197,7 @@ async fn snapshot_every_screen(w: u16, h: u16) {
     hs.key(KeyCode::Tab).await; // 单位
     hs.key(KeyCode::Tab).await; // 设置
     hs.key(KeyCode::Tab).await; // 培训班
+    hs.key(KeyCode::Tab).await; // 通知
     hs.key(KeyCode::Tab).await;
     insta::assert_snapshot!(format!("dashboard_ascii_{size}"), hs.screen());
     hs.key(KeyCode::Tab).await;
@@ -240,9 +241,9 @@ async fn tabs_move_with_tab_and_vim_keys() {
     assert_eq!(hs.app.tab(), Tab::Roster);
     hs.key(KeyCode::Left).await;
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Classes, "wraps around");
+    assert_eq!(hs.app.tab(), Tab::Notices, "wraps around");
     hs.key(KeyCode::Left).await;
-    assert_eq!(hs.app.tab(), Tab::Settings);
+    assert_eq!(hs.app.tab(), Tab::Classes);
 }
 
 #[tokio::test]

@@ -148,10 +148,12 @@ pub enum Topic {
     /// Special training classes: a class, its courses or members written, or a member's progress
     /// or graduation moved by the ledger.
     Classes,
+    /// Notices: sent, read, reminded.
+    Notices,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::Rosters,
         Topic::Accounts,
         Topic::Ledger,
@@ -161,6 +163,7 @@ impl Topic {
         Topic::Flags,
         Topic::Settings,
         Topic::Classes,
+        Topic::Notices,
     ];
 
     /// The topic's name, for logs and tests (notifications carry its bit).
@@ -175,6 +178,7 @@ impl Topic {
             Topic::Flags => "flags",
             Topic::Settings => "settings",
             Topic::Classes => "classes",
+            Topic::Notices => "notices",
         }
     }
 

@@ -8,7 +8,7 @@ use crate::rules::calendar::credit_year;
 use crate::rules::catalog::CourseStatus;
 use crate::rules::plan::{Candidate, fewest_courses};
 use crate::rules::standing::{Bucket, Gap, Standing, Targets};
-use crate::store::{Db, ledger, notices, playback};
+use crate::store::{Db, ledger, playback};
 
 use super::catalog::{self, CourseInfo, Filter};
 use super::classes::{self, Certificate, MyClass};
@@ -41,12 +41,7 @@ pub struct CatalogueLine {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub title: String,
-    pub body: String,
-    pub created_at: i64,
-}
+pub use super::notices::Notice;
 
 #[derive(Debug, Clone)]
 pub struct Home {
@@ -59,9 +54,11 @@ pub struct Home {
     pub plan: Vec<CourseInfo>,
     /// Whether `plan` closes the gap (the catalogue may be too small).
     pub plan_closes: bool,
+    /// My newest notices, unread first (the notices page has them all).
     pub notices: Vec<Notice>,
     /// The special training classes I am a member of ("我的培训班"), with my progress.
     pub classes: Vec<MyClass>,
+    pub unread_notices: i64,
 }
 
 fn own_id(actor: &Actor) -> Result<i64> {
@@ -149,15 +146,7 @@ pub async fn home(db: &Db, actor: &Actor, now: i64) -> Result<Home> {
         })
         .collect();
     let plan = fewest_courses(gap, &candidates);
-    let notices = notices::for_learner(db.reader(), id, 20)
-        .await?
-        .into_iter()
-        .map(|n| Notice {
-            title: n.title,
-            body: n.body,
-            created_at: n.created_at,
-        })
-        .collect();
+    let (notices, unread_notices) = super::notices::newest(db, actor, 5).await?;
     Ok(Home {
         year,
         targets: settings.targets,
@@ -172,6 +161,7 @@ pub async fn home(db: &Db, actor: &Actor, now: i64) -> Result<Home> {
         plan_closes: plan.closes,
         notices,
         classes: classes::mine(db, id, now).await?,
+        unread_notices,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod learner;
 pub mod ledger;
 pub mod legacy;
 pub mod media;
+pub mod notices;
 pub mod password;
 pub mod playback;
 pub mod population;

@@ -240,6 +240,13 @@ pub enum Command {
         subcommand_value_name = "命令"
     )]
     Class(super::classes::Class),
+    /// 通知：list 我的通知、send 发送、receipts 阅读回执、remind 催学、quarterly 季度通知
+    #[command(
+        subcommand,
+        subcommand_help_heading = "命令",
+        subcommand_value_name = "命令"
+    )]
+    Notice(super::notices::Notice),
 }
 
 #[derive(Debug, Subcommand)]

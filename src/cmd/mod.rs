@@ -11,6 +11,7 @@ pub mod exams;
 pub mod format;
 pub mod help;
 pub mod media;
+pub mod notices;
 pub mod reports;
 pub mod stdin;
 pub mod submission;
@@ -156,6 +157,7 @@ async fn execute(
         Command::Roster(r) => return submission::run(db, actor, r, stdin).await,
         Command::Unit(u) => return units::run(db, actor, u, stdin).await,
         Command::Class(c) => return classes::run(db, actor, c, stdin).await,
+        Command::Notice(n) => return notices::run(db, actor, n, stdin).await,
     };
     table.render(o.format, o.bom).map_err(Failure::Render)
 }

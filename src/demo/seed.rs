@@ -20,6 +20,7 @@ use crate::rules::standing::{Bucket, Standing, Targets};
 use crate::store::bulk::{self, Val};
 use crate::store::courses::{self, CourseRow, NewExam};
 use crate::store::facts;
+use crate::store::notices::{self, NewNotice, Personal};
 use crate::store::units::{self, UnitRow};
 use crate::store::{Db, Tx, accounts};
 
@@ -538,16 +539,23 @@ async fn insert_notices(
     year: i32,
     now: i64,
 ) -> Result<()> {
-    let mut rows = Vec::new();
     for (title, body) in data::NOTICES {
-        rows.push(notice_row(
-            "general",
-            title,
-            body.to_string(),
-            None,
-            None,
-            now,
-        ));
+        let id = notices::insert(
+            tx,
+            &NewNotice {
+                kind: "general",
+                title,
+                body,
+                audience: "all",
+                sender_id: None,
+                sender: "demo",
+                year: None,
+                quarter: None,
+                created_at: now,
+            },
+        )
+        .await?;
+        notices::to_everyone(tx, id).await?;
     }
     for q in 1..=4u8 {
         let Some((_, q_end)) = quarter_bounds(year, q) else {
@@ -556,6 +564,7 @@ async fn insert_notices(
         if q_end > now {
             break;
         }
+        let mut rows = Vec::new();
         for (l, h) in learners.iter().zip(histories) {
             if l.exempt || !l.active {
                 continue;
@@ -580,52 +589,31 @@ async fn insert_notices(
                 gap.total,
                 gap.required
             );
-            let title = format!("{year}年第{q}季度学习情况通报");
-            rows.push(notice_row(
-                "quarterly",
-                &title,
+            // The key `notice quarterly` uses, so a later run knows these were sent.
+            rows.push(Personal {
+                once_key: format!("quarterly:{year}:{q}:a{}", l.id),
+                title: format!("{year}年第{q}季度学习情况通报"),
                 body,
-                Some(l.id),
-                Some((year, q)),
-                q_end,
-            ));
+                account_id: Some(l.id),
+                unit_id: 0,
+            });
+        }
+        let head = NewNotice {
+            kind: "quarterly",
+            title: "",
+            body: "",
+            audience: "quarterly",
+            sender_id: None,
+            sender: "demo",
+            year: Some(i64::from(year)),
+            quarter: Some(i64::from(q)),
+            created_at: q_end,
+        };
+        for chunk in rows.chunks(2000) {
+            notices::insert_personal(tx, &head, chunk).await?;
         }
     }
-    bulk::insert(
-        tx,
-        "notices",
-        &[
-            "kind",
-            "title",
-            "body",
-            "account_id",
-            "year",
-            "quarter",
-            "created_at",
-        ],
-        &rows,
-    )
-    .await?;
     Ok(())
-}
-
-fn notice_row(
-    kind: &str,
-    title: &str,
-    body: String,
-    account: Option<i64>,
-    yq: Option<(i32, u8)>,
-    at: i64,
-) -> Vec<Val> {
-    vec![
-        Val::from(kind),
-        Val::from(title),
-        Val::from(body),
-        Val::from(account),
-        Val::from(yq.map(|(y, _)| i64::from(y))),
-        Val::from(yq.map(|(_, q)| i64::from(q))),
-        Val::from(at),
-    ]
 }
 
 /// Two special training classes (Art. 9), made as an organiser would (`app::classes`: create,

@@ -10,6 +10,7 @@ pub mod idnum;
 pub mod ledger;
 pub mod limits;
 pub mod media;
+pub mod notices;
 pub mod password;
 pub mod plan;
 pub mod playback;

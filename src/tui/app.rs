@@ -20,6 +20,7 @@ use super::screens::accounts::Accounts;
 use super::screens::catalog::Catalog;
 use super::screens::classes::Classes;
 use super::screens::dashboard::Dashboard;
+use super::screens::notices::Notices;
 use super::screens::password::PasswordForm;
 use super::screens::roster::Roster;
 use super::screens::settings::Settings;
@@ -46,6 +47,7 @@ tabs! {
     Units units: "单位" => Units,
     Settings settings: "设置" => Settings,
     Classes classes: "培训班" => Classes,
+    Notices notices: "通知" => Notices,
 }
 
 /// The tab an answer belongs to (None: the password form's). Exhaustive, so a new kind of
@@ -77,6 +79,10 @@ fn tab_of(msg: &DataMsg) -> Option<Tab> {
         | DataMsg::ClassUnit { .. }
         | DataMsg::ClassDone { .. }
         | DataMsg::ClassPreview { .. } => Tab::Classes,
+        DataMsg::Notices { .. }
+        | DataMsg::NoticeOpened { .. }
+        | DataMsg::NoticeReceipts { .. }
+        | DataMsg::NoticeDone { .. } => Tab::Notices,
         DataMsg::PasswordChanged { .. } => return None,
     })
 }

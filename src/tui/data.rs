@@ -119,6 +119,14 @@ pub enum Request {
     },
     /// A change to a class; answered with `DataMsg::ClassDone`.
     ClassOp(ClassOp),
+    /// My notices (first page) and, for those who may send, the notices sent.
+    Notices,
+    /// Opens one of my notices (marks it read).
+    NoticeOpen(i64),
+    /// Read receipts of a notice per unit.
+    NoticeReceipts(i64),
+    /// Sending, a reminder or the quarterly notices; answered with `DataMsg::NoticeDone`.
+    NoticeOp(NoticeOp),
 }
 
 /// A change from the 培训班 tab, through `app::classes`.
@@ -160,6 +168,33 @@ pub enum ClassOp {
 pub struct ClassOutcome {
     pub text: String,
     pub report: Vec<String>,
+}
+
+/// A notice written from the 通知 tab.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeOp {
+    Send {
+        to: Vec<String>,
+        title: String,
+        body: String,
+    },
+    Remind {
+        id: i64,
+        behind: bool,
+    },
+    Quarterly {
+        year: i32,
+        quarter: u8,
+    },
+}
+
+/// What the 通知 tab lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticesView {
+    pub received: Vec<crate::app::notices::Notice>,
+    pub unread: i64,
+    /// None: the actor may not send.
+    pub sent: Option<Vec<crate::app::notices::Sent>>,
 }
 
 /// A change to the unit tree (codes; a parent by code or unique name).
@@ -305,6 +340,18 @@ pub struct Cadre {
 /// An answer, carrying its request so a stale answer (the user moved on) can be told apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DataMsg {
+    Notices {
+        result: Result<NoticesView, String>,
+    },
+    NoticeOpened {
+        result: Result<crate::app::notices::Notice, String>,
+    },
+    NoticeReceipts {
+        result: Result<crate::app::notices::Receipts, String>,
+    },
+    NoticeDone {
+        result: Result<String, String>,
+    },
     Dashboard {
         year: i32,
         unit_code: Option<String>,
@@ -533,6 +580,22 @@ pub async fn execute(db: &Db, actor: &Actor, req: Request) -> DataMsg {
                 .await
                 .map(|_| format!("{year} 年度设置已保存"))
                 .map_err(|e| e.to_string()),
+        },
+        Request::Notices => DataMsg::Notices {
+            result: notices_view(db, actor).await.map_err(|e| e.to_string()),
+        },
+        Request::NoticeOpen(id) => DataMsg::NoticeOpened {
+            result: crate::app::notices::open(db, actor, id, crate::app::now())
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::NoticeReceipts(id) => DataMsg::NoticeReceipts {
+            result: crate::app::notices::receipts(db, actor, id)
+                .await
+                .map_err(|e| e.to_string()),
+        },
+        Request::NoticeOp(op) => DataMsg::NoticeDone {
+            result: notice_op(db, actor, op).await.map_err(|e| e.to_string()),
         },
         Request::CourseOp(op) => DataMsg::CourseDone {
             result: course_op(db, actor, op).await.map_err(|e| e.to_string()),
@@ -877,5 +940,56 @@ async fn cadre(db: &Db, actor: &Actor, username: &str, year: i32) -> crate::app:
         standing,
         targets,
         progress,
+    })
+}
+
+async fn notices_view(db: &Db, actor: &Actor) -> crate::app::Result<NoticesView> {
+    use crate::app::notices;
+    let (received, unread) = if actor.account_id.is_some() {
+        let inbox = notices::inbox(db, actor, 1).await?;
+        (inbox.notices, inbox.unread)
+    } else {
+        (Vec::new(), 0)
+    };
+    let sent = if notices::may_send(actor).is_ok() {
+        Some(notices::sent_list(db, actor, 200).await?)
+    } else {
+        None
+    };
+    Ok(NoticesView {
+        received,
+        unread,
+        sent,
+    })
+}
+
+async fn notice_op(db: &Db, actor: &Actor, op: NoticeOp) -> crate::app::Result<String> {
+    use crate::app::notices::{self, Remind};
+    let now = crate::app::now();
+    Ok(match op {
+        NoticeOp::Send { to, title, body } => {
+            let s = notices::send(db, actor, &to, &title, &body, now).await?;
+            format!("已发送通知 {}，送达 {} 人", s.id, s.recipients)
+        }
+        NoticeOp::Remind { id, behind } => {
+            let whom = if behind {
+                Remind::Behind
+            } else {
+                Remind::Unread
+            };
+            let s = notices::remind(db, actor, id, whom, now).await?;
+            format!("已发送催学提醒 {}，送达 {} 人", s.id, s.recipients)
+        }
+        NoticeOp::Quarterly { year, quarter } => {
+            let q = notices::quarterly(db, actor, year, quarter, now).await?;
+            if q.added == 0 {
+                format!(
+                    "{year} 年第 {quarter} 季度通知此前已发送（{} 条），本次未新增",
+                    q.existing
+                )
+            } else {
+                format!("已发送 {year} 年第 {quarter} 季度通知 {} 条", q.added)
+            }
+        }
     })
 }

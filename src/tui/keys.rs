@@ -81,6 +81,11 @@ pub enum Action {
     AddPerson,
     /// 培训班: add the members a pasted list names (usernames or ID numbers).
     AddList,
+    /// 通知: switch received / sent, remind the unread or the behind, the quarterly notices.
+    Switch,
+    RemindUnread,
+    RemindBehind,
+    Quarterly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod exam;
 mod keys;
 mod limit;
 mod media;
+mod notices;
 mod pages;
 mod play;
 mod session;
@@ -129,6 +130,8 @@ pub fn router_with(extra: Router<Web>, web: Web) -> Router {
         .route("/api/beat", post(play::beat))
         .route("/api/check", post(play::answer))
         .route("/api/check.svg", get(play::check_image))
+        .route("/notices", get(notices::list))
+        .route("/notices/{id}", get(notices::show).post(notices::open))
         .route("/archive", get(pages::archive))
         .route("/archive/certificate", get(pages::certificate))
         .route("/classes/{id}/certificate", get(classes::certificate))

@@ -53,7 +53,7 @@ pub async fn stylesheet() -> Response {
     asset("text/css; charset=utf-8", STYLE)
 }
 
-async fn real_name(web: &Web, me: &Me) -> Result<String, WebError> {
+pub(super) async fn real_name(web: &Web, me: &Me) -> Result<String, WebError> {
     Ok(me.actor().real_name(web.db()).await?)
 }
 
@@ -151,7 +151,7 @@ pub async fn login(
 /// A form that carries nothing but its token (sign-out, starting an exam).
 #[derive(Deserialize)]
 pub struct TokenOnly {
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 impl csrf::Posted for TokenOnly {
@@ -273,9 +273,10 @@ struct PlanLine {
 }
 
 struct NoticeLine {
+    id: i64,
     title: String,
-    body: String,
     date: String,
+    unread: bool,
 }
 
 #[derive(Template)]
@@ -295,6 +296,7 @@ struct HomePage {
     plan_closes: bool,
     notices: Vec<NoticeLine>,
     classes: Vec<super::classes::ClassLine>,
+    unread_notices: i64,
 }
 
 pub async fn home(State(web): State<Web>, me: Me) -> Result<Response, WebError> {
@@ -332,12 +334,14 @@ pub async fn home(State(web): State<Web>, me: Me) -> Result<Response, WebError> 
             .notices
             .into_iter()
             .map(|n| NoticeLine {
+                id: n.id,
                 title: n.title,
-                body: n.body,
                 date: date_cst(n.created_at),
+                unread: n.read_at.is_none(),
             })
             .collect(),
         classes: super::classes::lines(h.classes, now),
+        unread_notices: h.unread_notices,
     }))
 }
 

@@ -9,7 +9,6 @@ use crate::rules::calendar::credit_year;
 use crate::rules::classes::{self as rules, CODE_LEN, code_from, serial};
 use crate::rules::status::AccountStatus;
 use crate::store::audit::{self, AuditEntry};
-use crate::store::bulk::{self, Val};
 use crate::store::classes::{self as store, Candidate, ClassRow, NewMember};
 use crate::store::{Db, Tx, accounts};
 
@@ -320,8 +319,7 @@ async fn write_members(
     Ok(())
 }
 
-/// A notice on each member's web home that they are in the class (kind general, addressed to
-/// the account; the home lists it).
+/// A notice to each member that they are in the class (kind class, through `app::notices`).
 pub(super) async fn tell_members(
     tx: &mut Tx,
     actor: &Actor,
@@ -341,31 +339,14 @@ pub(super) async fn tell_members(
         dates.first_day(),
         dates.last_day()
     );
-    let rows: Vec<Vec<Val>> = account_ids
-        .iter()
-        .map(|a| {
-            vec![
-                Val::from("general"),
-                Val::from(title.as_str()),
-                Val::from(body.as_str()),
-                Val::from(Some(*a)),
-                Val::from(actor.account_id),
-                Val::from(now),
-            ]
-        })
-        .collect();
-    bulk::insert(
+    crate::app::notices::send_to_accounts_tx(
         tx,
-        "notices",
-        &[
-            "kind",
-            "title",
-            "body",
-            "account_id",
-            "created_by",
-            "created_at",
-        ],
-        &rows,
+        actor,
+        crate::rules::notices::NoticeKind::Class,
+        account_ids,
+        &title,
+        &body,
+        now,
     )
     .await?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod class_form;
 pub mod classes;
 pub mod course_form;
 pub mod dashboard;
+pub mod notices;
 pub mod password;
 pub mod population;
 pub mod roster;
