@@ -76,7 +76,9 @@ async fn the_office_runs_a_class_from_the_tui_and_the_board_follows_the_ledger()
         let office = connect(addr, "office", &password).await.expect("office");
         let mut pty = Pty::open(&office, WIDTH, HEIGHT, &format!("{} office", t.name)).await;
         pty.expect(&["总览"]).await;
-        // 培训班 is the last tab.
+        // 培训班 is the last tab but one (通知 is last).
+        pty.send(b"\x1b[D").await;
+        pty.expect(&["收到的通知"]).await;
         pty.send(b"\x1b[D").await;
         pty.expect(&["培训班 · ", "结业率"]).await;
 
@@ -189,6 +191,8 @@ async fn a_liaison_sees_only_the_classes_of_their_scope() {
             .expect("liaison");
         let mut pty = Pty::open(&lx, WIDTH, HEIGHT, &format!("{} lx", t.name)).await;
         pty.expect(&["总览"]).await;
+        pty.send(b"\x1b[D").await;
+        pty.expect(&["收到的通知"]).await;
         pty.send(b"\x1b[D").await;
         pty.expect(&["培训班 · 1 个", "LX 娄星区"]).await;
         let screen = pty.contents();
