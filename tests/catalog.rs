@@ -12,35 +12,11 @@ use reqwest::StatusCode;
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::catalog::Filter;
 use wangyuan::app::{Actor, Error, exams, learner, ledger, playback, standings};
-use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::rules::Tenths;
 use wangyuan::store::Db;
 
 async fn run(db: &Db, actor: &Actor, line: &str, stdin: &str) -> (i32, String, String) {
     common::cmd::run_text(db, actor, line, stdin).await
-}
-
-/// A city of `n` learners (the synthetic seed: units and the demo catalogue, imported), and the
-/// learners' shared password.
-async fn city(n: usize) -> Vec<(TestDb, String)> {
-    let mut out = Vec::new();
-    for t in TestDb::all().await {
-        let s = seed::synthetic(
-            &t.db,
-            &SyntheticOptions {
-                learners: n,
-                year: 2026,
-                per_learner: 0,
-                now: NOW,
-                rng_seed: 3,
-            },
-            |_| {},
-        )
-        .await
-        .expect("seed");
-        out.push((t, s.password));
-    }
-    out
 }
 
 async fn status_of(db: &Db, code: &str) -> String {
@@ -77,7 +53,7 @@ async fn active_learner(db: &Db) -> Actor {
 
 #[tokio::test]
 async fn a_course_goes_from_draft_to_published_to_retired() {
-    for (t, password) in city(3).await {
+    for (t, password) in TestDb::with_city_password(3).await {
         let db = &t.db;
         let college = staff(db, RoleKind::College, "college", None).await;
         let office = staff(db, RoleKind::Office, "office", None).await;
@@ -191,7 +167,7 @@ async fn a_course_goes_from_draft_to_published_to_retired() {
 
 #[tokio::test]
 async fn retiring_keeps_earned_credits_and_closes_the_exam() {
-    for (t, _) in city(3).await {
+    for t in TestDb::with_city(3).await {
         let db = &t.db;
         let college = staff(db, RoleKind::College, "college", None).await;
         let me = active_learner(db).await;
@@ -230,7 +206,7 @@ const FEED: &str = "课程编号,课程名称,类别,类型,来源,时长（秒�
 
 #[tokio::test]
 async fn an_import_is_idempotent_and_all_or_nothing() {
-    for (t, _) in city(2).await {
+    for t in TestDb::with_city(2).await {
         let db = &t.db;
         let college = staff(db, RoleKind::College, "college", None).await;
         let liaison = staff(db, RoleKind::Unit, "liaison", Some("LX")).await;
@@ -305,7 +281,7 @@ async fn an_import_is_idempotent_and_all_or_nothing() {
 
 #[tokio::test]
 async fn a_credit_change_of_a_completed_course_needs_permission_and_keeps_earned_credits() {
-    for (t, _) in city(3).await {
+    for t in TestDb::with_city(3).await {
         let db = &t.db;
         let college = staff(db, RoleKind::College, "college", None).await;
         let me = active_learner(db).await;
@@ -372,7 +348,7 @@ async fn a_credit_change_of_a_completed_course_needs_permission_and_keeps_earned
 
 #[tokio::test]
 async fn year_settings_are_set_by_the_office_and_carry_over() {
-    for (t, _) in city(2).await {
+    for t in TestDb::with_city(2).await {
         let db = &t.db;
         let office = staff(db, RoleKind::Office, "office", None).await;
         let college = staff(db, RoleKind::College, "college", None).await;

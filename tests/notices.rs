@@ -17,32 +17,9 @@ use serde_json::Value;
 use time::macros::datetime;
 use wangyuan::app::actor::RoleKind;
 use wangyuan::app::{Actor, ledger, notices};
-use wangyuan::demo::seed::{self, SyntheticOptions};
 use wangyuan::store::Db;
 
 const PASSWORD: &str = "Passw0rd-long";
-
-/// A city of `n` learners and their shared password, on each database.
-async fn city(n: usize) -> Vec<(TestDb, String)> {
-    let mut out = Vec::new();
-    for t in TestDb::all().await {
-        let s = seed::synthetic(
-            &t.db,
-            &SyntheticOptions {
-                learners: n,
-                year: 2026,
-                per_learner: 0,
-                now: NOW,
-                rng_seed: 3,
-            },
-            |_| {},
-        )
-        .await
-        .expect("seed");
-        out.push((t, s.password));
-    }
-    out
-}
 
 async fn count(db: &Db, sql: &str) -> i64 {
     count_in(db, sql, "").await
@@ -118,7 +95,7 @@ fn figure(body: &str, label: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
-    for (t, _) in city(40).await {
+    for t in TestDb::with_city(40).await {
         let db = &t.db;
         staff(db, RoleKind::Office, "office1", None).await;
         let lx = busiest(db).await;
@@ -270,7 +247,7 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audiences_receipts_scope_and_refusals() {
-    for (t, password) in city(60).await {
+    for (t, password) in TestDb::with_city_password(60).await {
         let db = &t.db;
         staff(db, RoleKind::Office, "office1", None).await;
         let code = busiest(db).await;
@@ -478,7 +455,7 @@ async fn audiences_receipts_scope_and_refusals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_notices_tab_over_ssh() {
     use common::ssh::Pty;
-    for (t, _) in city(30).await {
+    for t in TestDb::with_city(30).await {
         let db = &t.db;
         staff(db, RoleKind::Office, "office1", None).await;
         let code = busiest(db).await;
@@ -563,7 +540,7 @@ async fn the_notices_tab_over_ssh() {
 /// ids stay and new notices get higher ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn old_notices_are_migrated() {
-    for (t, _) in city(12).await {
+    for t in TestDb::with_city(12).await {
         let db = &t.db;
         let code = busiest(db).await;
         let liaison = staff(db, RoleKind::Unit, "lx1", Some(code.as_str())).await;

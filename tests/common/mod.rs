@@ -95,9 +95,18 @@ impl TestDb {
 
     /// Seeds the demo units and catalogue plus `learners` learners without history.
     pub async fn with_city(learners: usize) -> Vec<TestDb> {
-        let all = TestDb::all().await;
-        for t in &all {
-            seed::synthetic(
+        TestDb::with_city_password(learners)
+            .await
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    /// As `with_city`, with the learners' shared password.
+    pub async fn with_city_password(learners: usize) -> Vec<(TestDb, String)> {
+        let mut out = Vec::new();
+        for t in TestDb::all().await {
+            let s = seed::synthetic(
                 &t.db,
                 &SyntheticOptions {
                     learners,
@@ -110,8 +119,9 @@ impl TestDb {
             )
             .await
             .expect("seed city");
+            out.push((t, s.password));
         }
-        all
+        out
     }
 }
 
