@@ -170,6 +170,14 @@ impl<T> Confirm<T> {
     }
 }
 
+/// A write's answer as the status line shows it: (succeeded, its text).
+pub fn outcome(result: &Result<String, String>) -> (bool, String) {
+    match result {
+        Ok(text) => (true, text.clone()),
+        Err(e) => (false, e.clone()),
+    }
+}
+
 /// The status lines under a screen: the open prompt, then the last outcome (ok or danger).
 pub fn draw_status<T>(
     f: &mut Frame,

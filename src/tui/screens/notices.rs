@@ -17,7 +17,7 @@ use crate::rules::standing::format_rate;
 use crate::tui::data::{DataMsg, NoticeOp, NoticesView, Request};
 use crate::tui::input::{edit_request, paste_into};
 use crate::tui::keys::{self, Action, Binding, C, Code, b};
-use crate::tui::prompt::{Confirm, draw_status};
+use crate::tui::prompt::{Confirm, draw_status, outcome};
 use crate::tui::screen::{Cx, Screen};
 use crate::tui::widgets::{Look, with_status};
 use crate::tui::{Effect, KeyCode, KeyEvent};
@@ -180,10 +180,7 @@ impl Screen for Notices {
                 Vec::new()
             }
             DataMsg::NoticeDone { result } => {
-                self.message = Some(match result {
-                    Ok(t) => (true, t.clone()),
-                    Err(e) => (false, e.clone()),
-                });
+                self.message = Some(outcome(result));
                 self.load()
             }
             _ => Vec::new(),

@@ -11,7 +11,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table};
 use crate::rules::calendar::{date_cst, datetime_cst};
 use crate::tui::data::{DataMsg, ExemptionOp, Population, Request};
 use crate::tui::keys::{self, Action, Binding, C, Code, b};
-use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
+use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status, outcome};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
 use crate::tui::{Effect, KeyCode, KeyEvent};
@@ -66,10 +66,7 @@ impl PopulationView {
                 Some(Vec::new())
             }
             DataMsg::ExemptionDone { result } => {
-                self.message = Some(match result {
-                    Ok(text) => (true, text.clone()),
-                    Err(e) => (false, e.clone()),
-                });
+                self.message = Some(outcome(result));
                 Some(vec![self.load()])
             }
             _ => None,

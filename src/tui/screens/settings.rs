@@ -14,7 +14,7 @@ use crate::app::years::{YearChange, YearView, batches_text, checked, may_set_yea
 use crate::tui::data::{DataMsg, Request};
 use crate::tui::input::{edit_request, paste_into};
 use crate::tui::keys::{Action, Binding, C, b};
-use crate::tui::prompt::{Confirm, draw_status};
+use crate::tui::prompt::{Confirm, draw_status, outcome};
 use crate::tui::screen::{Cx, Note, Screen};
 use crate::tui::widgets::{Look, with_status};
 use crate::tui::{Effect, KeyCode, KeyEvent};
@@ -124,10 +124,7 @@ impl Screen for Settings {
                 Vec::new()
             }
             DataMsg::YearDone { result, .. } => {
-                self.message = Some(match result {
-                    Ok(t) => (true, t.clone()),
-                    Err(e) => (false, e.clone()),
-                });
+                self.message = Some(outcome(result));
                 self.load()
             }
             _ => Vec::new(),

@@ -21,7 +21,7 @@ use crate::rules::idnum::IdNumber;
 use crate::rules::submission::id_summary;
 use crate::tui::data::{DataMsg, Request, SubmissionOp};
 use crate::tui::keys::{self, Action, Binding, C, Code, b};
-use crate::tui::prompt::{Confirm, Prompt, Typed};
+use crate::tui::prompt::{Confirm, Prompt, Typed, outcome};
 use crate::tui::screen::{Cx, Screen};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
@@ -239,10 +239,7 @@ impl Submissions {
             }
             DataMsg::SubmissionDone { id, result } => {
                 self.issuing = None;
-                self.message = Some(match result {
-                    Ok(text) => (true, text.clone()),
-                    Err(e) => (false, e.clone()),
-                });
+                self.message = Some(outcome(result));
                 if let Some(open) = self.open.as_mut() {
                     open.marked.clear();
                 }

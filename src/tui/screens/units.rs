@@ -14,7 +14,7 @@ use crate::app::unit_tree::{UnitInfo, may_add, may_move, may_rename, may_retire}
 use crate::rules::units::{MAX_CODE, MAX_NAME};
 use crate::tui::data::{DataMsg, Request, UnitOp};
 use crate::tui::keys::{self, Action, Binding, C, b};
-use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status};
+use crate::tui::prompt::{Confirm, Prompt, Typed, draw_status, outcome};
 use crate::tui::screen::{Cx, Screen};
 use crate::tui::screens::step;
 use crate::tui::widgets::{Look, column_widths, ellipsis, with_status};
@@ -144,10 +144,7 @@ impl Screen for Units {
                 Vec::new()
             }
             DataMsg::UnitDone { result } => {
-                self.message = Some(match result {
-                    Ok(text) => (true, text.clone()),
-                    Err(e) => (false, e.clone()),
-                });
+                self.message = Some(outcome(result));
                 self.load()
             }
             _ => Vec::new(),
