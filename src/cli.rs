@@ -580,7 +580,7 @@ async fn password_from_stdin(wanted: bool) -> Result<Option<String>, CliError> {
         return Ok(None);
     }
     let buf = cmd::Stdin::process()
-        .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
+        .read_text(crate::rules::limits::SMALL_STDIN_BYTES, "标准输入")
         .await?;
     Ok(Some(buf.trim_end_matches(['\r', '\n']).to_string()))
 }
@@ -648,7 +648,7 @@ fn keys(settings: &Settings) -> CliResult {
 
 async fn admin_add_key(settings: &Settings, username: &str) -> CliResult {
     let line = cmd::Stdin::process()
-        .read_text(crate::rules::limits::SMALL_STDIN_BYTES)
+        .read_text(crate::rules::limits::SMALL_STDIN_BYTES, "标准输入")
         .await?;
     let db = open(settings, DB_FILE).await?;
     let fingerprint =

@@ -322,7 +322,7 @@ pub async fn password(db: &Db, actor: &Actor, stdin: &mut Stdin) -> Result<Answe
 }
 
 async fn read_text(stdin: &mut Stdin) -> Result<String> {
-    stdin.read_text(SMALL_INPUT).await
+    stdin.read_text(SMALL_INPUT, "标准输入").await
 }
 
 const KEYS: &[Column] = &[

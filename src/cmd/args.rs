@@ -816,13 +816,13 @@ pub struct CourseArgs {
     pub output: Output,
 }
 
-/// A clap error in Chinese, one line, plus a hint where to find the usage.
 /// The years a command accepts (`--year`, `year set`): wide enough for any real archive, narrow
 /// enough that a typo is caught.
-fn year_range() -> clap::builder::RangedI64ValueParser<i32> {
+pub(super) fn year_range() -> clap::builder::RangedI64ValueParser<i32> {
     clap::value_parser!(i32).range(2000..=2100)
 }
 
+/// A clap error in Chinese, one line, plus a hint where to find the usage.
 pub fn describe(e: &clap::Error) -> String {
     // What was typed is quoted cut short: a huge value must not flood the terminal.
     let arg = shorten(&context(e, ContextKind::InvalidArg));

@@ -5,11 +5,11 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use crate::app::Actor;
 use crate::app::classes::{
     self as app, BoardQuery, BoardSort, ClassForm, ClassPatch, ClassSummary, MinElectiveForm,
     Verdict,
 };
-use crate::app::{Actor, Error};
 use crate::rules::calendar::datetime_cst;
 use crate::rules::classes::MEMBER_LIST_BYTES;
 use crate::store::Db;
@@ -368,10 +368,7 @@ async fn members_add(
         )));
     }
     let lines = if a.users.is_empty() {
-        let bytes = stdin
-            .read_all(MEMBER_LIST_BYTES)
-            .await
-            .map_err(|e| Failure::App(Error::invalid("学员名单", e.to_string())))?;
+        let bytes = stdin.read_file(MEMBER_LIST_BYTES, "学员名单").await?;
         app::read_member_list(bytes).await?
     } else {
         a.users

@@ -4,8 +4,8 @@
 
 use clap::{Args, Subcommand};
 
+use crate::app::Actor;
 use crate::app::notices::{self as app, Remind};
-use crate::app::{Actor, Error};
 use crate::store::Db;
 
 use super::accounts::Answer;
@@ -80,10 +80,10 @@ pub struct RemindArgs {
 #[command(next_help_heading = "选项")]
 pub struct QuarterlyArgs {
     /// 学分年度
-    #[arg(long, value_name = "年度")]
+    #[arg(long, value_name = "年度", value_parser = super::args::year_range())]
     pub year: i32,
     /// 季度（1–4）
-    #[arg(long, value_name = "季度")]
+    #[arg(long, value_name = "季度", value_parser = clap::value_parser!(u8).range(1..=4))]
     pub quarter: u8,
     #[command(flatten)]
     pub output: Output,
@@ -189,12 +189,7 @@ pub(super) async fn run(
             }
         }
         Notice::Send(a) => {
-            let bytes = stdin
-                .read_all(MAX_BODY_BYTES)
-                .await
-                .map_err(|e| Failure::App(Error::invalid("正文", e.to_string())))?;
-            let body = String::from_utf8(bytes)
-                .map_err(|_| Failure::App(Error::invalid("正文", "不是 UTF-8 文本")))?;
+            let body = stdin.read_text(MAX_BODY_BYTES, "正文").await?;
             let s = app::send(db, actor, &a.to, &a.title, &body, now).await?;
             let mut table = Table::new(SENT);
             table.rows.push(sent_row(&s));

@@ -136,8 +136,7 @@ impl Stdin {
 
     /// Reads everything up to EOF as UTF-8 text (a password, a key line), refusing more than
     /// `limit` bytes: an input is never cut short silently.
-    pub async fn read_text(&mut self, limit: usize) -> crate::app::Result<String> {
-        let field = "标准输入";
+    pub async fn read_text(&mut self, limit: usize, field: &str) -> crate::app::Result<String> {
         let bytes = self.read_file(limit, field).await?;
         String::from_utf8(bytes).map_err(|_| crate::app::Error::invalid(field, "不是 UTF-8 文本"))
     }
