@@ -119,9 +119,22 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
         ledger::complete_course(db, people[1].0, courses[0].0, q2)
             .await
             .expect("c");
-        ledger::complete_course(db, people[2].0, courses[2].0, in_q1)
+        let d = ledger::complete_course(db, people[2].0, courses[2].0, in_q1)
             .await
             .expect("d");
+        // …and d revoked inside Q1: the quarter's figures must net it out.
+        let ledger::Award::Granted { entry_id, .. } = d else {
+            panic!("d was granted");
+        };
+        ledger::revoke(
+            db,
+            &Actor::local_operator(),
+            entry_id,
+            "测试撤销",
+            in_q1 + 86_400,
+        )
+        .await
+        .expect("revoke d");
 
         let addr = start(db).await;
         let ssh = connect(addr, "office1", PASSWORD).await.expect("office");
@@ -200,7 +213,14 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
                 with_credits += 1;
             }
         }
-        assert_eq!(with_credits, expected.len(), "{}", t.name);
+        let earners = expected.values().filter(|(total, _)| *total > 0).count();
+        assert_eq!(with_credits, earners, "{}", t.name);
+        // people[2]'s only completion was revoked inside Q1: nothing at the quarter's end.
+        let revoked = personal
+            .iter()
+            .find(|(u, _)| *u == people[2].1)
+            .expect("people[2] assessed");
+        assert_eq!(figure(&revoked.1, "总学分"), 0, "{}", revoked.1);
         // people[1] earned only in Q2: nothing yet at Q1's end.
         let late = personal
             .iter()
@@ -216,10 +236,9 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
             b"",
         )
         .await;
-        assert_eq!(
-            ok(&again, "again").trim(),
-            format!("{{\"added\": 0, \"existing\": {added}}}")
-        );
+        let again: serde_json::Value =
+            serde_json::from_str(&ok(&again, "again")).expect("quarterly JSON");
+        assert_eq!(again, serde_json::json!({ "added": 0, "existing": added }));
         let said = exec(&ssh, "notice quarterly --year 2026 --quarter 1", b"").await;
         assert!(ok(&said, "said").contains("本次未新增"), "{}", said.text());
         assert_eq!(written(db).await, before, "{}", t.name);
@@ -227,6 +246,15 @@ async fn quarterly_notices_are_written_once_and_agree_with_the_ledger() {
         // A quarter not yet ended is refused.
         let future = exec(&ssh, "notice quarterly --year 2099 --quarter 1", b"").await;
         assert_ne!(future.code, Some(0));
+        // A year or quarter out of range is a usage error, and writes nothing.
+        for line in [
+            "notice quarterly --year 1500 --quarter 1",
+            "notice quarterly --year 2026 --quarter 5",
+        ] {
+            let bad = exec(&ssh, line, b"").await;
+            assert_eq!(bad.code, Some(2), "{line}: {}", bad.err);
+        }
+        assert_eq!(written(db).await, before, "{}", t.name);
         // A liaison may not run it.
         let (code, _, _) =
             common::cmd::run_text(db, &liaison, "notice quarterly --year 2026 --quarter 2", "")
@@ -424,6 +452,13 @@ async fn audiences_receipts_scope_and_refusals() {
         let home = browser.get("/").await;
         assert!(home.body.contains("关于开展专题学习的通知"), "{}", t.name);
         assert!(home.body.contains("href=\"/notices\""));
+        // Opening from the home is the same POST as from the list, so it marks the notice read.
+        assert!(
+            home.body
+                .contains(&format!("<form method=\"post\" action=\"/notices/{id}\"")),
+            "{}",
+            home.body
+        );
         let list = browser.get("/notices").await;
         assert_eq!(list.status, StatusCode::OK);
         assert!(list.body.contains("未读"), "{}", list.body);
@@ -439,6 +474,13 @@ async fn audiences_receipts_scope_and_refusals() {
         assert_eq!(read.status, StatusCode::SEE_OTHER);
         let after = browser.get(&path).await;
         assert!(after.body.contains("已读于"), "{}", after.body);
+        // Unread first: every unread row comes before the first read one.
+        let list = browser.get("/notices").await.body;
+        let last_unread = list
+            .rfind("class=\"unread\"")
+            .expect("another notice still unread");
+        let first_read = list.find("<td>已读</td>").expect("the opened notice, read");
+        assert!(last_unread < first_read, "{list}");
         let r = exec(&office, &format!("notice receipts {id} --format json"), b"").await;
         let units: Vec<Value> = serde_json::from_str(&ok(&r, "receipts")).expect("rows");
         let read_sum: i64 = units.iter().map(|u| u["read"].as_i64().unwrap_or(0)).sum();

@@ -102,6 +102,8 @@ const RECEIVED: &[Column] = &[
     col("read", "已读"),
 ];
 
+const QUARTERLY: &[Column] = &[col("added", "本次新增"), col("existing", "此前已有")];
+
 const SENT: &[Column] = &[
     col("id", "编号"),
     col("kind", "类别"),
@@ -243,23 +245,25 @@ pub(super) async fn run(
         }
         Notice::Quarterly(a) => {
             let q = app::quarterly(db, actor, a.year, a.quarter, now).await?;
-            if a.output.format == Format::Json {
-                return Ok(
-                    format!("{{\"added\": {}, \"existing\": {}}}\n", q.added, q.existing)
-                        .into_bytes(),
-                );
+            let mut table = Table::new(QUARTERLY);
+            let count = |n: u64| Cell::Int(i64::try_from(n).unwrap_or(i64::MAX));
+            table.rows.push(vec![count(q.added), count(q.existing)]);
+            Answer::Record {
+                table,
+                object: serde_json::json!({ "added": q.added, "existing": q.existing }),
+                text: Some(if q.added == 0 {
+                    format!(
+                        "{} 年第 {} 季度通知此前已发送（{} 条），本次未新增。",
+                        a.year, a.quarter, q.existing
+                    )
+                } else {
+                    format!(
+                        "已发送 {} 年第 {} 季度通知 {} 条（此前已有 {} 条）。",
+                        a.year, a.quarter, q.added, q.existing
+                    )
+                }),
+                output: a.output,
             }
-            Answer::Text(if q.added == 0 {
-                format!(
-                    "{} 年第 {} 季度通知此前已发送（{} 条），本次未新增。",
-                    a.year, a.quarter, q.existing
-                )
-            } else {
-                format!(
-                    "已发送 {} 年第 {} 季度通知 {} 条（此前已有 {} 条）。",
-                    a.year, a.quarter, q.added, q.existing
-                )
-            })
         }
     };
     super::answer(answer)
