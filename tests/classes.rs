@@ -96,9 +96,13 @@ async fn graduation_follows_the_ledger_until_the_class_is_closed() {
             b"",
         )
         .await;
-        let id = serde_json::from_str::<Value>(&ok(&created, "create")).expect("json")["id"]
-            .as_i64()
-            .expect("{\"id\": N}");
+        let created: Value = serde_json::from_str(&ok(&created, "create")).expect("json");
+        assert_eq!(
+            created.as_object().map(|o| o.len()),
+            Some(1),
+            "exactly {{\"id\": N}}: {created}"
+        );
+        let id = created["id"].as_i64().expect("{\"id\": N}");
         let plain = exec(
             &ssh,
             "class create --title 第二个班 --from 2026-06-01 --to 2026-06-30",

@@ -488,6 +488,16 @@ async fn audiences_receipts_scope_and_refusals() {
         // Another learner's notice is not found.
         let theirs = browser.get(&format!("/notices/{other_id}")).await;
         assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+        // A malformed id is the site's own "not found" page, in Chinese.
+        for bad in [
+            "/notices/abc",
+            "/notices/-1",
+            "/notices/99999999999999999999",
+        ] {
+            let page = browser.get(bad).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{bad}");
+            assert!(page.body.contains("该通知"), "{bad}: {}", page.body);
+        }
     }
 }
 

@@ -96,3 +96,12 @@ pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         "服务器内部错误，请稍后再试；如反复出现，请联系市网络学院。".into(),
     )
 }
+
+/// A record's id from the URL (`/notices/{id}`, `/classes/{id}/…`): anything but a positive
+/// integer is "not found", on the site's own page rather than the router's plain-text 400.
+pub fn id_in_path(text: &str, what: &str) -> Result<i64, WebError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| WebError::Page(app::Error::NotFound(what.into())))
+}

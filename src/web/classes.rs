@@ -13,7 +13,7 @@ use crate::app::learner;
 use crate::rules::calendar::date_cst;
 
 use super::Web;
-use super::answer::{Chrome, WebError, render};
+use super::answer::{Chrome, WebError, id_in_path, render};
 use super::session::{Me, Peer};
 
 /// Verification lookups allowed per address per minute: enough for a clerk checking a pile of
@@ -145,10 +145,7 @@ struct CertificatePage {
 
 /// A class id as typed in the address: digits only, bounded.
 fn class_id(text: &str) -> Result<i64, WebError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0 && text.len() <= 18)
-        .ok_or_else(|| WebError::Page(crate::app::Error::NotFound("该培训班".into())))
+    id_in_path(text, "该培训班")
 }
 
 /// `/classes/{id}/certificate`: the A4 page, for a graduate of that class only.

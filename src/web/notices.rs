@@ -11,7 +11,7 @@ use crate::rules::calendar::datetime_cst;
 
 use super::Web;
 use super::answer::Chrome;
-use super::answer::{WebError, render};
+use super::answer::{WebError, id_in_path, render};
 use super::csrf::CsrfForm;
 use super::pages::{TokenOnly, real_name};
 use super::session::Me;
@@ -86,8 +86,9 @@ struct OnePage {
 pub async fn show(
     State(web): State<Web>,
     me: Me,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> Result<Response, WebError> {
+    let id = id_in_path(&id, "该通知")?;
     let name = real_name(&web, &me).await?;
     let n = notices::show(web.db(), me.actor(), id).await?;
     Ok(render(&OnePage {
@@ -105,9 +106,10 @@ pub async fn show(
 /// Opens a notice: marks it read, then shows it.
 pub async fn open(
     State(web): State<Web>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm(me, _): CsrfForm<TokenOnly>,
 ) -> Result<Response, WebError> {
+    let id = id_in_path(&id, "该通知")?;
     notices::open(web.db(), me.actor(), id, web.now()).await?;
     Ok(Redirect::to(&format!("/notices/{id}")).into_response())
 }
