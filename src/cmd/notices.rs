@@ -31,7 +31,7 @@ pub enum Notice {
 #[command(next_help_heading = "选项")]
 pub struct ListArgs {
     /// 页码（每页 20 条）
-    #[arg(long, value_name = "页码", default_value_t = 1)]
+    #[arg(long, value_name = "页码", default_value_t = 1, value_parser = clap::value_parser!(i64).range(1..=100_000))]
     pub page: i64,
     #[command(flatten)]
     pub output: Output,
