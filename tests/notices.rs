@@ -433,6 +433,13 @@ async fn audiences_receipts_scope_and_refusals() {
         )
         .await;
         ok(&mine, "liaison within LX");
+        let page0 = exec(&lx, "notice list --page 0", b"").await;
+        assert_eq!(
+            page0.code,
+            Some(2),
+            "page 0 is a usage error: {}",
+            page0.err
+        );
         let list = exec(&lx, "notice list", b"").await;
         let list = ok(&list, "list");
         assert!(
