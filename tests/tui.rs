@@ -2344,3 +2344,55 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         assert_eq!(class_members(&hs.t, CLASS).await, before);
     }
 }
+
+/// Goes round the tabs to 通知.
+async fn to_notices(hs: &mut Harness) {
+    for _ in 0..10 {
+        if hs.app.tab() == Tab::Notices {
+            return;
+        }
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Notices, "{}", hs.screen());
+}
+
+/// A liaison on 通知: reminders and the quarterly notices are the office's, so help does not
+/// offer them and u / Q are refused at once with app's own reason.
+#[tokio::test]
+async fn a_liaison_is_refused_reminders_and_quarterly_at_once() {
+    let mut hs = harness("lx_liaison", 120, 40).await;
+    to_notices(&mut hs).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("催学"), "{help}");
+    assert!(!help.contains("季度通知"), "{help}");
+    assert!(help.contains("撰写通知"), "{help}");
+    hs.keys("s").await; // 已发的
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('u'),
+        "无权操作：催学提醒仅限市在线学习办",
+    )
+    .await;
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('Q'),
+        "无权操作：季度通知仅限市在线学习办",
+    )
+    .await;
+}
+
+/// The college may not compose notices (app's may_send), so `n` is refused at once.
+#[tokio::test]
+async fn the_college_is_refused_composing_at_once() {
+    let mut hs = harness("college", 120, 40).await;
+    to_notices(&mut hs).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("撰写通知"), "{help}");
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('n'),
+        "发送通知仅限市在线学习办和单位联络员",
+    )
+    .await;
+    assert!(!hs.screen().contains("标题"), "{}", hs.screen());
+}
