@@ -2306,6 +2306,23 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         hs.keys("z").await;
         assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
 
+        // A pasted list is read as `class members add < list` reads a file: a header line is
+        // skipped, a row's first column counts, and 第 N 行 is the pasted line (blank ones too).
+        hs.keys("p").await;
+        let effects = hs
+            .app
+            .handle(Event::Paste(format!("用户名\n{left},某某\n\nnosuchuser\n")));
+        hs.pump(effects).await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("第 4 行 nosuchuser") && !screen.contains("第 1 行"),
+            "{screen}"
+        );
+        assert!(!screen.contains("第 2 行"), "{screen}");
+        hs.keys("z").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+
         hs.keys("p").await;
         hs.keys(&left).await;
         hs.key(KeyCode::Enter).await;
