@@ -2413,3 +2413,31 @@ async fn the_college_is_refused_composing_at_once() {
     .await;
     assert!(!hs.screen().contains("标题"), "{}", hs.screen());
 }
+
+/// Pasting into the class form's course search asks for the courses again, as typing does:
+/// the picker lists the pasted title and no other.
+#[tokio::test]
+async fn a_pasted_course_search_is_searched() {
+    let mut hs = harness("office", 120, 40).await;
+    let (one, other): (String, String) = sqlx::query_as(
+        "SELECT a.title, b.title FROM courses a JOIN courses b ON b.id > a.id ORDER BY a.id, b.id",
+    )
+    .fetch_one(hs.t.db.reader())
+    .await
+    .expect("two courses");
+    to_classes(&mut hs).await;
+    hs.keys("n").await;
+    for _ in 0..4 {
+        hs.key(KeyCode::Down).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains(&other), "{}", hs.screen());
+    let effects = hs.app.handle(Event::Paste(one.clone()));
+    assert!(!effects.is_empty(), "no search asked for");
+    hs.pump(effects).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains(&one) && !screen.contains(&other),
+        "{screen}"
+    );
+}

@@ -320,7 +320,7 @@ impl Screen for Classes {
         }
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(p) = self.asking.as_mut() {
             // A pasted list keeps its lines apart (the prompt drops line breaks).
             let flat = text.replace(['\r', '\n', '\t'], " ");
@@ -329,9 +329,12 @@ impl Screen for Classes {
             // The raw paste keeps rows, columns and line numbers for the member-list reader.
             self.pasted = (whole && matches!(p.what, Ask::List(..)))
                 .then(|| (text.to_string(), p.value().to_string()));
-        } else if let Some(form) = self.form.as_mut() {
-            form.paste(text);
+        } else if let Some(form) = self.form.as_mut()
+            && let Some(Formed::Search(text)) = form.paste(text)
+        {
+            return vec![Effect::Load(Request::ClassCatalog(text))];
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {

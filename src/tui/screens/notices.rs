@@ -244,13 +244,14 @@ impl Screen for Notices {
         Vec::new()
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(form) = self.form.as_mut() {
             let limit = form.limit();
             let input = &mut form.fields[form.at];
             let room = limit.saturating_sub(input.value().chars().count());
             paste_into(input, text, room);
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
