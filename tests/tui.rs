@@ -2306,6 +2306,23 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         hs.keys("z").await;
         assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
 
+        // A pasted list is read as `class members add < list` reads a file: a header line is
+        // skipped, a row's first column counts, and 第 N 行 is the pasted line (blank ones too).
+        hs.keys("p").await;
+        let effects = hs
+            .app
+            .handle(Event::Paste(format!("用户名\n{left},某某\n\nnosuchuser\n")));
+        hs.pump(effects).await;
+        hs.key(KeyCode::Enter).await;
+        let screen = hs.screen();
+        assert!(
+            screen.contains("第 4 行 nosuchuser") && !screen.contains("第 1 行"),
+            "{screen}"
+        );
+        assert!(!screen.contains("第 2 行"), "{screen}");
+        hs.keys("z").await;
+        assert_eq!(class_members(&hs.t, CLASS).await, before - 1);
+
         hs.keys("p").await;
         hs.keys(&left).await;
         hs.key(KeyCode::Enter).await;
@@ -2343,4 +2360,84 @@ async fn class_members_removed_with_a_reason_and_added_from_a_list() {
         hs.keys("y").await;
         assert_eq!(class_members(&hs.t, CLASS).await, before);
     }
+}
+
+/// Goes round the tabs to 通知.
+async fn to_notices(hs: &mut Harness) {
+    for _ in 0..10 {
+        if hs.app.tab() == Tab::Notices {
+            return;
+        }
+        hs.key(KeyCode::Tab).await;
+    }
+    assert_eq!(hs.app.tab(), Tab::Notices, "{}", hs.screen());
+}
+
+/// A liaison on 通知: reminders and the quarterly notices are the office's, so help does not
+/// offer them and u / Q are refused at once with app's own reason.
+#[tokio::test]
+async fn a_liaison_is_refused_reminders_and_quarterly_at_once() {
+    let mut hs = harness("lx_liaison", 120, 40).await;
+    to_notices(&mut hs).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("催学"), "{help}");
+    assert!(!help.contains("季度通知"), "{help}");
+    assert!(help.contains("撰写通知"), "{help}");
+    hs.keys("s").await; // 已发的
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('u'),
+        "无权操作：催学提醒仅限市在线学习办",
+    )
+    .await;
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('Q'),
+        "无权操作：季度通知仅限市在线学习办",
+    )
+    .await;
+}
+
+/// The college may not compose notices (app's may_send), so `n` is refused at once.
+#[tokio::test]
+async fn the_college_is_refused_composing_at_once() {
+    let mut hs = harness("college", 120, 40).await;
+    to_notices(&mut hs).await;
+    let help = help_text(&mut hs).await;
+    assert!(!help.contains("撰写通知"), "{help}");
+    refused_at_once(
+        &mut hs,
+        KeyCode::Char('n'),
+        "发送通知仅限市在线学习办和单位联络员",
+    )
+    .await;
+    assert!(!hs.screen().contains("标题"), "{}", hs.screen());
+}
+
+/// Pasting into the class form's course search asks for the courses again, as typing does:
+/// the picker lists the pasted title and no other.
+#[tokio::test]
+async fn a_pasted_course_search_is_searched() {
+    let mut hs = harness("office", 120, 40).await;
+    let (one, other): (String, String) = sqlx::query_as(
+        "SELECT a.title, b.title FROM courses a JOIN courses b ON b.id > a.id ORDER BY a.id, b.id",
+    )
+    .fetch_one(hs.t.db.reader())
+    .await
+    .expect("two courses");
+    to_classes(&mut hs).await;
+    hs.keys("n").await;
+    for _ in 0..4 {
+        hs.key(KeyCode::Down).await;
+    }
+    hs.key(KeyCode::Enter).await;
+    assert!(hs.screen().contains(&other), "{}", hs.screen());
+    let effects = hs.app.handle(Event::Paste(one.clone()));
+    assert!(!effects.is_empty(), "no search asked for");
+    hs.pump(effects).await;
+    let screen = hs.screen();
+    assert!(
+        screen.contains(&one) && !screen.contains(&other),
+        "{screen}"
+    );
 }

@@ -202,6 +202,16 @@ pub fn may_send(actor: &Actor) -> Result<()> {
     }
 }
 
+/// Whether the actor may send reading reminders for a notice: the office's.
+pub fn may_remind(actor: &Actor) -> Result<()> {
+    actor.require_office("催学提醒")
+}
+
+/// Whether the actor may send the quarterly notices: the office's.
+pub fn may_send_quarterly(actor: &Actor) -> Result<()> {
+    actor.require_office("季度通知")
+}
+
 /// The audience as resolved before anything is written.
 enum Audience {
     Everyone,
@@ -463,7 +473,7 @@ pub async fn receipts(db: &Db, actor: &Actor, id: i64) -> Result<Receipts> {
 /// 催学: a reminder about notice `id` to its recipients who have not read it, or to those who
 /// are assessed this year and short of the targets. The office only.
 pub async fn remind(db: &Db, actor: &Actor, id: i64, whom: Remind, now: i64) -> Result<Sent> {
-    actor.require_office("催学提醒")?;
+    may_remind(actor)?;
     let notice = show_sent(db, id).await?;
     let (accounts, why) = match whom {
         Remind::Unread => (
@@ -553,7 +563,7 @@ pub async fn quarterly(
     quarter: u8,
     now: i64,
 ) -> Result<Quarterly> {
-    actor.require_office("季度通知")?;
+    may_send_quarterly(actor)?;
     let (_, end) = quarter_bounds(year, quarter)
         .ok_or_else(|| Error::invalid("--quarter", "季度应为 1 到 4"))?;
     if now < end {

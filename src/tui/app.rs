@@ -474,8 +474,7 @@ impl App {
         }
         let screen = self.screens.get_mut(self.tab);
         if screen.editing() {
-            screen.paste(text);
-            return Vec::new();
+            return screen.paste(text);
         }
         let Some(input) = self.filter.as_mut() else {
             return Vec::new();

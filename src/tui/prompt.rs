@@ -67,6 +67,11 @@ impl<T> Prompt<T> {
         paste_into(&mut self.input, text, room);
     }
 
+    /// The text typed or pasted so far.
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+
     fn full(&self) -> bool {
         self.input.value().chars().count() >= self.limit
     }

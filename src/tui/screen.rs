@@ -121,7 +121,10 @@ pub trait Screen {
         Vec::new()
     }
 
-    fn paste(&mut self, _text: &str) {}
+    /// Text pasted while editing; what to load because of it (a search box's results).
+    fn paste(&mut self, _text: &str) -> Vec<Effect> {
+        Vec::new()
+    }
 
     /// The terminal's size or the header's year changed.
     fn resized(&mut self, _cx: &Cx) -> Vec<Effect> {

@@ -171,14 +171,15 @@ impl Screen for Accounts {
             .map_or_else(Vec::new, |open| open.input_key(k))
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(p) = self.population.as_mut() {
             p.paste(text);
-            return;
+            return Vec::new();
         }
         if let Some(open) = self.open.as_mut() {
             open.paste(text);
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {

@@ -119,10 +119,11 @@ impl Screen for Catalog {
         Vec::new()
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(form) = self.form.as_mut() {
             form.paste(text);
         }
+        Vec::new()
     }
 
     fn reload(&mut self, _cx: &Cx) -> Vec<Effect> {

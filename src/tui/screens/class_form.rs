@@ -169,7 +169,9 @@ impl ClassForm {
         Formed::Editing
     }
 
-    pub fn paste(&mut self, text: &str) {
+    /// Pastes into the focused field; a changed course search is asked again, as typing does.
+    pub fn paste(&mut self, text: &str) -> Option<Formed> {
+        let before = self.picker.as_ref().map(|p| p.search.value().to_string());
         for c in text.chars().filter(|c| !c.is_control()) {
             if let Some(p) = self.picker.as_mut() {
                 if p.search.value().chars().count() < FIELD_LIMIT {
@@ -178,6 +180,11 @@ impl ClassForm {
             } else {
                 self.edit_focused(InputRequest::InsertChar(c));
             }
+        }
+        let after = self.picker.as_ref().map(|p| p.search.value().to_string());
+        match after {
+            Some(now) if before.as_ref() != Some(&now) => Some(Formed::Search(now)),
+            _ => None,
         }
     }
 

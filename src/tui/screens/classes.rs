@@ -72,6 +72,9 @@ pub struct Classes {
     resolving: Option<(i64, String, String)>,
     /// The class a pasted list is being checked for: (class, title).
     listing: Option<(i64, String)>,
+    /// A member list pasted as a whole, kept raw (the prompt shows it flattened): (raw, what the
+    /// prompt showed right after the paste). Used on Enter if the prompt was not edited since.
+    pasted: Option<(String, String)>,
     confirm: Option<Confirm<ClassOp>>,
     people: Option<People>,
     /// A report shown until a key is pressed: its title and lines (who was not added and why).
@@ -150,6 +153,7 @@ impl Screen for Classes {
             (Action::AddList, Some((id, title))) => {
                 let label = "粘贴名单（用户名或身份证号，空格或换行分隔）：";
                 self.asking = Some(Prompt::new(Ask::List(id, title), label, LIST_LIMIT));
+                self.pasted = None;
                 Vec::new()
             }
             (Action::RemoveHeld, Some((id, title))) => {
@@ -316,14 +320,21 @@ impl Screen for Classes {
         }
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(p) = self.asking.as_mut() {
             // A pasted list keeps its lines apart (the prompt drops line breaks).
-            let text = text.replace(['\r', '\n', '\t'], " ");
-            p.paste(&text);
-        } else if let Some(form) = self.form.as_mut() {
-            form.paste(text);
+            let flat = text.replace(['\r', '\n', '\t'], " ");
+            let whole = p.value().is_empty();
+            p.paste(&flat);
+            // The raw paste keeps rows, columns and line numbers for the member-list reader.
+            self.pasted = (whole && matches!(p.what, Ask::List(..)))
+                .then(|| (text.to_string(), p.value().to_string()));
+        } else if let Some(form) = self.form.as_mut()
+            && let Some(Formed::Search(text)) = form.paste(text)
+        {
+            return vec![Effect::Load(Request::ClassCatalog(text))];
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
@@ -413,11 +424,24 @@ impl Classes {
                 vec![Effect::Load(Request::ClassPeople(text))]
             }
             Ask::List(id, title) => {
-                let lines: Vec<String> = text
-                    .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '；'))
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect();
+                let lines = match self.pasted.take() {
+                    // Read as `class members add < list` reads a file: 第 N 行 is the pasted row.
+                    Some((raw, shown)) if shown.trim() == text.trim() => {
+                        match crate::rules::classes::member_list(raw.as_bytes()) {
+                            Ok(lines) => lines,
+                            Err(e) => {
+                                self.asking = None;
+                                self.message = Some((false, format!("学员名单：{e}")));
+                                return Vec::new();
+                            }
+                        }
+                    }
+                    _ => text
+                        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '；'))
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                };
                 self.asking = None;
                 self.listing = Some((id, title));
                 self.message = Some((true, format!("正在核对 {} 行…", lines.len())));

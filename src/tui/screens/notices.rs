@@ -11,7 +11,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use tui_input::Input;
 
 use crate::app::changes::Topic;
-use crate::app::notices::{MAX_BODY, MAX_TITLE, Notice, Receipts, may_send};
+use crate::app::notices::{
+    MAX_BODY, MAX_TITLE, Notice, Receipts, may_remind, may_send, may_send_quarterly,
+};
 use crate::rules::calendar::{datetime_cst, quarter};
 use crate::rules::standing::format_rate;
 use crate::tui::data::{DataMsg, NoticeOp, NoticesView, Request};
@@ -84,11 +86,10 @@ impl Screen for Notices {
     fn refusal(&self, action: Action, cx: &Cx) -> Option<String> {
         match action {
             Action::New | Action::Switch => may_send(&cx.actor).err().map(|e| e.to_string()),
-            Action::RemindUnread | Action::RemindBehind | Action::Quarterly => cx
-                .actor
-                .require_office("催学和季度通知")
-                .err()
-                .map(|e| e.to_string()),
+            Action::RemindUnread | Action::RemindBehind => {
+                may_remind(&cx.actor).err().map(|e| e.to_string())
+            }
+            Action::Quarterly => may_send_quarterly(&cx.actor).err().map(|e| e.to_string()),
             _ => None,
         }
     }
@@ -243,13 +244,14 @@ impl Screen for Notices {
         Vec::new()
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(form) = self.form.as_mut() {
             let limit = form.limit();
             let input = &mut form.fields[form.at];
             let room = limit.saturating_sub(input.value().chars().count());
             paste_into(input, text, room);
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {

@@ -192,12 +192,13 @@ impl Screen for Settings {
         Vec::new()
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(form) = self.form.as_mut() {
             let input = &mut form.fields[form.at];
             let room = FIELD_LIMIT.saturating_sub(input.value().chars().count());
             paste_into(input, text, room);
         }
+        Vec::new()
     }
 
     fn year_changed(&mut self, cx: &Cx) -> Vec<Effect> {

@@ -120,8 +120,9 @@ impl Screen for Submissions {
         self.typed(k)
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         self.paste_text(text);
+        Vec::new()
     }
 
     fn busy(&self) -> bool {

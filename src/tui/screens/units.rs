@@ -230,10 +230,11 @@ impl Screen for Units {
         Vec::new()
     }
 
-    fn paste(&mut self, text: &str) {
+    fn paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(p) = self.asking.as_mut() {
             p.paste(text);
         }
+        Vec::new()
     }
 
     fn draw(&self, f: &mut Frame, area: Rect, look: &Look) {
