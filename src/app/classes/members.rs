@@ -213,7 +213,7 @@ async fn judge_list(
         let verdict = match checked_text("学员名单", given, MAX_KEY) {
             Err(e) => Verdict::Refused(e.to_string()),
             Ok(_) => match c {
-                None => Verdict::Refused("没有此用户名或身份证号的账号".into()),
+                None => Verdict::Refused(UNKNOWN.into()),
                 Some(c) => judge(row, &c, n, &mut seen),
             },
         };
@@ -227,7 +227,16 @@ async fn judge_list(
     Ok(out)
 }
 
+/// The one verdict for a key that names nobody and for a learner outside the class's
+/// organiser unit, so a liaison cannot look up people beyond their scope.
+const UNKNOWN: &str = "不存在或不在本班组织单位的范围内";
+
 fn judge(row: &ClassRow, c: &Candidate, line: usize, seen: &mut HashMap<i64, usize>) -> Verdict {
+    // Scope first, and in the very words used for an unknown key: a learner outside the
+    // organiser unit must not be told apart from nobody (no name, unit or username).
+    if !c.unit_path.starts_with(&row.unit_path) {
+        return Verdict::Refused(UNKNOWN.into());
+    }
     if let Some(first) = seen.insert(c.id, line) {
         return Verdict::Refused(format!("与第 {first} 行是同一人"));
     }
@@ -236,12 +245,6 @@ fn judge(row: &ClassRow, c: &Candidate, line: usize, seen: &mut HashMap<i64, usi
     }
     if AccountStatus::from_code(&c.status) != Some(AccountStatus::Active) {
         return Verdict::Refused(format!("{}（{}）的账号已停用", c.username, c.real_name));
-    }
-    if !c.unit_path.starts_with(&row.unit_path) {
-        return Verdict::Refused(format!(
-            "{}（{}，{}）不在本班组织单位{}的范围内",
-            c.username, c.real_name, c.unit_name, row.unit_name
-        ));
     }
     let username = Username::stored(c.username.clone());
     let name = c.real_name.clone();
