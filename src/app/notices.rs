@@ -454,6 +454,11 @@ pub async fn receipts(db: &Db, actor: &Actor, id: i64) -> Result<Receipts> {
         )));
     }
     lines.sort_by(|a, b| a.0.cmp(&b.0));
+    // The header's totals are over the rows the actor sees, so they add up to those rows (a
+    // liaison is not told how many the notice reached city-wide).
+    let mut notice = notice;
+    notice.recipients = lines.iter().map(|(_, l)| l.sent).sum();
+    notice.read = lines.iter().map(|(_, l)| l.read).sum();
     Ok(Receipts {
         notice,
         units: lines.into_iter().map(|(_, l)| l).collect(),
