@@ -261,7 +261,11 @@ async fn resolve(db: &Db, actor: &Actor, words: &[String]) -> Result<Audience> {
     for t in targets {
         match t {
             Target::Unit(code) => {
-                let unit = super::unit_tree::find(db, &code).await?;
+                // An unknown unit is bad input naming --to, as an unknown user is (exit 2).
+                let unit = match super::unit_tree::find(db, &code).await {
+                    Err(Error::NotFound(what)) => return Err(Error::invalid("--to", what)),
+                    found => found?,
+                };
                 actor.require_covers(&unit.path, &unit.name)?;
                 for u in &all_units {
                     if u.path.starts_with(&unit.path) {
