@@ -330,6 +330,10 @@ pub(super) async fn tell_members(
     account_ids: &[i64],
     now: i64,
 ) -> Result<()> {
+    // No members, no notice (an empty class opened would write one with no recipients).
+    if account_ids.is_empty() {
+        return Ok(());
+    }
     let dates = crate::rules::classes::Dates {
         starts_at: row.starts_at,
         ends_at: row.ends_at,
