@@ -156,7 +156,12 @@ pub async fn add_members_by_unit(
 /// The accounts the lines name, one per line (None: blank, unknown or bad line), in order.
 async fn by_line(tx: &mut Tx, row: &ClassRow, lines: &[String]) -> Result<Vec<Option<Candidate>>> {
     let keys: Vec<String> = lines.iter().map(|l| key_of(l)).collect();
-    let wanted: Vec<String> = keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+    // A key over MAX_KEY is refused per line anyway: it never reaches SQL.
+    let wanted: Vec<String> = keys
+        .iter()
+        .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY)
+        .cloned()
+        .collect();
     let found = store::candidates(tx, row.id, &wanted).await?;
     let mut by_key: HashMap<&str, &Candidate> = HashMap::new();
     for c in &found {
