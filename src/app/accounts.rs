@@ -582,10 +582,8 @@ async fn load(db: &Db, username: &str) -> Result<AccountLine> {
 pub(super) async fn visible(db: &Db, actor: &Actor, username: &str) -> Result<AccountLine> {
     let account = load(db, username).await?;
     if actor.account_id != Some(account.id) {
-        actor.require_covers(
-            &account.unit_path,
-            &format!("账号 {}（{}）", account.username, account.unit_name),
-        )?;
+        // The refusal names only what the actor typed: not the unit of someone out of scope.
+        actor.require_covers(&account.unit_path, &format!("账号 {}", account.username))?;
     }
     Ok(account)
 }
@@ -646,10 +644,7 @@ impl<'a> Target<'a> {
 /// holding staff roles is changed only by the office (a liaison cannot take over another staff
 /// account).
 pub fn may_manage(actor: &Actor, t: &Target) -> Result<()> {
-    actor.require_covers(
-        t.unit_path,
-        &format!("账号 {}（{}）", t.username, t.unit_name),
-    )?;
+    actor.require_covers(t.unit_path, &format!("账号 {}", t.username))?;
     if t.staff {
         actor.require_office("修改管理人员账号")?;
     }

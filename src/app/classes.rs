@@ -359,12 +359,19 @@ pub fn may_create(actor: &Actor) -> Result<()> {
 }
 
 /// Whether the actor may see the class (list, show, board, graduates): staff whose scope covers
-/// the organiser unit. A liaison never sees another unit's class, nor a city-wide one.
+/// the organiser unit. A liaison never sees another unit's class, nor a city-wide one: for them
+/// it does not exist.
 pub fn may_view(actor: &Actor, class: &ClassSummary) -> Result<()> {
     if !actor.is_staff() {
         return Err(Error::Forbidden("培训班仅限管理人员查看".into()));
     }
-    actor.require_covers(&class.unit_path, &format!("培训班「{}」", class.title))
+    // Out of scope answers exactly as a class that does not exist, so ids cannot be walked
+    // for other units' titles.
+    if actor.covers(&class.unit_path) {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("培训班 {}", class.id)))
+    }
 }
 
 /// The rule every change to a class keeps: the office, or a liaison whose scope holds the

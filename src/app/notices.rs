@@ -271,7 +271,11 @@ async fn resolve(db: &Db, actor: &Actor, words: &[String]) -> Result<Audience> {
     for t in targets {
         match t {
             Target::Unit(code) => {
-                let unit = super::unit_tree::find(db, &code).await?;
+                // An unknown unit is bad input naming --to, as an unknown user is (exit 2).
+                let unit = match super::unit_tree::find(db, &code).await {
+                    Err(Error::NotFound(what)) => return Err(Error::invalid("--to", what)),
+                    found => found?,
+                };
                 actor.require_covers(&unit.path, &unit.name)?;
                 for u in &all_units {
                     if u.path.starts_with(&unit.path) {
@@ -464,6 +468,11 @@ pub async fn receipts(db: &Db, actor: &Actor, id: i64) -> Result<Receipts> {
         )));
     }
     lines.sort_by(|a, b| a.0.cmp(&b.0));
+    // The header's totals are over the rows the actor sees, so they add up to those rows (a
+    // liaison is not told how many the notice reached city-wide).
+    let mut notice = notice;
+    notice.recipients = lines.iter().map(|(_, l)| l.sent).sum();
+    notice.read = lines.iter().map(|(_, l)| l.read).sum();
     Ok(Receipts {
         notice,
         units: lines.into_iter().map(|(_, l)| l).collect(),

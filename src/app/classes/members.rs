@@ -156,7 +156,12 @@ pub async fn add_members_by_unit(
 /// The accounts the lines name, one per line (None: blank, unknown or bad line), in order.
 async fn by_line(tx: &mut Tx, row: &ClassRow, lines: &[String]) -> Result<Vec<Option<Candidate>>> {
     let keys: Vec<String> = lines.iter().map(|l| key_of(l)).collect();
-    let wanted: Vec<String> = keys.iter().filter(|k| !k.is_empty()).cloned().collect();
+    // A key over MAX_KEY is refused per line anyway: it never reaches SQL.
+    let wanted: Vec<String> = keys
+        .iter()
+        .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY)
+        .cloned()
+        .collect();
     let found = store::candidates(tx, row.id, &wanted).await?;
     let mut by_key: HashMap<&str, &Candidate> = HashMap::new();
     for c in &found {
@@ -213,7 +218,7 @@ async fn judge_list(
         let verdict = match checked_text("学员名单", given, MAX_KEY) {
             Err(e) => Verdict::Refused(e.to_string()),
             Ok(_) => match c {
-                None => Verdict::Refused("没有此用户名或身份证号的账号".into()),
+                None => Verdict::Refused(UNKNOWN.into()),
                 Some(c) => judge(row, &c, n, &mut seen),
             },
         };
@@ -227,7 +232,16 @@ async fn judge_list(
     Ok(out)
 }
 
+/// The one verdict for a key that names nobody and for a learner outside the class's
+/// organiser unit, so a liaison cannot look up people beyond their scope.
+const UNKNOWN: &str = "不存在或不在本班组织单位的范围内";
+
 fn judge(row: &ClassRow, c: &Candidate, line: usize, seen: &mut HashMap<i64, usize>) -> Verdict {
+    // Scope first, and in the very words used for an unknown key: a learner outside the
+    // organiser unit must not be told apart from nobody (no name, unit or username).
+    if !c.unit_path.starts_with(&row.unit_path) {
+        return Verdict::Refused(UNKNOWN.into());
+    }
     if let Some(first) = seen.insert(c.id, line) {
         return Verdict::Refused(format!("与第 {first} 行是同一人"));
     }
@@ -236,12 +250,6 @@ fn judge(row: &ClassRow, c: &Candidate, line: usize, seen: &mut HashMap<i64, usi
     }
     if AccountStatus::from_code(&c.status) != Some(AccountStatus::Active) {
         return Verdict::Refused(format!("{}（{}）的账号已停用", c.username, c.real_name));
-    }
-    if !c.unit_path.starts_with(&row.unit_path) {
-        return Verdict::Refused(format!(
-            "{}（{}，{}）不在本班组织单位{}的范围内",
-            c.username, c.real_name, c.unit_name, row.unit_name
-        ));
     }
     let username = Username::stored(c.username.clone());
     let name = c.real_name.clone();
@@ -327,6 +335,10 @@ pub(super) async fn tell_members(
     account_ids: &[i64],
     now: i64,
 ) -> Result<()> {
+    // No members, no notice (an empty class opened would write one with no recipients).
+    if account_ids.is_empty() {
+        return Ok(());
+    }
     let dates = crate::rules::classes::Dates {
         starts_at: row.starts_at,
         ends_at: row.ends_at,

@@ -65,9 +65,15 @@ fn check_description(s: &str) -> Result<String> {
 }
 
 fn check_dates(from: &str, to: &str) -> Result<Dates> {
+    check_dates_as(from, to, "--to")
+}
+
+/// As `check_dates`, a refused range naming `flag` (the flag the user gave: `--from` when an
+/// edit moves only the start past the end).
+fn check_dates_as(from: &str, to: &str, flag: &'static str) -> Result<Dates> {
     let first = rules::parse_day("开始日期", from).map_err(|e| Error::invalid("--from", e))?;
     let last = rules::parse_day("结束日期", to).map_err(|e| Error::invalid("--to", e))?;
-    Dates::of_days(first, last).map_err(|e| Error::invalid("--to", e))
+    Dates::of_days(first, last).map_err(|e| Error::invalid(flag, e))
 }
 
 fn check_min(m: &MinElectiveForm) -> Result<(Category, Tenths)> {
@@ -201,10 +207,11 @@ async fn edit_in(tx: &mut Tx, actor: &Actor, id: i64, patch: &ClassPatch, now: i
     let current = super::ClassDetail::of(&row, Vec::new())?;
     let dates = match (&patch.from, &patch.to) {
         (None, None) => current.summary.dates,
-        (from, to) => check_dates(
+        (from, to) => check_dates_as(
             from.as_deref()
                 .unwrap_or(&current.summary.dates.first_day()),
             to.as_deref().unwrap_or(&current.summary.dates.last_day()),
+            if to.is_none() { "--from" } else { "--to" },
         )?,
     };
     let min = match &patch.min_elective {
@@ -404,8 +411,12 @@ async fn add_courses_in(
             Some(c) if CourseStatus::from_code(&c.status) != Some(CourseStatus::Published) => {
                 problems.push(format!("{code}：课程未发布或已停用"))
             }
-            Some(c) if present.contains(&c.id) || new_ids.contains(&c.id) => {
-                added.unchanged.push(c.code)
+            // A code repeated in the same call is simply given once, not "already there".
+            Some(c) if new_ids.contains(&c.id) => {}
+            Some(c) if present.contains(&c.id) => {
+                if !added.unchanged.contains(&c.code) {
+                    added.unchanged.push(c.code)
+                }
             }
             Some(c) => {
                 new_ids.push(c.id);
